@@ -1,0 +1,201 @@
+using System.CommandLine;
+using Portico.Configuration;
+using Portico.Registry;
+using Portico.Storage.File;
+
+namespace Portico.Cli.Config;
+
+/// <summary>
+/// <c>portico config validate|import|export|diff</c>: move a declarative registry file into, out of and against
+/// Table storage. A file is always validated with the gateway's own compiler before anything is written.
+/// </summary>
+internal static class ConfigCommands
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var config = new Command("config", "Validate, import, export and diff registry configuration.");
+        config.Add(Validate(output, error));
+        config.Add(Import(output, error));
+        config.Add(Export(output, error));
+        config.Add(Diff(output, error));
+        return config;
+    }
+
+    private static Argument<FileInfo> FileArgument() => new("FILE") { Description = "A declarative registry file (JSON)." };
+
+    private static Command Validate(TextWriter output, TextWriter error)
+    {
+        var file = FileArgument();
+        var command = new Command("validate", "Check a registry file; prints every error with its line and field.") { file };
+        command.SetAction((parsed, ct) => Guard(error, async () =>
+        {
+            var path = parsed.GetRequiredValue(file);
+            var (ok, snapshot) = await ValidateFileAsync(path, error, ct);
+            if (!ok)
+            {
+                return ExitCodes.Invalid;
+            }
+
+            await output.WriteLineAsync($"{path}: valid ({snapshot!.Document.Backends.Count} backends, {snapshot.Routes.Routes.Length} routes)");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Import(TextWriter output, TextWriter error)
+    {
+        var file = FileArgument();
+        var storage = new StorageArguments();
+        var prune = new Option<bool>("--prune") { Description = "Also remove items the file does not name." };
+        var command = new Command("import", "Upsert a registry file into Table storage (idempotent); running gateways pick it up within their reload interval.") { file, prune };
+        storage.AddTo(command, required: true);
+        command.SetAction((parsed, ct) => Guard(error, async () =>
+        {
+            var (ok, snapshot) = await ValidateFileAsync(parsed.GetRequiredValue(file), error, ct);
+            if (!ok)
+            {
+                return ExitCodes.Invalid;
+            }
+
+            var store = storage.CreateStore(parsed);
+            var pruning = parsed.GetValue(prune);
+            var diff = await store.ImportAsync(snapshot!.Document, pruning, ct);
+            if (!pruning)
+            {
+                // Without --prune the result could still be invalid (a kept route naming a backend the file
+                // changed); check the merged registry so the operator hears about it now, not from the gateway log.
+                var (outcome, _) = await RegistryCheck.RunAsync(store, ct);
+                if (outcome.Errors.Count > 0)
+                {
+                    await WriteErrorsAsync(error, store.Description, outcome.Errors);
+                    await error.WriteLineAsync("The import was written, but the merged registry is invalid: gateways keep their last good configuration until it is fixed.");
+                    return ExitCodes.Invalid;
+                }
+            }
+
+            await output.WriteLineAsync(diff.IsEmpty ? "No changes." : diff.ToString());
+            await output.WriteLineAsync($"Imported into {store.Description}: {diff.Changes.Count} change(s).");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Export(TextWriter output, TextWriter error)
+    {
+        var storage = new StorageArguments();
+        var target = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file instead of standard output." };
+        var command = new Command("export", "Write the registry held in Table storage as a declarative file.") { target };
+        storage.AddTo(command, required: true);
+        command.SetAction((parsed, ct) => Guard(error, async () =>
+        {
+            var store = storage.CreateStore(parsed);
+            var loaded = await store.LoadAsync(ct);
+            if (loaded.Document is null)
+            {
+                await WriteErrorsAsync(error, store.Description, loaded.Errors);
+                return ExitCodes.Invalid;
+            }
+
+            var bytes = RegistrySerializer.SerializeDocument(loaded.Document);
+            if (parsed.GetValue(target) is { } file)
+            {
+                await File.WriteAllBytesAsync(file.FullName, bytes, ct);
+            }
+            else
+            {
+                await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(bytes));
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Diff(TextWriter output, TextWriter error)
+    {
+        var file = FileArgument();
+        var storage = new StorageArguments();
+        var command = new Command("diff", "Show what importing a file with --prune would change: + added, - removed, ~ changed. Exit code 1 when there are differences.") { file };
+        storage.AddTo(command, required: true);
+        command.SetAction((parsed, ct) => Guard(error, async () =>
+        {
+            var (ok, snapshot) = await ValidateFileAsync(parsed.GetRequiredValue(file), error, ct);
+            if (!ok)
+            {
+                return ExitCodes.Invalid;
+            }
+
+            var store = storage.CreateStore(parsed);
+            var loaded = await store.LoadAsync(ct);
+            if (loaded.Document is null)
+            {
+                await WriteErrorsAsync(error, store.Description, loaded.Errors);
+                return ExitCodes.Invalid;
+            }
+
+            var diff = RegistryDiff.Compute(loaded.Document, snapshot!.Document);
+            await output.WriteLineAsync(diff.IsEmpty ? "No differences." : diff.ToString());
+            return diff.IsEmpty ? ExitCodes.Ok : ExitCodes.Differences;
+        }));
+        return command;
+    }
+
+    private static async Task<(bool Ok, GatewaySnapshot? Snapshot)> ValidateFileAsync(FileInfo path, TextWriter error, CancellationToken ct)
+    {
+        if (!path.Exists)
+        {
+            await error.WriteLineAsync($"portico: {path}: no such file");
+            return (false, null);
+        }
+
+        using var store = new FileRegistryStore(path.ToString(), watch: false);
+        var (outcome, snapshot) = await RegistryCheck.RunAsync(store, ct);
+        if (outcome.Kind == ReloadKind.Failed)
+        {
+            throw outcome.Exception!;
+        }
+
+        if (outcome.Errors.Count > 0)
+        {
+            await WriteErrorsAsync(error, path.ToString(), outcome.Errors);
+            return (false, null);
+        }
+
+        return (true, snapshot);
+    }
+
+    private static async Task WriteErrorsAsync(TextWriter error, string source, IReadOnlyList<ConfigurationError> errors)
+    {
+        await error.WriteLineAsync($"{source}: {errors.Count} error(s):");
+        foreach (var e in errors)
+        {
+            await error.WriteLineAsync("  " + e);
+        }
+    }
+
+    /// <summary>Turns store and file failures into a one-line message and exit code 3, never a stack trace.</summary>
+    internal static async Task<int> Guard(TextWriter error, Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (RegistryRuntime.IsStoreFailure(ex) && ex is not OperationCanceledException)
+        {
+            await error.WriteLineAsync($"portico: storage or file unavailable: {FirstLine(ex.Message)}");
+            return ExitCodes.Unavailable;
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"portico: {ex.Message}");
+            return ExitCodes.Invalid;
+        }
+        catch (InvalidOperationException ex)
+        {
+            await error.WriteLineAsync($"portico: {ex.Message}");
+            return ExitCodes.Invalid;
+        }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+}

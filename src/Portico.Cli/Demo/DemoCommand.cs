@@ -1,0 +1,32 @@
+using System.CommandLine;
+
+namespace Portico.Cli.Demo;
+
+/// <summary><c>portico demo</c>: runs only the demo backends, for trying the demo under <c>func start</c>.</summary>
+internal static class DemoCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("demo", $"Run the demo backends on {DemoBackends.Url} (the gateway itself runs elsewhere, for example under func start).");
+        command.SetAction(async (parsed, ct) =>
+        {
+            await using var backends = await DemoBackends.StartAsync(error, ct);
+            if (backends is null)
+            {
+                return ExitCodes.Unavailable;
+            }
+
+            await output.WriteLineAsync($"Demo backends listening on {DemoBackends.Url}; registry file: {DemoBackends.ConfigurationPath}");
+            try
+            {
+                await backends.WaitAsync(ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using Portico.Cli;
+
+return await PorticoCommand.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Portico.Cli.Demo;
+using Portico.Hosting;
+using Portico.Registry;
+
+namespace Portico.Cli.Serve;
+
+/// <summary><c>portico serve</c>: runs the gateway on Kestrel, from a file (DB-less), Table storage, or the bundled demo.</summary>
+internal static class ServeCommand
+{
+    /// <summary>The default address, the same as <c>func start</c>'s.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:7071";
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';'.", DefaultValueFactory = _ => DefaultUrls };
+        var config = new Option<FileInfo?>("--config") { Description = "Serve the registry in this declarative file (DB-less mode); reloaded when it changes." };
+        var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
+        var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.Url}." };
+        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, demo };
+        command.SetAction((parsed, ct) => RunAsync(
+            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(demo), output, error, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, bool demo, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var sources = (config is null ? 0 : 1) + (storage is null ? 0 : 1) + (demo ? 1 : 0);
+        if (sources > 1)
+        {
+            await error.WriteLineAsync("portico serve: choose one of --config, --storage or --demo.");
+            return ExitCodes.Invalid;
+        }
+
+        var settings = new Dictionary<string, string?>();
+        if (config is not null)
+        {
+            settings["Portico:Registry:File"] = config.ToString();
+        }
+        else if (storage is not null)
+        {
+            settings[Storage.Tables.TableStorage.IsEndpoint(storage) ? "Portico:Storage:TableServiceUri" : "Portico:Storage:ConnectionString"] = storage;
+        }
+        else if (demo)
+        {
+            settings["Portico:Registry:File"] = DemoBackends.ConfigurationPath;
+        }
+
+        await using var backends = demo ? await DemoBackends.StartAsync(error, ct) : null;
+        if (demo && backends is null)
+        {
+            return ExitCodes.Unavailable;
+        }
+
+        await using var app = StandaloneHost.Build(settings, urls);
+        try
+        {
+            await app.Services.InitializePorticoAsync(ct);
+        }
+        catch (RegistryLoadException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+            return ex.Errors.Count > 0 ? ExitCodes.Invalid : ExitCodes.Unavailable;
+        }
+        catch (OptionsValidationException ex)
+        {
+            foreach (var failure in ex.Failures)
+            {
+                await error.WriteLineAsync($"portico serve: {failure}");
+            }
+
+            await error.WriteLineAsync("Pass --config FILE, --storage CONNECTION_OR_ENDPOINT or --demo.");
+            return ExitCodes.Invalid;
+        }
+
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException ex)
+        {
+            await error.WriteLineAsync($"portico serve: cannot listen on {urls}: {ex.Message}");
+            return ExitCodes.Unavailable;
+        }
+
+        foreach (var address in StandaloneHost.Addresses(app))
+        {
+            await output.WriteLineAsync($"Portico listening on {address}");
+        }
+
+        await app.WaitForShutdownAsync(ct);
+        return ExitCodes.Ok;
+    }
+}

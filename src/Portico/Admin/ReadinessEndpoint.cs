@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Portico.Pipeline;
+using Portico.Registry;
+
+namespace Portico.Admin;
+
+/// <summary>
+/// <c>/health/ready</c>: 200 once a registry snapshot is live, 503 before. Says which revision serves, but
+/// never why a reload failed (that is in the logs, not for the public).
+/// </summary>
+internal sealed class ReadinessEndpoint(RegistryRuntime runtime) : IPorticoEndpoint
+{
+    public string Path => "/health/ready";
+
+    public async Task HandleAsync(GatewayContext context)
+    {
+        var snapshot = runtime.Current;
+        var response = context.HttpContext.Response;
+        response.StatusCode = snapshot.IsLoaded ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        response.ContentType = "application/json";
+        response.Headers.CacheControl = "no-store";
+        await using var writer = new Utf8JsonWriter(response.Body);
+        writer.WriteStartObject();
+        writer.WriteString("status", snapshot.IsLoaded ? "ready" : "starting");
+        if (snapshot.IsLoaded)
+        {
+            writer.WriteString("revision", snapshot.Revision);
+            writer.WriteNumber("routes", snapshot.Routes.Routes.Length);
+            writer.WriteString("loadedAt", snapshot.LoadedAt);
+        }
+
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,11 @@
+namespace Portico.Configuration;
+
+/// <summary>An upstream service that proxy routes forward to.</summary>
+public sealed record BackendDefinition
+{
+    /// <summary>Unique id, referenced by routes.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Absolute http or https URL; a path here becomes a prefix of every upstream path.</summary>
+    public required string Url { get; init; }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+
+namespace Portico.Configuration;
+
+/// <summary>
+/// Source-generated serializer for the registry. Unknown members are errors, so a typo in a field
+/// name is reported instead of silently ignored.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+    AllowTrailingCommas = true,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
+    WriteIndented = true)]
+[JsonSerializable(typeof(RegistryDocument))]
+[JsonSerializable(typeof(BackendDefinition))]
+[JsonSerializable(typeof(RouteDefinition))]
+internal sealed partial class RegistryJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.RegularExpressions;
+
+namespace Portico.Configuration;
+
+/// <summary>Reads and writes the registry's JSON form, turning syntax and shape errors into located messages.</summary>
+public static partial class RegistrySerializer
+{
+    /// <summary>Parses a whole registry document; <paramref name="sourceName"/> prefixes error locations.</summary>
+    public static ParseResult<RegistryDocument> ParseDocument(ReadOnlySpan<byte> utf8Json, string sourceName) =>
+        Parse(utf8Json, sourceName, RegistryJsonContext.Default.RegistryDocument);
+
+    /// <summary>Parses one item (a backend, a route, …) stored on its own, as in a table entity.</summary>
+    public static ParseResult<T> ParseItem<T>(string json, string sourceName, JsonTypeInfo<T> typeInfo) =>
+        Parse(System.Text.Encoding.UTF8.GetBytes(json), sourceName, typeInfo);
+
+    /// <summary>Writes a document as indented UTF-8 JSON, the declarative file format.</summary>
+    public static byte[] SerializeDocument(RegistryDocument document) =>
+        JsonSerializer.SerializeToUtf8Bytes(document, RegistryJsonContext.Default.RegistryDocument);
+
+    /// <summary>Writes one item as compact JSON: the form stored in table entities and compared by diffs.</summary>
+    public static string SerializeItem<T>(T item, JsonTypeInfo<T> typeInfo)
+    {
+        // The writer's options, not the serializer's, decide indentation: one context serves both forms.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = typeInfo.Options.Encoder }))
+        {
+            JsonSerializer.Serialize(writer, item, typeInfo);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Type information for registry items, for <see cref="ParseItem{T}"/> and <see cref="SerializeItem{T}"/>.</summary>
+    internal static RegistryJsonContext Types => RegistryJsonContext.Default;
+
+    private static ParseResult<T> Parse<T>(ReadOnlySpan<byte> utf8Json, string sourceName, JsonTypeInfo<T> typeInfo)
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize(utf8Json, typeInfo);
+            if (value is null)
+            {
+                return ParseResult<T>.Failed(new ConfigurationError("$", "", "", "the document is null; expected a JSON object") { Location = sourceName });
+            }
+
+            return ParseResult<T>.Ok(value);
+        }
+        catch (JsonException ex)
+        {
+            var location = ex.LineNumber is { } line
+                ? $"{sourceName}:{line + 1}:{(ex.BytePositionInLine ?? 0) + 1}"
+                : sourceName;
+            var path = ex.Path ?? "$";
+            return ParseResult<T>.Failed(new ConfigurationError(path, "", DescribePath(path), Explain(ex)) { Location = location });
+        }
+    }
+
+    /// <summary>Turns <c>$.routes[2].match.path</c> into <c>routes[2].match.path</c> for messages.</summary>
+    internal static string DescribePath(string jsonPath) =>
+        jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
+
+    private static string Explain(JsonException ex)
+    {
+        // System.Text.Json messages name .NET types and repeat the position; say it in the registry's terms.
+        var message = ex.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut >= 0)
+        {
+            message = message[..cut];
+        }
+
+        var unknown = UnknownMember().Match(message);
+        if (unknown.Success)
+        {
+            return $"unknown field '{unknown.Groups[1].Value}'";
+        }
+
+        var missing = MissingRequired().Match(message);
+        if (missing.Success)
+        {
+            return $"missing required field(s) {missing.Groups[1].Value.TrimEnd('.')}";
+        }
+
+        if (message.Contains("could not be converted to", StringComparison.Ordinal))
+        {
+            return "the value has the wrong type for this field";
+        }
+
+        if (message.Contains("doesn't allow setting null values", StringComparison.Ordinal) ||
+            message.Contains("does not allow setting null values", StringComparison.Ordinal))
+        {
+            return "the value must not be null";
+        }
+
+        return "invalid JSON: " + message.TrimEnd('.');
+    }
+
+    [GeneratedRegex("The JSON property '([^']*)' could not be mapped")]
+    private static partial Regex UnknownMember();
+
+    [GeneratedRegex("missing required properties(?: including)?: (.*)$")]
+    private static partial Regex MissingRequired();
+}

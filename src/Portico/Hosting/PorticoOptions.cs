@@ -1,0 +1,35 @@
+namespace Portico.Hosting;
+
+/// <summary>
+/// Gateway settings, bound from the <c>Portico</c> configuration section (app settings <c>Portico__…</c> in
+/// Azure). Defaults are documented in docs/configuration.md and validated at start-up.
+/// </summary>
+public sealed class PorticoOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Portico";
+
+    /// <summary>
+    /// Prefix of Portico's own endpoints (health, later keys and metrics), identical in both hosts. Default
+    /// <c>/_portico</c>; the Functions host reserves <c>/admin</c> and <c>/runtime</c>.
+    /// </summary>
+    public string EndpointPrefix { get; set; } = "/_portico";
+
+    /// <summary>Prefix of the identity headers Portico sends upstream; client-sent headers with it are always dropped. Default <c>X-Portico-</c>.</summary>
+    public string IdentityHeaderPrefix { get; set; } = "X-Portico-";
+
+    /// <summary>Where the registry lives and how often it is checked.</summary>
+    public RegistryOptions Registry { get; set; } = new();
+
+    /// <summary>The Table storage account (registry, and later counters and breaker state).</summary>
+    public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>Which proxies' <c>X-Forwarded-*</c> headers are believed.</summary>
+    public ForwardedHeadersOptions ForwardedHeaders { get; set; } = new();
+
+    /// <summary>Size limits.</summary>
+    public LimitsOptions Limits { get; set; } = new();
+
+    /// <summary>Connections to backends.</summary>
+    public UpstreamOptions Upstream { get; set; } = new();
+}

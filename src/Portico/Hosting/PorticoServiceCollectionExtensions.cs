@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Portico.Admin;
+using Portico.Dispatch;
+using Portico.Observability;
+using Portico.Pipeline;
+using Portico.Proxy;
+using Portico.Registry;
+using Portico.Routing;
+using Portico.Security;
+using Portico.Storage.File;
+using Portico.Storage.Tables;
+
+namespace Portico.Hosting;
+
+/// <summary>Registers the gateway engine; both hosts call this and then hand requests to <see cref="GatewayEngine"/>.</summary>
+public static class PorticoServiceCollectionExtensions
+{
+    /// <summary>Adds Portico with options bound from <paramref name="configuration"/>'s <c>Portico</c> section.</summary>
+    public static IServiceCollection AddPortico(this IServiceCollection services, IConfiguration configuration, Action<PorticoOptions>? configure = null)
+    {
+        services.AddOptions<PorticoOptions>().Bind(configuration.GetSection(PorticoOptions.SectionName));
+        return services.AddPortico(configure);
+    }
+
+    /// <summary>Adds Portico with options set in code. An <see cref="IRegistryStore"/> registered before wins over the configured one.</summary>
+    public static IServiceCollection AddPortico(this IServiceCollection services, Action<PorticoOptions>? configure = null)
+    {
+        var options = services.AddOptions<PorticoOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, PorticoOptionsValidator>());
+        options.ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddRouting();
+        services.AddHttpForwarder();
+        services.AddMetrics();
+
+        services.TryAddSingleton<IRegistryStore>(CreateStore);
+        services.TryAddSingleton<PorticoMetrics>();
+        services.TryAddSingleton<UpstreamClient>();
+        services.TryAddSingleton<GatewayHttpTransformer>();
+        services.TryAddSingleton<ForwardingErrors>();
+        services.TryAddSingleton<ForwardedHeadersPolicy>();
+        services.TryAddSingleton<RegistryCompiler>();
+        services.TryAddSingleton<RegistryRuntime>();
+        services.AddHostedService<RegistryMonitor>();
+
+        // Pipeline stages, in GatewayPipeline's order.
+        services.TryAddSingleton<ObservabilityStage>();
+        services.TryAddSingleton<PorticoEndpointsStage>();
+        services.TryAddSingleton<RouteMatchStage>();
+        services.TryAddSingleton<RequestLimitsStage>();
+        services.TryAddSingleton<DispatchStage>();
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, LivenessEndpoint>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, ReadinessEndpoint>());
+
+        services.TryAddSingleton(sp => new GatewayEngine(
+            sp.GetRequiredService<RegistryRuntime>(),
+            sp.GetRequiredService<ForwardedHeadersPolicy>(),
+            sp));
+        return services;
+    }
+
+    /// <summary>
+    /// Loads the registry now, before the host starts serving, so a bad configuration stops the process with
+    /// every error listed. Throws <see cref="RegistryLoadException"/>.
+    /// </summary>
+    public static Task InitializePorticoAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<RegistryRuntime>().InitializeAsync(cancellationToken);
+
+    /// <summary>The error when neither a file nor Table storage is configured.</summary>
+    public const string NoRegistryMessage =
+        "No registry configured: set Portico:Registry:File (a declarative file) or Portico:Storage:TableServiceUri / Portico:Storage:ConnectionString (Table storage).";
+
+    private static IRegistryStore CreateStore(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<PorticoOptions>>().Value;
+        if (options.Registry.File is { } file)
+        {
+            return new FileRegistryStore(file);
+        }
+
+        var storage = options.Storage;
+        if (!storage.IsConfigured)
+        {
+            throw new OptionsValidationException(PorticoOptions.SectionName, typeof(PorticoOptions), [NoRegistryMessage]);
+        }
+
+        var client = TableStorage.CreateServiceClient(storage.Target!, storage.ClientId);
+        return new TableRegistryStore(client, options.Registry.TableName);
+    }
+}

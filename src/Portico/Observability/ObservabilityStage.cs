@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Portico.Pipeline;
+using Portico.Problems;
+
+namespace Portico.Observability;
+
+/// <summary>
+/// Wraps the whole pipeline: one span per request (continuing the caller's W3C trace), request metrics, one
+/// structured access-log event, and the last-chance handler that turns a bug into a logged 500.
+/// </summary>
+internal sealed partial class ObservabilityStage : IGatewayStage
+{
+    /// <summary>The logger category of the access log, so it can be routed or silenced on its own.</summary>
+    public const string AccessLogCategory = "Portico.AccessLog";
+
+    private readonly PorticoMetrics _metrics;
+    private readonly ILogger _accessLog;
+    private readonly ILogger _logger;
+
+    public ObservabilityStage(PorticoMetrics metrics, ILoggerFactory loggerFactory)
+    {
+        _metrics = metrics;
+        _accessLog = loggerFactory.CreateLogger(AccessLogCategory);
+        _logger = loggerFactory.CreateLogger<ObservabilityStage>();
+    }
+
+    public async Task InvokeAsync(GatewayContext context, GatewayDelegate next)
+    {
+        var http = context.HttpContext;
+        using var activity = StartActivity(http);
+
+        ByteCountingStream? bytesIn = null, bytesOut = null;
+        var logAccess = _accessLog.IsEnabled(LogLevel.Information);
+        if (logAccess)
+        {
+            http.Request.Body = bytesIn = new ByteCountingStream(http.Request.Body);
+            http.Response.Body = bytesOut = new ByteCountingStream(http.Response.Body);
+        }
+
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
+        {
+            LogAbortedDuringProcessing(_logger, context.RouteId, ex.GetType().Name);
+            http.Response.StatusCode = 499;
+        }
+        catch (Exception ex)
+        {
+            LogUnhandled(_logger, context.RouteId, ex);
+            if (http.Response.HasStarted)
+            {
+                http.Abort();
+            }
+            else
+            {
+                http.Response.Clear();
+                await ProblemResponse.WriteAsync(http, GatewayProblems.InternalError);
+            }
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(context.StartTimestamp);
+            var status = http.Response.StatusCode;
+            _metrics.RecordRequest(context.RouteId, http.Request.Method, status, elapsed, context.BackendId, context.UpstreamDuration);
+            if (activity is not null)
+            {
+                activity.DisplayName = context.RouteId is null ? http.Request.Method : $"{http.Request.Method} {context.RouteId}";
+                activity.SetTag("portico.route", context.RouteId);
+                activity.SetTag("portico.backend", context.BackendId);
+                activity.SetTag("http.response.status_code", PorticoMetrics.Box(status));
+                if (status >= 500)
+                {
+                    activity.SetStatus(ActivityStatusCode.Error);
+                }
+            }
+
+            if (logAccess)
+            {
+                LogAccess(
+                    _accessLog, http.Request.Method, http.Request.Path.Value, status, context.RouteId, context.BackendId,
+                    elapsed.TotalMilliseconds, context.UpstreamDuration?.TotalMilliseconds, bytesIn!.Count, bytesOut!.Count);
+            }
+        }
+    }
+
+    private static Activity? StartActivity(HttpContext http)
+    {
+        var source = PorticoTelemetry.ActivitySource;
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+
+        if (Activity.Current is null
+            && ActivityContext.TryParse(http.Request.Headers.TraceParent, http.Request.Headers.TraceState, isRemote: true, out var parent))
+        {
+            // No server span from the host: continue the caller's trace ourselves.
+            return Start(source, http, ActivityKind.Server, parent);
+        }
+
+        return Start(source, http, Activity.Current is null ? ActivityKind.Server : ActivityKind.Internal, default);
+    }
+
+    private static Activity? Start(ActivitySource source, HttpContext http, ActivityKind kind, ActivityContext parent)
+    {
+        var activity = source.StartActivity("gateway", kind, parent);
+        activity?.SetTag("http.request.method", PorticoMetrics.NormalizeMethod(http.Request.Method));
+        activity?.SetTag("url.path", http.Request.Path.Value);
+        return activity;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "{Method} {Path} {StatusCode} route={RouteId} backend={BackendId} {DurationMs:0.###} ms upstream={UpstreamMs:0.###} ms in={BytesIn} out={BytesOut}")]
+    private static partial void LogAccess(
+        ILogger logger, string method, string? path, int statusCode, string? routeId, string? backendId,
+        double durationMs, double? upstreamMs, long bytesIn, long bytesOut);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Unhandled error on route {RouteId}")]
+    private static partial void LogUnhandled(ILogger logger, string? routeId, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Client went away on route {RouteId} ({ExceptionType})")]
+    private static partial void LogAbortedDuringProcessing(ILogger logger, string? routeId, string exceptionType);
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Portico.Registry;
+using Portico.Routing;
+using Portico.Security;
+
+namespace Portico.Pipeline;
+
+/// <summary>
+/// The typed per-request state every stage reads and writes, stored once in <see cref="HttpContext.Features"/>.
+/// It pins the snapshot the request started with, so a reload never changes a request half-way.
+/// </summary>
+public sealed class GatewayContext
+{
+    private ClientAddress? _client;
+
+    internal GatewayContext(HttpContext httpContext, GatewaySnapshot snapshot, ForwardedHeadersPolicy forwardedHeaders)
+    {
+        HttpContext = httpContext;
+        Snapshot = snapshot;
+        ForwardedHeaders = forwardedHeaders;
+        StartTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>The ASP.NET Core request.</summary>
+    public HttpContext HttpContext { get; }
+
+    /// <summary>The id of the matched route, or null before matching or when none matched.</summary>
+    public string? RouteId => Route?.Id;
+
+    /// <summary>The id of the backend the request was sent to, if any.</summary>
+    public string? BackendId { get; internal set; }
+
+    /// <summary>Time spent waiting on the upstream, when the request was forwarded.</summary>
+    public TimeSpan? UpstreamDuration { get; internal set; }
+
+    internal GatewaySnapshot Snapshot { get; }
+
+    internal ForwardedHeadersPolicy ForwardedHeaders { get; }
+
+    internal long StartTimestamp { get; }
+
+    internal CompiledRoute? Route { get; set; }
+
+    internal RouteValueDictionary RouteValues { get; } = new();
+
+    /// <summary>The path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
+    internal PathString UpstreamPath { get; set; }
+
+    /// <summary>The client's address and forwarding chain, resolved on first use (trusted proxies honoured).</summary>
+    internal ClientAddress Client => _client ??= ForwardedHeaders.Resolve(HttpContext);
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection;
+using Portico.Admin;
+using Portico.Dispatch;
+using Portico.Observability;
+using Portico.Routing;
+using Portico.Security;
+
+namespace Portico.Pipeline;
+
+/// <summary>
+/// The one place where the order of the stages is written down. Later capabilities slot in where the
+/// comments say; everything a stage needs per request travels on <see cref="GatewayContext"/>.
+/// </summary>
+internal static class GatewayPipeline
+{
+    public static GatewayDelegate Build(IServiceProvider services)
+    {
+        IGatewayStage[] stages =
+        [
+            services.GetRequiredService<ObservabilityStage>(),   // wraps everything: trace, metrics, access log, last-chance errors
+            services.GetRequiredService<PorticoEndpointsStage>(), // /_portico/* (health, later keys and metrics)
+            services.GetRequiredService<RouteMatchStage>(),       // snapshot route table → GatewayContext.Route or 404/405
+            services.GetRequiredService<RequestLimitsStage>(),    // per-route body size
+            // authentication → authorization → rate limiting → validation → cache lookup slot in here
+            services.GetRequiredService<DispatchStage>(),         // the route's handler: proxy or static (aggregate later)
+        ];
+
+        GatewayDelegate next = static _ => Task.CompletedTask;
+        for (int i = stages.Length - 1; i >= 0; i--)
+        {
+            var stage = stages[i];
+            var following = next;
+            next = context => stage.InvokeAsync(context, following);
+        }
+
+        return next;
+    }
+}

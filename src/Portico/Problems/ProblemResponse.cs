@@ -1,0 +1,54 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Portico.Problems;
+
+/// <summary>Writes RFC 9457 <c>application/problem+json</c> answers.</summary>
+public static class ProblemResponse
+{
+    /// <summary>The media type of problem answers.</summary>
+    public const string ContentType = "application/problem+json";
+
+    /// <summary>
+    /// Answers with <paramref name="problem"/>. <paramref name="detail"/> must not carry anything that helps an
+    /// attacker or leaks a backend (no addresses, stack traces or key ids). Does nothing once the response has started.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, Problem problem, string? detail = null)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        response.StatusCode = problem.Status;
+        response.ContentType = ContentType;
+        response.Headers[HeaderNames.CacheControl] = "no-store";
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", problem.Type);
+            writer.WriteString("title", problem.Title);
+            writer.WriteNumber("status", problem.Status);
+            if (detail is not null)
+            {
+                writer.WriteString("detail", detail);
+            }
+
+            writer.WriteString("code", problem.Code);
+            var traceId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
+            writer.WriteString("traceId", traceId);
+            writer.WriteEndObject();
+        }
+
+        response.ContentLength = buffer.WrittenCount;
+        return HttpMethods.IsHead(context.Request.Method)
+            ? Task.CompletedTask
+            : response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+    }
+}

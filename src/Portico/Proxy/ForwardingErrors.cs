@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Portico.Pipeline;
+using Portico.Problems;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portico.Proxy;
+
+/// <summary>
+/// Maps YARP's forwarding errors to answers: connection failures 502, timeouts 504, a client body over the
+/// limit 413. The problem body never carries backend detail; the log line does.
+/// </summary>
+internal sealed partial class ForwardingErrors(ILogger<ForwardingErrors> logger)
+{
+    public Task AnswerAsync(GatewayContext context, ForwarderError error)
+    {
+        var http = context.HttpContext;
+        var exception = http.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+            || http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody is left to answer. 499 in logs and metrics, as nginx does.
+            LogClientAborted(logger, context.RouteId, error);
+            if (!http.Response.HasStarted)
+            {
+                http.Response.StatusCode = 499;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        LogForwardingFailed(logger, context.RouteId, context.BackendId, error, exception);
+        var problem = error switch
+        {
+            ForwarderError.RequestTimedOut => GatewayProblems.GatewayTimeout,
+            ForwarderError.RequestBodyClient when exception is BadHttpRequestException { StatusCode: 413 } => GatewayProblems.PayloadTooLarge,
+            ForwarderError.RequestBodyClient => GatewayProblems.BadRequest,
+            _ => GatewayProblems.BadGateway,
+        };
+
+        // Once the response has started the forwarder has already aborted it: a status cannot change any more.
+        return ProblemResponse.WriteAsync(http, problem);
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Forwarding for route {RouteId} to backend {BackendId} failed: {Error}")]
+    private static partial void LogForwardingFailed(ILogger logger, string? routeId, string? backendId, ForwarderError error, Exception? exception);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Client aborted the request on route {RouteId} ({Error})")]
+    private static partial void LogClientAborted(ILogger logger, string? routeId, ForwarderError error);
+}

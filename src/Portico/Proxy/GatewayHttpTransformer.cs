@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Portico.Hosting;
+using Portico.Pipeline;
+using Portico.Security;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portico.Proxy;
+
+/// <summary>
+/// Shapes the outgoing request: the rewritten path with the client's query, no spoofable or platform headers,
+/// and <c>X-Forwarded-For/Proto/Host</c> written by the gateway from what it could verify.
+/// </summary>
+internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options) : HttpTransformer
+{
+    private readonly string _identityPrefix = options.Value.IdentityHeaderPrefix;
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        var context = httpContext.Features.GetRequiredFeature<GatewayContext>();
+        proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, context.UpstreamPath, httpContext.Request.QueryString);
+
+        HeaderHygiene.Clean(httpContext.Request.Headers, proxyRequest, _identityPrefix);
+
+        var client = context.Client;
+        if (client.ForwardedFor is not null)
+        {
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", client.ForwardedFor);
+        }
+
+        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", client.Proto);
+        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", client.Host);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Net.Http;
+using Microsoft.Extensions.Options;
+using Portico.Hosting;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portico.Proxy;
+
+/// <summary>
+/// The one pooled HTTP client every proxied request goes through. YARP's factory sets what a proxy needs (no
+/// redirects, no cookies, no automatic decompression, no system proxy, W3C trace context propagation);
+/// Portico adds its connect and idle timeouts.
+/// </summary>
+internal sealed class UpstreamClient : IDisposable
+{
+    public UpstreamClient(IOptions<PorticoOptions> options)
+    {
+        var factory = new ConfiguredFactory(options.Value.Upstream);
+        Invoker = factory.CreateClient(new ForwarderHttpClientContext { NewConfig = HttpClientConfig.Empty });
+    }
+
+    /// <summary>The shared invoker handed to YARP's forwarder.</summary>
+    public HttpMessageInvoker Invoker { get; }
+
+    public void Dispose() => Invoker.Dispose();
+
+    private sealed class ConfiguredFactory(UpstreamOptions options) : ForwarderHttpClientFactory
+    {
+        protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+        {
+            base.ConfigureHandler(context, handler);
+            handler.ConnectTimeout = options.ConnectTimeout;
+            handler.PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout;
+            // Recycle connections so a backend behind DNS that moves is followed.
+            handler.PooledConnectionLifetime = options.PooledConnectionLifetime;
+        }
+    }
+}

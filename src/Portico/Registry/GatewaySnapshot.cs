@@ -1,0 +1,39 @@
+using Portico.Configuration;
+using Portico.Routing;
+
+namespace Portico.Registry;
+
+/// <summary>
+/// One immutable, compiled version of the registry. Requests read it without locks; a reload builds a new one
+/// and swaps the reference, so in-flight requests finish on the snapshot they started with.
+/// </summary>
+internal sealed class GatewaySnapshot
+{
+    /// <summary>The placeholder before the first successful load: every request gets 503.</summary>
+    public static readonly GatewaySnapshot NotLoaded = new(new RegistryDocument(), "", "", DateTimeOffset.MinValue, new RouteTable([]), isLoaded: false);
+
+    public GatewaySnapshot(RegistryDocument document, string revision, string contentHash, DateTimeOffset loadedAt, RouteTable routes, bool isLoaded = true)
+    {
+        Document = document;
+        Revision = revision;
+        ContentHash = contentHash;
+        LoadedAt = loadedAt;
+        Routes = routes;
+        IsLoaded = isLoaded;
+    }
+
+    /// <summary>The registry content this snapshot was compiled from.</summary>
+    public RegistryDocument Document { get; }
+
+    /// <summary>The store's revision marker when it was loaded.</summary>
+    public string Revision { get; }
+
+    /// <summary>Hash of the canonical content, to tell a real change from a touched file or a bumped revision.</summary>
+    public string ContentHash { get; }
+
+    public DateTimeOffset LoadedAt { get; }
+
+    public RouteTable Routes { get; }
+
+    public bool IsLoaded { get; }
+}

@@ -1,0 +1,36 @@
+using Portico.Configuration;
+
+namespace Portico.Registry;
+
+/// <summary>What a store read: the document (or why it could not be read) and how to locate errors in it.</summary>
+public sealed class RegistryLoadResult
+{
+    /// <summary>A readable document.</summary>
+    public RegistryLoadResult(RegistryDocument document, string revision, Func<string, string?> locate)
+    {
+        Document = document;
+        Revision = revision;
+        Locate = locate;
+        Errors = [];
+    }
+
+    /// <summary>An unreadable one.</summary>
+    public RegistryLoadResult(string revision, IReadOnlyList<ConfigurationError> errors)
+    {
+        Revision = revision;
+        Errors = errors;
+        Locate = _ => null;
+    }
+
+    /// <summary>The document; null when <see cref="Errors"/> is not empty.</summary>
+    public RegistryDocument? Document { get; }
+
+    /// <summary>The revision marker read together with the content.</summary>
+    public string Revision { get; }
+
+    /// <summary>Syntax and shape errors, already located.</summary>
+    public IReadOnlyList<ConfigurationError> Errors { get; }
+
+    /// <summary>Maps a JSON path in <see cref="Document"/> to a location (file line, table entity).</summary>
+    public Func<string, string?> Locate { get; }
+}

@@ -1,0 +1,124 @@
+using Azure;
+using Microsoft.Extensions.Logging;
+using Portico.Configuration;
+using Portico.Observability;
+
+namespace Portico.Registry;
+
+/// <summary>
+/// Holds the live snapshot and replaces it when the store changes. A rejected or unreadable registry never
+/// replaces a good snapshot: the last good one keeps serving and the errors are logged and counted.
+/// </summary>
+internal sealed partial class RegistryRuntime(
+    IRegistryStore store,
+    RegistryCompiler compiler,
+    PorticoMetrics metrics,
+    TimeProvider timeProvider,
+    ILogger<RegistryRuntime> logger)
+{
+    private readonly SemaphoreSlim _reloadGate = new(1, 1);
+    private GatewaySnapshot _current = GatewaySnapshot.NotLoaded;
+
+    /// <summary>The snapshot new requests use.</summary>
+    public GatewaySnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>The store this runtime reads.</summary>
+    public IRegistryStore Store => store;
+
+    /// <summary>The store revision last read (applied or rejected), so a bad revision is not re-read every poll.</summary>
+    public string? LastSeenRevision { get; private set; }
+
+    /// <summary>The errors of the last rejected load; empty after a good one.</summary>
+    public IReadOnlyList<ConfigurationError> LastErrors { get; private set; } = [];
+
+    /// <summary>Loads at start-up, retrying a storage outage briefly; throws <see cref="RegistryLoadException"/> when there is no valid registry.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var outcome = await ReloadAsync(cancellationToken);
+            switch (outcome.Kind)
+            {
+                case ReloadKind.Applied or ReloadKind.Unchanged:
+                    return;
+                case ReloadKind.Rejected:
+                    throw new RegistryLoadException(store.Description, outcome.Errors);
+                case ReloadKind.Failed when attempt >= 3:
+                    throw new RegistryLoadException(store.Description, outcome.Exception!);
+                default:
+                    await Task.Delay(TimeSpan.FromSeconds(attempt), timeProvider, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Reads, validates and, when the content changed, swaps in a new snapshot.</summary>
+    public async Task<ReloadOutcome> ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _reloadGate.WaitAsync(cancellationToken);
+        try
+        {
+            RegistryLoadResult loaded;
+            try
+            {
+                loaded = await store.LoadAsync(cancellationToken);
+            }
+            catch (Exception ex) when (IsStoreFailure(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                LogStoreUnavailable(logger, store.Description, ex.Message);
+                Count("failed");
+                return new ReloadOutcome(ReloadKind.Failed, [], ex);
+            }
+
+            LastSeenRevision = loaded.Revision;
+            var errors = loaded.Errors;
+            CompileResult? compiled = null;
+            if (loaded.Document is not null)
+            {
+                compiled = compiler.Compile(loaded.Document, loaded.Revision);
+                errors = [.. compiled.Errors.Select(e => e with { Location = e.Location ?? loaded.Locate(e.JsonPath) })];
+            }
+
+            if (errors.Count > 0 || compiled?.Snapshot is null)
+            {
+                LastErrors = errors;
+                LogRejected(logger, store.Description, errors.Count, Current.IsLoaded ? Current.Revision : "(none)", string.Join(Environment.NewLine, errors));
+                Count("rejected");
+                return new ReloadOutcome(ReloadKind.Rejected, errors, null);
+            }
+
+            LastErrors = [];
+            var snapshot = compiled.Snapshot;
+            if (Current.IsLoaded && snapshot.ContentHash == Current.ContentHash)
+            {
+                return new ReloadOutcome(ReloadKind.Unchanged, [], null);
+            }
+
+            Volatile.Write(ref _current, snapshot);
+            LogApplied(logger, store.Description, snapshot.Revision, snapshot.Routes.Routes.Length, snapshot.Document.Backends.Count);
+            Count("applied");
+            return new ReloadOutcome(ReloadKind.Applied, [], null);
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
+
+    /// <summary>Failures of the store itself (network, storage service, file system), as opposed to bugs.</summary>
+    internal static bool IsStoreFailure(Exception ex) =>
+        ex is RequestFailedException or IOException or UnauthorizedAccessException or HttpRequestException
+            or TimeoutException or OperationCanceledException or AggregateException
+            or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException;
+
+    private void Count(string outcome) => metrics.RegistryReloads.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Registry from {Store} applied: revision {Revision}, {Routes} routes, {Backends} backends")]
+    private static partial void LogApplied(ILogger logger, string store, string revision, int routes, int backends);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Registry from {Store} rejected with {Count} error(s); revision {LiveRevision} stays live:\n{Errors}")]
+    private static partial void LogRejected(ILogger logger, string store, int count, string liveRevision, string errors);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Registry store {Store} unavailable; the live snapshot keeps serving: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string store, string reason);
+}

@@ -1,0 +1,139 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.AspNetCore.Routing.Template;
+using Portico.Configuration;
+using Portico.Dispatch;
+
+namespace Portico.Routing;
+
+/// <summary>
+/// A route ready to serve: its template parsed and its matcher, rewriter and handler built once,
+/// when the snapshot is compiled, so that a request only reads it.
+/// </summary>
+internal sealed class CompiledRoute
+{
+    private readonly TemplateMatcher _matcher;
+    private readonly KeyValuePair<string, IRouteConstraint>[] _constraints;
+    private readonly string[]? _methods;
+    private readonly HostPattern[]? _hosts;
+
+    public CompiledRoute(
+        RouteDefinition definition,
+        RoutePattern pattern,
+        KeyValuePair<string, IRouteConstraint>[] constraints,
+        string[]? methods,
+        HostPattern[]? hosts,
+        PathRewriter rewriter,
+        IRouteDispatcher dispatcher,
+        long maxRequestBodySize)
+    {
+        Definition = definition;
+        Pattern = pattern;
+        var template = new RouteTemplate(pattern);
+        _matcher = new TemplateMatcher(template, new RouteValueDictionary(pattern.Defaults));
+        Precedence = RoutePrecedence.ComputeInbound(template);
+        _constraints = constraints;
+        _methods = methods;
+        _hosts = hosts;
+        Rewriter = rewriter;
+        Dispatcher = dispatcher;
+        MaxRequestBodySize = maxRequestBodySize;
+        FirstLiteral = pattern.PathSegments is [{ Parts: [RoutePatternLiteralPart literal] }, ..] ? literal.Content : null;
+        IsRootOnly = pattern.PathSegments.Count == 0;
+    }
+
+    /// <summary>The route as configured.</summary>
+    public RouteDefinition Definition { get; }
+
+    /// <summary>The route id.</summary>
+    public string Id => Definition.Id;
+
+    /// <summary>The parsed match template.</summary>
+    public RoutePattern Pattern { get; }
+
+    /// <summary>ASP.NET Core's inbound precedence: lower is more specific (literal, then parameter, then catch-all).</summary>
+    public decimal Precedence { get; }
+
+    /// <summary>The explicit tie-breaker; higher wins.</summary>
+    public int Priority => Definition.Match.Priority ?? 0;
+
+    /// <summary>The first path segment when it is a plain literal; routes are bucketed by it.</summary>
+    public string? FirstLiteral { get; }
+
+    /// <summary>True for the template <c>/</c>.</summary>
+    public bool IsRootOnly { get; }
+
+    /// <summary>How the upstream path is built.</summary>
+    public PathRewriter Rewriter { get; }
+
+    /// <summary>What answers a matched request.</summary>
+    public IRouteDispatcher Dispatcher { get; }
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodySize { get; }
+
+    /// <summary>1 when the route names hosts exactly, 0.5 for wildcards only, 0 for any host.</summary>
+    public double HostSpecificity => _hosts is null ? 0 : _hosts.Any(h => h.IsExact) ? 1 : 0.5;
+
+    /// <summary>Whether the route names methods.</summary>
+    public bool HasMethods => _methods is not null;
+
+    /// <summary>The methods named, for the <c>Allow</c> header of a 405.</summary>
+    public IReadOnlyList<string>? Methods => _methods;
+
+    public bool MatchesMethod(string method)
+    {
+        if (_methods is null)
+        {
+            return true;
+        }
+
+        foreach (var m in _methods)
+        {
+            if (string.Equals(m, method, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public bool MatchesHost(HostString host)
+    {
+        if (_hosts is null)
+        {
+            return true;
+        }
+
+        foreach (var h in _hosts)
+        {
+            if (h.Matches(host))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Matches the path and checks inline constraints; fills <paramref name="values"/> on success.</summary>
+    public bool MatchesPath(HttpContext context, PathString path, RouteValueDictionary values)
+    {
+        if (!_matcher.TryMatch(path, values))
+        {
+            return false;
+        }
+
+        foreach (var (name, constraint) in _constraints)
+        {
+            if (!constraint.Match(context, null, name, values, RouteDirection.IncomingRequest))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Portico.Hosting;
+
+namespace Portico.Security;
+
+/// <summary>
+/// Decides which client-sent <c>X-Forwarded-*</c> values to believe. They are believed only when the immediate
+/// peer is a configured trusted proxy, and then only back to the first hop that is not itself trusted: everything
+/// further left could have been written by the client.
+/// </summary>
+internal sealed class ForwardedHeadersPolicy
+{
+    private readonly IPNetwork[] _trusted;
+
+    public ForwardedHeadersPolicy(IOptions<PorticoOptions> options)
+    {
+        _trusted = [.. options.Value.ForwardedHeaders.TrustedProxies.Select(ParseNetwork)];
+    }
+
+    /// <summary>Parses an address or CIDR range; a single address becomes a /32 or /128.</summary>
+    public static IPNetwork ParseNetwork(string text) =>
+        text.Contains('/') ? IPNetwork.Parse(text) : new IPNetwork(IPAddress.Parse(text), IPAddress.Parse(text).AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+
+    public ClientAddress Resolve(HttpContext context)
+    {
+        var request = context.Request;
+        var peer = Normalize(context.Connection.RemoteIpAddress);
+        var scheme = request.Scheme;
+        var host = request.Host.Value ?? "";
+        if (peer is null || !IsTrusted(peer))
+        {
+            return new ClientAddress(peer, peer?.ToString(), scheme, host);
+        }
+
+        // The peer is a trusted proxy: walk X-Forwarded-For from the right, through trusted hops, to the client.
+        var hops = SplitValues(request.Headers["X-Forwarded-For"]);
+        var client = peer;
+        int clientIndex = hops.Count; // index of the client's entry; hops.Count means "the peer itself"
+        for (int i = hops.Count - 1; i >= 0; i--)
+        {
+            if (!TryParseHop(hops[i], out var address))
+            {
+                break;
+            }
+
+            client = address;
+            clientIndex = i;
+            if (!IsTrusted(address))
+            {
+                break;
+            }
+        }
+
+        var kept = hops.Skip(clientIndex).Select(h => TryParseHop(h, out var a) ? a.ToString() : h).Append(peer.ToString());
+        var protos = SplitValues(request.Headers["X-Forwarded-Proto"]);
+        var hosts = SplitValues(request.Headers["X-Forwarded-Host"]);
+        var proto = PickAligned(protos, hops.Count, clientIndex) is { } p && (p is "http" or "https") ? p : scheme;
+        var forwardedHost = PickAligned(hosts, hops.Count, clientIndex) ?? host;
+        return new ClientAddress(client, string.Join(", ", kept), proto, forwardedHost);
+    }
+
+    private bool IsTrusted(IPAddress address)
+    {
+        foreach (var network in _trusted)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Proxies append to X-Forwarded-For and X-Forwarded-Proto/Host in step; take the entry aligned with the client.
+    private static string? PickAligned(List<string> values, int hopCount, int clientIndex)
+    {
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var fromRight = hopCount - clientIndex;
+        var index = values.Count - Math.Max(fromRight, 1);
+        return index >= 0 ? values[index] : values[^1];
+    }
+
+    private static List<string> SplitValues(StringValues values)
+    {
+        var result = new List<string>();
+        foreach (var value in values)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                result.Add(part);
+            }
+        }
+
+        return result;
+    }
+
+    // Accepts "1.2.3.4", "1.2.3.4:5678", "[::1]:5678" and "::1" (App Service appends ports).
+    private static bool TryParseHop(string hop, out IPAddress address)
+    {
+        if (IPEndPoint.TryParse(hop, out var endpoint))
+        {
+            address = Normalize(endpoint.Address)!;
+            return true;
+        }
+
+        address = IPAddress.None;
+        return false;
+    }
+
+    private static IPAddress? Normalize(IPAddress? address) =>
+        address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
+}
