@@ -13,8 +13,12 @@ public sealed record RegistryDocument
     public string? Schema { get; init; }
 
     /// <summary>The upstream services routes forward to.</summary>
-    public IReadOnlyList<BackendDefinition> Backends { get; init; } = [];
+    public IReadOnlyList<BackendDefinition> Backends { get => _backends; init => _backends = value ?? []; }
 
     /// <summary>The routes, in any order: precedence decides which one matches.</summary>
-    public IReadOnlyList<RouteDefinition> Routes { get; init; } = [];
+    public IReadOnlyList<RouteDefinition> Routes { get => _routes; init => _routes = value ?? []; }
+
+    // The source generator sets init-only members it did not find in the JSON to null; absent means empty.
+    private readonly IReadOnlyList<BackendDefinition> _backends = [];
+    private readonly IReadOnlyList<RouteDefinition> _routes = [];
 }

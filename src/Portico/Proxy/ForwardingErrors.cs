@@ -33,13 +33,26 @@ internal sealed partial class ForwardingErrors(ILogger<ForwardingErrors> logger)
         var problem = error switch
         {
             ForwarderError.RequestTimedOut => GatewayProblems.GatewayTimeout,
-            ForwarderError.RequestBodyClient when exception is BadHttpRequestException { StatusCode: 413 } => GatewayProblems.PayloadTooLarge,
+            ForwarderError.RequestBodyClient when IsBodyTooLarge(exception) => GatewayProblems.PayloadTooLarge,
             ForwarderError.RequestBodyClient => GatewayProblems.BadRequest,
             _ => GatewayProblems.BadGateway,
         };
 
         // Once the response has started the forwarder has already aborted it: a status cannot change any more.
         return ProblemResponse.WriteAsync(http, problem);
+    }
+
+    private static bool IsBodyTooLarge(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Forwarding for route {RouteId} to backend {BackendId} failed: {Error}")]

@@ -24,6 +24,10 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options) :
 
         HeaderHygiene.Clean(httpContext.Request.Headers, proxyRequest, _identityPrefix);
 
+        // The backend sees its own host name (as with YARP's transforms and Kong's default); the client's
+        // goes in X-Forwarded-Host.
+        proxyRequest.Headers.Host = null;
+
         var client = context.Client;
         if (client.ForwardedFor is not null)
         {

@@ -1,0 +1,119 @@
+using Portico.Tests.Infrastructure;
+
+namespace Portico.Tests.Configuration;
+
+/// <summary>An invalid registry is rejected with messages that name the file, line, item and field.</summary>
+public sealed class RegistryValidationTests
+{
+    [Fact]
+    public async Task Validate_UnknownField_NamesLineAndField()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("""
+        {
+          "routes": [
+            {
+              "id": "users",
+              "match": { "path": "/users", "methodz": ["GET"] },
+              "static": { "body": "x" }
+            }
+          ]
+        }
+        """);
+        var error = Assert.Single(errors);
+        Assert.StartsWith("portico.json:5:", error.Location);
+        Assert.Contains("methodz", error.ToString());
+        Assert.Contains("unknown field", error.Message);
+    }
+
+    [Fact]
+    public async Task Validate_MissingRequiredField_NamesIt()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("""
+        { "routes": [ { "id": "r1", "static": { "body": "x" } } ] }
+        """);
+        var error = Assert.Single(errors);
+        Assert.Contains("match", error.Message);
+        Assert.StartsWith("portico.json:1:", error.Location);
+    }
+
+    [Fact]
+    public async Task Validate_SyntaxError_NamesLineAndColumn()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("{\n  \"routes\": [\n    { \"id\": \"a\" \"match\": {} }\n  ]\n}");
+        var error = Assert.Single(errors);
+        Assert.StartsWith("portico.json:3:", error.Location);
+        Assert.Contains("invalid JSON", error.Message);
+    }
+
+    [Fact]
+    public async Task Validate_SemanticErrors_AllReportedWithRouteIdFieldAndLine()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("""
+        {
+          "backends": [
+            { "id": "good", "url": "http://127.0.0.1:9" },
+            { "id": "bad-url", "url": "ftp://example.com" }
+          ],
+          "routes": [
+            { "id": "bad-template", "match": { "path": "/a/{id" }, "backend": "good" },
+            { "id": "unknown-backend", "match": { "path": "/b" }, "backend": "nope" },
+            { "id": "dup", "match": { "path": "/c" }, "backend": "good" },
+            { "id": "dup", "match": { "path": "/d" }, "backend": "good" },
+            { "id": "two-targets", "match": { "path": "/e" }, "backend": "good", "static": { "body": "x" } },
+            { "id": "no-target", "match": { "path": "/f" } },
+            { "id": "bad-timeout", "match": { "path": "/g" }, "backend": "good", "activityTimeout": "forever" },
+            { "id": "too-long", "match": { "path": "/h" }, "backend": "good", "activityTimeout": "5m" },
+            { "id": "reserved", "match": { "path": "/_portico/x" }, "backend": "good" },
+            { "id": "bad-rewrite", "match": { "path": "/i/{id}" }, "backend": "good", "rewrite": { "path": "/x/{other}" } },
+            { "id": "bad-constraint", "match": { "path": "/j/{id:nosuch}" }, "backend": "good" },
+            { "id": "bad method", "match": { "path": "/k", "methods": ["G E T"] }, "backend": "good" }
+          ]
+        }
+        """);
+
+        void Expect(string subject, string field, string messagePart, int line)
+        {
+            Assert.Contains(errors, e => e.Subject == subject && e.Field == field
+                && e.Message.Contains(messagePart, StringComparison.Ordinal)
+                && e.Location!.StartsWith($"portico.json:{line}:", StringComparison.Ordinal));
+        }
+
+        Expect("backend 'bad-url'", "url", "not an absolute http or https URL", 4);
+        Expect("route 'bad-template'", "match.path", "invalid route template", 7);
+        Expect("route 'unknown-backend'", "backend", "unknown backend 'nope'", 8);
+        Expect("route 'dup'", "id", "duplicate id", 10);
+        Expect("route 'two-targets'", "", "exactly one target", 11);
+        Expect("route 'no-target'", "", "exactly one target", 12);
+        Expect("route 'bad-timeout'", "activityTimeout", "not a positive duration", 13);
+        Expect("route 'too-long'", "activityTimeout", "230s", 14);
+        Expect("route 'reserved'", "match.path", "reserved", 15);
+        Expect("route 'bad-rewrite'", "rewrite.path", "{other}", 16);
+        Expect("route 'bad-constraint'", "match.path", "unknown route constraint 'nosuch'", 17);
+        Expect("route 'bad method'", "id", "ids are", 18);
+        Expect("route 'bad method'", "match.methods", "not an HTTP method", 18);
+    }
+
+    [Fact]
+    public async Task Validate_ErrorToString_ReadsLocationSubjectFieldMessage()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("""
+        {
+          "routes": [ { "id": "r", "match": { "path": "/x" }, "backend": "missing" } ]
+        }
+        """);
+        Assert.Equal("portico.json:2:55: route 'r': backend: unknown backend 'missing'", Assert.Single(errors).ToString());
+    }
+
+    [Fact]
+    public async Task Validate_ValidRegistryWithCommentsAndTrailingCommas_HasNoErrors()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("""
+        {
+          // The demo backend.
+          "backends": [ { "id": "b", "url": "https://api.example.com/base" }, ],
+          "routes": [ { "id": "r", "match": { "path": "/x/{id:int}", "hosts": ["*.example.com:8443"] }, "backend": "b" } ],
+        }
+        """);
+        Assert.Empty(errors);
+    }
+}

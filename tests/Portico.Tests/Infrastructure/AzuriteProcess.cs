@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Portico.Tests.Infrastructure;
+
+/// <summary>
+/// A private Azurite process that a test can stop and start again on the same port (data kept on disk), to
+/// prove how the gateway behaves while storage is down and after it returns.
+/// </summary>
+public sealed class AzuriteProcess : IAsyncDisposable
+{
+    private readonly TempDirectory _data = new();
+    private Process? _process;
+
+    private AzuriteProcess(int port) => Port = port;
+
+    public int Port { get; }
+
+    public string TableEndpoint => $"http://127.0.0.1:{Port}/{Azurite.AccountName}";
+
+    public string ConnectionString => Azurite.ConnectionStringFor(TableEndpoint);
+
+    public static async Task<AzuriteProcess> StartAsync()
+    {
+        var instance = new AzuriteProcess(Azurite.FreePort());
+        await instance.StartAgainAsync();
+        return instance;
+    }
+
+    /// <summary>Starts (or restarts) the process and waits until it accepts connections.</summary>
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo(Azurite.BinaryPath())
+        {
+            ArgumentList =
+            {
+                "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--location", _data.Path, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode}.");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Yield();
+                await Task.Delay(50);
+            }
+        }
+
+        throw new TimeoutException("Azurite did not accept connections within 30 s.");
+    }
+
+    /// <summary>Stops the process abruptly, as an outage would.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        _data.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,124 @@
+using Portico.Tests.Infrastructure;
+
+namespace Portico.Tests.Proxy;
+
+/// <summary>Headers a client sends that must not reach the backend, and the forwarding headers the gateway writes.</summary>
+public sealed class HeaderHygieneTests : IAsyncLifetime
+{
+    private TestBackend _backend = null!;
+    private GatewayHost _gateway = null!;
+    private GatewayHost _behindProxy = null!;
+
+    private string Registry => $$"""
+    {
+      "backends": [ { "id": "echo", "url": "{{_backend.Url}}" } ],
+      "routes": [ { "id": "all", "match": { "path": "/{**rest}" }, "backend": "echo" } ]
+    }
+    """;
+
+    public async Task InitializeAsync()
+    {
+        _backend = await TestBackend.StartAsync();
+        _gateway = await GatewayHost.StartWithFileAsync(Registry);
+        // The same gateway, told that loopback (where the test client connects from) is a trusted proxy.
+        _behindProxy = await GatewayHost.StartWithFileAsync(Registry, new Dictionary<string, string?>
+        {
+            ["Portico:ForwardedHeaders:TrustedProxies:0"] = "127.0.0.1",
+            ["Portico:ForwardedHeaders:TrustedProxies:1"] = "10.0.0.0/8",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _behindProxy.DisposeAsync();
+        await _backend.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("X-HTTP-Method-Override", "DELETE")]
+    [InlineData("X-HTTP-Method", "DELETE")]
+    [InlineData("X-Method-Override", "DELETE")]
+    [InlineData("Forwarded", "for=6.6.6.6;proto=https")]
+    [InlineData("X-Real-IP", "6.6.6.6")]
+    [InlineData("x-ms-invocation-id", "forged")]
+    [InlineData("X-ARR-ClientCert", "MIIforged")]
+    [InlineData("X-ARR-LOG-ID", "forged")]
+    [InlineData("DISGUISED-HOST", "evil.example")]
+    [InlineData("X-Original-URL", "/admin")]
+    [InlineData("X-Original-Host", "evil.example")]
+    [InlineData("X-WAWS-Unencoded-URL", "/admin")]
+    [InlineData("X-MS-CLIENT-PRINCIPAL-NAME", "admin@example.com")]
+    [InlineData("X-MS-TOKEN-AAD-ACCESS-TOKEN", "forged")]
+    [InlineData("X-Portico-Consumer", "admin")]
+    [InlineData("x-portico-scopes", "admin")]
+    [InlineData("Proxy-Connection", "keep-alive")]
+    [InlineData("Keep-Alive", "timeout=5")]
+    public async Task Forward_SpoofableOrPlatformHeader_IsNotForwarded(string name, string value)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/h");
+        request.Headers.TryAddWithoutValidation(name, value);
+        request.Headers.TryAddWithoutValidation("X-Kept", "yes");
+        using var response = await _gateway.Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        Assert.Null(_backend.LastRequest.Header(name));
+        Assert.Equal("yes", _backend.LastRequest.Header("X-Kept"));
+    }
+
+    [Fact]
+    public async Task Forward_HeadersNamedInConnection_AreNotForwarded()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/c");
+        request.Headers.TryAddWithoutValidation("Connection", "X-Secret-Hop, X-Other-Hop");
+        request.Headers.TryAddWithoutValidation("X-Secret-Hop", "1");
+        request.Headers.TryAddWithoutValidation("X-Other-Hop", "2");
+        request.Headers.TryAddWithoutValidation("X-End-To-End", "3");
+        using var response = await _gateway.Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        Assert.Null(_backend.LastRequest.Header("X-Secret-Hop"));
+        Assert.Null(_backend.LastRequest.Header("X-Other-Hop"));
+        Assert.Equal("3", _backend.LastRequest.Header("X-End-To-End"));
+    }
+
+    [Fact]
+    public async Task Forward_UntrustedPeerSpoofsForwardedHeaders_GatewayWritesTheRealOnes()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/f");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "6.6.6.6");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "https");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", "evil.example");
+        using var response = await _gateway.Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var seen = _backend.LastRequest;
+        Assert.Equal("127.0.0.1", seen.Header("X-Forwarded-For"));
+        Assert.Equal("http", seen.Header("X-Forwarded-Proto"));
+        Assert.Equal(new Uri(_gateway.Url).Authority, seen.Header("X-Forwarded-Host"));
+    }
+
+    [Fact]
+    public async Task Forward_TrustedProxyChain_KeepsOnlyVerifiedHops()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/f");
+        // A client forged 6.6.6.6; the real client 203.0.113.9 came through a trusted 10.1.2.3 hop.
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "6.6.6.6, 203.0.113.9:51234, 10.1.2.3");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "http, https, https");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", "api.example.com");
+        using var response = await _behindProxy.Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var seen = _backend.LastRequest;
+        Assert.Equal("203.0.113.9, 10.1.2.3, 127.0.0.1", seen.Header("X-Forwarded-For"));
+        Assert.Equal("https", seen.Header("X-Forwarded-Proto"));
+        Assert.Equal("api.example.com", seen.Header("X-Forwarded-Host"));
+    }
+
+    [Fact]
+    public async Task Forward_HostHeader_IsTheBackendsNotTheClients()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/host");
+        request.Headers.Host = "public.example.com";
+        using var response = await _gateway.Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        Assert.Equal(new Uri(_backend.Url).Authority, _backend.LastRequest.Header("Host"));
+        Assert.Equal("public.example.com", _backend.LastRequest.Header("X-Forwarded-Host"));
+    }
+}
