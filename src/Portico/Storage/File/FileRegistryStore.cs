@@ -58,7 +58,8 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
     public async Task<RegistryDiff> ImportAsync(RegistryDocument document, bool prune, CancellationToken cancellationToken)
     {
         var current = new RegistryDocument();
-        if (System.IO.File.Exists(_path))
+        var exists = System.IO.File.Exists(_path);
+        if (exists)
         {
             var loaded = await LoadAsync(cancellationToken);
             current = loaded.Document ?? throw new RegistryLoadException(Description, loaded.Errors);
@@ -66,7 +67,7 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
 
         var merged = RegistrySection.All.Aggregate(current, (doc, section) => section.Merge(doc, document, prune));
         var diff = RegistryDiff.Compute(current, merged);
-        if (diff.IsEmpty)
+        if (diff.IsEmpty && exists)
         {
             return diff;
         }

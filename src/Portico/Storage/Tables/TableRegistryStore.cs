@@ -124,7 +124,7 @@ public sealed partial class TableRegistryStore : IRegistryStore
         try
         {
             var query = _table.QueryAsync<TableEntity>(
-                $"PartitionKey ne '{MetaPartition}'", select: [DefinitionProperty], cancellationToken: cancellationToken);
+                $"PartitionKey ne '{MetaPartition}'", select: ["PartitionKey", "RowKey", DefinitionProperty], cancellationToken: cancellationToken);
             await foreach (var entity in query)
             {
                 items.Add(new RegistryItem(entity.PartitionKey, entity.RowKey, entity.GetString(DefinitionProperty) ?? "null"));

@@ -1,0 +1,125 @@
+using Portico.Configuration;
+using Portico.Registry;
+
+namespace Portico.Tests.Storage;
+
+/// <summary>
+/// The behaviour every registry store must have, run against each implementation (file, and Table storage on
+/// Azurite) by a subclass that only says how to create a fresh, empty store.
+/// </summary>
+public abstract class RegistryStoreContract
+{
+    protected static readonly RegistryDocument Sample = Document(
+        [new BackendDefinition { Id = "users", Url = "http://127.0.0.1:7080" }, new BackendDefinition { Id = "orders", Url = "http://127.0.0.1:7081/base" }],
+        [
+            new RouteDefinition { Id = "users", Match = new RouteMatchDefinition { Path = "/api/users/{id}", Methods = ["GET"] }, Backend = "users", Rewrite = new PathRewriteDefinition { Path = "/users/{id}" } },
+            new RouteDefinition { Id = "orders", Match = new RouteMatchDefinition { Path = "/api/orders/{**rest}", Hosts = ["api.example.com"], Priority = 3 }, Backend = "orders", ActivityTimeout = "30s" },
+            new RouteDefinition { Id = "down", Match = new RouteMatchDefinition { Path = "/down" }, Static = new StaticResponseDefinition { Status = 503, Headers = new Dictionary<string, string> { ["Retry-After"] = "60" }, Body = "later" } },
+        ]);
+
+    /// <summary>A new, empty store; disposed by the caller when it is disposable.</summary>
+    protected abstract Task<IRegistryStore> CreateStoreAsync();
+
+    protected static RegistryDocument Document(IReadOnlyList<BackendDefinition> backends, IReadOnlyList<RouteDefinition> routes) =>
+        new() { Backends = backends, Routes = routes };
+
+    [Fact]
+    public async Task Load_EmptyStore_GivesEmptyRegistry()
+    {
+        var store = await CreateStoreAsync();
+        await store.ImportAsync(new RegistryDocument(), prune: true, CancellationToken.None);
+        var loaded = await store.LoadAsync(CancellationToken.None);
+        Assert.NotNull(loaded.Document);
+        Assert.Empty(loaded.Document!.Routes);
+        Assert.Empty(loaded.Document.Backends);
+    }
+
+    [Fact]
+    public async Task Import_ThenLoad_RoundTripsEveryField()
+    {
+        var store = await CreateStoreAsync();
+        var diff = await store.ImportAsync(Sample, prune: false, CancellationToken.None);
+        Assert.Equal(5, diff.Changes.Count);
+        Assert.All(diff.Changes, c => Assert.Equal(RegistryChangeType.Added, c.Type));
+
+        var loaded = await store.LoadAsync(CancellationToken.None);
+        Assert.True(RegistryDiff.Compute(Sample, loaded.Document!).IsEmpty, RegistryDiff.Compute(Sample, loaded.Document!).ToString());
+        var orders = loaded.Document!.Routes.Single(r => r.Id == "orders");
+        Assert.Equal(3, orders.Match.Priority);
+        Assert.Equal("30s", orders.ActivityTimeout);
+        Assert.Equal("60", loaded.Document.Routes.Single(r => r.Id == "down").Static!.Headers!["Retry-After"]);
+    }
+
+    [Fact]
+    public async Task Import_SameDocumentTwice_SecondChangesNothing()
+    {
+        var store = await CreateStoreAsync();
+        await store.ImportAsync(Sample, prune: false, CancellationToken.None);
+        var revision = await store.GetRevisionAsync(CancellationToken.None);
+
+        var diff = await store.ImportAsync(Sample, prune: false, CancellationToken.None);
+
+        Assert.True(diff.IsEmpty);
+        Assert.Equal(revision, await store.GetRevisionAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Import_WithoutPrune_KeepsItemsTheDocumentDoesNotName()
+    {
+        var store = await CreateStoreAsync();
+        await store.ImportAsync(Sample, prune: false, CancellationToken.None);
+        var changed = Sample.Routes[0] with { ActivityTimeout = "5s" };
+
+        var diff = await store.ImportAsync(Document([], [changed]), prune: false, CancellationToken.None);
+
+        Assert.Equal([new RegistryChange("route", "users", RegistryChangeType.Changed)], diff.Changes);
+        var loaded = (await store.LoadAsync(CancellationToken.None)).Document!;
+        Assert.Equal(3, loaded.Routes.Count);
+        Assert.Equal(2, loaded.Backends.Count);
+        Assert.Equal("5s", loaded.Routes.Single(r => r.Id == "users").ActivityTimeout);
+    }
+
+    [Fact]
+    public async Task Import_WithPrune_RemovesItemsTheDocumentDoesNotName()
+    {
+        var store = await CreateStoreAsync();
+        await store.ImportAsync(Sample, prune: false, CancellationToken.None);
+        var kept = Document([Sample.Backends[0]], [Sample.Routes[0]]);
+
+        var diff = await store.ImportAsync(kept, prune: true, CancellationToken.None);
+
+        Assert.Equal(3, diff.Changes.Count(c => c.Type == RegistryChangeType.Removed));
+        var loaded = (await store.LoadAsync(CancellationToken.None)).Document!;
+        Assert.Equal(["users"], loaded.Routes.Select(r => r.Id));
+        Assert.Equal(["users"], loaded.Backends.Select(b => b.Id));
+    }
+
+    [Fact]
+    public async Task Revision_ChangesWhenContentChanges()
+    {
+        var store = await CreateStoreAsync();
+        await store.ImportAsync(Sample, prune: false, CancellationToken.None);
+        var before = await store.GetRevisionAsync(CancellationToken.None);
+
+        await store.ImportAsync(Document([], [Sample.Routes[2] with { Static = new StaticResponseDefinition { Body = "changed" } }]), prune: false, CancellationToken.None);
+
+        Assert.NotEqual(before, await store.GetRevisionAsync(CancellationToken.None));
+        Assert.Equal((await store.LoadAsync(CancellationToken.None)).Revision, await store.GetRevisionAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Import_ManyItems_AllStored()
+    {
+        // More than one table transaction (100 entities) per partition.
+        var store = await CreateStoreAsync();
+        var routes = Enumerable.Range(0, 250)
+            .Select(i => new RouteDefinition { Id = $"r{i:000}", Match = new RouteMatchDefinition { Path = $"/r/{i}" }, Static = new StaticResponseDefinition { Body = i.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
+            .ToList();
+
+        await store.ImportAsync(Document([], routes), prune: true, CancellationToken.None);
+
+        var loaded = (await store.LoadAsync(CancellationToken.None)).Document!;
+        Assert.Equal(250, loaded.Routes.Count);
+        Assert.Equal("249", loaded.Routes.Single(r => r.Id == "r249").Static!.Body);
+    }
+}
