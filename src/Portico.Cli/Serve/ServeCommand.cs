@@ -54,27 +54,13 @@ internal static class ServeCommand
             return ExitCodes.Unavailable;
         }
 
-        await using var app = StandaloneHost.Build(settings, urls);
-        try
+        var (built, exitCode) = await BuildAsync(settings, urls, error, ct);
+        if (built is null)
         {
-            await app.Services.InitializePorticoAsync(ct);
-        }
-        catch (RegistryLoadException ex)
-        {
-            await error.WriteLineAsync(ex.Message);
-            return ex.Errors.Count > 0 ? ExitCodes.Invalid : ExitCodes.Unavailable;
-        }
-        catch (OptionsValidationException ex)
-        {
-            foreach (var failure in ex.Failures)
-            {
-                await error.WriteLineAsync($"portico serve: {failure}");
-            }
-
-            await error.WriteLineAsync("Pass --config FILE, --storage CONNECTION_OR_ENDPOINT or --demo.");
-            return ExitCodes.Invalid;
+            return exitCode;
         }
 
+        await using var app = built;
         try
         {
             await app.StartAsync(ct);
@@ -92,5 +78,40 @@ internal static class ServeCommand
 
         await app.WaitForShutdownAsync(ct);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Builds the host and loads the registry; null (with the reason written) when it cannot start.</summary>
+    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication? App, int ExitCode)> BuildAsync(Dictionary<string, string?> settings, string urls, TextWriter error, CancellationToken ct)
+    {
+        Microsoft.AspNetCore.Builder.WebApplication? app = null;
+        int exitCode;
+        try
+        {
+            app = StandaloneHost.Build(settings, urls);
+            await app.Services.InitializePorticoAsync(ct);
+            return (app, ExitCodes.Ok);
+        }
+        catch (RegistryLoadException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+            exitCode = ex.Errors.Count > 0 ? ExitCodes.Invalid : ExitCodes.Unavailable;
+        }
+        catch (OptionsValidationException ex)
+        {
+            foreach (var failure in ex.Failures)
+            {
+                await error.WriteLineAsync($"portico serve: {failure}");
+            }
+
+            await error.WriteLineAsync("Pass --config FILE, --storage CONNECTION_OR_ENDPOINT or --demo.");
+            exitCode = ExitCodes.Invalid;
+        }
+
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+
+        return (null, exitCode);
     }
 }

@@ -1,0 +1,132 @@
+using Portico.Configuration;
+using Portico.Tests.Infrastructure;
+
+namespace Portico.Tests.Cli;
+
+/// <summary><c>portico config validate|import|export|diff</c> against a real Azurite.</summary>
+public sealed class ConfigCommandTests : IDisposable
+{
+    private const string Registry = """
+    {
+      "backends": [ { "id": "users", "url": "http://127.0.0.1:7080" } ],
+      "routes": [
+        { "id": "users", "match": { "path": "/api/users/{id}", "methods": ["GET"] }, "backend": "users", "rewrite": { "path": "/users/{id}" } },
+        { "id": "status", "match": { "path": "/status" }, "static": { "json": { "ok": true } } }
+      ]
+    }
+    """;
+
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    private async Task<string> WriteAsync(string name, string json)
+    {
+        var path = _directory.File(name);
+        await File.WriteAllTextAsync(path, json);
+        return path;
+    }
+
+    [Fact]
+    public async Task Validate_ValidFile_ExitsZeroWithSummary()
+    {
+        var (code, output, _) = await PorticoCli.RunAsync("config", "validate", await WriteAsync("ok.json", Registry));
+        Assert.Equal(0, code);
+        Assert.Contains("valid (1 backends, 2 routes)", output);
+    }
+
+    [Fact]
+    public async Task Validate_MissingFile_ExitsTwo()
+    {
+        var (code, _, error) = await PorticoCli.RunAsync("config", "validate", _directory.File("absent.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("no such file", error);
+    }
+
+    [Fact]
+    public async Task ExportAfterImport_GivesAnEquivalentFile()
+    {
+        var storage = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        var source = await WriteAsync("source.json", Registry);
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", source, "--storage", storage, "--table", table)).ExitCode);
+
+        var exported = _directory.File("exported.json");
+        var (code, _, error) = await PorticoCli.RunAsync("config", "export", "--storage", storage, "--table", table, "--output", exported);
+        Assert.True(code == 0, error);
+
+        var original = RegistrySerializer.ParseDocument(File.ReadAllBytes(source), source).Value!;
+        var roundTripped = RegistrySerializer.ParseDocument(File.ReadAllBytes(exported), exported).Value!;
+        Assert.True(RegistryDiff.Compute(original, roundTripped).IsEmpty);
+        var (diffCode, diffOutput, _) = await PorticoCli.RunAsync("config", "diff", exported, "--storage", storage, "--table", table);
+        Assert.Equal(0, diffCode);
+        Assert.Contains("No differences.", diffOutput);
+    }
+
+    [Fact]
+    public async Task Diff_ChangedFile_ListsChangesAndExitsOne()
+    {
+        var storage = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", await WriteAsync("v1.json", Registry), "--storage", storage, "--table", table)).ExitCode);
+        var changed = Registry
+            .Replace("\"json\": { \"ok\": true }", "\"json\": { \"ok\": false }", StringComparison.Ordinal)
+            .Replace("{ \"id\": \"users\", \"match\"", "{ \"id\": \"people\", \"match\"", StringComparison.Ordinal);
+
+        var (code, output, _) = await PorticoCli.RunAsync("config", "diff", await WriteAsync("v2.json", changed), "--storage", storage, "--table", table);
+
+        Assert.Equal(1, code);
+        Assert.Contains("+ route people", output);
+        Assert.Contains("- route users", output);
+        Assert.Contains("~ route status", output);
+    }
+
+    [Fact]
+    public async Task Import_Prune_RemovesWhatTheFileDoesNotName()
+    {
+        var storage = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", await WriteAsync("all.json", Registry), "--storage", storage, "--table", table)).ExitCode);
+        var onlyStatus = """{ "routes": [ { "id": "status", "match": { "path": "/status" }, "static": { "json": { "ok": true } } } ] }""";
+        var path = await WriteAsync("status.json", onlyStatus);
+
+        var (keepCode, keepOutput, _) = await PorticoCli.RunAsync("config", "import", path, "--storage", storage, "--table", table);
+        Assert.Equal(0, keepCode);
+        Assert.Contains("No changes.", keepOutput);
+
+        var (code, output, _) = await PorticoCli.RunAsync("config", "import", path, "--storage", storage, "--table", table, "--prune");
+        Assert.Equal(0, code);
+        Assert.Contains("- route users", output);
+        Assert.Contains("- backend users", output);
+        var (_, exported, _) = await PorticoCli.RunAsync("config", "export", "--storage", storage, "--table", table);
+        Assert.DoesNotContain("users", exported);
+    }
+
+    [Fact]
+    public async Task Import_UnreachableStorage_ExitsThreeWithoutStackTrace()
+    {
+        var closed = Azurite.ConnectionStringFor($"http://127.0.0.1:{Azurite.FreePort()}/{Azurite.AccountName}");
+        var (code, _, error) = await PorticoCli.RunAsync("config", "import", await WriteAsync("r.json", Registry), "--storage", closed);
+        Assert.Equal(3, code);
+        Assert.StartsWith("portico: storage or file unavailable", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain(Azurite.AccountKey, error);
+    }
+
+    [Fact]
+    public async Task Import_MalformedStorageSetting_ExitsTwoWithoutEchoingIt()
+    {
+        var (code, _, error) = await PorticoCli.RunAsync("config", "export", "--storage", "AccountKey=sekrit;nonsense");
+        Assert.Equal(2, code);
+        Assert.Contains("neither an https endpoint nor a valid connection string", error);
+        Assert.DoesNotContain("sekrit", error);
+    }
+
+    [Fact]
+    public async Task Import_MissingStorageOption_IsABadArgument()
+    {
+        var (code, _, error) = await PorticoCli.RunAsync("config", "import", await WriteAsync("x.json", Registry));
+        Assert.Equal(2, code);
+        Assert.Contains("--storage", error);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Portico.Configuration;
+
+namespace Portico.Tests.Configuration;
+
+/// <summary>The published JSON Schema describes exactly the fields Portico reads: no more, no fewer.</summary>
+public sealed class RegistrySchemaTests
+{
+    private static readonly JsonElement Schema = JsonDocument.Parse(File.ReadAllText(FindSchema())).RootElement;
+
+    public static TheoryData<string, string> Objects => new()
+    {
+        { "#", nameof(RegistryDocument) },
+        { "backend", nameof(BackendDefinition) },
+        { "route", nameof(RouteDefinition) },
+        { "match", nameof(RouteMatchDefinition) },
+        { "rewrite", nameof(PathRewriteDefinition) },
+        { "static", nameof(StaticResponseDefinition) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Objects))]
+    public void Schema_ObjectProperties_MatchTheSerializedModel(string definition, string typeName)
+    {
+        var type = typeof(RegistryDocument).Assembly.GetType("Portico.Configuration." + typeName)!;
+        var typeInfo = RegistrySerializer.Types.GetTypeInfo(type)!;
+        var modelProperties = typeInfo.Properties.Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+        var node = definition == "#" ? Schema : Schema.GetProperty("$defs").GetProperty(definition);
+        var schemaProperties = node.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(modelProperties, schemaProperties);
+        Assert.False(node.GetProperty("additionalProperties").GetBoolean());
+        var required = node.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(e => e.GetString()).ToHashSet() : [];
+        foreach (var property in typeInfo.Properties)
+        {
+            Assert.True(property.IsRequired == required.Contains(property.Name), $"{typeName}.{property.Name}: required in model {property.IsRequired}, in schema {required.Contains(property.Name)}");
+        }
+    }
+
+    private static string FindSchema()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "schema", "portico.schema.json");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("schema/portico.schema.json");
+    }
+}

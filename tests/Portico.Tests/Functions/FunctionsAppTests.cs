@@ -1,0 +1,82 @@
+using System.Reflection;
+using System.Text.Json;
+using Portico.Pipeline;
+
+namespace Portico.Tests.Functions;
+
+/// <summary>The Functions app as the host sees it: its generated metadata, its host.json, and a thin trigger.</summary>
+public sealed class FunctionsAppTests
+{
+    private static readonly string Root = FindRepositoryRoot();
+
+    [Fact]
+    public void Metadata_CatchAllTrigger_AnonymousEveryMethodEveryPath()
+    {
+        var functions = ReadMetadata();
+        var gateway = functions.Single(f => f.GetProperty("name").GetString() == "zz_Gateway");
+        var trigger = gateway.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+        Assert.Equal("{*path}", trigger.GetProperty("route").GetString());
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+        var methods = trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).ToHashSet();
+        Assert.Superset(new HashSet<string> { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE" }, methods);
+    }
+
+    [Fact]
+    public void Metadata_CatchAll_SortsAfterEveryOtherFunction()
+    {
+        // The host tries HTTP routes in function-name order; the catch-all must come last whatever the comparison.
+        var names = ReadMetadata().Select(f => f.GetProperty("name").GetString()!).ToList();
+        Assert.Equal("zz_Gateway", names.Order(StringComparer.Ordinal).Last());
+        Assert.Equal("zz_Gateway", names.Order(StringComparer.OrdinalIgnoreCase).Last());
+    }
+
+    [Fact]
+    public void HostJson_RoutePrefixIsEmpty()
+    {
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "host.json"))).RootElement;
+        Assert.Equal("2.0", host.GetProperty("version").GetString());
+        Assert.Equal("", host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+
+    [Fact]
+    public void Trigger_HoldsNoGatewayLogic()
+    {
+        var assembly = Assembly.LoadFrom(Path.Combine(OutputDirectory(), "Portico.Functions.dll"));
+        var function = assembly.GetType("Portico.Functions.GatewayFunction", throwOnError: true)!;
+        var methods = function.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly);
+        Assert.Equal(["RunAsync"], methods.Select(m => m.Name));
+        var fields = function.GetFields(BindingFlags.NonPublic | BindingFlags.Instance);
+        Assert.All(fields, f => Assert.Equal(typeof(GatewayEngine).FullName, f.FieldType.FullName));
+        // The whole async body is one engine call: its state machine stays tiny.
+        var stateMachine = function.GetNestedTypes(BindingFlags.NonPublic).Single();
+        var moveNext = stateMachine.GetMethod("MoveNext", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        Assert.InRange(moveNext.GetMethodBody()!.GetILAsByteArray()!.Length, 1, 220);
+    }
+
+    private static List<JsonElement> ReadMetadata()
+    {
+        var path = Path.Combine(OutputDirectory(), "functions.metadata");
+        Assert.True(File.Exists(path), $"functions.metadata missing at {path}: build the Functions project");
+        return [.. JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray()];
+    }
+
+    private static string OutputDirectory()
+    {
+        // The Functions project builds with the same configuration as this test project.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        return Path.Combine(Root, "src", "Portico.Functions", "bin", configuration, "net10.0");
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Functions.sln not found above the test output.");
+    }
+}
