@@ -18,7 +18,11 @@ public sealed record RegistryDocument
     /// <summary>The routes, in any order: precedence decides which one matches.</summary>
     public IReadOnlyList<RouteDefinition> Routes { get => _routes; init => _routes = value ?? []; }
 
+    /// <summary>The gateway's clients (consumers), referenced by API keys, plans and identity mapping.</summary>
+    public IReadOnlyList<ConsumerDefinition> Consumers { get => _consumers; init => _consumers = value ?? []; }
+
     // The source generator sets init-only members it did not find in the JSON to null; absent means empty.
     private readonly IReadOnlyList<BackendDefinition> _backends = [];
     private readonly IReadOnlyList<RouteDefinition> _routes = [];
+    private readonly IReadOnlyList<ConsumerDefinition> _consumers = [];
 }

@@ -18,6 +18,7 @@ namespace Portico.Configuration;
 [JsonSerializable(typeof(RegistryDocument))]
 [JsonSerializable(typeof(BackendDefinition))]
 [JsonSerializable(typeof(RouteDefinition))]
+[JsonSerializable(typeof(ConsumerDefinition))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext
 {
 }

@@ -14,6 +14,7 @@ public abstract class RegistrySection
     [
         new RegistrySection<BackendDefinition>("backend", "backends", d => d.Backends, (d, v) => d with { Backends = v }, b => b.Id, RegistryJsonContext.Default.BackendDefinition),
         new RegistrySection<RouteDefinition>("route", "routes", d => d.Routes, (d, v) => d with { Routes = v }, r => r.Id, RegistryJsonContext.Default.RouteDefinition),
+        new RegistrySection<ConsumerDefinition>("consumer", "consumers", d => d.Consumers, (d, v) => d with { Consumers = v }, c => c.Id, RegistryJsonContext.Default.ConsumerDefinition),
     ];
 
     /// <summary>Singular name: the Table storage partition key and the word used in messages.</summary>

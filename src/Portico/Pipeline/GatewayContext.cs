@@ -32,6 +32,9 @@ public sealed class GatewayContext
     /// <summary>The id of the backend the request was sent to, if any.</summary>
     public string? BackendId { get; internal set; }
 
+    /// <summary>The verified caller; <see cref="GatewayIdentity.Anonymous"/> until authentication runs.</summary>
+    public GatewayIdentity Identity { get; internal set; } = GatewayIdentity.Anonymous;
+
     /// <summary>Time spent waiting on the upstream, when the request was forwarded.</summary>
     public TimeSpan? UpstreamDuration { get; internal set; }
 

@@ -7,11 +7,9 @@ namespace Portico.Proxy;
 
 /// <summary>Forwards a matched request to the route's backend with YARP, streaming both ways.</summary>
 internal sealed class ProxyDispatcher(
-    string backendId,
-    string destinationPrefix,
+    CompiledBackend backend,
     ForwarderRequestConfig requestConfig,
     IHttpForwarder forwarder,
-    UpstreamClient client,
     GatewayHttpTransformer transformer,
     ForwardingErrors errors) : IRouteDispatcher
 {
@@ -19,10 +17,10 @@ internal sealed class ProxyDispatcher(
     {
         var http = context.HttpContext;
         context.UpstreamPath = context.Route!.Rewriter.Rewrite(http.Request.Path, context.RouteValues);
-        context.BackendId = backendId;
+        context.BackendId = backend.Id;
 
         var started = Stopwatch.GetTimestamp();
-        var error = await forwarder.SendAsync(http, destinationPrefix, client.Invoker, requestConfig, transformer, http.RequestAborted);
+        var error = await forwarder.SendAsync(http, backend.DestinationPrefix, backend.Invoker, requestConfig, transformer, http.RequestAborted);
         context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
         if (error != ForwarderError.None)
         {

@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Proxy;
 using Portico.Routing;
 
 namespace Portico.Registry;
@@ -10,10 +11,19 @@ namespace Portico.Registry;
 internal sealed class GatewaySnapshot
 {
     /// <summary>The placeholder before the first successful load: every request gets 503.</summary>
-    public static readonly GatewaySnapshot NotLoaded = new(new RegistryDocument(), "", "", DateTimeOffset.MinValue, new RouteTable([]), isLoaded: false);
+    public static readonly GatewaySnapshot NotLoaded = new(new RegistryDocument(), "", "", DateTimeOffset.MinValue, new RouteTable([]), new Dictionary<string, CompiledBackend>(), isLoaded: false);
 
-    public GatewaySnapshot(RegistryDocument document, string revision, string contentHash, DateTimeOffset loadedAt, RouteTable routes, bool isLoaded = true)
+    public GatewaySnapshot(
+        RegistryDocument document,
+        string revision,
+        string contentHash,
+        DateTimeOffset loadedAt,
+        RouteTable routes,
+        IReadOnlyDictionary<string, CompiledBackend> backends,
+        bool isLoaded = true)
     {
+        Backends = backends;
+        Consumers = document.Consumers.ToDictionary(c => c.Id, StringComparer.Ordinal);
         Document = document;
         Revision = revision;
         ContentHash = contentHash;
@@ -34,6 +44,12 @@ internal sealed class GatewaySnapshot
     public DateTimeOffset LoadedAt { get; }
 
     public RouteTable Routes { get; }
+
+    /// <summary>Backends by id.</summary>
+    public IReadOnlyDictionary<string, CompiledBackend> Backends { get; }
+
+    /// <summary>Consumers by id.</summary>
+    public IReadOnlyDictionary<string, ConsumerDefinition> Consumers { get; }
 
     public bool IsLoaded { get; }
 }

@@ -57,7 +57,13 @@ internal sealed partial class RegistryCompiler(
             return new CompileResult(null, errors.All);
         }
 
-        var snapshot = new GatewaySnapshot(document, revision, RegistryDiff.ContentHash(document), timeProvider.GetUtcNow(), new RouteTable(routes));
+        CheckConsumers(document, errors);
+        if (errors.Count > 0)
+        {
+            return new CompileResult(null, errors.All);
+        }
+
+        var snapshot = new GatewaySnapshot(document, revision, RegistryDiff.ContentHash(document), timeProvider.GetUtcNow(), new RouteTable(routes), backends);
         return new CompileResult(snapshot, []);
     }
 
@@ -84,9 +90,21 @@ internal sealed partial class RegistryCompiler(
         }
     }
 
-    private static Dictionary<string, BackendDefinition> CompileBackends(RegistryDocument document, CompileErrors errors)
+    private static void CheckConsumers(RegistryDocument document, CompileErrors errors)
     {
-        var backends = new Dictionary<string, BackendDefinition>(StringComparer.Ordinal);
+        for (int i = 0; i < document.Consumers.Count; i++)
+        {
+            var consumer = document.Consumers[i];
+            if (consumer.Status is not (null or "active" or "disabled"))
+            {
+                errors.Add("consumers", i, $"consumer '{consumer.Id}'", "status", "must be 'active' or 'disabled'");
+            }
+        }
+    }
+
+    private Dictionary<string, CompiledBackend> CompileBackends(RegistryDocument document, CompileErrors errors)
+    {
+        var backends = new Dictionary<string, CompiledBackend>(StringComparer.Ordinal);
         for (int i = 0; i < document.Backends.Count; i++)
         {
             var backend = document.Backends[i];
@@ -103,13 +121,13 @@ internal sealed partial class RegistryCompiler(
                 continue;
             }
 
-            backends.TryAdd(backend.Id, backend);
+            backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient));
         }
 
         return backends;
     }
 
-    private CompiledRoute? CompileRoute(RouteDefinition route, int index, Dictionary<string, BackendDefinition> backends, CompileErrors errors)
+    private CompiledRoute? CompileRoute(RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompileErrors errors)
     {
         var subject = $"route '{route.Id}'";
         var before = errors.Count;
@@ -191,7 +209,7 @@ internal sealed partial class RegistryCompiler(
             else
             {
                 var config = new ForwarderRequestConfig { ActivityTimeout = activityTimeout };
-                dispatcher = new ProxyDispatcher(backend.Id, backend.Url.TrimEnd('/'), config, forwarder, upstreamClient, transformer, forwardingErrors);
+                dispatcher = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors);
             }
         }
         else if (route.Static is { } staticResponse)
