@@ -91,10 +91,9 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
-    // An affinity cookie would be added to every proxied response; Portico keeps no per-instance session.
+    // An affinity cookie would be added to every proxied response; Portico keeps no per-instance client state.
     clientAffinityEnabled: false
     publicNetworkAccess: 'Enabled'
-    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
