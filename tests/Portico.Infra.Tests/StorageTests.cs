@@ -1,0 +1,65 @@
+using Portico.Infra.Tests.Support;
+
+namespace Portico.Infra.Tests;
+
+/// <summary>The storage account accepts Entra ID only, over TLS 1.2, and holds the tables Portico uses.</summary>
+public sealed class StorageTests
+{
+    private static ArmResource Account => CompiledTemplates.Main.Single("Microsoft.Storage/storageAccounts");
+
+    [Fact]
+    public void StorageAccount_Compiled_DisablesSharedKeyAccess()
+    {
+        Assert.True(Json.IsLiteral(Account.Get("properties.allowSharedKeyAccess"), false), Json.Text(Account.Get("properties")));
+    }
+
+    [Fact]
+    public void StorageAccount_Compiled_DisablesPublicBlobAccess()
+    {
+        Assert.True(Json.IsLiteral(Account.Get("properties.allowBlobPublicAccess"), false));
+    }
+
+    [Fact]
+    public void StorageAccount_Compiled_RequiresHttpsAndTls12()
+    {
+        Assert.True(Json.IsLiteral(Account.Get("properties.supportsHttpsTrafficOnly"), true));
+        Assert.Equal("TLS1_2", Json.String(Account.Get("properties.minimumTlsVersion")));
+    }
+
+    [Fact]
+    public void StorageAccount_Compiled_DefaultsToEntraIdInThePortal()
+    {
+        Assert.True(Json.IsLiteral(Account.Get("properties.defaultToOAuthAuthentication"), true));
+    }
+
+    [Fact]
+    public void Tables_DefaultDeployment_AreThePorticoTables()
+    {
+        var snapshot = DeploymentSnapshot.Of();
+
+        var tables = snapshot.OfType("Microsoft.Storage/storageAccounts/tableServices/tables")
+            .Select(table => Json.String(table["name"])!.Split('/')[^1])
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(["PorticoCircuitBreakers", "PorticoRateCounters", "PorticoRegistry"], tables);
+    }
+
+    [Fact]
+    public void Tables_DefaultDeployment_BelongToTheOneStorageAccount()
+    {
+        var snapshot = DeploymentSnapshot.Of();
+        var account = snapshot.IdOf("Microsoft.Storage/storageAccounts");
+
+        Assert.All(
+            snapshot.OfType("Microsoft.Storage/storageAccounts/tableServices/tables"),
+            table => Assert.StartsWith($"{account}/tableServices/default/tables/", Json.String(table["id"]), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DeploymentContainer_DefaultDeployment_IsPrivate()
+    {
+        var container = DeploymentSnapshot.Of().Single("Microsoft.Storage/storageAccounts/blobServices/containers");
+
+        Assert.Equal("None", Json.String(container["properties"]?["publicAccess"]));
+    }
+}
