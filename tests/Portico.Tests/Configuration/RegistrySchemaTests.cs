@@ -17,6 +17,7 @@ public sealed class RegistrySchemaTests
         { "match", nameof(RouteMatchDefinition) },
         { "rewrite", nameof(PathRewriteDefinition) },
         { "static", nameof(StaticResponseDefinition) },
+        { "consumer", nameof(ConsumerDefinition) },
     };
 
     [Theory]
