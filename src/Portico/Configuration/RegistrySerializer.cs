@@ -80,7 +80,10 @@ public static partial class RegistrySerializer
         var missing = MissingRequired().Match(message);
         if (missing.Success)
         {
-            return $"missing required field(s) {missing.Groups[1].Value.TrimEnd('.')}";
+            var fields = missing.Groups[1].Value.TrimEnd('.');
+            return fields == "'auth'"
+                ? "missing required field 'auth': every route names an authentication policy ('anonymous' opens it to everyone explicitly)"
+                : $"missing required field(s) {fields}";
         }
 
         if (message.Contains("could not be converted to", StringComparison.Ordinal))

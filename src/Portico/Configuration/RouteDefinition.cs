@@ -9,6 +9,12 @@ public sealed record RouteDefinition
     /// <summary>Unique id, used in logs, metrics and error messages.</summary>
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The authentication policy every request on this route must pass. Required: a route open to everyone
+    /// says <c>anonymous</c> explicitly, so nothing is public by omission.
+    /// </summary>
+    public required string Auth { get; init; }
+
     /// <summary>What requests the route matches.</summary>
     public required RouteMatchDefinition Match { get; init; }
 

@@ -157,6 +157,8 @@ internal sealed partial class RegistryCompiler(
             Error("maxRequestBodySize", "must be 0 or more bytes");
         }
 
+        CheckAuthentication(route.Auth, Error);
+
         var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1);
         if (targets != 1)
         {
@@ -223,6 +225,17 @@ internal sealed partial class RegistryCompiler(
         }
 
         return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody);
+    }
+
+    /// <summary>The built-in policy that lets every caller through.</summary>
+    public const string AnonymousPolicy = "anonymous";
+
+    private static void CheckAuthentication(string policy, Action<string, string> error)
+    {
+        if (policy != AnonymousPolicy)
+        {
+            error("auth", $"unknown authentication policy '{policy}'");
+        }
     }
 
     private RoutePattern? ParseTemplate(string path, Action<string, string> error)

@@ -10,7 +10,7 @@ public sealed class HealthEndpointTests : IAsyncLifetime
     private GatewayHost _gateway = null!;
 
     public async Task InitializeAsync() => _gateway = await GatewayHost.StartWithFileAsync("""
-    { "routes": [ { "id": "everything", "match": { "path": "/{**rest}" }, "static": { "body": "route" } } ] }
+    { "routes": [ { "id": "everything", "auth": "anonymous", "match": { "path": "/{**rest}" }, "static": { "body": "route" } } ] }
     """);
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();

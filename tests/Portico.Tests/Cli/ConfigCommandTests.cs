@@ -10,8 +10,8 @@ public sealed class ConfigCommandTests : IDisposable
     {
       "backends": [ { "id": "users", "url": "http://127.0.0.1:7080" } ],
       "routes": [
-        { "id": "users", "match": { "path": "/api/users/{id}", "methods": ["GET"] }, "backend": "users", "rewrite": { "path": "/users/{id}" } },
-        { "id": "status", "match": { "path": "/status" }, "static": { "json": { "ok": true } } }
+        { "id": "users", "auth": "anonymous", "match": { "path": "/api/users/{id}", "methods": ["GET"] }, "backend": "users", "rewrite": { "path": "/users/{id}" } },
+        { "id": "status", "auth": "anonymous", "match": { "path": "/status" }, "static": { "json": { "ok": true } } }
       ]
     }
     """;
@@ -71,7 +71,7 @@ public sealed class ConfigCommandTests : IDisposable
         Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", await WriteAsync("v1.json", Registry), "--storage", storage, "--table", table)).ExitCode);
         var changed = Registry
             .Replace("\"json\": { \"ok\": true }", "\"json\": { \"ok\": false }", StringComparison.Ordinal)
-            .Replace("{ \"id\": \"users\", \"match\"", "{ \"id\": \"people\", \"match\"", StringComparison.Ordinal);
+            .Replace("{ \"id\": \"users\", \"auth\"", "{ \"id\": \"people\", \"auth\"", StringComparison.Ordinal);
 
         var (code, output, _) = await PorticoCli.RunAsync("config", "diff", await WriteAsync("v2.json", changed), "--storage", storage, "--table", table);
 
@@ -87,7 +87,7 @@ public sealed class ConfigCommandTests : IDisposable
         var storage = await Azurite.ConnectionStringAsync();
         var table = Azurite.NewTableName();
         Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", await WriteAsync("all.json", Registry), "--storage", storage, "--table", table)).ExitCode);
-        var onlyStatus = """{ "routes": [ { "id": "status", "match": { "path": "/status" }, "static": { "json": { "ok": true } } } ] }""";
+        var onlyStatus = """{ "routes": [ { "id": "status", "auth": "anonymous", "match": { "path": "/status" }, "static": { "json": { "ok": true } } } ] }""";
         var path = await WriteAsync("status.json", onlyStatus);
 
         var (keepCode, keepOutput, _) = await PorticoCli.RunAsync("config", "import", path, "--storage", storage, "--table", table);

@@ -13,7 +13,7 @@ public sealed class ServeCommandTests
         await File.WriteAllTextAsync(config, """
         {
           "routes": [
-            { "id": "r", "match": { "path": "/x/{id" }, "static": { "body": "x" } }
+            { "id": "r", "auth": "anonymous", "match": { "path": "/x/{id" }, "static": { "body": "x" } }
           ]
         }
         """);

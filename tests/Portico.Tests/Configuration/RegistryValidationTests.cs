@@ -13,6 +13,7 @@ public sealed class RegistryValidationTests
           "routes": [
             {
               "id": "users",
+              "auth": "anonymous",
               "match": { "path": "/users", "methodz": ["GET"] },
               "static": { "body": "x" }
             }
@@ -20,7 +21,7 @@ public sealed class RegistryValidationTests
         }
         """);
         var error = Assert.Single(errors);
-        Assert.StartsWith("portico.json:5:", error.Location);
+        Assert.StartsWith("portico.json:6:", error.Location);
         Assert.Contains("methodz", error.ToString());
         Assert.Contains("unknown field", error.Message);
     }
@@ -34,6 +35,29 @@ public sealed class RegistryValidationTests
         var error = Assert.Single(errors);
         Assert.Contains("match", error.Message);
         Assert.StartsWith("portico.json:1:", error.Location);
+    }
+
+    [Fact]
+    public async Task Validate_RouteWithoutAuthPolicy_IsRejectedAndExplained()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("""
+        { "routes": [ { "id": "open", "match": { "path": "/x" }, "static": { "body": "x" } } ] }
+        """);
+        var error = Assert.Single(errors);
+        Assert.Contains("'auth'", error.Message);
+        Assert.Contains("anonymous", error.Message);
+    }
+
+    [Fact]
+    public async Task Validate_UnknownAuthPolicy_NamesRouteAndField()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("""
+        { "routes": [ { "id": "r", "auth": "nobody", "match": { "path": "/x" }, "static": { "body": "x" } } ] }
+        """);
+        var error = Assert.Single(errors);
+        Assert.Equal("route 'r'", error.Subject);
+        Assert.Equal("auth", error.Field);
+        Assert.Contains("unknown authentication policy 'nobody'", error.Message);
     }
 
     [Fact]
@@ -55,18 +79,18 @@ public sealed class RegistryValidationTests
             { "id": "bad-url", "url": "ftp://example.com" }
           ],
           "routes": [
-            { "id": "bad-template", "match": { "path": "/a/{id" }, "backend": "good" },
-            { "id": "unknown-backend", "match": { "path": "/b" }, "backend": "nope" },
-            { "id": "dup", "match": { "path": "/c" }, "backend": "good" },
-            { "id": "dup", "match": { "path": "/d" }, "backend": "good" },
-            { "id": "two-targets", "match": { "path": "/e" }, "backend": "good", "static": { "body": "x" } },
-            { "id": "no-target", "match": { "path": "/f" } },
-            { "id": "bad-timeout", "match": { "path": "/g" }, "backend": "good", "activityTimeout": "forever" },
-            { "id": "too-long", "match": { "path": "/h" }, "backend": "good", "activityTimeout": "5m" },
-            { "id": "reserved", "match": { "path": "/_portico/x" }, "backend": "good" },
-            { "id": "bad-rewrite", "match": { "path": "/i/{id}" }, "backend": "good", "rewrite": { "path": "/x/{other}" } },
-            { "id": "bad-constraint", "match": { "path": "/j/{id:nosuch}" }, "backend": "good" },
-            { "id": "bad method", "match": { "path": "/k", "methods": ["G E T"] }, "backend": "good" }
+            { "id": "bad-template", "auth": "anonymous", "match": { "path": "/a/{id" }, "backend": "good" },
+            { "id": "unknown-backend", "auth": "anonymous", "match": { "path": "/b" }, "backend": "nope" },
+            { "id": "dup", "auth": "anonymous", "match": { "path": "/c" }, "backend": "good" },
+            { "id": "dup", "auth": "anonymous", "match": { "path": "/d" }, "backend": "good" },
+            { "id": "two-targets", "auth": "anonymous", "match": { "path": "/e" }, "backend": "good", "static": { "body": "x" } },
+            { "id": "no-target", "auth": "anonymous", "match": { "path": "/f" } },
+            { "id": "bad-timeout", "auth": "anonymous", "match": { "path": "/g" }, "backend": "good", "activityTimeout": "forever" },
+            { "id": "too-long", "auth": "anonymous", "match": { "path": "/h" }, "backend": "good", "activityTimeout": "5m" },
+            { "id": "reserved", "auth": "anonymous", "match": { "path": "/_portico/x" }, "backend": "good" },
+            { "id": "bad-rewrite", "auth": "anonymous", "match": { "path": "/i/{id}" }, "backend": "good", "rewrite": { "path": "/x/{other}" } },
+            { "id": "bad-constraint", "auth": "anonymous", "match": { "path": "/j/{id:nosuch}" }, "backend": "good" },
+            { "id": "bad method", "auth": "anonymous", "match": { "path": "/k", "methods": ["G E T"] }, "backend": "good" }
           ]
         }
         """);
@@ -98,10 +122,10 @@ public sealed class RegistryValidationTests
     {
         var errors = await RegistryValidation.ErrorsAsync("""
         {
-          "routes": [ { "id": "r", "match": { "path": "/x" }, "backend": "missing" } ]
+          "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "backend": "missing" } ]
         }
         """);
-        Assert.Equal("portico.json:2:55: route 'r': backend: unknown backend 'missing'", Assert.Single(errors).ToString());
+        Assert.Equal("portico.json:2:76: route 'r': backend: unknown backend 'missing'", Assert.Single(errors).ToString());
     }
 
     [Fact]
@@ -111,7 +135,7 @@ public sealed class RegistryValidationTests
         {
           // The demo backend.
           "backends": [ { "id": "b", "url": "https://api.example.com/base" }, ],
-          "routes": [ { "id": "r", "match": { "path": "/x/{id:int}", "hosts": ["*.example.com:8443"] }, "backend": "b" } ],
+          "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x/{id:int}", "hosts": ["*.example.com:8443"] }, "backend": "b" } ],
         }
         """);
         Assert.Empty(errors);

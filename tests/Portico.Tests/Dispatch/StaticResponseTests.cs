@@ -11,13 +11,13 @@ public sealed class StaticResponseTests : IAsyncLifetime
     public async Task InitializeAsync() => _gateway = await GatewayHost.StartWithFileAsync("""
     {
       "routes": [
-        { "id": "maintenance", "match": { "path": "/old/{**rest}" },
+        { "id": "maintenance", "auth": "anonymous", "match": { "path": "/old/{**rest}" },
           "static": { "status": 503, "headers": { "Retry-After": "120", "X-Reason": "maintenance" }, "body": "Back soon." } },
-        { "id": "mock", "match": { "path": "/mock/user", "methods": ["GET", "HEAD"] },
+        { "id": "mock", "auth": "anonymous", "match": { "path": "/mock/user", "methods": ["GET", "HEAD"] },
           "static": { "json": { "id": 1, "name": "Grace", "tags": ["a", "b"] } } },
-        { "id": "gone", "match": { "path": "/gone" }, "static": { "status": 410 } },
-        { "id": "no-content", "match": { "path": "/ping" }, "static": { "status": 204 } },
-        { "id": "html", "match": { "path": "/page" }, "static": { "contentType": "text/html; charset=utf-8", "body": "<h1>Hi</h1>" } }
+        { "id": "gone", "auth": "anonymous", "match": { "path": "/gone" }, "static": { "status": 410 } },
+        { "id": "no-content", "auth": "anonymous", "match": { "path": "/ping" }, "static": { "status": 204 } },
+        { "id": "html", "auth": "anonymous", "match": { "path": "/page" }, "static": { "contentType": "text/html; charset=utf-8", "body": "<h1>Hi</h1>" } }
       ]
     }
     """);

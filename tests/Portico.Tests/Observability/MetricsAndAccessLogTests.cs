@@ -20,7 +20,7 @@ public sealed class MetricsAndAccessLogTests : IAsyncLifetime
         _gateway = await GatewayHost.StartWithFileAsync($$"""
         {
           "backends": [ { "id": "metered", "url": "{{_backend.Url}}" } ],
-          "routes": [ { "id": "m", "match": { "path": "/m" }, "backend": "metered" } ]
+          "routes": [ { "id": "m", "auth": "anonymous", "match": { "path": "/m" }, "backend": "metered" } ]
         }
         """);
         // Listen to this gateway's meter only (created through its own IMeterFactory).

@@ -26,7 +26,7 @@ public sealed class TracingTests : IAsyncLifetime
         _gateway = await GatewayHost.StartWithFileAsync($$"""
         {
           "backends": [ { "id": "b", "url": "{{_backend.Url}}" } ],
-          "routes": [ { "id": "traced", "match": { "path": "/traced/{**rest}" }, "backend": "b" } ]
+          "routes": [ { "id": "traced", "auth": "anonymous", "match": { "path": "/traced/{**rest}" }, "backend": "b" } ]
         }
         """);
     }

@@ -39,10 +39,10 @@ public sealed class ForwardingErrorTests : IAsyncLifetime
             { "id": "mid-body",  "url": "{{_midBody.Url}}" }
           ],
           "routes": [
-            { "id": "refused", "match": { "path": "/refused" }, "backend": "closed" },
-            { "id": "slow",    "match": { "path": "/slow" },    "backend": "hanging", "activityTimeout": "300ms" },
-            { "id": "reset",   "match": { "path": "/reset" },   "backend": "resetting" },
-            { "id": "partial", "match": { "path": "/partial" }, "backend": "mid-body" }
+            { "id": "refused", "auth": "anonymous", "match": { "path": "/refused" }, "backend": "closed" },
+            { "id": "slow",    "auth": "anonymous", "match": { "path": "/slow" },    "backend": "hanging", "activityTimeout": "300ms" },
+            { "id": "reset",   "auth": "anonymous", "match": { "path": "/reset" },   "backend": "resetting" },
+            { "id": "partial", "auth": "anonymous", "match": { "path": "/partial" }, "backend": "mid-body" }
           ]
         }
         """);

@@ -12,7 +12,7 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
     private string Registry => $$"""
     {
       "backends": [ { "id": "echo", "url": "{{_backend.Url}}" } ],
-      "routes": [ { "id": "all", "match": { "path": "/{**rest}" }, "backend": "echo" } ]
+      "routes": [ { "id": "all", "auth": "anonymous", "match": { "path": "/{**rest}" }, "backend": "echo" } ]
     }
     """;
 

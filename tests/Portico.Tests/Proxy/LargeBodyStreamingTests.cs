@@ -53,7 +53,7 @@ public sealed class LargeBodyStreamingTests
         await File.WriteAllTextAsync(config, $$"""
         {
           "backends": [ { "id": "bulk", "url": "{{backend.Url}}" } ],
-          "routes": [ { "id": "bulk", "match": { "path": "/bulk" }, "backend": "bulk" } ]
+          "routes": [ { "id": "bulk", "auth": "anonymous", "match": { "path": "/bulk" }, "backend": "bulk" } ]
         }
         """);
         await using var gateway = GatewayProcess.Start("serve", "--config", config, "--urls", "http://127.0.0.1:0");

@@ -18,11 +18,11 @@ public sealed class PathRewriteTests : IAsyncLifetime
             { "id": "based", "url": "{{_backend.Url}}/base/" }
           ],
           "routes": [
-            { "id": "as-is",    "match": { "path": "/as-is/{**rest}" },        "backend": "plain" },
-            { "id": "strip",    "match": { "path": "/api/v1/{**rest}" },       "backend": "plain", "rewrite": { "stripPrefix": "/api/v1" } },
-            { "id": "template", "match": { "path": "/users/{id}/orders/{**rest}" }, "backend": "plain", "rewrite": { "path": "/v2/customers/{id}/o/{**rest}" } },
-            { "id": "based",    "match": { "path": "/based/{**rest}" },        "backend": "based", "rewrite": { "stripPrefix": "/based" } },
-            { "id": "strip-all","match": { "path": "/only" },                  "backend": "plain", "rewrite": { "stripPrefix": "/only" } }
+            { "id": "as-is",    "auth": "anonymous", "match": { "path": "/as-is/{**rest}" },        "backend": "plain" },
+            { "id": "strip",    "auth": "anonymous", "match": { "path": "/api/v1/{**rest}" },       "backend": "plain", "rewrite": { "stripPrefix": "/api/v1" } },
+            { "id": "template", "auth": "anonymous", "match": { "path": "/users/{id}/orders/{**rest}" }, "backend": "plain", "rewrite": { "path": "/v2/customers/{id}/o/{**rest}" } },
+            { "id": "based",    "auth": "anonymous", "match": { "path": "/based/{**rest}" },        "backend": "based", "rewrite": { "stripPrefix": "/based" } },
+            { "id": "strip-all","auth": "anonymous", "match": { "path": "/only" },                  "backend": "plain", "rewrite": { "stripPrefix": "/only" } }
           ]
         }
         """);

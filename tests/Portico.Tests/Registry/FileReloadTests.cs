@@ -19,7 +19,7 @@ public sealed class FileReloadTests : IAsyncLifetime
     {
       "backends": [ { "id": "b", "url": "{{_backend.Url}}" } ],
       "routes": [
-        { "id": "stable", "match": { "path": "/stable" }, "backend": "b" }
+        { "id": "stable", "auth": "anonymous", "match": { "path": "/stable" }, "backend": "b" }
         {{string.Concat(extraRoutes.Select(r => "," + r))}}
       ]
     }
@@ -34,7 +34,7 @@ public sealed class FileReloadTests : IAsyncLifetime
 
         for (int version = 1; version <= 5; version++)
         {
-            var route = $$"""{ "id": "added", "match": { "path": "/added" }, "static": { "body": "version {{version}}" } }""";
+            var route = $$"""{ "id": "added", "auth": "anonymous", "match": { "path": "/added" }, "static": { "body": "version {{version}}" } }""";
             await gateway.WriteConfigAsync(Registry(route));
             var expected = $"version {version}";
             Assert.True(
@@ -55,7 +55,7 @@ public sealed class FileReloadTests : IAsyncLifetime
         await using var load = new LoadLoop(gateway.Client, "/stable", concurrency: 2);
         Assert.True(await load.WaitForMoreAsync(20));
 
-        await gateway.WriteConfigAsync(Registry("""{ "id": "broken", "match": { "path": "/broken/{x" }, "backend": "nope" }"""));
+        await gateway.WriteConfigAsync(Registry("""{ "id": "broken", "auth": "anonymous", "match": { "path": "/broken/{x" }, "backend": "nope" }"""));
 
         Assert.True(await Eventually.TrueAsync(() => gateway.Logs.Entries.Any(e => e.EventId.Id == 101), TimeSpan.FromSeconds(5)), "no rejection was logged");
         var rejection = gateway.Logs.Entries.First(e => e.EventId.Id == 101);
@@ -66,7 +66,7 @@ public sealed class FileReloadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/broken/1")).StatusCode);
 
         // Fixing the file brings the change in.
-        await gateway.WriteConfigAsync(Registry("""{ "id": "fixed", "match": { "path": "/fixed" }, "static": { "body": "fixed" } }"""));
+        await gateway.WriteConfigAsync(Registry("""{ "id": "fixed", "auth": "anonymous", "match": { "path": "/fixed" }, "static": { "body": "fixed" } }"""));
         Assert.True(await Eventually.TrueAsync(async () => (await gateway.Client.GetAsync("/fixed")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(5)));
 
         await load.DisposeAsync();
@@ -85,7 +85,7 @@ public sealed class FileReloadTests : IAsyncLifetime
         var registry = $$"""
         {
           "backends": [ { "id": "slow", "url": "{{slow.Url}}" } ],
-          "routes": [ { "id": "slow", "match": { "path": "/slow" }, "backend": "slow" } ]
+          "routes": [ { "id": "slow", "auth": "anonymous", "match": { "path": "/slow" }, "backend": "slow" } ]
         }
         """;
         await using var gateway = await GatewayHost.StartWithFileAsync(registry, FastReload);
@@ -93,7 +93,7 @@ public sealed class FileReloadTests : IAsyncLifetime
         Assert.True(await Eventually.TrueAsync(() => slow.Count == 1, TimeSpan.FromSeconds(5)));
 
         // Remove the route while the request is inside it.
-        await gateway.WriteConfigAsync("""{ "routes": [ { "id": "other", "match": { "path": "/other" }, "static": { "body": "x" } } ] }""");
+        await gateway.WriteConfigAsync("""{ "routes": [ { "id": "other", "auth": "anonymous", "match": { "path": "/other" }, "static": { "body": "x" } } ] }""");
         Assert.True(await Eventually.TrueAsync(async () => (await gateway.Client.GetAsync("/other")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(5)));
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/slow")).StatusCode);
         release.SetResult();

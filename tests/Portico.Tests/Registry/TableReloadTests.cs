@@ -30,8 +30,8 @@ public sealed class TableReloadTests : IAsyncLifetime
         {
           "backends": [ { "id": "b", "url": "{{_backend.Url}}" } ],
           "routes": [
-            { "id": "existing", "match": { "path": "/existing" }, "backend": "b" }
-            {{(withNewRoute ? """, { "id": "new", "match": { "path": "/new/{**rest}" }, "backend": "b" }""" : "")}}
+            { "id": "existing", "auth": "anonymous", "match": { "path": "/existing" }, "backend": "b" }
+            {{(withNewRoute ? """, { "id": "new", "auth": "anonymous", "match": { "path": "/new/{**rest}" }, "backend": "b" }""" : "")}}
           ]
         }
         """);
@@ -102,7 +102,7 @@ public sealed class TableReloadTests : IAsyncLifetime
         var connection = await Azurite.ConnectionStringAsync();
         var table = Azurite.NewTableName();
         var path = _directory.File("bad.json");
-        await File.WriteAllTextAsync(path, """{ "routes": [ { "id": "x", "match": { "path": "/x" }, "backend": "missing" } ] }""");
+        await File.WriteAllTextAsync(path, """{ "routes": [ { "id": "x", "auth": "anonymous", "match": { "path": "/x" }, "backend": "missing" } ] }""");
 
         var (code, _, error) = await PorticoCli.RunAsync("config", "import", path, "--storage", connection, "--table", table);
 

@@ -9,20 +9,20 @@ public sealed class RoutePrecedenceTests : IAsyncLifetime
     private const string Registry = """
     {
       "routes": [
-        { "id": "catch-all",      "match": { "path": "/files/{**rest}" },                       "static": { "body": "catch-all" } },
-        { "id": "param",          "match": { "path": "/files/{name}" },                         "static": { "body": "param" } },
-        { "id": "int-param",      "match": { "path": "/files/{id:int}" },                       "static": { "body": "int-param" } },
-        { "id": "literal",        "match": { "path": "/files/readme" },                         "static": { "body": "literal" } },
-        { "id": "root-param",     "match": { "path": "/{section}/readme" },                     "static": { "body": "root-param" } },
-        { "id": "tie-low",        "match": { "path": "/tie/{a}" },                              "static": { "body": "tie-low" } },
-        { "id": "tie-high",       "match": { "path": "/tie/{b}", "priority": 10 },              "static": { "body": "tie-high" } },
-        { "id": "any-host",       "match": { "path": "/hosted" },                               "static": { "body": "any-host" } },
-        { "id": "exact-host",     "match": { "path": "/hosted", "hosts": ["api.example.com"] }, "static": { "body": "exact-host" } },
-        { "id": "wild-host",      "match": { "path": "/hosted", "hosts": ["*.example.org"] },   "static": { "body": "wild-host" } },
-        { "id": "any-method",     "match": { "path": "/items" },                                "static": { "body": "any-method" } },
-        { "id": "post-only",      "match": { "path": "/items", "methods": ["POST"] },           "static": { "body": "post-only" } },
-        { "id": "get-put",        "match": { "path": "/things/{id}", "methods": ["GET", "put"] }, "static": { "body": "get-put" } },
-        { "id": "root",           "match": { "path": "/" },                                     "static": { "body": "root" } }
+        { "id": "catch-all",      "auth": "anonymous", "match": { "path": "/files/{**rest}" },                       "static": { "body": "catch-all" } },
+        { "id": "param",          "auth": "anonymous", "match": { "path": "/files/{name}" },                         "static": { "body": "param" } },
+        { "id": "int-param",      "auth": "anonymous", "match": { "path": "/files/{id:int}" },                       "static": { "body": "int-param" } },
+        { "id": "literal",        "auth": "anonymous", "match": { "path": "/files/readme" },                         "static": { "body": "literal" } },
+        { "id": "root-param",     "auth": "anonymous", "match": { "path": "/{section}/readme" },                     "static": { "body": "root-param" } },
+        { "id": "tie-low",        "auth": "anonymous", "match": { "path": "/tie/{a}" },                              "static": { "body": "tie-low" } },
+        { "id": "tie-high",       "auth": "anonymous", "match": { "path": "/tie/{b}", "priority": 10 },              "static": { "body": "tie-high" } },
+        { "id": "any-host",       "auth": "anonymous", "match": { "path": "/hosted" },                               "static": { "body": "any-host" } },
+        { "id": "exact-host",     "auth": "anonymous", "match": { "path": "/hosted", "hosts": ["api.example.com"] }, "static": { "body": "exact-host" } },
+        { "id": "wild-host",      "auth": "anonymous", "match": { "path": "/hosted", "hosts": ["*.example.org"] },   "static": { "body": "wild-host" } },
+        { "id": "any-method",     "auth": "anonymous", "match": { "path": "/items" },                                "static": { "body": "any-method" } },
+        { "id": "post-only",      "auth": "anonymous", "match": { "path": "/items", "methods": ["POST"] },           "static": { "body": "post-only" } },
+        { "id": "get-put",        "auth": "anonymous", "match": { "path": "/things/{id}", "methods": ["GET", "put"] }, "static": { "body": "get-put" } },
+        { "id": "root",           "auth": "anonymous", "match": { "path": "/" },                                     "static": { "body": "root" } }
       ]
     }
     """;

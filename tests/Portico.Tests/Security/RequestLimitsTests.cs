@@ -16,8 +16,8 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         {
           "backends": [ { "id": "b", "url": "{{_backend.Url}}" } ],
           "routes": [
-            { "id": "small", "match": { "path": "/small" }, "backend": "b", "maxRequestBodySize": 1024 },
-            { "id": "none",  "match": { "path": "/none" },  "backend": "b", "maxRequestBodySize": 0 }
+            { "id": "small", "auth": "anonymous", "match": { "path": "/small" }, "backend": "b", "maxRequestBodySize": 1024 },
+            { "id": "none",  "auth": "anonymous", "match": { "path": "/none" },  "backend": "b", "maxRequestBodySize": 0 }
           ]
         }
         """);

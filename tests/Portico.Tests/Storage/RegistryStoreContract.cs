@@ -12,9 +12,9 @@ public abstract class RegistryStoreContract
     protected static readonly RegistryDocument Sample = Document(
         [new BackendDefinition { Id = "users", Url = "http://127.0.0.1:7080" }, new BackendDefinition { Id = "orders", Url = "http://127.0.0.1:7081/base" }],
         [
-            new RouteDefinition { Id = "users", Match = new RouteMatchDefinition { Path = "/api/users/{id}", Methods = ["GET"] }, Backend = "users", Rewrite = new PathRewriteDefinition { Path = "/users/{id}" } },
-            new RouteDefinition { Id = "orders", Match = new RouteMatchDefinition { Path = "/api/orders/{**rest}", Hosts = ["api.example.com"], Priority = 3 }, Backend = "orders", ActivityTimeout = "30s" },
-            new RouteDefinition { Id = "down", Match = new RouteMatchDefinition { Path = "/down" }, Static = new StaticResponseDefinition { Status = 503, Headers = new Dictionary<string, string> { ["Retry-After"] = "60" }, Body = "later" } },
+            new RouteDefinition { Id = "users", Auth = "anonymous", Match = new RouteMatchDefinition { Path = "/api/users/{id}", Methods = ["GET"] }, Backend = "users", Rewrite = new PathRewriteDefinition { Path = "/users/{id}" } },
+            new RouteDefinition { Id = "orders", Auth = "anonymous", Match = new RouteMatchDefinition { Path = "/api/orders/{**rest}", Hosts = ["api.example.com"], Priority = 3 }, Backend = "orders", ActivityTimeout = "30s" },
+            new RouteDefinition { Id = "down", Auth = "anonymous", Match = new RouteMatchDefinition { Path = "/down" }, Static = new StaticResponseDefinition { Status = 503, Headers = new Dictionary<string, string> { ["Retry-After"] = "60" }, Body = "later" } },
         ]);
 
     /// <summary>A new, empty store; disposed by the caller when it is disposable.</summary>
@@ -113,7 +113,7 @@ public abstract class RegistryStoreContract
         // More than one table transaction (100 entities) per partition.
         var store = await CreateStoreAsync();
         var routes = Enumerable.Range(0, 250)
-            .Select(i => new RouteDefinition { Id = $"r{i:000}", Match = new RouteMatchDefinition { Path = $"/r/{i}" }, Static = new StaticResponseDefinition { Body = i.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
+            .Select(i => new RouteDefinition { Id = $"r{i:000}", Auth = "anonymous", Match = new RouteMatchDefinition { Path = $"/r/{i}" }, Static = new StaticResponseDefinition { Body = i.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
             .ToList();
 
         await store.ImportAsync(Document([], routes), prune: true, CancellationToken.None);

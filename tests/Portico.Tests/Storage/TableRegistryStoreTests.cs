@@ -19,7 +19,7 @@ public sealed class TableRegistryStoreTests : RegistryStoreContract
         var store = new TableRegistryStore(service, tableName);
         await store.ImportAsync(Sample, prune: false, CancellationToken.None);
         var table = service.GetTableClient(tableName);
-        await table.UpsertEntityAsync(new TableEntity("route", "broken") { ["Definition"] = """{"id":"broken","match":{"path":"/x"},"bogus":1}""" });
+        await table.UpsertEntityAsync(new TableEntity("route", "broken") { ["Definition"] = """{"id":"broken","auth": "anonymous", "match":{"path":"/x"},"bogus":1}""" });
 
         var loaded = await store.LoadAsync(CancellationToken.None);
 
