@@ -21,8 +21,16 @@ public sealed record RegistryDocument
     /// <summary>The gateway's clients (consumers), referenced by API keys, plans and identity mapping.</summary>
     public IReadOnlyList<ConsumerDefinition> Consumers { get => _consumers; init => _consumers = value ?? []; }
 
+    /// <summary>Named rate-limit policies, referenced by plans and routes.</summary>
+    public IReadOnlyList<RateLimitPolicyDefinition> RateLimitPolicies { get => _rateLimitPolicies; init => _rateLimitPolicies = value ?? []; }
+
+    /// <summary>Plans (tiers) of consumers: the policies that apply to each.</summary>
+    public IReadOnlyList<PlanDefinition> Plans { get => _plans; init => _plans = value ?? []; }
+
     // The source generator sets init-only members it did not find in the JSON to null; absent means empty.
     private readonly IReadOnlyList<BackendDefinition> _backends = [];
     private readonly IReadOnlyList<RouteDefinition> _routes = [];
     private readonly IReadOnlyList<ConsumerDefinition> _consumers = [];
+    private readonly IReadOnlyList<RateLimitPolicyDefinition> _rateLimitPolicies = [];
+    private readonly IReadOnlyList<PlanDefinition> _plans = [];
 }

@@ -13,6 +13,8 @@ public abstract class RegistrySection
     public static readonly IReadOnlyList<RegistrySection> All =
     [
         new RegistrySection<BackendDefinition>("backend", "backends", d => d.Backends, (d, v) => d with { Backends = v }, b => b.Id, RegistryJsonContext.Default.BackendDefinition),
+        new RegistrySection<RateLimitPolicyDefinition>("rateLimitPolicy", "rateLimitPolicies", d => d.RateLimitPolicies, (d, v) => d with { RateLimitPolicies = v }, p => p.Id, RegistryJsonContext.Default.RateLimitPolicyDefinition),
+        new RegistrySection<PlanDefinition>("plan", "plans", d => d.Plans, (d, v) => d with { Plans = v }, p => p.Id, RegistryJsonContext.Default.PlanDefinition),
         new RegistrySection<RouteDefinition>("route", "routes", d => d.Routes, (d, v) => d with { Routes = v }, r => r.Id, RegistryJsonContext.Default.RouteDefinition),
         new RegistrySection<ConsumerDefinition>("consumer", "consumers", d => d.Consumers, (d, v) => d with { Consumers = v }, c => c.Id, RegistryJsonContext.Default.ConsumerDefinition),
     ];

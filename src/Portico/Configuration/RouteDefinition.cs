@@ -35,4 +35,10 @@ public sealed record RouteDefinition
 
     /// <summary>Largest request body in bytes this route accepts (413 beyond it); default from the gateway options.</summary>
     public long? MaxRequestBodySize { get; init; }
+
+    /// <summary>Rate limits on this route: policies added, and per-plan overrides.</summary>
+    public RouteRateLimitDefinition? RateLimit { get; init; }
+
+    /// <summary>Largest number of requests on this route in flight at once per instance; more are shed with 503. Unlimited when absent.</summary>
+    public int? MaxConcurrentRequests { get; init; }
 }

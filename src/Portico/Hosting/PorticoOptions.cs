@@ -32,4 +32,10 @@ public sealed class PorticoOptions
 
     /// <summary>Connections to backends.</summary>
     public UpstreamOptions Upstream { get; set; } = new();
+
+    /// <summary>Rate-limit counters: where shared ones live and how storage failures are handled.</summary>
+    public RateLimitingOptions RateLimiting { get; set; } = new();
+
+    /// <summary>Gateway-wide concurrency limit (load shedding).</summary>
+    public LoadSheddingOptions LoadShedding { get; set; } = new();
 }

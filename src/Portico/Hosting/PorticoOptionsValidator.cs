@@ -50,6 +50,8 @@ internal sealed class PorticoOptionsValidator : IValidateOptions<PorticoOptions>
             errors.Add("Portico:Upstream:ConnectTimeout must be positive.");
         }
 
+        Portico.RateLimiting.RateLimitingOptionsValidator.Validate(options, errors);
+
         foreach (var proxy in options.ForwardedHeaders.TrustedProxies)
         {
             try

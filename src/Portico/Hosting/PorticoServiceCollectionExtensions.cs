@@ -6,8 +6,10 @@ using Microsoft.Extensions.Options;
 using Portico.Admin;
 using Portico.Dispatch;
 using Portico.Observability;
+using Portico.LoadShedding;
 using Portico.Pipeline;
 using Portico.Proxy;
+using Portico.RateLimiting;
 using Portico.Registry;
 using Portico.Routing;
 using Portico.Security;
@@ -49,15 +51,23 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<GatewayHttpTransformer>();
         services.TryAddSingleton<ForwardingErrors>();
         services.TryAddSingleton<ForwardedHeadersPolicy>();
+        services.TryAddSingleton<RateLimitCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();
+        services.TryAddSingleton(RateCounterStore.Create);
+        services.TryAddSingleton<StorageHealth>();
+        services.TryAddSingleton<InstanceCount>();
+        services.TryAddSingleton<RateLimiter>();
+        services.AddHostedService<RateLimitJanitor>();
 
         // Pipeline stages, in GatewayPipeline's order.
         services.TryAddSingleton<ObservabilityStage>();
         services.TryAddSingleton<PorticoEndpointsStage>();
         services.TryAddSingleton<RouteMatchStage>();
+        services.TryAddSingleton<LoadSheddingStage>();
         services.TryAddSingleton<RequestLimitsStage>();
+        services.TryAddSingleton<RateLimitStage>();
         services.TryAddSingleton<DispatchStage>();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, LivenessEndpoint>());

@@ -27,6 +27,13 @@ internal sealed class PorticoMetrics
             "portico.upstream.duration", "s", "Time spent on the upstream call of a request.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         RegistryReloads = Meter.CreateCounter<long>("portico.registry.reloads", "{reload}", "Registry reload attempts by outcome (applied, rejected, failed).");
+        RateLimitDecisions = Meter.CreateCounter<long>("portico.ratelimit.decisions", "{decision}", "Rate-limit decisions by policy and outcome.");
+        RateLimitStorageOperations = Meter.CreateCounter<long>("portico.ratelimit.storage.operations", "{operation}", "Table storage operations on rate-limit counters by operation and outcome.");
+        RateLimitStorageTransitions = Meter.CreateCounter<long>("portico.ratelimit.storage.transitions", "{transition}", "Counter storage becoming unreachable (degraded) or reachable again (recovered).");
+        RateLimitFallback = Meter.CreateCounter<long>("portico.ratelimit.fallback", "{decision}", "Decisions made without shared counters while storage was unreachable, by policy and failure mode.");
+        RateLimitContention = Meter.CreateCounter<long>("portico.ratelimit.contention", "{batch}", "Requests denied because too many instances updated one counter at once.");
+        RateLimitLeaseTokens = Meter.CreateCounter<long>("portico.ratelimit.lease.tokens", "{token}", "Tokens leased from (taken) and given back to (returned) shared buckets.");
+        LoadShed = Meter.CreateCounter<long>("portico.loadshed", "{request}", "Requests shed with 503 by a concurrency limit (scope gateway or route).");
     }
 
     public Meter Meter { get; }
@@ -38,6 +45,20 @@ internal sealed class PorticoMetrics
     public Histogram<double> UpstreamDuration { get; }
 
     public Counter<long> RegistryReloads { get; }
+
+    public Counter<long> RateLimitDecisions { get; }
+
+    public Counter<long> RateLimitStorageOperations { get; }
+
+    public Counter<long> RateLimitStorageTransitions { get; }
+
+    public Counter<long> RateLimitFallback { get; }
+
+    public Counter<long> RateLimitContention { get; }
+
+    public Counter<long> RateLimitLeaseTokens { get; }
+
+    public Counter<long> LoadShed { get; }
 
     public void RecordRequest(string? routeId, string method, int status, TimeSpan duration, string? backendId, TimeSpan? upstream)
     {

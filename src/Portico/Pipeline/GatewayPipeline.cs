@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Admin;
 using Portico.Dispatch;
+using Portico.LoadShedding;
 using Portico.Observability;
+using Portico.RateLimiting;
 using Portico.Routing;
 using Portico.Security;
 
@@ -20,8 +22,10 @@ internal static class GatewayPipeline
             services.GetRequiredService<ObservabilityStage>(),   // wraps everything: trace, metrics, access log, last-chance errors
             services.GetRequiredService<PorticoEndpointsStage>(), // /_portico/* (health, later keys and metrics)
             services.GetRequiredService<RouteMatchStage>(),       // snapshot route table → GatewayContext.Route or 404/405
+            services.GetRequiredService<LoadSheddingStage>(),     // gateway-wide and per-route requests in flight → 503 beyond
             services.GetRequiredService<RequestLimitsStage>(),    // per-route body size
             // authentication → authorization → rate limiting → validation → cache lookup slot in here
+            services.GetRequiredService<RateLimitStage>(),        // per-client rates, quotas, concurrency → 429 (after authentication)
             services.GetRequiredService<DispatchStage>(),         // the route's handler: proxy or static (aggregate later)
         ];
 

@@ -24,6 +24,21 @@ public static class GatewayProblems
     /// <summary>The gateway has not loaded its configuration yet.</summary>
     public static readonly Problem NotReady = new(503, "not-ready", "The gateway is starting");
 
+    /// <summary>The caller is over a rate-limit policy's rate or burst; <c>Retry-After</c> says when to come back.</summary>
+    public static readonly Problem RateLimited = new(429, "rate-limited", "Too many requests");
+
+    /// <summary>A quota window of a rate-limit policy is used up; the answer names when it resets.</summary>
+    public static readonly Problem QuotaExceeded = new(429, "quota-exceeded", "The request quota is used up");
+
+    /// <summary>The caller has as many requests in flight as its policy allows.</summary>
+    public static readonly Problem ConcurrencyLimited = new(429, "concurrency-limited", "Too many requests in flight");
+
+    /// <summary>Shared rate-limit counters are unreachable and the policy fails closed.</summary>
+    public static readonly Problem RateLimitUnavailable = new(503, "rate-limit-unavailable", "Rate limiting is temporarily unavailable");
+
+    /// <summary>The gateway or the route has as many requests in flight as it accepts (load shedding).</summary>
+    public static readonly Problem Overloaded = new(503, "overloaded", "The gateway is overloaded");
+
     /// <summary>A bug in the gateway; the trace id identifies it in the logs.</summary>
     public static readonly Problem InternalError = new(500, "internal-error", "The gateway failed to process the request");
 }

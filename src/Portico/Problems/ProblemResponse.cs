@@ -16,7 +16,14 @@ public static class ProblemResponse
     /// Answers with <paramref name="problem"/>. <paramref name="detail"/> must not carry anything that helps an
     /// attacker or leaks a backend (no addresses, stack traces or key ids). Does nothing once the response has started.
     /// </summary>
-    public static Task WriteAsync(HttpContext context, Problem problem, string? detail = null)
+    public static Task WriteAsync(HttpContext context, Problem problem, string? detail = null) =>
+        WriteAsync(context, problem, detail, null);
+
+    /// <summary>
+    /// Answers with <paramref name="problem"/> and RFC 9457 extension members (<paramref name="extensions"/>: string,
+    /// integer or date values) that let a client act without parsing the detail, such as the policy that limited it.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, Problem problem, string? detail, IReadOnlyList<KeyValuePair<string, object>>? extensions)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -41,6 +48,25 @@ public static class ProblemResponse
             }
 
             writer.WriteString("code", problem.Code);
+            foreach (var (name, value) in extensions ?? [])
+            {
+                switch (value)
+                {
+                    case long number:
+                        writer.WriteNumber(name, number);
+                        break;
+                    case int number:
+                        writer.WriteNumber(name, number);
+                        break;
+                    case DateTimeOffset time:
+                        writer.WriteString(name, time);
+                        break;
+                    default:
+                        writer.WriteString(name, value.ToString());
+                        break;
+                }
+            }
+
             var traceId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
             writer.WriteString("traceId", traceId);
             writer.WriteEndObject();

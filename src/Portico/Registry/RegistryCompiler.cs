@@ -29,7 +29,8 @@ internal sealed partial class RegistryCompiler(
     UpstreamClient upstreamClient,
     GatewayHttpTransformer transformer,
     ForwardingErrors forwardingErrors,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    RateLimiting.RateLimitCompiler rateLimitCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -52,6 +53,7 @@ internal sealed partial class RegistryCompiler(
             }
         }
 
+        rateLimitCompiler.Compile(document, routes, errors);
         if (errors.Count > 0)
         {
             return new CompileResult(null, errors.All);

@@ -18,6 +18,12 @@ public sealed class RegistrySchemaTests
         { "rewrite", nameof(PathRewriteDefinition) },
         { "static", nameof(StaticResponseDefinition) },
         { "consumer", nameof(ConsumerDefinition) },
+        { "rateLimitPolicy", nameof(RateLimitPolicyDefinition) },
+        { "rate", nameof(RateDefinition) },
+        { "quota", nameof(QuotaDefinition) },
+        { "lease", nameof(LeaseDefinition) },
+        { "plan", nameof(PlanDefinition) },
+        { "routeRateLimit", nameof(RouteRateLimitDefinition) },
     };
 
     [Theory]

@@ -17,9 +17,10 @@ public static class TableStorage
 
     /// <summary>
     /// A service client for <paramref name="connectionOrEndpoint"/>; <paramref name="managedIdentityClientId"/>
-    /// picks a user-assigned identity when an endpoint is given.
+    /// picks a user-assigned identity when an endpoint is given; <paramref name="configure"/> adjusts the client
+    /// options last (for example fewer retries on a latency-bound path).
     /// </summary>
-    public static TableServiceClient CreateServiceClient(string connectionOrEndpoint, string? managedIdentityClientId = null, TimeSpan? networkTimeout = null)
+    public static TableServiceClient CreateServiceClient(string connectionOrEndpoint, string? managedIdentityClientId = null, TimeSpan? networkTimeout = null, Action<TableClientOptions>? configure = null)
     {
         var options = new TableClientOptions();
         options.Retry.MaxRetries = 2;
@@ -27,6 +28,7 @@ public static class TableStorage
         options.Retry.Delay = TimeSpan.FromMilliseconds(200);
         options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
         options.Retry.NetworkTimeout = networkTimeout ?? TimeSpan.FromSeconds(10);
+        configure?.Invoke(options);
 
         if (IsEndpoint(connectionOrEndpoint))
         {

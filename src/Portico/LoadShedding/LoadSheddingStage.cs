@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Portico.Hosting;
+using Portico.Observability;
+using Portico.Pipeline;
+using Portico.Problems;
+
+namespace Portico.LoadShedding;
+
+/// <summary>
+/// Sheds load before the process is overwhelmed: beyond <see cref="LoadSheddingOptions.MaxConcurrentRequests"/>
+/// requests in flight in this instance, or a route's <c>maxConcurrentRequests</c>, a request is answered 503
+/// with <c>Retry-After</c> at once instead of queueing. Route gates live as long as the process, so a registry
+/// reload does not forget the requests still in flight.
+/// </summary>
+internal sealed class LoadSheddingStage : IGatewayStage
+{
+    private readonly InFlightGate _gateway = new();
+    private readonly ConcurrentDictionary<string, InFlightGate> _routes = new(StringComparer.Ordinal);
+    private readonly int _limit;
+    private readonly string _retryAfter;
+    private readonly PorticoMetrics _metrics;
+
+    public LoadSheddingStage(IOptions<PorticoOptions> options, PorticoMetrics metrics)
+    {
+        var shedding = options.Value.LoadShedding;
+        _limit = shedding.MaxConcurrentRequests;
+        _retryAfter = Math.Max(1, (long)Math.Ceiling(shedding.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        _metrics = metrics;
+    }
+
+    /// <summary>Requests in flight in this instance (past route matching).</summary>
+    public int InFlight => _gateway.Count;
+
+    public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
+    {
+        var routeLimit = context.Route!.Definition.MaxConcurrentRequests ?? 0;
+        if (_limit <= 0 && routeLimit <= 0)
+        {
+            return next(context);
+        }
+
+        if (_limit > 0 && !_gateway.TryEnter(_limit))
+        {
+            return ShedAsync(context, "gateway", null);
+        }
+
+        InFlightGate? route = null;
+        if (routeLimit > 0)
+        {
+            route = _routes.GetOrAdd(context.Route.Id, static _ => new InFlightGate());
+            if (!route.TryEnter(routeLimit))
+            {
+                if (_limit > 0)
+                {
+                    _gateway.Exit();
+                }
+
+                return ShedAsync(context, "route", context.Route.Id);
+            }
+        }
+
+        return RunAsync(context, next, route);
+    }
+
+    private async Task RunAsync(GatewayContext context, GatewayDelegate next, InFlightGate? route)
+    {
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            route?.Exit();
+            if (_limit > 0)
+            {
+                _gateway.Exit();
+            }
+        }
+    }
+
+    private Task ShedAsync(GatewayContext context, string scope, string? routeId)
+    {
+        _metrics.LoadShed.Add(1, new KeyValuePair<string, object?>("scope", scope), new KeyValuePair<string, object?>("portico.route", routeId ?? ""));
+        context.HttpContext.Response.Headers[HeaderNames.RetryAfter] = _retryAfter;
+        return ProblemResponse.WriteAsync(
+            context.HttpContext,
+            GatewayProblems.Overloaded,
+            scope == "route" ? "The route has as many requests in flight as it accepts; retry shortly." : "The gateway has as many requests in flight as it accepts; retry shortly.");
+    }
+}

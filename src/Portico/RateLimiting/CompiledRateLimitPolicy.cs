@@ -1,0 +1,74 @@
+using Portico.Configuration;
+
+namespace Portico.RateLimiting;
+
+/// <summary>A rate-limit policy ready to use: limits in ticks, key parts parsed, header text prepared, built once per snapshot.</summary>
+internal sealed class CompiledRateLimitPolicy
+{
+    public CompiledRateLimitPolicy(
+        RateLimitPolicyDefinition definition,
+        RateLimitKey key,
+        CounterLimits limits,
+        int concurrency,
+        CounterStoreKind store,
+        bool storeIsShared,
+        bool failClosed,
+        RateLimitHeaderMode headers,
+        int leaseMaxTokens,
+        long leaseTtlTicks)
+    {
+        Definition = definition;
+        Key = key;
+        Limits = limits;
+        Concurrency = concurrency;
+        Store = store;
+        StoreIsShared = storeIsShared;
+        FailClosed = failClosed;
+        Headers = headers;
+        LeaseMaxTokens = leaseMaxTokens;
+        LeaseTtlTicks = leaseTtlTicks;
+        PolicyHeaderItems = RateLimitHeaders.PolicyItems(this);
+        RateText = definition.Rate is { } rate
+            ? $"{rate.Requests} requests per {rate.Per}" + (limits.Burst != rate.Requests ? $" with bursts of {limits.Burst}" : "")
+            : "";
+    }
+
+    public RateLimitPolicyDefinition Definition { get; }
+
+    public string Id => Definition.Id;
+
+    public RateLimitKey Key { get; }
+
+    public CounterLimits Limits { get; }
+
+    /// <summary>Most requests of one key in flight per instance; 0 for none.</summary>
+    public int Concurrency { get; }
+
+    /// <summary>The store as configured (or defaulted).</summary>
+    public CounterStoreKind Store { get; }
+
+    /// <summary>False when the policy asks for a shared store but no storage is configured: it then counts locally.</summary>
+    public bool StoreIsShared { get; }
+
+    public bool FailClosed { get; }
+
+    public RateLimitHeaderMode Headers { get; }
+
+    /// <summary>Largest lease (<c>leased</c> store).</summary>
+    public int LeaseMaxTokens { get; }
+
+    /// <summary>How long leased tokens may be spent.</summary>
+    public long LeaseTtlTicks { get; }
+
+    /// <summary>This policy's items of the <c>RateLimit-Policy</c> header, prepared once.</summary>
+    public string PolicyHeaderItems { get; }
+
+    /// <summary>The rate in words, for 429 details: <c>10 requests per 1s with bursts of 20</c>.</summary>
+    public string RateText { get; }
+
+    /// <summary>The store actually used: shared stores fall back to <c>local</c> when no storage is configured.</summary>
+    public CounterStoreKind EffectiveStore => StoreIsShared ? Store : CounterStoreKind.Local;
+
+    /// <summary>Whether the policy counts anything per request (a concurrency-only policy does not).</summary>
+    public bool Counts => Limits.HasRate || Limits.HasQuotas;
+}

@@ -1,0 +1,46 @@
+using Portico.Hosting;
+
+namespace Portico.RateLimiting;
+
+/// <summary>Start-up checks of <c>Portico:RateLimiting</c> and <c>Portico:LoadShedding</c>, called by <see cref="PorticoOptionsValidator"/>.</summary>
+internal static class RateLimitingOptionsValidator
+{
+    public static void Validate(PorticoOptions options, List<string> errors)
+    {
+        var rateLimiting = options.RateLimiting;
+        if (string.IsNullOrWhiteSpace(rateLimiting.TableName) || !System.Text.RegularExpressions.Regex.IsMatch(rateLimiting.TableName, "^[A-Za-z][A-Za-z0-9]{2,62}$"))
+        {
+            errors.Add($"Portico:RateLimiting:TableName '{rateLimiting.TableName}' is not a table name (3 to 63 letters and digits, starting with a letter).");
+        }
+
+        if (rateLimiting.StorageTimeout < TimeSpan.FromMilliseconds(50) || rateLimiting.StorageTimeout > TimeSpan.FromSeconds(10))
+        {
+            errors.Add("Portico:RateLimiting:StorageTimeout must be between 50 ms and 10 s: a request waits at most this long on counter storage.");
+        }
+
+        if (rateLimiting.OutageProbeInterval < TimeSpan.FromMilliseconds(100) || rateLimiting.OutageProbeInterval > TimeSpan.FromMinutes(5))
+        {
+            errors.Add("Portico:RateLimiting:OutageProbeInterval must be between 100 ms and 5 minutes.");
+        }
+
+        if (rateLimiting.HeartbeatInterval < TimeSpan.FromSeconds(1) || rateLimiting.HeartbeatInterval > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("Portico:RateLimiting:HeartbeatInterval must be between 1 second and 10 minutes.");
+        }
+
+        if (rateLimiting.MaxTrackedKeys < 100)
+        {
+            errors.Add("Portico:RateLimiting:MaxTrackedKeys must be at least 100.");
+        }
+
+        if (options.LoadShedding.MaxConcurrentRequests < 0)
+        {
+            errors.Add("Portico:LoadShedding:MaxConcurrentRequests must be 0 (off) or more.");
+        }
+
+        if (options.LoadShedding.RetryAfter < TimeSpan.Zero || options.LoadShedding.RetryAfter > TimeSpan.FromHours(1))
+        {
+            errors.Add("Portico:LoadShedding:RetryAfter must be between 0 and 1 hour.");
+        }
+    }
+}
