@@ -57,7 +57,12 @@ internal sealed class RateLimitCompiler(IOptions<PorticoOptions> options)
             }
         }
 
-        var byId = routes.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var byId = new Dictionary<string, CompiledRoute>(StringComparer.Ordinal);
+        foreach (var route in routes)
+        {
+            byId.TryAdd(route.Id, route); // a duplicate id is reported by the registry compiler
+        }
+
         RouteRateLimits? planOnly = null;
         for (int i = 0; i < document.Routes.Count; i++)
         {
@@ -138,7 +143,8 @@ internal sealed class RateLimitCompiler(IOptions<PorticoOptions> options)
         return [.. result];
     }
 
-    private static CompiledRateLimitPolicy? CompilePolicy(RateLimitPolicyDefinition definition, int index, bool storageConfigured, CompileErrors errors)
+    /// <summary>Compiles one policy (also used by tests); null when it has errors, which are added to <paramref name="errors"/>.</summary>
+    internal static CompiledRateLimitPolicy? CompilePolicy(RateLimitPolicyDefinition definition, int index, bool storageConfigured, CompileErrors errors)
     {
         var before = errors.Count;
         void Error(string field, string message) => errors.Add(PolicyMember, index, $"rateLimitPolicy '{definition.Id}'", field, message);
@@ -168,9 +174,14 @@ internal sealed class RateLimitCompiler(IOptions<PorticoOptions> options)
             }
 
             burst = rate.Burst ?? rate.Requests;
-            if (burst < 1 || burst > MaxBurst)
+            if (rate.Burst is not null && (burst < 1 || burst > MaxBurst))
             {
-                Error(rate.Burst is null ? "rate.requests" : "rate.burst", $"the burst must be between 1 and {MaxBurst}");
+                Error("rate.burst", $"must be between 1 and {MaxBurst}");
+                ok = false;
+            }
+            else if (rate.Burst is null && burst > MaxBurst)
+            {
+                Error("rate.requests", $"more than {MaxBurst}: set a smaller 'burst' explicitly");
                 ok = false;
             }
 

@@ -74,6 +74,11 @@ internal static class RateLimitHeaders
             }
 
             ref var decision = ref decisions[i];
+            if (decision.Outcome == RateLimitOutcome.Unavailable)
+            {
+                continue; // counters unreachable: nothing true to report
+            }
+
             var limits = policy.Limits;
             if (limits.HasRate)
             {

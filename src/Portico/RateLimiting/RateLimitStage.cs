@@ -155,27 +155,27 @@ internal sealed class RateLimitStage(RateLimiter limiter) : IGatewayStage
                 return ProblemResponse.WriteAsync(
                     http,
                     GatewayProblems.QuotaExceeded,
-                    $"Policy '{policy.Id}' allows {policy.Limits.Quota(decision.ExceededPeriod)} requests per {period} (UTC); the quota resets at {resetsAt:yyyy-MM-dd'T'HH:mm:ss'Z'}.",
+                    $"Policy {policy.Id} allows {policy.Limits.Quota(decision.ExceededPeriod)} requests per {period} (UTC); the quota resets at {resetsAt:yyyy-MM-dd'T'HH:mm:ss'Z'}.",
                     [new("policy", policy.Id), new("quota", period), new("resetsAt", resetsAt), new("retryAfter", retryAfter)]);
             case RateLimitOutcome.ConcurrencyLimited:
                 return ProblemResponse.WriteAsync(
                     http,
                     GatewayProblems.ConcurrencyLimited,
-                    $"Policy '{policy.Id}' allows {policy.Concurrency} requests in flight at once.",
+                    $"Policy {policy.Id} allows {policy.Concurrency} requests in flight at once.",
                     [new("policy", policy.Id), new("retryAfter", retryAfter)]);
             case RateLimitOutcome.Unavailable:
                 return ProblemResponse.WriteAsync(
                     http,
                     GatewayProblems.RateLimitUnavailable,
-                    $"The counters of policy '{policy.Id}' cannot be reached; retry in {retryAfter} s.",
+                    $"The counters of policy {policy.Id} cannot be reached; retry in {retryAfter} s.",
                     [new("policy", policy.Id), new("retryAfter", retryAfter)]);
             default:
                 return ProblemResponse.WriteAsync(
                     http,
                     GatewayProblems.RateLimited,
                     policy.RateText.Length > 0
-                        ? $"Policy '{policy.Id}' allows {policy.RateText}; retry in {retryAfter} s."
-                        : $"Policy '{policy.Id}' cannot admit more requests now; retry in {retryAfter} s.",
+                        ? $"Policy {policy.Id} allows {policy.RateText}; retry in {retryAfter} s."
+                        : $"Policy {policy.Id} cannot admit more requests now; retry in {retryAfter} s.",
                     [new("policy", policy.Id), new("retryAfter", retryAfter)]);
         }
     }
