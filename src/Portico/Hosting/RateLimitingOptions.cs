@@ -14,8 +14,8 @@ public sealed class RateLimitingOptions
     /// <summary>After a storage failure, how long requests use the failure mode before one request probes storage again. Default 2 s.</summary>
     public TimeSpan OutageProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often an instance records itself in the counter table, so others know how many share a limit. Default 30 s.</summary>
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often an instance records itself in the counter table and counts the others, so all know how many share a limit. Default 10 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Most keys (clients) tracked in memory per instance; beyond it new keys share one overflow bucket per policy. Default 100,000.</summary>
     public int MaxTrackedKeys { get; set; } = 100_000;

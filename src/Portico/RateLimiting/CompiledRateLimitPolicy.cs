@@ -14,7 +14,8 @@ internal sealed class CompiledRateLimitPolicy
         bool storeIsShared,
         bool failClosed,
         RateLimitHeaderMode headers,
-        int leaseMaxTokens,
+        long leaseBase,
+        int? leaseMaxTokens,
         long leaseTtlTicks)
     {
         Definition = definition;
@@ -25,6 +26,7 @@ internal sealed class CompiledRateLimitPolicy
         StoreIsShared = storeIsShared;
         FailClosed = failClosed;
         Headers = headers;
+        LeaseBase = leaseBase;
         LeaseMaxTokens = leaseMaxTokens;
         LeaseTtlTicks = leaseTtlTicks;
         PolicyHeaderItems = RateLimitHeaders.PolicyItems(this);
@@ -54,8 +56,11 @@ internal sealed class CompiledRateLimitPolicy
 
     public RateLimitHeaderMode Headers { get; }
 
-    /// <summary>Largest lease (<c>leased</c> store).</summary>
-    public int LeaseMaxTokens { get; }
+    /// <summary>The configured largest lease (<c>lease.maxTokens</c>), if any.</summary>
+    public int? LeaseMaxTokens { get; }
+
+    /// <summary>Tokens all instances may hold at once by default (half the burst), divided among them by <see cref="LeaseCap"/>.</summary>
+    public long LeaseBase { get; }
 
     /// <summary>How long leased tokens may be spent.</summary>
     public long LeaseTtlTicks { get; }
@@ -65,6 +70,12 @@ internal sealed class CompiledRateLimitPolicy
 
     /// <summary>The rate in words, for 429 details: <c>10 requests per 1s with bursts of 20</c>.</summary>
     public string RateText { get; }
+
+    /// <summary>
+    /// The largest lease one of <paramref name="instances"/> instances takes: <c>lease.maxTokens</c> when set,
+    /// otherwise an even share of <see cref="LeaseBase"/> (at least one token).
+    /// </summary>
+    public long LeaseCap(int instances) => LeaseMaxTokens ?? Math.Max(1, LeaseBase / Math.Max(1, instances));
 
     /// <summary>The store actually used: shared stores fall back to <c>local</c> when no storage is configured.</summary>
     public CounterStoreKind EffectiveStore => StoreIsShared ? Store : CounterStoreKind.Local;

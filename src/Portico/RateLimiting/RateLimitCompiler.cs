@@ -284,11 +284,13 @@ internal sealed class RateLimitCompiler(IOptions<PorticoOptions> options)
             Error("headers", $"'{definition.Headers}' is not one of all, limited, none");
         }
 
-        // Default lease: a tenth of a second of the policy's rate (a few tokens at low rates), at most half the
-        // burst so two instances can always share it; quota-only policies lease a thousandth of the smallest quota.
-        var leaseMax = interval > 0
-            ? (int)Math.Clamp(Math.Ceiling(ratePerSecond / 10), 1, Math.Max(1, burst / 2))
-            : (int)Math.Clamp(smallestQuota == long.MaxValue ? 1 : smallestQuota / 1000, 1, 100);
+        // Default lease cap (docs/rate-limiting.md): half the burst shared among the instances, so that the
+        // tokens all instances can hold at once never exceed half a burst; quota-only policies lease a
+        // thousandth of the smallest quota (at most 100), shared the same way.
+        var leaseBase = interval > 0
+            ? Math.Max(1, burst / 2)
+            : Math.Clamp(smallestQuota == long.MaxValue ? 1 : smallestQuota / 1000, 1, 100);
+        int? leaseMax = null;
         var leaseTtl = DefaultLeaseTtl;
         if (definition.Lease is { } lease)
         {
@@ -330,7 +332,7 @@ internal sealed class RateLimitCompiler(IOptions<PorticoOptions> options)
         }
 
         var shared = store != CounterStoreKind.Local && storageConfigured;
-        return new CompiledRateLimitPolicy(definition, key, limits, concurrency, store, shared, failClosed, headers!.Value, leaseMax, leaseTtl.Ticks);
+        return new CompiledRateLimitPolicy(definition, key, limits, concurrency, store, shared, failClosed, headers!.Value, leaseBase, leaseMax, leaseTtl.Ticks);
     }
 
     private static RateLimitKey? CompileKey(IReadOnlyList<string>? parts, Action<string, string> error)

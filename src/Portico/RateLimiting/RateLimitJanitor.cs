@@ -15,6 +15,7 @@ namespace Portico.RateLimiting;
 internal sealed partial class RateLimitJanitor(
     RateLimiter limiter,
     InstanceCount instances,
+    Registry.RegistryRuntime runtime,
     IOptions<PorticoOptions> options,
     TimeProvider time,
     ILogger<RateLimitJanitor> logger) : BackgroundService
@@ -39,6 +40,13 @@ internal sealed partial class RateLimitJanitor(
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = time.GetUtcNow();
+                if (store.IsConfigured && !limiter.SharedUsed && UsesSharedStore(runtime.Current))
+                {
+                    // Shared policies are configured: heartbeat now, which also creates the table and opens the
+                    // connection, so the first requests do not pay for it and the instance count is known early.
+                    limiter.ExpectShared();
+                }
+
                 if (store.IsConfigured && limiter.SharedUsed)
                 {
                     await limiter.ReturnExpiredLeasesAsync(all: false);
@@ -79,6 +87,19 @@ internal sealed partial class RateLimitJanitor(
             await limiter.ReturnExpiredLeasesAsync(all: true).WaitAsync(TimeSpan.FromSeconds(5), time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await limiter.Store.LeaveAsync(instances.InstanceId);
         }
+    }
+
+    private static bool UsesSharedStore(Registry.GatewaySnapshot snapshot)
+    {
+        foreach (var route in snapshot.Routes.Routes)
+        {
+            if (route.RateLimits.UsesSharedStore)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task CleanUpAsync(RateCounterStore store, DateTimeOffset now, CancellationToken stoppingToken)

@@ -61,8 +61,11 @@ internal sealed partial class RateLimiter
     /// <summary>Keys tracked in memory.</summary>
     public int TrackedKeys => Volatile.Read(ref _tracked);
 
-    /// <summary>Whether any shared counter was used (heartbeats start then).</summary>
+    /// <summary>Whether any shared counter was used, or the registry has shared policies (heartbeats start then).</summary>
     public bool SharedUsed => Volatile.Read(ref _sharedUsed) == 1;
+
+    /// <summary>Notes that the live registry has shared policies, before any request used them.</summary>
+    public void ExpectShared() => Volatile.Write(ref _sharedUsed, 1);
 
     /// <summary>Decides one request of <paramref name="key"/> under <paramref name="policy"/>.</summary>
     public ValueTask<RateLimitDecision> AcquireAsync(CompiledRateLimitPolicy policy, string key)

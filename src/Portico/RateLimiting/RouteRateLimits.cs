@@ -12,6 +12,10 @@ internal sealed class RouteRateLimits(PolicySet withoutPlan, IReadOnlyDictionary
     /// <summary>The set for callers without a plan (anonymous, or consumers with none).</summary>
     public PolicySet WithoutPlan { get; } = withoutPlan;
 
+    /// <summary>Whether any policy of the route counts in Table storage (the janitor then warms storage up and heartbeats).</summary>
+    public bool UsesSharedStore { get; } =
+        withoutPlan.Policies.Any(p => p.Counts && p.StoreIsShared) || byPlan.Values.Any(set => set.Policies.Any(p => p.Counts && p.StoreIsShared));
+
     public PolicySet For(string? planId) =>
         planId is not null && byPlan.TryGetValue(planId, out var set) ? set : WithoutPlan;
 }

@@ -45,6 +45,10 @@ internal sealed class SharedCounter : CounterState
     private long _retryAt;
     private RateLimitDecision _denial;
 
+    // Until when to read before writing: other instances wrote this counter recently, so the cached ETag is
+    // likely stale and an optimistic write would cost a 412 and a read anyway.
+    private long _contendedUntil;
+
     // Local demand, to size leases.
     private long _demandStart;
     private long _demandCount;
@@ -306,7 +310,7 @@ internal sealed class SharedCounter : CounterState
         bool mustRead;
         lock (_lock)
         {
-            mustRead = !_known;
+            mustRead = !_known || started < _contendedUntil;
         }
 
         for (int attempt = 1; ; attempt++)
@@ -364,6 +368,7 @@ internal sealed class SharedCounter : CounterState
                 case StoreStatus.Conflict:
                     owner.Health.ReportSuccess();
                     mustRead = true;
+                    MarkContended(owner.Now);
                     if (attempt >= MaxAttempts || owner.Now - started > owner.StorageTimeoutTicks)
                     {
                         // Many instances writing the same key at once: deny rather than admit unconfirmed.
@@ -428,12 +433,19 @@ internal sealed class SharedCounter : CounterState
             return;
         }
 
-        var wanted = need == 0 ? 0 : Math.Max(need, LeaseSize(now));
+        var instances = owner.Instances.Current;
+        var wanted = need == 0 ? 0 : Math.Max(need, LeaseSize(now, instances));
+        if (limits.HasRate)
+        {
+            wanted = Math.Min(wanted, limits.Burst); // a batch larger than the bucket waits for a full one, not forever
+        }
+
+        var starved = IsStarved(now, instances);
         var started = now;
         bool mustRead;
         lock (_lock)
         {
-            mustRead = !_known;
+            mustRead = !_known || now < _contendedUntil;
         }
 
         for (int attempt = 1; ; attempt++)
@@ -465,6 +477,13 @@ internal sealed class SharedCounter : CounterState
 
             MergePendingQuota(ref values, now);
             var take = CounterMath.MaxTake(in values, limits, now, wanted);
+            if (starved && take < wanted && CounterMath.Available(in values, limits, now) < wanted)
+            {
+                // This instance wants more than its share: rather than many small leases (a storage call for every
+                // token or two), deny here until a whole lease has refilled. The tokens stay in the bucket.
+                take = 0;
+            }
+
             var denial = new RateLimitDecision { State = this };
             if (take > 0)
             {
@@ -473,7 +492,12 @@ internal sealed class SharedCounter : CounterState
             else if (need > 0)
             {
                 var probe = values;
-                CounterMath.TryTake(ref probe, limits, now, 1, ref denial);
+                if (CounterMath.TryTake(ref probe, limits, now, 1, ref denial))
+                {
+                    // Tokens are there but fewer than a lease, and this instance is over its share: it waits.
+                    denial.Outcome = RateLimitOutcome.Limited;
+                    denial.RetryAfterTicks = Math.Max(TimeSpan.TicksPerMillisecond, CounterMath.TimeUntil(in values, limits, now, wanted));
+                }
             }
 
             if (take == 0 && returning == 0)
@@ -483,7 +507,7 @@ internal sealed class SharedCounter : CounterState
                 {
                     if (need > 0)
                     {
-                        DenyUntilRefilled(in values, limits, now, wanted, in denial);
+                        DenyUntilRefilled(in values, limits, now, wanted, instances, in denial);
                     }
 
                     ServeFromLease(batch, first, now);
@@ -510,7 +534,7 @@ internal sealed class SharedCounter : CounterState
                         }
                         else if (need > 0)
                         {
-                            DenyUntilRefilled(in values, limits, now, wanted, in denial);
+                            DenyUntilRefilled(in values, limits, now, wanted, instances, in denial);
                         }
 
                         ServeFromLease(batch, first, now);
@@ -527,6 +551,7 @@ internal sealed class SharedCounter : CounterState
                 case StoreStatus.Conflict:
                     owner.Health.ReportSuccess();
                     mustRead = true;
+                    MarkContended(owner.Now);
                     if (attempt >= MaxAttempts || owner.Now - started > owner.StorageTimeoutTicks)
                     {
                         owner.CountContention(policy);
@@ -565,6 +590,11 @@ internal sealed class SharedCounter : CounterState
         owner.Health.ReportSuccess();
         lock (_lock)
         {
+            if (_known && read.ETag != _etag)
+            {
+                _contendedUntil = owner.Now + (2 * TimeSpan.TicksPerSecond); // another instance wrote since we last did
+            }
+
             _known = true;
             if (read.Entity is { } entity)
             {
@@ -646,6 +676,11 @@ internal sealed class SharedCounter : CounterState
         var state = decision.State;
         decision = _denial;
         decision.State = state;
+        if (decision.Outcome == RateLimitOutcome.Allowed)
+        {
+            decision.Outcome = RateLimitOutcome.Limited; // never admit from a denial window
+        }
+
         decision.RetryAfterTicks = Math.Max(_retryAt - now, TimeSpan.TicksPerMillisecond);
         if (Policy.Limits.HasRate)
         {
@@ -655,16 +690,27 @@ internal sealed class SharedCounter : CounterState
         return true;
     }
 
-    /// <summary>No tokens to lease: deny here until enough for a lease have refilled (plus jitter, so instances do not all return at once).</summary>
-    private void DenyUntilRefilled(in CounterValues values, in CounterLimits limits, long now, long wanted, in RateLimitDecision denial)
+    /// <summary>
+    /// No tokens to lease: deny here, with no storage call, until a whole lease has refilled. The instances that
+    /// share the bucket each add a random delay of up to one lease per instance, so they take turns instead of
+    /// all calling at the same moment (and all but one finding the bucket empty again).
+    /// </summary>
+    private void DenyUntilRefilled(in CounterValues values, in CounterLimits limits, long now, long wanted, int instances, in RateLimitDecision denial)
     {
         _denial = denial;
         _retryAt = now + denial.RetryAfterTicks;
-        var wait = denial.Outcome == RateLimitOutcome.QuotaExceeded
-            ? denial.RetryAfterTicks
-            : Math.Max(denial.RetryAfterTicks, CounterMath.TimeUntil(in values, limits, now, Math.Max(1, wanted)));
-        var jitter = limits.HasRate ? Random.Shared.NextInt64(Math.Max(1, Math.Min(wait / 4, limits.Interval * Math.Max(1, wanted)))) : 0;
-        _deniedUntil = now + wait + jitter;
+        if (denial.Outcome == RateLimitOutcome.QuotaExceeded)
+        {
+            _deniedUntil = now + denial.RetryAfterTicks;
+            return;
+        }
+
+        wanted = Math.Max(1, wanted);
+        var wait = Math.Max(denial.RetryAfterTicks, CounterMath.TimeUntil(in values, limits, now, wanted));
+        // Spread over one and a half leases' refill for three instances (half a lease per instance): attempts come a
+        // little more often than leases refill, so tokens never pile up unclaimed, yet rarely at the same moment.
+        var spread = limits.HasRate ? limits.Interval * wanted * Math.Max(2, instances) / 2 : 0;
+        _deniedUntil = now + wait + (spread > 1 ? Random.Shared.NextInt64(spread) : 0);
     }
 
     private void ServeFromLease(List<Waiter> batch, int first, long now)
@@ -716,8 +762,8 @@ internal sealed class SharedCounter : CounterState
         }
     }
 
-    /// <summary>Tokens to ask for: a tenth of a second of this instance's demand, at least one, at most the policy's lease maximum.</summary>
-    private long LeaseSize(long now)
+    /// <summary>Tokens to ask for: a tenth of a second of this instance's demand, at least one, at most the policy's lease cap.</summary>
+    private long LeaseSize(long now, int instances)
     {
         double rate;
         lock (_lock)
@@ -725,7 +771,34 @@ internal sealed class SharedCounter : CounterState
             rate = DemandRate(now);
         }
 
-        return Math.Clamp((long)Math.Ceiling(rate / 10), 1, Policy.LeaseMaxTokens);
+        return Math.Clamp((long)Math.Ceiling(rate / 10), 1, Policy.LeaseCap(instances));
+    }
+
+    /// <summary>Whether this instance asks for more than its share of the rate (then it waits for whole leases).</summary>
+    private bool IsStarved(long now, int instances)
+    {
+        var limits = Policy.Limits;
+        if (!limits.HasRate)
+        {
+            return false;
+        }
+
+        double rate;
+        lock (_lock)
+        {
+            rate = DemandRate(now);
+        }
+
+        var share = TimeSpan.TicksPerSecond / (double)limits.Interval / Math.Max(1, instances);
+        return rate > share;
+    }
+
+    private void MarkContended(long now)
+    {
+        lock (_lock)
+        {
+            _contendedUntil = now + (2 * TimeSpan.TicksPerSecond);
+        }
     }
 
     private void RecordDemand(long now)
