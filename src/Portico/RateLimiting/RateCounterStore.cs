@@ -27,7 +27,6 @@ internal sealed class RateCounterStore
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly PorticoMetrics _metrics;
-    private int _tableCreated;
 
     public RateCounterStore(TableClient? table, TimeSpan timeout, TimeProvider time, PorticoMetrics metrics)
     {
@@ -223,16 +222,11 @@ internal sealed class RateCounterStore
         }
     }
 
+    /// <summary>Creates the table; called only after a 404, so a table deleted (or lost by an emulator) comes back.</summary>
     private async Task EnsureTableAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _tableCreated) == 1)
-        {
-            return;
-        }
-
         await _table!.CreateIfNotExistsAsync(cancellationToken);
         Count("create", new StoreResult(StoreStatus.Ok));
-        Volatile.Write(ref _tableCreated, 1);
     }
 
     /// <summary>Storage failures, as opposed to bugs: anything the network, the service or the credential can throw.</summary>
@@ -242,6 +236,7 @@ internal sealed class RateCounterStore
         StoreStatus.Failed,
         Error: ex switch
         {
+            RequestFailedException { Status: 0 } request => $"unreachable: {request.InnerException?.GetType().Name ?? "network error"}",
             RequestFailedException request => $"status {request.Status} {request.ErrorCode}",
             OperationCanceledException => "timed out",
             _ => ex.GetType().Name,
