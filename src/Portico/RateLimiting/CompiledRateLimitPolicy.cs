@@ -30,10 +30,27 @@ internal sealed class CompiledRateLimitPolicy
         LeaseMaxTokens = leaseMaxTokens;
         LeaseTtlTicks = leaseTtlTicks;
         PolicyHeaderItems = RateLimitHeaders.PolicyItems(this);
-        RateText = definition.Rate is { } rate
+        var rateText = definition.Rate is { } rate
             ? $"{rate.Requests} requests per {rate.Per}" + (limits.Burst != rate.Requests ? $" with bursts of {limits.Burst}" : "")
-            : "";
+            : null;
+        // 429 texts are prepared once: refusing a request allocates as little as possible.
+        LimitedDetail = rateText is null ? $"Policy {Id} cannot admit more requests now." : $"Policy {Id} allows {rateText}.";
+        ConcurrencyDetail = $"Policy {Id} allows {concurrency} requests in flight at once.";
+        UnavailableDetail = $"The counters of policy {Id} cannot be reached; retry after the time in Retry-After.";
+        ProblemExtensions = [new("policy", Id)];
     }
+
+    /// <summary>The detail of a 429 for the rate.</summary>
+    public string LimitedDetail { get; }
+
+    /// <summary>The detail of a 429 for the concurrency limit.</summary>
+    public string ConcurrencyDetail { get; }
+
+    /// <summary>The detail of a 503 while storage is unreachable (failClosed).</summary>
+    public string UnavailableDetail { get; }
+
+    /// <summary>The RFC 9457 extension members of this policy's answers: its id.</summary>
+    public IReadOnlyList<KeyValuePair<string, object>> ProblemExtensions { get; }
 
     public RateLimitPolicyDefinition Definition { get; }
 
@@ -67,9 +84,6 @@ internal sealed class CompiledRateLimitPolicy
 
     /// <summary>This policy's items of the <c>RateLimit-Policy</c> header, prepared once.</summary>
     public string PolicyHeaderItems { get; }
-
-    /// <summary>The rate in words, for 429 details: <c>10 requests per 1s with bursts of 20</c>.</summary>
-    public string RateText { get; }
 
     /// <summary>
     /// The largest lease one of <paramref name="instances"/> instances takes: <c>lease.maxTokens</c> when set,

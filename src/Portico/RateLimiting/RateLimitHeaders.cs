@@ -112,6 +112,13 @@ internal static class RateLimitHeaders
     public static bool Includes(CompiledRateLimitPolicy policy, bool limited) =>
         policy.Headers == RateLimitHeaderMode.All || (limited && policy.Headers == RateLimitHeaderMode.Limited);
 
+    /// <summary>Prepared texts of small whole numbers of seconds, so most <c>Retry-After</c> values allocate nothing.</summary>
+    private static readonly string[] SecondsTexts = [.. Enumerable.Range(0, 3601).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+
+    /// <summary>The text of <paramref name="seconds"/> for a header.</summary>
+    public static string SecondsText(long seconds) =>
+        (ulong)seconds < (ulong)SecondsTexts.Length ? SecondsTexts[seconds] : seconds.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>Whole seconds for a header, rounded up: a client waiting that long is never early.</summary>
     public static long Seconds(long ticks) => ticks <= 0 ? 0 : (ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using Portico.Pipeline;
@@ -146,7 +145,7 @@ internal sealed class RateLimitStage(RateLimiter limiter) : IGatewayStage
 
         // RFC 9110 §10.2.3: delay-seconds, rounded up so a client that waits that long is not refused again.
         var retryAfter = Math.Max(1, RateLimitHeaders.Seconds(decision.RetryAfterTicks));
-        response.Headers[HeaderNames.RetryAfter] = retryAfter.ToString(CultureInfo.InvariantCulture);
+        response.Headers[HeaderNames.RetryAfter] = RateLimitHeaders.SecondsText(retryAfter);
         switch (decision.Outcome)
         {
             case RateLimitOutcome.QuotaExceeded:
@@ -156,27 +155,13 @@ internal sealed class RateLimitStage(RateLimiter limiter) : IGatewayStage
                     http,
                     GatewayProblems.QuotaExceeded,
                     $"Policy {policy.Id} allows {policy.Limits.Quota(decision.ExceededPeriod)} requests per {period} (UTC); the quota resets at {resetsAt:yyyy-MM-dd'T'HH:mm:ss'Z'}.",
-                    [new("policy", policy.Id), new("quota", period), new("resetsAt", resetsAt), new("retryAfter", retryAfter)]);
+                    [new("policy", policy.Id), new("quota", period), new("resetsAt", resetsAt)]);
             case RateLimitOutcome.ConcurrencyLimited:
-                return ProblemResponse.WriteAsync(
-                    http,
-                    GatewayProblems.ConcurrencyLimited,
-                    $"Policy {policy.Id} allows {policy.Concurrency} requests in flight at once.",
-                    [new("policy", policy.Id), new("retryAfter", retryAfter)]);
+                return ProblemResponse.WriteAsync(http, GatewayProblems.ConcurrencyLimited, policy.ConcurrencyDetail, policy.ProblemExtensions);
             case RateLimitOutcome.Unavailable:
-                return ProblemResponse.WriteAsync(
-                    http,
-                    GatewayProblems.RateLimitUnavailable,
-                    $"The counters of policy {policy.Id} cannot be reached; retry in {retryAfter} s.",
-                    [new("policy", policy.Id), new("retryAfter", retryAfter)]);
+                return ProblemResponse.WriteAsync(http, GatewayProblems.RateLimitUnavailable, policy.UnavailableDetail, policy.ProblemExtensions);
             default:
-                return ProblemResponse.WriteAsync(
-                    http,
-                    GatewayProblems.RateLimited,
-                    policy.RateText.Length > 0
-                        ? $"Policy {policy.Id} allows {policy.RateText}; retry in {retryAfter} s."
-                        : $"Policy {policy.Id} cannot admit more requests now; retry in {retryAfter} s.",
-                    [new("policy", policy.Id), new("retryAfter", retryAfter)]);
+                return ProblemResponse.WriteAsync(http, GatewayProblems.RateLimited, policy.LimitedDetail, policy.ProblemExtensions);
         }
     }
 }

@@ -16,8 +16,9 @@ namespace Portico.RateLimiting;
 /// </para>
 /// <para>
 /// In <c>leased</c> mode the update takes a block of tokens (a lease) from the shared bucket and this instance
-/// spends them from memory; the block grows with the local demand (a tenth of a second of it, one token at low
-/// rates) up to the policy's maximum. Unspent tokens go back to the bucket once the lease's TTL passes (with the
+/// spends them from memory; the block grows with the local demand (half a second of it, one token at low
+/// rates) up to the policy's cap, and at high rates the next block is asked for while half of the current one is
+/// left, so requests are served from memory without waiting on storage. Unspent tokens go back to the bucket once the lease's TTL passes (with the
 /// next lease's update, or by the janitor when the key went idle). When the bucket is empty the instance denies
 /// locally, without storage calls, until enough tokens for a lease have refilled.
 /// </para>
@@ -25,6 +26,9 @@ namespace Portico.RateLimiting;
 internal sealed class SharedCounter : CounterState
 {
     private const int MaxAttempts = 6;
+
+    /// <summary>A lease covers this much of the instance's recent demand (half the default TTL, so it is spent in time).</summary>
+    private const double LeaseHorizonSeconds = 0.5;
 
     private readonly Lock _lock = new();
     private readonly List<Waiter> _queue = [];
@@ -92,7 +96,17 @@ internal sealed class SharedCounter : CounterState
             {
                 RecordDemand(now);
                 var decision = new RateLimitDecision { State = this };
-                if (TryFromLease(now, ref decision) || TryDeniedLocally(now, ref decision))
+                if (TryFromLease(now, ref decision))
+                {
+                    if (TryStartTopUp(owner, now) is { } topUp)
+                    {
+                        _ = TopUpAsync(owner, topUp);
+                    }
+
+                    return new ValueTask<RateLimitDecision>(decision);
+                }
+
+                if (TryDeniedLocally(now, ref decision))
                 {
                     return new ValueTask<RateLimitDecision>(decision);
                 }
@@ -102,7 +116,7 @@ internal sealed class SharedCounter : CounterState
                 // Shared state only moves towards "more used": what the last-known state denies, storage denies too.
                 var values = _shared;
                 var decision = new RateLimitDecision { State = this };
-                if (!CounterMath.TryTake(ref values, policy.Limits, now, 1, ref decision))
+                if (!CounterMath.TryTake(ref values, policy.Limits, now, 1, ref decision) || TryDeniedLocally(now, ref decision))
                 {
                     return new ValueTask<RateLimitDecision>(decision);
                 }
@@ -112,6 +126,17 @@ internal sealed class SharedCounter : CounterState
         if (owner.Health.IsOpen(now))
         {
             return new ValueTask<RateLimitDecision>(Fallback(owner, now));
+        }
+
+        lock (_lock)
+        {
+            // A storage call for this key is out. The last-known state bounds what it can bring (it only gets more
+            // used); requests beyond that bound would queue only to be denied: deny them now, from memory.
+            var decision = new RateLimitDecision { State = this };
+            if (_busy && _known && TryDenyBeyondBound(policy, now, ref decision))
+            {
+                return new ValueTask<RateLimitDecision>(decision);
+            }
         }
 
         return EnqueueAsync(owner);
@@ -141,6 +166,47 @@ internal sealed class SharedCounter : CounterState
         try
         {
             await ProcessLeasedAsync(owner, []);
+        }
+        finally
+        {
+            HandOff();
+        }
+    }
+
+    /// <summary>
+    /// At high rates, asks for the next lease while half of the current one is left, so requests keep being served
+    /// from memory instead of waiting on the storage call when the lease runs out. Never for a key that wants
+    /// more than its share (the bucket is empty then) or at low rates (one token at a time, nothing held ahead).
+    /// </summary>
+    private long? TryStartTopUp(RateLimiter owner, long now)
+    {
+        if (_busy || _leaseTokens <= 0)
+        {
+            return null;
+        }
+
+        var instances = owner.Instances.Current;
+        var size = Math.Clamp((long)Math.Ceiling(DemandRate(now) * LeaseHorizonSeconds), 1, Policy.LeaseCap(instances));
+        if (size < 4 || _leaseTokens > size / 2 || RateAbove(DemandRate(now), instances))
+        {
+            return null;
+        }
+
+        _busy = true;
+        return size - _leaseTokens;
+    }
+
+    private async Task TopUpAsync(RateLimiter owner, long tokens)
+    {
+        try
+        {
+            await Task.Yield(); // the request that noticed goes on at once
+            await ProcessLeasedAsync(owner, [], tokens);
+        }
+        catch (Exception ex)
+        {
+            owner.Health.ReleaseProbe();
+            owner.LogCounterBug(Policy.Id, ex);
         }
         finally
         {
@@ -349,6 +415,19 @@ internal sealed class SharedCounter : CounterState
             if (admitted == 0)
             {
                 owner.Health.ReleaseProbe();
+                lock (_lock)
+                {
+                    // The next token is taken by whichever instance asks first: wait a random part of a token
+                    // interval per instance beyond it, so instances take turns instead of all asking at once.
+                    var denial = batch[0].Decision;
+                    _denial = denial;
+                    _retryAt = now + denial.RetryAfterTicks;
+                    var spread = limits.HasRate ? limits.Interval * Math.Max(1, owner.Instances.Current) : 0;
+                    _deniedUntil = denial.Outcome == RateLimitOutcome.QuotaExceeded
+                        ? _retryAt
+                        : _retryAt + (spread > 1 ? Random.Shared.NextInt64(spread) : 0);
+                }
+
                 Complete(batch);
                 return;
             }
@@ -392,7 +471,7 @@ internal sealed class SharedCounter : CounterState
         }
     }
 
-    private async Task ProcessLeasedAsync(RateLimiter owner, List<Waiter> batch)
+    private async Task ProcessLeasedAsync(RateLimiter owner, List<Waiter> batch, long topUp = 0)
     {
         var policy = Policy;
         var limits = policy.Limits;
@@ -427,14 +506,14 @@ internal sealed class SharedCounter : CounterState
             hasReturn = _leaseTokens > 0 && now >= _leaseExpires;
         }
 
-        if (need == 0 && !hasReturn)
+        if (need == 0 && !hasReturn && topUp == 0)
         {
             Complete(batch);
             return;
         }
 
         var instances = owner.Instances.Current;
-        var wanted = need == 0 ? 0 : Math.Max(need, LeaseSize(now, instances));
+        var wanted = need == 0 ? topUp : Math.Max(need, LeaseSize(now, instances));
         if (limits.HasRate)
         {
             wanted = Math.Min(wanted, limits.Burst); // a batch larger than the bucket waits for a full one, not forever
@@ -491,13 +570,7 @@ internal sealed class SharedCounter : CounterState
             }
             else if (need > 0)
             {
-                var probe = values;
-                if (CounterMath.TryTake(ref probe, limits, now, 1, ref denial))
-                {
-                    // Tokens are there but fewer than a lease, and this instance is over its share: it waits.
-                    denial.Outcome = RateLimitOutcome.Limited;
-                    denial.RetryAfterTicks = Math.Max(TimeSpan.TicksPerMillisecond, CounterMath.TimeUntil(in values, limits, now, wanted));
-                }
+                denial = DenialFor(in values, limits, now, wanted);
             }
 
             if (take == 0 && returning == 0)
@@ -525,10 +598,16 @@ internal sealed class SharedCounter : CounterState
                     lock (_lock)
                     {
                         Remember(in values, result.ETag);
-                        _leaseTokens = take;
+                        _leaseTokens = _leaseTokens - returning + take; // a top-up adds to what is left
                         _leaseExpires = now + policy.LeaseTtlTicks;
                         _leaseWindows = CounterMath.WindowStarts(now);
-                        if (take > 0)
+                        if (take > 0 && starved && CounterMath.Available(in values, limits, now) < wanted)
+                        {
+                            // Over its share: once this lease is spent, the bucket holds less than another one
+                            // until it refills, so wait for that here rather than ask storage again at once.
+                            DenyUntilRefilled(in values, limits, now, wanted, instances, DenialFor(in values, limits, now, wanted));
+                        }
+                        else if (take > 0)
                         {
                             _deniedUntil = 0;
                         }
@@ -574,6 +653,31 @@ internal sealed class SharedCounter : CounterState
                     return;
             }
         }
+    }
+
+    private bool TryDenyBeyondBound(CompiledRateLimitPolicy policy, long now, ref RateLimitDecision decision)
+    {
+        var limits = policy.Limits;
+        var values = _shared;
+        if (policy.Store == CounterStoreKind.Leased && now >= _leaseExpires)
+        {
+            CounterMath.Return(ref values, limits, now, _leaseTokens, in _leaseWindows); // what the call gives back
+        }
+
+        var queued = _queue.Count + 1;
+        if (CounterMath.MaxTake(in values, limits, now, queued) >= queued)
+        {
+            return false;
+        }
+
+        CounterMath.TryTake(ref values, limits, now, queued, ref decision);
+        if (decision.IsAllowed)
+        {
+            return false;
+        }
+
+        decision.RetryAfterTicks = Math.Max(decision.RetryAfterTicks, TimeSpan.TicksPerMillisecond);
+        return true;
     }
 
     /// <summary>Reads the entity into the cache; false (with the batch answered by the failure mode) when storage failed.</summary>
@@ -691,6 +795,24 @@ internal sealed class SharedCounter : CounterState
     }
 
     /// <summary>
+    /// The answer while this instance waits for <paramref name="wanted"/> tokens: what the bucket says for one
+    /// more request, and when tokens are there but fewer than a lease (the instance is over its share), a 429
+    /// until the lease has refilled.
+    /// </summary>
+    private RateLimitDecision DenialFor(in CounterValues values, in CounterLimits limits, long now, long wanted)
+    {
+        var denial = new RateLimitDecision { State = this };
+        var probe = values;
+        if (CounterMath.TryTake(ref probe, limits, now, 1, ref denial))
+        {
+            denial.Outcome = RateLimitOutcome.Limited;
+            denial.RetryAfterTicks = Math.Max(TimeSpan.TicksPerMillisecond, CounterMath.TimeUntil(in values, limits, now, wanted));
+        }
+
+        return denial;
+    }
+
+    /// <summary>
     /// No tokens to lease: deny here, with no storage call, until a whole lease has refilled. The instances that
     /// share the bucket each add a random delay of up to one lease per instance, so they take turns instead of
     /// all calling at the same moment (and all but one finding the bucket empty again).
@@ -762,7 +884,7 @@ internal sealed class SharedCounter : CounterState
         }
     }
 
-    /// <summary>Tokens to ask for: a tenth of a second of this instance's demand, at least one, at most the policy's lease cap.</summary>
+    /// <summary>Tokens to ask for: half a second of this instance's demand, at least one, at most the policy's lease cap.</summary>
     private long LeaseSize(long now, int instances)
     {
         double rate;
@@ -771,7 +893,7 @@ internal sealed class SharedCounter : CounterState
             rate = DemandRate(now);
         }
 
-        return Math.Clamp((long)Math.Ceiling(rate / 10), 1, Policy.LeaseCap(instances));
+        return Math.Clamp((long)Math.Ceiling(rate * LeaseHorizonSeconds), 1, Policy.LeaseCap(instances));
     }
 
     /// <summary>Whether this instance asks for more than its share of the rate (then it waits for whole leases).</summary>
@@ -789,8 +911,14 @@ internal sealed class SharedCounter : CounterState
             rate = DemandRate(now);
         }
 
-        var share = TimeSpan.TicksPerSecond / (double)limits.Interval / Math.Max(1, instances);
-        return rate > share;
+        return RateAbove(rate, instances);
+    }
+
+    /// <summary>Whether a local demand of <paramref name="rate"/> per second is above this instance's share of the policy's rate.</summary>
+    private bool RateAbove(double rate, int instances)
+    {
+        var limits = Policy.Limits;
+        return limits.HasRate && rate > TimeSpan.TicksPerSecond / (double)limits.Interval / Math.Max(1, instances);
     }
 
     private void MarkContended(long now)

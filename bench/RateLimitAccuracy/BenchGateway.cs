@@ -1,0 +1,79 @@
+using Azure.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portico.Hosting;
+using Portico.Observability;
+using Portico.Pipeline;
+using Portico.RateLimiting;
+using Portico.Storage.Tables;
+
+namespace Portico.Bench.RateLimit;
+
+/// <summary>
+/// One gateway instance with its own memory: the engine behind Kestrel on 127.0.0.1, the registry from a file,
+/// counters in the shared Azurite, and every counter-storage request counted by <see cref="CountingPolicy"/>.
+/// </summary>
+internal sealed class BenchGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private BenchGateway(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, MaxConnectionsPerServer = 256 })
+        {
+            BaseAddress = new Uri(url),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    public string Url { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<BenchGateway> StartAsync(string registryFile, string connectionString, string counterTable, CountingPolicy counter)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Logging.ClearProviders();
+        builder.Services.AddPortico(options =>
+        {
+            options.Registry.File = registryFile;
+            options.Storage.ConnectionString = connectionString;
+            options.RateLimiting.TableName = counterTable;
+        });
+        builder.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<PorticoOptions>>().Value.RateLimiting;
+            var client = TableStorage.CreateServiceClient(connectionString, null, options.StorageTimeout, o =>
+            {
+                o.Retry.MaxRetries = 0;
+                o.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+            });
+            return new RateCounterStore(client.GetTableClient(options.TableName), options.StorageTimeout, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<PorticoMetrics>());
+        });
+
+        var app = builder.Build();
+        app.Run(app.Services.GetRequiredService<GatewayEngine>().InvokeAsync);
+        await app.Services.InitializePorticoAsync();
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new BenchGateway(app, url);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,251 @@
+// Rate-limit accuracy and cost: four gateway instances, each with its own memory, share one Azurite; one hot key
+// is driven at ten times its limit. For each counter store (and without rate limiting, for reference) it reports
+// what was admitted against the limit, the Table storage requests per gateway request, latency, and the
+// closed-loop throughput of the same route. See README.md beside this file.
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Portico.Bench.RateLimit;
+
+var settings = Settings.Parse(args);
+var repository = FindRepository();
+using var azurite = await AzuriteServer.StartAsync(repository);
+var loadBefore = LoadAverage();
+var setups = new List<ModeSetup>();
+try
+{
+    foreach (var mode in settings.Modes)
+    {
+        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {mode}: starting {settings.Instances} instances");
+        setups.Add(await ModeSetup.StartAsync(mode, settings, azurite.ConnectionString, Registry(mode, settings)));
+    }
+
+    // Accuracy and cost: one store at a time, the hot key at ten times its limit.
+    var rows = new List<Row>();
+    foreach (var setup in setups)
+    {
+        var before = setup.Counter.Requests;
+        var open = await LoadRun.OpenLoopAsync(setup.Clients, "/hot", "hot-open", settings.Factor * settings.Rate, TimeSpan.FromSeconds(settings.Duration));
+        var operations = setup.Counter.Requests - before;
+        var limit = settings.Burst + (settings.Rate * open.Elapsed.TotalSeconds);
+        rows.Add(new Row(setup.Mode, open, operations, limit));
+        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {setup.Mode}: admitted {open.Admitted} of {open.Sent} (limit {limit:0}), {operations} Table requests");
+    }
+
+    // Throughput: closed-loop rounds, the stores taking turns (A B C A B C ...), so drift on a busy machine hits
+    // them alike; the median of the rounds is reported.
+    for (int round = 0; round < settings.Rounds; round++)
+    {
+        foreach (var (setup, row) in setups.Zip(rows))
+        {
+            var before = setup.Counter.Requests;
+            var under = await LoadRun.ClosedLoopAsync(setup.Clients, "/roomy", $"roomy-{round}", settings.Workers, TimeSpan.FromSeconds(settings.ThroughputSeconds));
+            row.Under.Add((under, setup.Counter.Requests - before));
+            before = setup.Counter.Requests;
+            var over = await LoadRun.ClosedLoopAsync(setup.Clients, "/hot", "hot-closed", settings.Workers, TimeSpan.FromSeconds(settings.ThroughputSeconds));
+            row.Rounds.Add((over, setup.Counter.Requests - before));
+        }
+
+        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] throughput round {round + 1}: {string.Join(", ", rows.Select(r => $"{r.Mode} {r.Under[^1].Result.PerSecond:0}/s under, {r.Rounds[^1].Result.PerSecond:0}/s over"))}");
+    }
+
+    var report = Report(settings, rows, repository, loadBefore, LoadAverage());
+    Console.WriteLine(report);
+    if (settings.Smoke)
+    {
+        // A smoke run is too short for the goals; it checks that every store answers only 200 and 429.
+        var broken = rows.Where(r => r.Open.Other > 0 || r.Rounds.Any(x => x.Result.Other > 0) || r.Under.Any(x => x.Result.Other > 0 || x.Result.Limited > 0) || r.Open.Admitted == 0).ToList();
+        Console.WriteLine(broken.Count == 0 ? "rate-limit bench smoke: passed" : $"rate-limit bench smoke: failed ({string.Join(", ", broken.Select(r => r.Mode))})");
+        return broken.Count == 0 ? 0 : 1;
+    }
+
+    var directory = Path.Combine(repository, "bench", "RateLimitAccuracy", "results");
+    Directory.CreateDirectory(directory);
+    var file = Path.Combine(directory, $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}.md");
+    await File.WriteAllTextAsync(file, report);
+    Console.Error.WriteLine($"report written to {Path.GetRelativePath(repository, file)}");
+    return Goals(rows).All(g => g.Met) ? 0 : 1;
+}
+finally
+{
+    foreach (var setup in setups)
+    {
+        await setup.DisposeAsync();
+    }
+}
+
+static string LoadAverage()
+{
+    try
+    {
+        return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+    }
+    catch (IOException)
+    {
+        return "?";
+    }
+}
+
+static string Registry(string mode, Settings settings)
+{
+    // /hot: the policy under test; /roomy: the same store with a limit no client here reaches (the cost of counting).
+    var policy = mode == "none"
+        ? ""
+        : $$"""
+          "rateLimitPolicies": [
+            { "id": "hot", "key": ["header:X-Client"], "rate": { "requests": {{settings.Rate}}, "per": "1s", "burst": {{settings.Burst}} }, "store": "{{mode}}" },
+            { "id": "roomy", "key": ["header:X-Client"], "rate": { "requests": 1000000, "per": "1s" }, "store": "{{mode}}" }
+          ],
+        """;
+    string Limit(string id) => mode == "none" ? "" : $$""", "rateLimit": { "policies": ["{{id}}"] }""";
+    return $$"""
+    {
+      {{policy}}
+      "routes": [
+        { "id": "hot", "auth": "anonymous", "match": { "path": "/hot" }, "static": { "body": "ok" }{{Limit("hot")}} },
+        { "id": "roomy", "auth": "anonymous", "match": { "path": "/roomy" }, "static": { "body": "ok" }{{Limit("roomy")}} }
+      ]
+    }
+    """;
+}
+
+static IEnumerable<(string Goal, bool Met)> Goals(List<Row> rows)
+{
+    var none = rows.FirstOrDefault(r => r.Mode == "none");
+    if (rows.FirstOrDefault(r => r.Mode == "leased") is { } leased)
+    {
+        yield return ("leased admitted within ±5% of the limit", Math.Abs(leased.Ratio - 1) <= 0.05);
+        yield return ("leased at most 0.05 Table requests per request", leased.OperationsPerRequest <= 0.05);
+        if (none is not null)
+        {
+            yield return ("leased throughput at least 75% of the route without rate limiting, under the limit (median of per-round ratios)", Row.MedianRatio(leased.Under, none.Under) >= 0.75);
+            yield return ("leased throughput at least 75% of the route without rate limiting, the hot key at its limit (median of per-round ratios)", Row.MedianRatio(leased.Rounds, none.Rounds) >= 0.75);
+        }
+    }
+
+    if (rows.FirstOrDefault(r => r.Mode == "exact") is { } exact)
+    {
+        yield return ("exact never above the limit", exact.Open.Admitted <= exact.Limit);
+    }
+}
+
+static string Report(Settings settings, List<Row> rows, string repository, string loadBefore, string loadAfter)
+{
+    var none = rows.FirstOrDefault(r => r.Mode == "none");
+    var builder = new StringBuilder();
+    builder.AppendLine(CultureInfo.InvariantCulture, $"# Rate-limit accuracy and cost ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+    builder.AppendLine();
+    builder.AppendLine(CultureInfo.InvariantCulture, $"{settings.Instances} gateway instances per store (each its own memory; all in one process) sharing one Azurite; one hot key; policy {settings.Rate} requests per second with a burst of {settings.Burst}, default lease settings. Open loop: {settings.Factor}× the rate ({settings.Factor * settings.Rate} requests/s, round-robin over the instances) for {settings.Duration} s. Closed loop: {settings.Workers} clients as fast as answers come, {settings.Rounds} rounds of {settings.ThroughputSeconds} s, the stores taking turns. A static route (no backend), so the gateway's own cost is what is compared.");
+    builder.AppendLine();
+    builder.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; commit {Git(repository, "rev-parse --short HEAD")}; load average {loadBefore} before, {loadAfter} after (other work on the machine lowers and scatters req/s){(settings.Smoke ? "; SMOKE RUN (too short for the goals)" : "")}.");
+    builder.AppendLine();
+    builder.AppendLine("| store | sent | admitted | limit | admitted/limit | Table requests | per request | p50 ms | p99 ms | req/s under the limit | vs none | req/s, hot key over it | vs none | Table requests per request (closed loop, under / over) |");
+    builder.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var row in rows)
+    {
+        var limited = row.Mode != "none";
+        var underVersus = none is null ? "" : Row.MedianRatio(row.Under, none.Under).ToString("P0", CultureInfo.InvariantCulture);
+        var overVersus = none is null ? "" : Row.MedianRatio(row.Rounds, none.Rounds).ToString("P0", CultureInfo.InvariantCulture);
+        builder.AppendLine(CultureInfo.InvariantCulture,
+            $"| {row.Mode} | {row.Open.Sent} | {row.Open.Admitted} | {(limited ? row.Limit.ToString("0", CultureInfo.InvariantCulture) : "–")} | {(limited ? row.Ratio.ToString("0.000", CultureInfo.InvariantCulture) : "–")} | {row.OpenOperations} | {row.OperationsPerRequest:0.0000} | {row.Open.Percentile(0.5):0.0} | {row.Open.Percentile(0.99):0.0} | {Row.Median(row.Under):0} | {underVersus} | {Row.Median(row.Rounds):0} | {overVersus} | {Row.OperationsPerClosedRequest(row.Under):0.0000} / {Row.OperationsPerClosedRequest(row.Rounds):0.0000} |");
+    }
+
+    builder.AppendLine();
+    builder.AppendLine("limit = burst + rate × the open-loop run (from the first request sent to the last answer). Table requests: every HTTP request the counter store sent (reads, conditional updates, inserts, 412/409 conflicts, heartbeats), counted by a pipeline policy in the storage client. `local` counts per instance, so four instances admit four limits. Under the limit: the same store with a limit of a million requests a second, so every answer is a 200 (the cost of counting); over it: the hot key, nearly every answer a 429 problem (the cost of refusing; the route without rate limiting still answers 200). The load generator runs in the same process, so answers with more headers and a larger body also cost it more.");
+    builder.AppendLine();
+    foreach (var (goal, met) in Goals(rows))
+    {
+        builder.AppendLine(CultureInfo.InvariantCulture, $"- {(met ? "met" : "NOT met")}: {goal}");
+    }
+
+    return builder.ToString();
+}
+
+static string Git(string repository, string arguments)
+{
+    try
+    {
+        var start = new ProcessStartInfo("git", arguments) { WorkingDirectory = repository, RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return output;
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        return "unknown";
+    }
+}
+
+static string FindRepository()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("run from the repository (Functions.sln not found above the program)");
+}
+
+internal sealed record Row(string Mode, LoadRun.Result Open, long OpenOperations, double Limit)
+{
+    /// <summary>Closed-loop rounds under the limit (every answer admitted).</summary>
+    public List<(LoadRun.Result Result, long Operations)> Under { get; } = [];
+
+    /// <summary>Closed-loop rounds with the hot key over its limit.</summary>
+    public List<(LoadRun.Result Result, long Operations)> Rounds { get; } = [];
+
+    public double Ratio => Open.Admitted / Limit;
+
+    public double OperationsPerRequest => Open.Sent == 0 ? 0 : OpenOperations / (double)Open.Sent;
+
+    public static double Median(List<(LoadRun.Result Result, long Operations)> rounds) => Median(rounds.Select(r => r.Result.PerSecond));
+
+    public static double OperationsPerClosedRequest(List<(LoadRun.Result Result, long Operations)> rounds) =>
+        rounds.Sum(r => r.Result.Sent) is var sent and > 0 ? rounds.Sum(r => r.Operations) / (double)sent : 0;
+
+    /// <summary>The median over rounds of one store's req/s divided by the reference's in the same round.</summary>
+    public static double MedianRatio(List<(LoadRun.Result Result, long Operations)> rounds, List<(LoadRun.Result Result, long Operations)> reference) =>
+        Median(rounds.Zip(reference, (a, b) => a.Result.PerSecond / b.Result.PerSecond));
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
+
+internal sealed record Settings(string[] Modes, int Instances, int Rate, int Burst, int Factor, int Duration, int Workers, int ThroughputSeconds, int Rounds, bool Smoke)
+{
+    public static Settings Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var smoke = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--smoke")
+            {
+                smoke = true;
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+            {
+                values[args[i][2..]] = args[++i];
+            }
+            else
+            {
+                throw new ArgumentException($"unknown argument '{args[i]}'; see bench/RateLimitAccuracy/README.md");
+            }
+        }
+
+        int Int(string name, int full, int quick) =>
+            values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : smoke ? quick : full;
+
+        var modes = values.TryGetValue("modes", out var m) ? m.Split(',') : ["none", "local", "exact", "leased"];
+        return new Settings(modes, Int("instances", 4, 4), Int("rate", 100, 50), Int("burst", 100, 50), Int("factor", 10, 10),
+            Int("duration", 30, 3), Int("workers", 32, 8), Int("throughput-seconds", 3, 1), Int("rounds", 7, 1), smoke);
+    }
+}
