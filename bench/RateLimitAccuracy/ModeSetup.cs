@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Portico.Observability;
 using Portico.RateLimiting;
 
 namespace Portico.Bench.RateLimit;
@@ -9,6 +11,8 @@ internal sealed class ModeSetup : IAsyncDisposable
 {
     private readonly List<BenchGateway> _gateways;
     private readonly DirectoryInfo _directory;
+    private readonly MeterListener _listener;
+    private long _fallbacks;
 
     private ModeSetup(string mode, List<BenchGateway> gateways, CountingPolicy counter, DirectoryInfo directory)
     {
@@ -17,7 +21,25 @@ internal sealed class ModeSetup : IAsyncDisposable
         Counter = counter;
         _directory = directory;
         Clients = [.. gateways.Select(g => g.Client)];
+
+        // Decisions taken without shared counters (storage too slow or failing): the run reports them.
+        var meters = gateways.Select(g => g.Services.GetRequiredService<PorticoMetrics>().Meter).ToHashSet();
+        _listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (meters.Contains(instrument.Meter) && instrument.Name == "portico.ratelimit.fallback")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _fallbacks, value));
+        _listener.Start();
     }
+
+    /// <summary>Requests decided by a policy's failure mode because counter storage failed or was too slow.</summary>
+    public long Fallbacks => Interlocked.Read(ref _fallbacks);
 
     public string Mode { get; }
 
@@ -60,6 +82,7 @@ internal sealed class ModeSetup : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _listener.Dispose();
         foreach (var gateway in _gateways)
         {
             await gateway.DisposeAsync();
