@@ -58,6 +58,7 @@ PORTICO_PORT=$((PORT_BASE + 2))
 PORTICO_NOLOG_PORT=$((PORT_BASE + 3))
 STARTUP_PORT=$((PORT_BASE + 4))
 AZURITE_PORT=$((PORT_BASE + 5))
+PORTICO_LEAN_PORT=$((PORT_BASE + 6))
 LOOPBACK=127.0.0.1
 
 STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -183,7 +184,7 @@ PORTICO_DLL="$REPO_DIR/src/Portico.Cli/$BIN/Portico.Cli.dll"
 tool() { dotnet "$TOOL_DLL" "$@"; }
 
 # --- servers ------------------------------------------------------------------------------------------------
-for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT"; do
+for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT"; do
     port_free "$port" || fail "port $port on $LOOPBACK is in use (set BENCH_PORT_BASE to move the bench's ports)"
 done
 
@@ -193,6 +194,7 @@ url_of() { # TARGET
         baseline) echo "http://$LOOPBACK:$BASELINE_PORT" ;;
         portico) echo "http://$LOOPBACK:$PORTICO_PORT" ;;
         portico-nolog) echo "http://$LOOPBACK:$PORTICO_NOLOG_PORT" ;;
+        portico-lean) echo "http://$LOOPBACK:$PORTICO_LEAN_PORT" ;;
     esac
 }
 
@@ -213,13 +215,18 @@ tool wait "http://$LOOPBACK:$BACKEND_PORT/" 30 || fail "the backend did not star
 tool wait "http://$LOOPBACK:$BASELINE_PORT/" 30 || fail "the baseline did not start (see $WORK/baseline.log)"
 
 PORTICO_PIDS=()
+# Portico variants: "portico" as shipped (access log on); "portico-nolog" with the access log silenced;
+# "portico-lean" also without ASP.NET Core's per-request hosting diagnostics (an Activity and a log scope that
+# the framework creates because a console logger is enabled; the baseline has no logger, so none), to show
+# what that costs.
 start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
-    local target="$1" registry="$2" port=$PORTICO_NOLOG_PORT env_args=()
-    [[ $target == portico ]] && port=$PORTICO_PORT
+    local target="$1" registry="$2" port env_args=()
+    port="$(url_of "$target")"; port="${port##*:}"
     env_args=("${SCN_PORTICO_ENV[@]+"${SCN_PORTICO_ENV[@]}"}")
-    if [[ $target == portico-nolog ]]; then
-        env_args+=("Logging__LogLevel__Portico.AccessLog=Warning")
-    fi
+    case "$target" in
+        portico-nolog) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning") ;;
+        portico-lean) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None") ;;
+    esac
     # stdout (the access log) goes to /dev/null: the cost measured is formatting, queueing and the write
     # call, not a disk. stderr is kept for diagnosis.
     setsid env "${env_args[@]+"${env_args[@]}"}" dotnet "$PORTICO_DLL" serve --config "$registry" \

@@ -92,7 +92,7 @@ internal static partial class ReportCommand
                 }
 
                 var ratios = new JsonObject();
-                foreach (var portico in new[] { "portico", "portico-nolog" })
+                foreach (var portico in new[] { "portico", "portico-nolog", "portico-lean" })
                 {
                     foreach (var reference in new[] { "baseline", "direct" })
                     {
@@ -221,7 +221,7 @@ internal static partial class ReportCommand
 
         md.AppendLine("## Throughput and latency");
         md.AppendLine();
-        md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`. Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
+        md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (no per-request hosting Activity and log scope; not a shipped configuration, it shows what they cost). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
         md.AppendLine();
         foreach (var scenario in report["scenarios"]!.AsArray())
         {
