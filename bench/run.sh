@@ -4,10 +4,11 @@
 # report under bench/results/. Everything it starts is stopped on exit, whatever the exit.
 #
 #   bench/run.sh                      full run (about 10 minutes per scenario), writes bench/results/*.md|json
+#                                     (with Node.js, also the start-up with the registry in Table storage on Azurite)
 #   bench/run.sh --smoke              every scenario for 2 s per target, checks answers, no timing; last line
 #                                     "bench smoke: passed" or "bench smoke: failed (...)", non-zero on failure
 #   options: --scenario NAME (repeatable)  --rounds N  --duration SECONDS  --warmup SECONDS
-#            --startup-runs N  --no-startup  --no-r2r  --azurite
+#            --startup-runs N  --no-startup  --no-r2r  --no-azurite
 # See bench/README.md.
 set -euo pipefail
 
@@ -23,7 +24,7 @@ THREADS=2
 STARTUP_RUNS=5
 DO_STARTUP=1
 DO_R2R=1
-DO_AZURITE=0
+DO_AZURITE=1
 ONLY=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -35,7 +36,7 @@ while [[ $# -gt 0 ]]; do
         --startup-runs) STARTUP_RUNS="$2"; shift ;;
         --no-startup) DO_STARTUP=0 ;;
         --no-r2r) DO_R2R=0 ;;
-        --azurite) DO_AZURITE=1 ;;
+        --no-azurite) DO_AZURITE=0 ;;
         -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac

@@ -1,18 +1,16 @@
-# Sourced by run.sh --azurite: start-up of `portico serve --storage` against Table storage on Azurite (from
-# npm, installed once under .tools/bench-azurite). Azurite is slow and no throughput reference; it is only
-# used here to time a start-up whose registry comes from Table storage.
+# Sourced by run.sh --azurite: start-up of `portico serve --storage` against Table storage on Azurite, the
+# version the tests pin (tests/azurite, installed with npm ci when missing). Azurite is slow and no throughput
+# reference; it is only used here to time a start-up whose registry comes from Table storage.
 # Defines measure_startup_table_store; uses run.sh's start_group, measure_startup, tool and variables.
 
-AZURITE_VERSION=3.37.0
-AZURITE_DIR="$REPO_DIR/.tools/bench-azurite"
+AZURITE_DIR="$REPO_DIR/tests/azurite"
 
 measure_startup_table_store() {
     command -v npm >/dev/null 2>&1 || { log "npm is not available: no Table-store start-up"; return 1; }
     if [[ ! -x "$AZURITE_DIR/node_modules/.bin/azurite-table" ]]; then
-        log "installing azurite@$AZURITE_VERSION with npm"
-        mkdir -p "$AZURITE_DIR"
-        run_bounded 300 npm install --no-audit --no-fund --silent --prefix "$AZURITE_DIR" "azurite@$AZURITE_VERSION" \
-            >"$WORK/npm-azurite.log" 2>&1 || { log "npm install azurite failed (see $WORK/npm-azurite.log)"; return 1; }
+        log "installing the pinned Azurite with npm ci"
+        run_bounded 300 npm ci --prefix "$AZURITE_DIR" --no-audit --no-fund --loglevel=error \
+            >"$WORK/npm-azurite.log" 2>&1 || { log "npm ci for Azurite failed (see $WORK/npm-azurite.log)"; return 1; }
     fi
     port_free "$AZURITE_PORT" || { log "port $AZURITE_PORT is in use: no Table-store start-up"; return 1; }
     start_group "$WORK/azurite.log" "$AZURITE_DIR/node_modules/.bin/azurite-table" --tableHost "$LOOPBACK" \
