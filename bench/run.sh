@@ -7,7 +7,7 @@
 #                                     (with Node.js, also the start-up with the registry in Table storage on Azurite)
 #   bench/run.sh --smoke              every scenario for 2 s per target, checks answers, no timing; last line
 #                                     "bench smoke: passed" or "bench smoke: failed (...)", non-zero on failure
-#   options: --scenario NAME (repeatable)  --rounds N  --duration SECONDS  --warmup SECONDS
+#   options: --scenario NAME (repeatable)  --rounds N (10)  --duration SECONDS (5)  --warmup SECONDS (5)
 #            --startup-runs N  --no-startup  --no-r2r  --no-azurite
 # See bench/README.md.
 set -euo pipefail
@@ -17,8 +17,8 @@ REPO_DIR="$(dirname "$BENCH_DIR")"
 cd "$REPO_DIR"
 
 MODE=full
-ROUNDS=5
-DURATION=10
+ROUNDS=10
+DURATION=5
 WARMUP=5
 THREADS=2
 STARTUP_RUNS=5
@@ -161,7 +161,8 @@ ensure_wrk() {
     if command -v wrk >/dev/null 2>&1; then WRK=wrk; fi
 }
 
-ensure_wrk
+# BENCH_NO_WRK=1 pretends wrk is missing, to exercise the fallback.
+[[ ${BENCH_NO_WRK:-0} == 1 ]] || ensure_wrk
 if [[ -z $WRK ]]; then
     if [[ $MODE == smoke ]]; then
         log "wrk is not available: the smoke run checks every answer with the bench tool's own client instead"
@@ -247,6 +248,19 @@ record_memory() { # SCENARIO TARGET PID
     printf '{"kind":"memory","scenario":"%s","target":"%s","vmhwm_kb":%s,"vmrss_kb":%s}\n' "$1" "$2" "${hwm:-0}" "${rss:-0}" >>"$RAW"
 }
 
+# CPU time (user + system, in clock ticks) a server process has used so far, and the machine's 1-minute load.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+load_average() { cut -d' ' -f1 /proc/loadavg; }
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+
+pid_of() { # TARGET -> the server process that answers it
+    case "$1" in
+        direct) echo "$BACKEND_PID" ;;
+        baseline) echo "$BASELINE_PID" ;;
+        *) local var="PID_${1//-/_}"; echo "${!var}" ;;
+    esac
+}
+
 # --- one wrk run ------------------------------------------------------------------------------------------
 LAST_RESULT=""
 wrk_run() { # SCENARIO_DIR TARGET CONNECTIONS SECONDS -> LAST_RESULT (the JSON of wrk's done hook)
@@ -293,7 +307,7 @@ if [[ $DO_STARTUP -eq 1 ]]; then
             log "start-up: portico serve --config, ReadyToRun"
             measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
                 --urls "http://$LOOPBACK:$STARTUP_PORT" || log "ReadyToRun start-up failed"
-            measure_startup portico-file-r2r-tc-off --env DOTNET_TieredPGO=0 -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
+            measure_startup portico-file-r2r-pgo-off --env DOTNET_TieredPGO=0 -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
                 --urls "http://$LOOPBACK:$STARTUP_PORT" || true
         else
             log "ReadyToRun publish failed (see $WORK/publish-r2r.log): skipped"
@@ -351,9 +365,13 @@ for name in "${SCENARIOS[@]}"; do
                         || SMOKE_FAILURES+=("$name/$target: wrong answers under load")
                     continue
                 fi
+                server_pid="$(pid_of "$target")"
+                ticks_before="$(cpu_ticks "$server_pid")"
                 wrk_run "$dir" "$target" "$connections" "$DURATION" || fail "wrk failed on $name/$target"
-                printf '{"kind":"load","scenario":"%s","target":"%s","connections":%s,"round":%s,%s\n' \
-                    "$name" "$target" "$connections" "$round" "${LAST_RESULT#\{}" >>"$RAW"
+                ticks_after="$(cpu_ticks "$server_pid")"
+                printf '{"kind":"load","scenario":"%s","target":"%s","connections":%s,"round":%s,"server_cpu_ticks":%s,"clk_tck":%s,"loadavg":%s,%s\n' \
+                    "$name" "$target" "$connections" "$round" "$((ticks_after - ticks_before))" "$CLK_TCK" "$(load_average)" \
+                    "${LAST_RESULT#\{}" >>"$RAW"
                 requests=$(json_field "$LAST_RESULT" requests)
                 status_errors=$(json_field "$LAST_RESULT" status_errors)
                 socket_errors=$(( $(json_field "$LAST_RESULT" connect_errors) + $(json_field "$LAST_RESULT" read_errors) \
@@ -394,8 +412,8 @@ record_memory "(whole run)" baseline "$BASELINE_PID"
 # --- result -------------------------------------------------------------------------------------------------
 if [[ $MODE == smoke ]]; then
     if [[ ${#SMOKE_FAILURES[@]} -gt 0 ]]; then
-        IFS='; '
-        echo "bench smoke: failed (${SMOKE_FAILURES[*]})"
+        joined="$(printf '%s; ' "${SMOKE_FAILURES[@]}")"
+        echo "bench smoke: failed (${joined%; })"
         exit 1
     fi
     echo "bench smoke: passed"

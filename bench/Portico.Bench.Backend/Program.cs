@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 
 // The benchmark's backend: every path answers the same fixed 1 KB body; /delay/{ms} answers it after waiting
-// {ms} milliseconds (at most 10 s), for scenarios that need a slow backend (aggregation, timeouts).
-// It does as little as Kestrel allows so that it is never what limits a run.
+// {ms} milliseconds (at most 10 s), for scenarios that need a slow backend (aggregation, timeouts). A request
+// with "X-Bench-Echo: Name1, Name2" gets the values it carried in those headers back as "X-Echo-Name1" …, so a
+// scenario can check what the gateway sent upstream. It does as little as Kestrel allows so that it is never
+// what limits a run.
 var urls = args.Length > 0 ? args[0] : "http://127.0.0.1:19080";
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 builder.WebHost.UseUrls(urls);
@@ -28,6 +30,11 @@ app.Run(async context =>
     }
 
     var response = context.Response;
+    foreach (var name in request.Headers["X-Bench-Echo"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        response.Headers["X-Echo-" + name] = request.Headers[name].ToString();
+    }
+
     response.StatusCode = 200;
     response.ContentType = "text/plain";
     response.ContentLength = body.Length;
