@@ -170,7 +170,11 @@ if [[ -z $WRK ]]; then
         fail "wrk is not available and could not be installed (apt-get install wrk); a full run needs it"
     fi
 fi
-WRK_VERSION="$([[ -n $WRK ]] && wrk --version 2>&1 | head -n1 | sed 's/ *Copyright.*//' || echo none)"
+WRK_VERSION=none
+if [[ -n $WRK ]]; then
+    # wrk --version exits non-zero after printing its version.
+    WRK_VERSION="$(wrk --version 2>&1 | head -n1 | sed 's/ *Copyright.*//; s/ *$//' || true)"
+fi
 
 # --- build --------------------------------------------------------------------------------------------------
 log "building in Release"

@@ -43,7 +43,7 @@ internal static partial class ReportCommand
         var report = new JsonObject
         {
             ["machine"] = machine.ToJson(),
-            ["run"] = new JsonObject(settings.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)JsonValue.Create(s.Value)))),
+            ["run"] = new JsonObject(settings.Where(s => s.Key != "wrk").Select(s => KeyValuePair.Create(s.Key, (JsonNode?)JsonValue.Create(s.Value)))),
             ["scenarios"] = Scenarios(load, descriptions),
             ["startup"] = Startup(startup),
             ["memory"] = new JsonArray([.. memory.Select(m => (JsonNode?)m.DeepClone())]),
