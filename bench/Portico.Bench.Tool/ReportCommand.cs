@@ -49,6 +49,9 @@ internal static partial class ReportCommand
             ["memory"] = new JsonArray([.. memory.Select(m => (JsonNode?)m.DeepClone())]),
         };
         report["goals"] = Goals(report);
+        var busiest = load.Count > 0 ? load.Max(s => s.LoadAverage) : 0;
+        report["machine_busy"] = busiest > machine.Cores + 1;
+        report["highest_load_average"] = busiest;
 
         Directory.CreateDirectory(outDir);
         var stamp = settings.TryGetValue("started_utc", out var started) && DateTimeOffset.TryParse(started, Inv, DateTimeStyles.AssumeUniversal, out var t)
@@ -209,6 +212,12 @@ internal static partial class ReportCommand
         }
 
         md.AppendLine();
+        if ((bool)report["machine_busy"]!)
+        {
+            md.AppendLine(Inv, $"**The machine was busy with other work during this run**: its 1-minute load average reached {(double)report["highest_load_average"]!:0.0} on {machine["cores"]} cores. Requests per second and latencies are lower and noisier than this machine can do; the ratios between targets (measured back to back) and the CPU per request suffer much less.");
+            md.AppendLine();
+        }
+
         if (report["goals"]!.AsArray().Count > 0)
         {
             md.AppendLine("## Goals");
