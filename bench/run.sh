@@ -178,7 +178,7 @@ fi
 
 # --- build --------------------------------------------------------------------------------------------------
 log "building in Release"
-if ! dotnet build "$BENCH_DIR/Bench.slnx" -c Release --disable-build-servers -nologo -v quiet >"$WORK/build.log" 2>&1; then
+if ! run_bounded 900 dotnet build "$BENCH_DIR/Bench.slnx" -c Release --disable-build-servers -nologo -v quiet >"$WORK/build.log" 2>&1; then
     tail -n 30 "$WORK/build.log" >&2
     fail "build failed (see $WORK/build.log)"
 fi
@@ -306,7 +306,7 @@ if [[ $DO_STARTUP -eq 1 ]]; then
     fi
     if [[ $DO_R2R -eq 1 ]]; then
         log "publishing Portico.Cli with ReadyToRun"
-        if dotnet publish "$REPO_DIR/src/Portico.Cli" -c Release -r linux-x64 --self-contained false \
+        if run_bounded 900 dotnet publish "$REPO_DIR/src/Portico.Cli" -c Release -r linux-x64 --self-contained false \
             -p:PublishReadyToRun=true --disable-build-servers -o "$WORK/r2r" -nologo -v quiet >"$WORK/publish-r2r.log" 2>&1; then
             log "start-up: portico serve --config, ReadyToRun"
             measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \

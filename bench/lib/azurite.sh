@@ -20,7 +20,7 @@ measure_startup_table_store() {
     # Azurite's well-known development account (public, documented; it only exists on loopback).
     local storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://$LOOPBACK:$AZURITE_PORT/devstoreaccount1;"
     local rc=0
-    if dotnet "$PORTICO_DLL" config import "$PLAIN_REGISTRY" --storage "$storage" >"$WORK/import.log" 2>&1; then
+    if run_bounded 120 dotnet "$PORTICO_DLL" config import "$PLAIN_REGISTRY" --storage "$storage" >"$WORK/import.log" 2>&1; then
         log "start-up: portico serve --storage (Table store on Azurite), $STARTUP_RUNS runs"
         measure_startup portico-table -- dotnet "$PORTICO_DLL" serve --storage "$storage" --urls "http://$LOOPBACK:$STARTUP_PORT" || rc=1
     else
