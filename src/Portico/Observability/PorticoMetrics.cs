@@ -27,6 +27,7 @@ internal sealed class PorticoMetrics
             "portico.upstream.duration", "s", "Time spent on the upstream call of a request.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         RegistryReloads = Meter.CreateCounter<long>("portico.registry.reloads", "{reload}", "Registry reload attempts by outcome (applied, rejected, failed).");
+        AccessLogDropped = Meter.CreateCounter<long>("portico.accesslog.dropped", "{entry}", "Access-log entries dropped because the writer fell behind.");
         RateLimitDecisions = Meter.CreateCounter<long>("portico.ratelimit.decisions", "{decision}", "Rate-limit decisions by policy and outcome.");
         RateLimitStorageOperations = Meter.CreateCounter<long>("portico.ratelimit.storage.operations", "{operation}", "Table storage operations on rate-limit counters by operation and outcome.");
         RateLimitStorageTransitions = Meter.CreateCounter<long>("portico.ratelimit.storage.transitions", "{transition}", "Counter storage becoming unreachable (degraded) or reachable again (recovered).");
@@ -45,6 +46,8 @@ internal sealed class PorticoMetrics
     public Histogram<double> UpstreamDuration { get; }
 
     public Counter<long> RegistryReloads { get; }
+
+    public Counter<long> AccessLogDropped { get; }
 
     public Counter<long> RateLimitDecisions { get; }
 
