@@ -413,6 +413,20 @@ done
 record_memory "(whole run)" backend "$BACKEND_PID"
 record_memory "(whole run)" baseline "$BASELINE_PID"
 
+# --- rate-limit accuracy --------------------------------------------------------------------------------------
+# Four gateway instances sharing Azurite, one hot key at ten times its limit, for each counter store; its own
+# report goes to bench/RateLimitAccuracy/results/ (see RateLimitAccuracy/README.md). Full runs with Azurite only.
+if [[ $DO_AZURITE -eq 1 && ${#ONLY[@]} -eq 0 ]]; then
+    if [[ -x "$REPO_DIR/tests/azurite/node_modules/.bin/azurite-table" ]]; then
+        log "rate-limit accuracy: four instances sharing Azurite (bench/RateLimitAccuracy, about 6 minutes)"
+        run_bounded 1200 dotnet "$BENCH_DIR/RateLimitAccuracy/$BIN/Portico.Bench.RateLimit.dll" \
+            >"$WORK/ratelimit-accuracy.md" 2>"$WORK/ratelimit-accuracy.log" \
+            || log "the rate-limit accuracy run failed or missed a goal (see $WORK/ratelimit-accuracy.log)"
+    else
+        log "Azurite is not installed (npm ci in tests/azurite): no rate-limit accuracy run"
+    fi
+fi
+
 # --- result -------------------------------------------------------------------------------------------------
 if [[ $MODE == smoke ]]; then
     if [[ ${#SMOKE_FAILURES[@]} -gt 0 ]]; then
