@@ -31,9 +31,6 @@ internal sealed class LoadSheddingStage : IGatewayStage
         _metrics = metrics;
     }
 
-    /// <summary>Requests in flight in this instance (past route matching).</summary>
-    public int InFlight => _gateway.Count;
-
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
     {
         var routeLimit = context.Route!.Definition.MaxConcurrentRequests ?? 0;

@@ -23,12 +23,6 @@ internal sealed class RateLimitKey
 
     public RateLimitKey(KeyPart[] parts) => _parts = parts;
 
-    /// <summary>The parts, in order.</summary>
-    public IReadOnlyList<KeyPart> Parts => _parts;
-
-    /// <summary>Whether a part needs the authenticated identity (consumer or claim).</summary>
-    public bool UsesIdentity => Array.Exists(_parts, p => p.Kind is KeyPartKind.Consumer or KeyPartKind.Claim);
-
     public string Resolve(GatewayContext context)
     {
         if (_parts.Length == 1)

@@ -30,6 +30,8 @@ internal sealed class SharedCounter : CounterState
     /// <summary>A lease covers this much of the instance's recent demand (half the default TTL, so it is spent in time).</summary>
     private const double LeaseHorizonSeconds = 0.5;
 
+    private const long LeaseHorizonTicks = TimeSpan.TicksPerSecond / 2;
+
     private readonly Lock _lock = new();
     private readonly List<Waiter> _queue = [];
     private bool _busy;
@@ -44,9 +46,8 @@ internal sealed class SharedCounter : CounterState
     private long _leaseExpires;
     private PerPeriod<long> _leaseWindows;
 
-    // Leased: no storage call before _deniedUntil; requests get _denial (retry counted from _retryAt).
+    // No storage call before _deniedUntil: requests get _denial, with Retry-After until then.
     private long _deniedUntil;
-    private long _retryAt;
     private RateLimitDecision _denial;
 
     // Until when to read before writing: other instances wrote this counter recently, so the cached ETag is
@@ -421,11 +422,11 @@ internal sealed class SharedCounter : CounterState
                     // interval per instance beyond it, so instances take turns instead of all asking at once.
                     var denial = batch[0].Decision;
                     _denial = denial;
-                    _retryAt = now + denial.RetryAfterTicks;
-                    var spread = limits.HasRate ? limits.Interval * Math.Max(1, owner.Instances.Current) : 0;
+                    var retryAt = now + denial.RetryAfterTicks;
+                    var spread = limits.HasRate ? Math.Min(limits.Interval * Math.Max(1, owner.Instances.Current), LeaseHorizonTicks) : 0;
                     _deniedUntil = denial.Outcome == RateLimitOutcome.QuotaExceeded
-                        ? _retryAt
-                        : _retryAt + (spread > 1 ? Random.Shared.NextInt64(spread) : 0);
+                        ? retryAt
+                        : retryAt + (spread > 1 ? Random.Shared.NextInt64(spread) : 0);
                 }
 
                 Complete(batch);
@@ -556,7 +557,8 @@ internal sealed class SharedCounter : CounterState
 
             MergePendingQuota(ref values, now);
             var take = CounterMath.MaxTake(in values, limits, now, wanted);
-            if (starved && take < wanted && CounterMath.Available(in values, limits, now) < wanted)
+            if (starved && take < wanted && CounterMath.Available(in values, limits, now) < wanted
+                && CounterMath.TimeUntil(in values, limits, now, wanted) <= LeaseHorizonTicks)
             {
                 // This instance wants more than its share: rather than many small leases (a storage call for every
                 // token or two), deny here until a whole lease has refilled. The tokens stay in the bucket.
@@ -601,7 +603,8 @@ internal sealed class SharedCounter : CounterState
                         _leaseTokens = _leaseTokens - returning + take; // a top-up adds to what is left
                         _leaseExpires = now + policy.LeaseTtlTicks;
                         _leaseWindows = CounterMath.WindowStarts(now);
-                        if (take > 0 && starved && CounterMath.Available(in values, limits, now) < wanted)
+                        if (take > 0 && starved && CounterMath.Available(in values, limits, now) < wanted
+                            && CounterMath.TimeUntil(in values, limits, now, wanted) <= LeaseHorizonTicks)
                         {
                             // Over its share: once this lease is spent, the bucket holds less than another one
                             // until it refills, so wait for that here rather than ask storage again at once.
@@ -785,7 +788,8 @@ internal sealed class SharedCounter : CounterState
             decision.Outcome = RateLimitOutcome.Limited; // never admit from a denial window
         }
 
-        decision.RetryAfterTicks = Math.Max(_retryAt - now, TimeSpan.TicksPerMillisecond);
+        // This instance asks storage again at _deniedUntil: until then it refuses, so that is when to come back.
+        decision.RetryAfterTicks = Math.Max(_deniedUntil - now, TimeSpan.TicksPerMillisecond);
         if (Policy.Limits.HasRate)
         {
             decision.RateResetTicks = Math.Max(0, _shared.Tat - now);
@@ -820,18 +824,23 @@ internal sealed class SharedCounter : CounterState
     private void DenyUntilRefilled(in CounterValues values, in CounterLimits limits, long now, long wanted, int instances, in RateLimitDecision denial)
     {
         _denial = denial;
-        _retryAt = now + denial.RetryAfterTicks;
         if (denial.Outcome == RateLimitOutcome.QuotaExceeded)
         {
             _deniedUntil = now + denial.RetryAfterTicks;
             return;
         }
 
+        // Wait for a whole lease only when it refills soon; at slow rates wait for the next token.
         wanted = Math.Max(1, wanted);
+        if (CounterMath.TimeUntil(in values, limits, now, wanted) > LeaseHorizonTicks)
+        {
+            wanted = 1;
+        }
+
         var wait = Math.Max(denial.RetryAfterTicks, CounterMath.TimeUntil(in values, limits, now, wanted));
         // Spread over one and a half leases' refill for three instances (half a lease per instance): attempts come a
         // little more often than leases refill, so tokens never pile up unclaimed, yet rarely at the same moment.
-        var spread = limits.HasRate ? limits.Interval * wanted * Math.Max(2, instances) / 2 : 0;
+        var spread = limits.HasRate ? Math.Min(limits.Interval * wanted * Math.Max(2, instances) / 2, LeaseHorizonTicks) : 0;
         _deniedUntil = now + wait + (spread > 1 ? Random.Shared.NextInt64(spread) : 0);
     }
 

@@ -27,9 +27,9 @@ internal static class RateLimitTestKit
         return policy!;
     }
 
-    public static RateLimiter Limiter(TimeProvider time)
+    public static RateLimiter Limiter(TimeProvider time, int maxTrackedKeys = 100_000)
     {
-        var options = Options.Create(new PorticoOptions());
+        var options = Options.Create(new PorticoOptions { RateLimiting = { MaxTrackedKeys = maxTrackedKeys } });
         var metrics = new PorticoMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
         return new RateLimiter(
             new RateCounterStore(null, TimeSpan.FromSeconds(1), time, metrics),

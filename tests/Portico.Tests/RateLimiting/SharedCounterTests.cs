@@ -149,6 +149,44 @@ public sealed class SharedCounterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Leased_InstanceGoesIdleWithTokensLeft_UnspentTokensGoBackForOtherInstances()
+    {
+        var connection = await Azurite.ConnectionStringAsync();
+        var settings = Settings(connection, Azurite.NewTableName("rc"));
+        var registry = Registry("""{ "id": "hot", "key": ["header:X-Client"], "rate": { "requests": 1, "per": "1h", "burst": 10 }, "store": "leased", "lease": { "maxTokens": 8, "ttl": "200ms" } }""");
+        await using var first = await GatewayHost.StartWithFileAsync(registry, settings);
+        await using var second = await GatewayHost.StartWithFileAsync(registry, settings);
+        using var probe = new MetricsProbe(first);
+        await SeenEachOtherAsync([first, second]);
+
+        // A short burst on the first instance: its demand makes it lease more than the three it spends.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => SendAsync(first)));
+        Assert.All(burst, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.True(probe.Sum("portico.ratelimit.lease.tokens", ("direction", "taken")) > 3, "the first instance leased no more than it spent");
+
+        // It goes quiet: after the lease's TTL the janitor gives the rest back, so the second instance gets all 7.
+        Assert.True(await Eventually.TrueAsync(() => probe.Sum("portico.ratelimit.lease.tokens", ("direction", "returned")) > 0, TimeSpan.FromSeconds(10)));
+        var allowed = 0;
+        for (int i = 0; i < 12; i++)
+        {
+            if (await SendAsync(second) == HttpStatusCode.OK)
+            {
+                allowed++;
+            }
+        }
+
+        Assert.Equal(7, allowed);
+    }
+
+    private static async Task<HttpStatusCode> SendAsync(GatewayHost gateway)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/hot");
+        request.Headers.Add("X-Client", "idle-then-busy");
+        using var response = await gateway.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
     public async Task TableRegistry_DefaultStoreIsLeased_InstancesShareTheLimitAndTheEntityHidesTheKey()
     {
         var connection = await Azurite.ConnectionStringAsync();
