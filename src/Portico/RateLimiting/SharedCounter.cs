@@ -138,6 +138,13 @@ internal sealed class SharedCounter : CounterState
             {
                 return new ValueTask<RateLimitDecision>(decision);
             }
+
+            if (_busy && _known && policy.Store == CounterStoreKind.Leased && RateAbove(DemandRate(now), owner.Instances.Current))
+            {
+                // Over its share, this instance gets fewer tokens than it has requests anyway: refuse now rather
+                // than hold the request for the storage call. The lease it brings serves the next ones.
+                return new ValueTask<RateLimitDecision>(DenialFor(in _shared, policy.Limits, now, 1));
+            }
         }
 
         return EnqueueAsync(owner);
