@@ -104,9 +104,12 @@ internal sealed partial class RateLimitJanitor(
 
     private async Task CleanUpAsync(RateCounterStore store, DateTimeOffset now, CancellationToken stoppingToken)
     {
+        // Bounded, so a storage account that stops answering never stalls heartbeats and lease returns for long.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1), time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
         try
         {
-            if (await store.CleanUpAsync(now - CleanupGrace, CleanupEvery, stoppingToken) is { } deleted)
+            if (await store.CleanUpAsync(now - CleanupGrace, CleanupEvery, linked.Token) is { } deleted)
             {
                 LogCleanedUp(logger, deleted);
             }

@@ -16,11 +16,11 @@ namespace Portico.RateLimiting;
 /// </para>
 /// <para>
 /// In <c>leased</c> mode the update takes a block of tokens (a lease) from the shared bucket and this instance
-/// spends them from memory; the block grows with the local demand (half a second of it, one token at low
-/// rates) up to the policy's cap, and at high rates the next block is asked for while half of the current one is
-/// left, so requests are served from memory without waiting on storage. Unspent tokens go back to the bucket once the lease's TTL passes (with the
-/// next lease's update, or by the janitor when the key went idle). When the bucket is empty the instance denies
-/// locally, without storage calls, until enough tokens for a lease have refilled.
+/// spends them from memory; the block grows with the local demand (half a second of it, one token at low rates)
+/// up to the policy's cap, and at high rates the next block is asked for while half of the current one is left,
+/// so requests are served from memory without waiting on storage. Unspent tokens go back to the bucket once the
+/// lease's TTL passes (with the next lease's update, or by the janitor when the key went idle). When the bucket is
+/// empty the instance denies locally, without storage calls, until enough tokens for a lease have refilled.
 /// </para>
 /// </remarks>
 internal sealed class SharedCounter : CounterState
