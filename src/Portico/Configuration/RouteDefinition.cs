@@ -35,4 +35,7 @@ public sealed record RouteDefinition
 
     /// <summary>Largest request body in bytes this route accepts (413 beyond it); default from the gateway options.</summary>
     public long? MaxRequestBodySize { get; init; }
+
+    /// <summary>Timeouts, retries and fallback of a proxy route; defaults apply when absent.</summary>
+    public RouteResilienceDefinition? Resilience { get; init; }
 }

@@ -32,4 +32,7 @@ public sealed class PorticoOptions
 
     /// <summary>Connections to backends.</summary>
     public UpstreamOptions Upstream { get; set; } = new();
+
+    /// <summary>Resilience pipelines and shared circuit state.</summary>
+    public ResilienceOptions Resilience { get; set; } = new();
 }

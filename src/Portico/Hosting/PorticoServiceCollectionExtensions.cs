@@ -9,6 +9,7 @@ using Portico.Observability;
 using Portico.Pipeline;
 using Portico.Proxy;
 using Portico.Registry;
+using Portico.Resilience;
 using Portico.Routing;
 using Portico.Security;
 using Portico.Storage.File;
@@ -49,6 +50,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<GatewayHttpTransformer>();
         services.TryAddSingleton<ForwardingErrors>();
         services.TryAddSingleton<ForwardedHeadersPolicy>();
+        services.AddPorticoResilience();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

@@ -21,6 +21,12 @@ public static class GatewayProblems
     /// <summary>The backend did not answer in time.</summary>
     public static readonly Problem GatewayTimeout = new(504, "gateway-timeout", "The upstream service did not answer in time");
 
+    /// <summary>The backend's circuit is open after repeated failures; it is not called until the break ends (<c>Retry-After</c>).</summary>
+    public static readonly Problem CircuitOpen = new(503, "circuit-open", "The upstream service is failing and is not being called for now");
+
+    /// <summary>The backend's bulkhead is full: too many requests are in flight or waiting (<c>Retry-After</c>).</summary>
+    public static readonly Problem BackendBusy = new(503, "backend-busy", "The upstream service has too many requests in progress");
+
     /// <summary>The gateway has not loaded its configuration yet.</summary>
     public static readonly Problem NotReady = new(503, "not-ready", "The gateway is starting");
 

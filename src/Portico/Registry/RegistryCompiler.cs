@@ -12,6 +12,7 @@ using Portico.Configuration;
 using Portico.Dispatch;
 using Portico.Hosting;
 using Portico.Proxy;
+using Portico.Resilience;
 using Portico.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -29,7 +30,8 @@ internal sealed partial class RegistryCompiler(
     UpstreamClient upstreamClient,
     GatewayHttpTransformer transformer,
     ForwardingErrors forwardingErrors,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    ResilienceCompiler resilience)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -121,7 +123,16 @@ internal sealed partial class RegistryCompiler(
                 continue;
             }
 
-            backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient));
+            var resilienceSettings = resilience.CompileBackend(backend.Resilience, (field, message) => errors.Add("backends", i, subject, field, message));
+            if (resilienceSettings is null)
+            {
+                backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient)); // reported; routes that use it need no second error
+                continue;
+            }
+
+            var compiled = new CompiledBackend(backend, upstreamClient, resilience.BuildBackend(backend, resilienceSettings, upstreamClient));
+            compiled.UseResilientInvoker(resilience.BuildDefault(compiled));
+            backends.TryAdd(backend.Id, compiled);
         }
 
         return backends;
@@ -158,6 +169,7 @@ internal sealed partial class RegistryCompiler(
         }
 
         CheckAuthentication(route.Auth, Error);
+        var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
 
         var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1);
         if (targets != 1)
@@ -211,7 +223,8 @@ internal sealed partial class RegistryCompiler(
             else
             {
                 var config = new ForwarderRequestConfig { ActivityTimeout = activityTimeout };
-                dispatcher = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors);
+                dispatcher = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
+                    resilienceSettings is null ? null : resilience.BuildRoute(route.Id, backend, resilienceSettings, backends));
             }
         }
         else if (route.Static is { } staticResponse)
@@ -357,7 +370,7 @@ internal sealed partial class RegistryCompiler(
         return [.. result];
     }
 
-    private static StaticResponseDispatcher? CompileStatic(StaticResponseDefinition definition, Action<string, string> error)
+    internal static StaticResponseDispatcher? CompileStatic(StaticResponseDefinition definition, Action<string, string> error)
     {
         var status = definition.Status ?? 200;
         if (status is < 200 or > 599)
