@@ -18,6 +18,13 @@ public sealed class RegistrySchemaTests
         { "rewrite", nameof(PathRewriteDefinition) },
         { "static", nameof(StaticResponseDefinition) },
         { "consumer", nameof(ConsumerDefinition) },
+        { "backendResilience", nameof(BackendResilienceDefinition) },
+        { "circuitBreaker", nameof(CircuitBreakerDefinition) },
+        { "bulkhead", nameof(BulkheadDefinition) },
+        { "retryBudget", nameof(RetryBudgetDefinition) },
+        { "routeResilience", nameof(RouteResilienceDefinition) },
+        { "retry", nameof(RetryDefinition) },
+        { "fallback", nameof(FallbackDefinition) },
     };
 
     [Theory]
