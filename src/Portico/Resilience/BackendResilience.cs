@@ -12,6 +12,7 @@ namespace Portico.Resilience;
 /// The long-lived resilience state of one backend configuration, shared by every route that calls it and kept
 /// across registry reloads while the backend's definition is unchanged: its bulkhead, its retry budget and its
 /// circuit (Polly's breaker for what this instance sees, plus the open state adopted from other instances).
+/// Per-request work here is a volatile read and Polly's breaker; everything else happens on transitions.
 /// </summary>
 internal sealed class BackendResilience
 {
@@ -41,20 +42,6 @@ internal sealed class BackendResilience
             QueueLimit = settings.QueueLimit,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-
-        Admission = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
-            .AddRateLimiter(new RateLimiterStrategyOptions
-            {
-                RateLimiter = args => Bulkhead.AcquireAsync(1, args.Context.CancellationToken),
-                OnRejected = args =>
-                {
-                    var route = args.Context.Properties.GetValue(ResilienceKeys.RouteId, null!);
-                    _telemetry.Rejected(route, BackendId, "bulkhead");
-                    ResilienceTelemetry.LogBulkheadFull(_telemetry.Logger, BackendId, route);
-                    return default;
-                },
-            })
-            .Build();
 
         var protection = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
         if (settings.BreakerEnabled)
@@ -90,11 +77,8 @@ internal sealed class BackendResilience
 
     public RetryBudget Budget { get; }
 
-    /// <summary>The bulkhead's limiter (exposed for diagnostics and tests).</summary>
+    /// <summary>The bulkhead: taken once per request, around all its attempts, by <see cref="ResilientInvoker"/>.</summary>
     public ConcurrencyLimiter Bulkhead { get; }
-
-    /// <summary>The bulkhead, applied once per request around all its attempts.</summary>
-    public ResiliencePipeline<HttpResponseMessage> Admission { get; }
 
     /// <summary>The circuit, applied to every attempt.</summary>
     public ResiliencePipeline<HttpResponseMessage> Protection { get; }
@@ -139,12 +123,6 @@ internal sealed class BackendResilience
         _telemetry.CircuitChanged(BackendId, routeId, "closed", "local");
         ResilienceTelemetry.LogClosed(_telemetry.Logger, BackendId, "trial after a shared break succeeded");
         Publish(isOpen: false, now, now);
-    }
-
-    internal void CountRejection(string? routeId)
-    {
-        _telemetry.Rejected(routeId, BackendId, "circuit-open");
-        ResilienceTelemetry.LogCircuitRejected(_telemetry.Logger, BackendId, routeId);
     }
 
     /// <summary>
@@ -203,7 +181,7 @@ internal sealed class BackendResilience
     {
         var now = _time.GetUtcNow();
         Volatile.Write(ref _lastLocalTransition, now.UtcTicks);
-        _telemetry.CircuitChanged(BackendId, context.Properties.GetValue(ResilienceKeys.RouteId, null!), "open", "local");
+        _telemetry.CircuitChanged(BackendId, context.OperationKey, "open", "local");
         ResilienceTelemetry.LogOpened(_telemetry.Logger, BackendId, breakDuration.TotalMilliseconds, "failure ratio reached");
         Publish(isOpen: true, now + breakDuration, now);
         return default;
@@ -211,7 +189,7 @@ internal sealed class BackendResilience
 
     private ValueTask OnLocalHalfOpened(ResilienceContext context)
     {
-        _telemetry.CircuitChanged(BackendId, context.Properties.GetValue(ResilienceKeys.RouteId, null!), "half-open", "local");
+        _telemetry.CircuitChanged(BackendId, context.OperationKey, "half-open", "local");
         ResilienceTelemetry.LogHalfOpened(_telemetry.Logger, BackendId);
         return default;
     }
@@ -225,7 +203,7 @@ internal sealed class BackendResilience
 
         var now = _time.GetUtcNow();
         Volatile.Write(ref _lastLocalTransition, now.UtcTicks);
-        _telemetry.CircuitChanged(BackendId, context.Properties.GetValue(ResilienceKeys.RouteId, null!), "closed", "local");
+        _telemetry.CircuitChanged(BackendId, context.OperationKey, "closed", "local");
         ResilienceTelemetry.LogClosed(_telemetry.Logger, BackendId, "trial request succeeded");
         Publish(isOpen: false, now, now);
         return default;

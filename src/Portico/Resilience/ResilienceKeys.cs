@@ -5,9 +5,6 @@ namespace Portico.Resilience;
 /// <summary>What one request carries through its resilience pipeline (on Polly's pooled context, so nothing is allocated).</summary>
 internal static class ResilienceKeys
 {
-    /// <summary>The route the request came through; null for <c>CompiledBackend.SendAsync</c> callers.</summary>
-    public static readonly ResiliencePropertyKey<string> RouteId = new("portico.route");
-
     /// <summary>The outgoing request as the forwarder built it.</summary>
     public static readonly ResiliencePropertyKey<HttpRequestMessage> Request = new("portico.request");
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Polly;
 using Polly.CircuitBreaker;
@@ -16,8 +17,9 @@ namespace Portico.Resilience;
 /// One proxy route's way to its backend, built once per snapshot and handed to YARP's forwarder in place of the
 /// plain client. Retries happen here, below the forwarder, so the client's response has not started while an
 /// attempt is judged: only the final answer reaches YARP. The pipeline, outermost first:
-/// fallback → total timeout → bulkhead (per backend) → retry (within the backend's budget) → circuit (per backend)
-/// → attempt timeout → the backend.
+/// bulkhead (per backend) → fallback → total timeout → retry (within the backend's budget) → circuit (per backend)
+/// → attempt timeout → the backend. The bulkhead is taken here rather than as a Polly strategy so that a free slot
+/// costs no await; a refused request still gets the route's fallback.
 /// </summary>
 internal sealed class ResilientInvoker : HttpMessageInvoker
 {
@@ -32,6 +34,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     private readonly HttpMessageInvoker _upstream;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly bool _retries;
+    private readonly bool _hasFallback;
 
     public ResilientInvoker(
         string? routeId,
@@ -54,6 +57,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         _time = time;
         _upstream = resilience.Client.Invoker;
         _retries = settings.MaxAttempts > 1;
+        _hasFallback = settings.FallbackStatic is not null || fallbackBackend is not null || _staleSources.Length > 0;
         _pipeline = Build();
     }
 
@@ -74,30 +78,97 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             request.Content = Replay(body, content.Headers);
         }
 
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        // The route id rides on the pooled context's operation key: the backend's shared strategies tag events with it.
+        var context = ResilienceContextPool.Shared.Get(_routeId, cancellationToken);
+        RateLimitLease? lease = null;
         try
         {
-            if (_routeId is not null)
-            {
-                context.Properties.Set(ResilienceKeys.RouteId, _routeId);
-            }
-
             context.Properties.Set(ResilienceKeys.Request, request);
             if (body is not null)
             {
                 context.Properties.Set(ResilienceKeys.Body, body);
             }
 
-            var outcome = await _pipeline.ExecuteOutcomeAsync(
-                static (ctx, state) => state.Invoker.AttemptAsync(ctx, state),
-                context,
-                new AttemptState(this, request, cancellationToken)).ConfigureAwait(false);
+            // The bulkhead is taken once per request, around all attempts: a free slot costs no await.
+            lease = _resilience.Bulkhead.AttemptAcquire(1);
+            if (!lease.IsAcquired)
+            {
+                lease.Dispose();
+                lease = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            Outcome<HttpResponseMessage> outcome;
+            if (lease is { IsAcquired: true })
+            {
+                outcome = await _pipeline.ExecuteOutcomeAsync(
+                    static (ctx, state) => state.Invoker.AttemptAsync(ctx, state),
+                    context,
+                    new AttemptState(this, request, cancellationToken)).ConfigureAwait(false);
+            }
+            else
+            {
+                outcome = Outcome.FromException<HttpResponseMessage>(new RateLimiterRejectedException("The backend's bulkhead is full."));
+                if (_hasFallback && ShouldFallBack(context, outcome))
+                {
+                    outcome = await FallBackAsync(context, outcome).ConfigureAwait(false);
+                }
+            }
+
+            if (!_hasFallback)
+            {
+                NoteRefusal(outcome);
+            }
+
             outcome.ThrowIfException();
             return outcome.Result!;
         }
         finally
         {
+            lease?.Dispose();
             ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Waits in the bulkhead's queue, at most the route's timeout; null when the queue is full or the wait ran out.</summary>
+    private async ValueTask<RateLimitLease?> WaitForSlotAsync(CancellationToken cancellationToken)
+    {
+        if (_resilience.Settings.QueueLimit == 0)
+        {
+            return null;
+        }
+
+        using var timeout = new CancellationTokenSource(_settings.Timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var lease = await _resilience.Bulkhead.AcquireAsync(1, linked.Token).ConfigureAwait(false);
+            if (lease.IsAcquired)
+            {
+                return lease;
+            }
+
+            lease.Dispose();
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Counts and logs a request answered without calling the backend.</summary>
+    private void NoteRefusal(Outcome<HttpResponseMessage> outcome)
+    {
+        switch (outcome.Exception)
+        {
+            case BrokenCircuitException:
+                _telemetry.Rejected(_routeId, _backend.Id, "circuit-open");
+                ResilienceTelemetry.LogCircuitRejected(_telemetry.Logger, _backend.Id, _routeId);
+                break;
+            case RateLimiterRejectedException:
+                _telemetry.Rejected(_routeId, _backend.Id, "bulkhead");
+                ResilienceTelemetry.LogBulkheadFull(_telemetry.Logger, _backend.Id, _routeId);
+                break;
         }
     }
 
@@ -131,7 +202,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     private ResiliencePipeline<HttpResponseMessage> Build()
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _time };
-        if (_settings.FallbackStatic is not null || _fallbackBackend is not null || _staleSources.Length > 0)
+        if (_hasFallback)
         {
             builder.AddFallback(new FallbackStrategyOptions<HttpResponseMessage>
             {
@@ -149,7 +220,6 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
                 return default;
             },
         });
-        builder.AddPipeline(_resilience.Admission);
         if (_retries)
         {
             builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -188,26 +258,21 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
 
     private bool ShouldRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome, int attempt)
     {
-        if (context.CancellationToken.IsCancellationRequested || attempt + 1 >= _settings.MaxAttempts)
-        {
-            return false;
-        }
-
-        var request = context.Properties.GetValue(ResilienceKeys.Request, null!);
-        if (!CanRetry(request.Method) || !IsReplayable(request, context))
-        {
-            return false;
-        }
-
         var retriable = outcome.Exception switch
         {
             null => outcome.Result is { } response
                     && _settings.RetryStatusCodes.Contains((int)response.StatusCode)
                     && !(RetryAfter(response) > _settings.MaxRetryAfter), // the backend asked for more patience than we have
             HttpRequestException or UpstreamTimeoutException or TimeoutRejectedException => true,
-            _ => false, // an open circuit, a full bulkhead, a client that went away
+            _ => false, // an open circuit, a client that went away
         };
-        if (!retriable)
+        if (!retriable || context.CancellationToken.IsCancellationRequested || attempt + 1 >= _settings.MaxAttempts)
+        {
+            return false;
+        }
+
+        var request = context.Properties.GetValue(ResilienceKeys.Request, null!);
+        if (!CanRetry(request.Method) || !IsReplayable(request, context))
         {
             return false;
         }
@@ -238,6 +303,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
 
     private async ValueTask<Outcome<HttpResponseMessage>> FallBackAsync(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
     {
+        NoteRefusal(outcome);
         var request = context.Properties.GetValue(ResilienceKeys.Request, null!);
         var reason = Reason(outcome);
         foreach (var source in _staleSources)
