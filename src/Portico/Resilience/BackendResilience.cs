@@ -46,8 +46,13 @@ internal sealed class BackendResilience
         var protection = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
         if (settings.BreakerEnabled)
         {
+            if (settings.Shared && board.IsSharing)
+            {
+                // Only where another instance's record can arrive; elsewhere the gate would be a no-op hop.
+                protection.AddStrategy(_ => new SharedCircuitGate(this, time));
+            }
+
             protection
-                .AddStrategy(_ => new SharedCircuitGate(this, time))
                 .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
                 {
                     FailureRatio = settings.FailureRatio,
