@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -36,12 +35,7 @@ internal sealed class BackendResilience
         _board = board;
         _time = time;
         Budget = new RetryBudget(settings.BudgetRatio, settings.BudgetMinRetriesPerSecond, time);
-        Bulkhead = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-        {
-            PermitLimit = settings.MaxConcurrency,
-            QueueLimit = settings.QueueLimit,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+        Bulkhead = new Bulkhead(settings.MaxConcurrency, settings.QueueLimit);
 
         var protection = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
         if (settings.BreakerEnabled)
@@ -83,7 +77,7 @@ internal sealed class BackendResilience
     public RetryBudget Budget { get; }
 
     /// <summary>The bulkhead: taken once per request, around all its attempts, by <see cref="ResilientInvoker"/>.</summary>
-    public ConcurrencyLimiter Bulkhead { get; }
+    public Bulkhead Bulkhead { get; }
 
     /// <summary>The circuit, applied to every attempt.</summary>
     public ResiliencePipeline<HttpResponseMessage> Protection { get; }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Polly;
 using Polly.CircuitBreaker;
@@ -80,7 +79,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
 
         // The route id rides on the pooled context's operation key: the backend's shared strategies tag events with it.
         var context = ResilienceContextPool.Shared.Get(_routeId, cancellationToken);
-        RateLimitLease? lease = null;
+        var entered = false;
         try
         {
             context.Properties.Set(ResilienceKeys.Request, request);
@@ -89,16 +88,11 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
                 context.Properties.Set(ResilienceKeys.Body, body);
             }
 
-            // The bulkhead is taken once per request, around all attempts: a free slot costs no await.
-            lease = _resilience.Bulkhead.AttemptAcquire(1);
-            if (!lease.IsAcquired)
-            {
-                lease.Dispose();
-                lease = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
-            }
+            // The bulkhead is taken once per request, around all attempts: a free slot costs one compare-and-swap.
+            entered = _resilience.Bulkhead.TryEnter() || await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
 
             Outcome<HttpResponseMessage> outcome;
-            if (lease is { IsAcquired: true })
+            if (entered)
             {
                 outcome = await _pipeline.ExecuteOutcomeAsync(
                     static (ctx, state) => state.Invoker.AttemptAsync(ctx, state),
@@ -124,36 +118,28 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         }
         finally
         {
-            lease?.Dispose();
+            if (entered)
+            {
+                _resilience.Bulkhead.Exit();
+            }
+
             ResilienceContextPool.Shared.Return(context);
         }
     }
 
-    /// <summary>Waits in the bulkhead's queue, at most the route's timeout; null when the queue is full or the wait ran out.</summary>
-    private async ValueTask<RateLimitLease?> WaitForSlotAsync(CancellationToken cancellationToken)
+    /// <summary>Waits in the bulkhead's queue, at most the route's timeout; false when the queue is full or the wait ran out.</summary>
+    private async ValueTask<bool> WaitForSlotAsync(CancellationToken cancellationToken)
     {
-        if (_resilience.Settings.QueueLimit == 0)
+        if (_resilience.Bulkhead.QueueLimit == 0)
         {
-            return null;
+            return false;
         }
 
         using var timeout = new CancellationTokenSource(_settings.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
-        {
-            var lease = await _resilience.Bulkhead.AcquireAsync(1, linked.Token).ConfigureAwait(false);
-            if (lease.IsAcquired)
-            {
-                return lease;
-            }
-
-            lease.Dispose();
-            return null;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
+        var entered = await _resilience.Bulkhead.EnterAsync(linked.Token).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested(); // the client left while waiting
+        return entered;
     }
 
     /// <summary>Counts and logs a request answered without calling the backend.</summary>

@@ -29,7 +29,7 @@ public sealed class BulkheadTests
         var second = gateway.Client.GetAsync("/r/2");
         await twoInside.Task.WaitAsync(TimeSpan.FromSeconds(20));
         var queued = gateway.Client.GetAsync("/r/3");
-        Assert.True(await Eventually.TrueAsync(() => gateway.Services.GetBulkhead("b").GetStatistics()?.CurrentQueuedCount == 1, TimeSpan.FromSeconds(20)));
+        Assert.True(await Eventually.TrueAsync(() => gateway.Services.GetBulkhead("b").Queued == 1, TimeSpan.FromSeconds(20)));
 
         using (var refused = await gateway.Client.GetAsync("/r/4"))
         {

@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Registry;
 using Portico.Resilience;
@@ -11,5 +10,5 @@ internal static class ResilienceServiceProviderExtensions
     public static BackendResilience Backend(this IServiceProvider services, string backendId) =>
         services.GetRequiredService<RegistryRuntime>().Current.Backends[backendId].Resilience!;
 
-    public static ConcurrencyLimiter GetBulkhead(this IServiceProvider services, string backendId) => services.Backend(backendId).Bulkhead;
+    public static Bulkhead GetBulkhead(this IServiceProvider services, string backendId) => services.Backend(backendId).Bulkhead;
 }
