@@ -54,7 +54,7 @@ public sealed class CircuitBreakerTests : IAsyncLifetime
         }
 
         Assert.Equal(4, _backend.Count);
-        Assert.Equal(CircuitState.Open, _gateway.Services.Backend("b").LocalState);
+        Assert.Equal(CircuitState.Open, _gateway.Services.Backend("b").CircuitState);
         Assert.Equal(5, _metrics.Sum("portico.resilience.rejections", ("portico.backend", "b"), ("portico.route", "r"), ("reason", "circuit-open")));
         Assert.Equal(1, _metrics.Sum("portico.resilience.circuit.transitions", ("portico.backend", "b"), ("state", "open"), ("source", "local")));
         Assert.Contains(_gateway.Logs.Entries, e => e.EventId.Id == 403 && e.Message.Contains("backend b", StringComparison.Ordinal));
@@ -110,7 +110,7 @@ public sealed class CircuitBreakerTests : IAsyncLifetime
         }
 
         Assert.Equal(7, _backend.Count);
-        Assert.Equal(CircuitState.Closed, _gateway.Services.Backend("b").LocalState);
+        Assert.Equal(CircuitState.Closed, _gateway.Services.Backend("b").CircuitState);
         Assert.Equal(1, _metrics.Sum("portico.resilience.circuit.transitions", ("state", "closed"), ("source", "local")));
         Assert.Contains(_gateway.Logs.Entries, e => e.EventId.Id == 405);
     }
@@ -124,7 +124,7 @@ public sealed class CircuitBreakerTests : IAsyncLifetime
             Assert.Equal("backend", await response.Content.ReadAsStringAsync());
         }
 
-        Assert.Equal(CircuitState.Closed, _gateway.Services.Backend("b").LocalState);
+        Assert.Equal(CircuitState.Closed, _gateway.Services.Backend("b").CircuitState);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class CircuitBreakerTests : IAsyncLifetime
             Assert.Equal("backend", await response.Content.ReadAsStringAsync());
         }
 
-        Assert.Equal(CircuitState.Closed, _gateway.Services.Backend("b").LocalState);
+        Assert.Equal(CircuitState.Closed, _gateway.Services.Backend("b").CircuitState);
         Assert.Equal(10, _backend.Count);
     }
 

@@ -67,7 +67,7 @@ public sealed class ResilienceReloadTests
 
         using var response = await gateway.Client.GetAsync("/r/x");
         Assert.Equal("backend says 503", await response.Content.ReadAsStringAsync());
-        Assert.Equal(CircuitState.Closed, gateway.Services.Backend("b").LocalState);
+        Assert.Equal(CircuitState.Closed, gateway.Services.Backend("b").CircuitState);
     }
 
     [Fact]

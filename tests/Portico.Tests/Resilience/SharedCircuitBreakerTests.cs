@@ -43,7 +43,7 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
         await OpenAsync(first);
         var clock = Stopwatch.StartNew();
         Assert.True(
-            await Eventually.TrueAsync(() => second.Services.Backend("b").SharedOpenUntil is not null, TimeSpan.FromSeconds(15)),
+            await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is not null, TimeSpan.FromSeconds(15)),
             "the second instance never adopted the open circuit");
         // Sync every 1 s here: adopted within one interval plus the write and read round trips.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"adopted after {clock.Elapsed}");
@@ -84,7 +84,7 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
         await using var first = await StartAsync(table);
         await using var second = await StartAsync(table);
         await OpenAsync(first);
-        Assert.True(await Eventually.TrueAsync(() => second.Services.Backend("b").SharedOpenUntil is not null, TimeSpan.FromSeconds(15)));
+        Assert.True(await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is not null, TimeSpan.FromSeconds(15)));
 
         Volatile.Write(ref _status, 200);
         // After the 2 s break the first instance's next request is its trial; it succeeds and closes the circuit.
@@ -96,7 +96,7 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
 
         // The second instance sent nothing meanwhile: it learns of the close from storage, not by its own trial.
         Assert.True(
-            await Eventually.TrueAsync(() => second.Services.Backend("b").SharedOpenUntil is null, TimeSpan.FromSeconds(15)),
+            await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is null, TimeSpan.FromSeconds(15)),
             "the second instance never adopted the close");
         Assert.Contains(second.Logs.Entries, e => e.EventId.Id == 407);
         using var answer = await second.Client.GetAsync("/r/x");
@@ -114,7 +114,7 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
         // Give sharing every chance to happen (several sync intervals), then check it did not.
         var store = new TableCircuitBreakerStore(await Azurite.ServiceClientAsync(), _breakerTable);
         Assert.False(await Eventually.TrueAsync(async () => (await store.ReadAllAsync(CancellationToken.None)).Count > 0, TimeSpan.FromSeconds(3)));
-        Assert.Null(second.Services.Backend("b").SharedOpenUntil);
+        Assert.Null(second.Services.Backend("b").OpenUntil);
         using var response = await second.Client.GetAsync("/r/x");
         Assert.Equal("backend", await response.Content.ReadAsStringAsync());
     }
