@@ -16,7 +16,13 @@ public static class ProblemResponse
     /// Answers with <paramref name="problem"/>. <paramref name="detail"/> must not carry anything that helps an
     /// attacker or leaks a backend (no addresses, stack traces or key ids). Does nothing once the response has started.
     /// </summary>
-    public static Task WriteAsync(HttpContext context, Problem problem, string? detail = null)
+    public static Task WriteAsync(HttpContext context, Problem problem, string? detail = null) => WriteAsync(context, problem, detail, null);
+
+    /// <summary>
+    /// Answers with <paramref name="problem"/> and RFC 9457 §3.2 extension members (string values), for example the
+    /// <c>part</c> of a composite route that failed. The same rules as for <paramref name="detail"/> apply to them.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, Problem problem, string? detail, IReadOnlyList<KeyValuePair<string, string>>? extensions)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -41,6 +47,11 @@ public static class ProblemResponse
             }
 
             writer.WriteString("code", problem.Code);
+            foreach (var (name, value) in extensions ?? [])
+            {
+                writer.WriteString(name, value);
+            }
+
             var traceId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
             writer.WriteString("traceId", traceId);
             writer.WriteEndObject();
