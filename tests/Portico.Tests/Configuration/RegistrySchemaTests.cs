@@ -18,6 +18,8 @@ public sealed class RegistrySchemaTests
         { "rewrite", nameof(PathRewriteDefinition) },
         { "static", nameof(StaticResponseDefinition) },
         { "consumer", nameof(ConsumerDefinition) },
+        { "aggregate", nameof(AggregateDefinition) },
+        { "aggregatePart", nameof(AggregatePartDefinition) },
     };
 
     [Theory]
