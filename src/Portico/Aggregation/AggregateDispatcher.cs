@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 using Portico.Dispatch;
 using Portico.Pipeline;
 using Portico.Problems;
@@ -87,11 +86,12 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
                     return;
                 }
 
-                if (_inputs.ReadsBody)
+                // An empty body has no fields (missing-input), rather than being invalid JSON.
+                if (_inputs.ReadsBody && body!.Length > 0)
                 {
                     try
                     {
-                        bodyJson = JsonDocument.Parse(body!.Memory);
+                        bodyJson = JsonDocument.Parse(body.Memory);
                     }
                     catch (JsonException)
                     {
@@ -162,7 +162,6 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
         Runtime.Metrics.RecordResponse(RouteId, "failed");
         var problem = outcome.IsTimeout() ? GatewayProblems.PartTimeout : GatewayProblems.PartFailed;
         AggregateLog.RequiredPartFailed(Runtime.Logger, RouteId, problem.Status, part.Name, outcome.Name());
-        http.Response.Headers[HeaderNames.CacheControl] = "no-store";
         var detail = outcome.IsTimeout() ? $"The required part '{part.Name}' did not answer in time." : $"The required part '{part.Name}' failed.";
         return ProblemResponse.WriteAsync(http, problem, detail, [new("part", part.Name)]);
     }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Aggregation;
@@ -243,35 +245,52 @@ public sealed class AggregateRouteTests
     }
 
     [Fact]
-    public async Task Aggregate_MaxConcurrencyOne_NeverMoreThanOnePartInFlight()
+    public async Task Aggregate_MaxConcurrencyOne_SecondPartWaitsForTheFirstsSlot()
     {
-        var inFlight = 0;
-        var peak = 0;
+        // Part a's backend answers only if part b's request arrives while a is still in flight, which the single
+        // slot forbids: a holds the slot until its own timeout (on the fake clock) cancels it, and only then b runs.
+        var time = new FakeTimeProvider();
+        var aArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aSawB = false;
         await using var backend = await TestBackend.StartAsync(async context =>
         {
-            var now = Interlocked.Increment(ref inFlight);
-            InterlockedMax(ref peak, now);
-            await Task.Yield();
-            Interlocked.Decrement(ref inFlight);
-            await JsonHandlers.WriteAsync(context, "1");
+            if (context.Request.Path == "/b")
+            {
+                bArrived.TrySetResult();
+                await JsonHandlers.WriteAsync(context, "\"b\"");
+                return;
+            }
+
+            aArrived.TrySetResult();
+            try
+            {
+                await bArrived.Task.WaitAsync(context.RequestAborted);
+                aSawB = true;
+                await JsonHandlers.WriteAsync(context, "\"a\"");
+            }
+            catch (OperationCanceledException)
+            {
+                // The gateway gave up on a.
+            }
         });
-        await using var gateway = await GatewayHost.StartWithFileAsync($$"""
-        {
-          "backends": [ { "id": "b", "url": "{{backend.Url}}" } ],
-          "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/r" }, "aggregate": { "maxConcurrency": 1, "parts": [
-            { "name": "a", "backend": "b", "path": "/a" }, { "name": "b", "backend": "b", "path": "/b" },
-            { "name": "c", "backend": "b", "path": "/c" }, { "name": "d", "backend": "b", "path": "/d" }
-          ] } } ]
-        }
-        """);
+        await using var gateway = await GatewayHost.StartWithFileAsync(
+            $$"""
+            {
+              "backends": [ { "id": "b", "url": "{{backend.Url}}" } ],
+              "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/r" }, "aggregate": { "maxConcurrency": 1, "parts": [
+                { "name": "a", "backend": "b", "path": "/a", "optional": true, "timeout": "1s" }, { "name": "b", "backend": "b", "path": "/b" }
+              ] } } ]
+            }
+            """,
+            services: s => s.AddSingleton<TimeProvider>(time));
 
-        for (int i = 0; i < 5; i++)
-        {
-            Assert.Equal("""{"a":1,"b":1,"c":1,"d":1}""", await gateway.Client.GetStringAsync("/r"));
-        }
+        var answer = gateway.Client.GetStringAsync("/r");
+        await aArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(20, backend.Count);
-        Assert.Equal(1, Volatile.Read(ref peak));
+        Assert.Equal("""{"b":"b","_portico":{"partial":true,"failed":["a"]}}""", await answer.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(aSawB);
     }
 
     [Fact]
@@ -295,16 +314,5 @@ public sealed class AggregateRouteTests
         """);
 
         Assert.Equal("""{"empty":null,"number":3.50,"json":{"detail":"x"},"array":["s",null]}""", await gateway.Client.GetStringAsync("/r"));
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        for (int seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
-        {
-            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
-            {
-                return;
-            }
-        }
     }
 }
