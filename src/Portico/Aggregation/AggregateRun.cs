@@ -373,7 +373,7 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
             return (new PartState(PartOutcome.Invalid, status, null, null, default), $"the answer is {mediaType}, not JSON", null);
         }
 
-        if (content.Headers.ContentEncoding.Count > 0 && !content.Headers.ContentEncoding.All(e => e.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        if (IsEncoded(content.Headers.ContentEncoding))
         {
             return (new PartState(PartOutcome.Invalid, status, null, null, default), "the answer is content-encoded; Portico asked for none", null);
         }
@@ -455,6 +455,20 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    // Parts send no Accept-Encoding, so a backend must answer in identity encoding (RFC 9110 §12.5.3).
+    private static bool IsEncoded(ICollection<string> encodings)
+    {
+        foreach (var encoding in encodings)
+        {
+            if (!encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // RFC 8259 §11 (application/json) and RFC 6839 §3.1 (the +json structured syntax suffix).

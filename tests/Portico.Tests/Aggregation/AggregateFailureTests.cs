@@ -143,6 +143,24 @@ public sealed class AggregateFailureTests
     }
 
     [Fact]
+    public async Task Aggregate_ContentEncodedAnswer_FailsThePartSincePorticoAskedForNone()
+    {
+        await using var good = await TestBackend.StartAsync(JsonHandlers.Fixed("1"));
+        await using var gzip = await TestBackend.StartAsync(context =>
+        {
+            context.Response.Headers.ContentEncoding = "gzip";
+            return JsonHandlers.WriteAsync(context, "{}");
+        });
+        await using var gateway = await StartAsync(good, gzip, """
+            { "name": "a", "backend": "good", "path": "/a" }, { "name": "zipped", "backend": "other", "path": "/z", "optional": true }
+        """);
+
+        Assert.Equal("""{"a":1,"_portico":{"partial":true,"failed":["zipped"]}}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Null(gzip.LastRequest.Header("Accept-Encoding"));
+        Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("content-encoded", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Aggregate_DeadlinePassesWhileOptionalPartRuns_PartialAnswerOnTheFakeClock()
     {
         var time = new FakeTimeProvider();
