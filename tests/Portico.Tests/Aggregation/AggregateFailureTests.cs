@@ -449,6 +449,40 @@ public sealed class AggregateFailureTests
         Assert.Equal(0, backend.Count);
     }
 
+    [Fact]
+    public async Task Aggregate_ClientBodyOverTheCompositeDefaultOfOneMebibyte_413()
+    {
+        await using var backend = await TestBackend.StartAsync(JsonHandlers.Fixed("{}"));
+        await using var gateway = await GatewayHost.StartWithFileAsync($$"""
+        {
+          "backends": [ { "id": "b", "url": "{{backend.Url}}" } ],
+          "routes": [ { "id": "c", "auth": "anonymous", "match": { "path": "/c" },
+            "aggregate": { "parts": [ { "name": "a", "backend": "b", "method": "POST", "path": "/a", "forwardBody": true } ] } } ]
+        }
+        """);
+
+        using var fits = await gateway.Client.PostAsync("/c", new ByteArrayContent(new byte[1024 * 1024]));
+        using var tooLarge = await gateway.Client.PostAsync("/c", new ByteArrayContent(new byte[(1024 * 1024) + 1]));
+
+        Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal(1, backend.Count);
+    }
+
+    [Fact]
+    public async Task Aggregate_BodyFieldOnARequestWithoutBody_400MissingInput()
+    {
+        await using var backend = await TestBackend.StartAsync(JsonHandlers.Fixed("{}"));
+        await using var gateway = await StartAsync(backend, backend, """
+            { "name": "a", "backend": "good", "path": "/customers/{body.customer.id}" }
+        """);
+
+        using var response = await gateway.Client.GetAsync("/c");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("body field 'customer.id'", (await ProblemAssert.ReadAsync(response, "missing-input")).GetProperty("detail").GetString());
+    }
+
     private static Task<GatewayHost> StartAsync(TestBackend good, TestBackend other, string parts, string deadline = "30s", long? maxResponseSize = null, FakeTimeProvider? time = null) =>
         GatewayHost.StartWithFileAsync(
             $$"""
