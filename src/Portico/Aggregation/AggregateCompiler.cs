@@ -17,6 +17,9 @@ namespace Portico.Aggregation;
 /// </summary>
 internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptions<PorticoOptions> options)
 {
+    // The built-in policy that lets every caller through: a route with it has no identity to read.
+    private const string AnonymousPolicy = "anonymous";
+
     private static readonly string[] ReservedNames = ["route", "query", "header", "identity", "claim", "body"];
     private static readonly string[] IdentityFields = ["consumerId", "subject", "method"];
 
@@ -398,7 +401,7 @@ internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptio
 
         bool NeedsIdentity()
         {
-            if (context.Route.Auth == RegistryCompiler.AnonymousPolicy)
+            if (context.Route.Auth == AnonymousPolicy)
             {
                 error($"'{placeholder.Text}' reads the caller's identity, but the route is anonymous: there is none");
                 return false;
