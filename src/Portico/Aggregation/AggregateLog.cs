@@ -8,7 +8,7 @@ internal static partial class AggregateLog
     [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "Part {Part} of route {RouteId} (backend {BackendId}) failed: {Outcome}, {Detail}")]
     public static partial void PartFailed(ILogger logger, string routeId, string part, string backendId, string outcome, string detail, Exception? exception);
 
-    [LoggerMessage(EventId = 51, Level = LogLevel.Debug, Message = "Part {Part} of route {RouteId} was not called: {Outcome}")]
+    [LoggerMessage(EventId = 51, Level = LogLevel.Debug, Message = "Part {Part} of route {RouteId} ended without an answer of its own: {Outcome}")]
     public static partial void PartSkipped(ILogger logger, string routeId, string part, string outcome);
 
     [LoggerMessage(EventId = 52, Level = LogLevel.Information, Message = "Route {RouteId} refused a request before calling any backend: {Detail}")]
