@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portico.Admin;
+using Portico.Aggregation;
 using Portico.Dispatch;
 using Portico.Observability;
 using Portico.Pipeline;
@@ -52,6 +53,9 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<ForwardingErrors>();
         services.TryAddSingleton<ForwardedHeadersPolicy>();
         services.AddPorticoResilience();
+        services.TryAddSingleton<AggregateMetrics>();
+        services.TryAddSingleton<AggregateRuntime>();
+        services.TryAddSingleton<AggregateCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

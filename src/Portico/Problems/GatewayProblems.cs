@@ -27,6 +27,15 @@ public static class GatewayProblems
     /// <summary>The backend's bulkhead is full: too many requests are in flight or waiting (<c>Retry-After</c>).</summary>
     public static readonly Problem BackendBusy = new(503, "backend-busy", "The upstream service has too many requests in progress");
 
+    /// <summary>A required part of a composite route failed; the <c>part</c> member names it.</summary>
+    public static readonly Problem PartFailed = new(502, "part-failed", "A required part of the composite answer failed");
+
+    /// <summary>A required part of a composite route did not answer within its timeout or the route's deadline.</summary>
+    public static readonly Problem PartTimeout = new(504, "part-timeout", "A required part of the composite answer did not arrive in time");
+
+    /// <summary>The request lacks a value (parameter, header, claim, body field) a composite route needs.</summary>
+    public static readonly Problem MissingInput = new(400, "missing-input", "The request lacks a value the route needs");
+
     /// <summary>The gateway has not loaded its configuration yet.</summary>
     public static readonly Problem NotReady = new(503, "not-ready", "The gateway is starting");
 

@@ -25,6 +25,8 @@ public sealed class RegistrySchemaTests
         { "routeResilience", nameof(RouteResilienceDefinition) },
         { "retry", nameof(RetryDefinition) },
         { "fallback", nameof(FallbackDefinition) },
+        { "aggregate", nameof(AggregateDefinition) },
+        { "aggregatePart", nameof(AggregatePartDefinition) },
     };
 
     [Theory]
