@@ -19,6 +19,8 @@ namespace Portico.Configuration;
 [JsonSerializable(typeof(BackendDefinition))]
 [JsonSerializable(typeof(RouteDefinition))]
 [JsonSerializable(typeof(ConsumerDefinition))]
+[JsonSerializable(typeof(AuthPolicyDefinition))]
+[JsonSerializable(typeof(ApiKeyDefinition))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext
 {
 }

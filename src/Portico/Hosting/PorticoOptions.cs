@@ -32,4 +32,7 @@ public sealed class PorticoOptions
 
     /// <summary>Connections to backends.</summary>
     public UpstreamOptions Upstream { get; set; } = new();
+
+    /// <summary>Authentication: API key storage, client certificates, identity headers and identity tokens.</summary>
+    public Portico.Auth.AuthOptions Auth { get; set; } = new();
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portico.Admin;
+using Portico.Auth;
 using Portico.Dispatch;
 using Portico.Observability;
 using Portico.Pipeline;
@@ -52,6 +53,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();
+        services.AddPorticoAuth();
 
         // Pipeline stages, in GatewayPipeline's order.
         services.TryAddSingleton<ObservabilityStage>();
