@@ -59,11 +59,18 @@ internal sealed class JwtPolicy : AuthPolicy
         }
 
         JsonWebToken jwt;
+        string typ, alg, issuerName;
+        string? kid;
         try
         {
+            // The library decodes lazily and reports undecodable segments by exception: read everything used here now.
             jwt = new JsonWebToken(token);
+            typ = jwt.Typ ?? "";
+            alg = jwt.Alg ?? "";
+            kid = string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid;
+            issuerName = jwt.IsEncrypted ? "" : jwt.Issuer;
         }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or SecurityTokenException or InvalidOperationException or System.Text.Json.JsonException)
         {
             return Invalid("malformed");
         }
@@ -78,19 +85,9 @@ internal sealed class JwtPolicy : AuthPolicy
             return Invalid(headerProblem);
         }
 
-        if (_tokenType is not null && !string.Equals(StripApplication(jwt.Typ ?? ""), _tokenType, StringComparison.OrdinalIgnoreCase))
+        if (_tokenType is not null && !string.Equals(StripApplication(typ), _tokenType, StringComparison.OrdinalIgnoreCase))
         {
             return Invalid("type");
-        }
-
-        string issuerName;
-        try
-        {
-            issuerName = jwt.Issuer;
-        }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or InvalidOperationException)
-        {
-            return Invalid("malformed");
         }
 
         if (!_issuers.TryGetValue(issuerName, out var issuer))
@@ -98,12 +95,11 @@ internal sealed class JwtPolicy : AuthPolicy
             return Invalid("issuer");
         }
 
-        if (!issuer.Algorithms.Contains(jwt.Alg ?? ""))
+        if (!issuer.Algorithms.Contains(alg))
         {
             return Invalid("algorithm");
         }
 
-        var kid = string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid;
         if (kid is { Length: > 256 })
         {
             return Invalid("kid");
