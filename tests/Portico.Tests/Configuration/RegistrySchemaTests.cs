@@ -18,6 +18,14 @@ public sealed class RegistrySchemaTests
         { "rewrite", nameof(PathRewriteDefinition) },
         { "static", nameof(StaticResponseDefinition) },
         { "consumer", nameof(ConsumerDefinition) },
+        { "authPolicy", nameof(AuthPolicyDefinition) },
+        { "apiKeyPolicy", nameof(ApiKeyPolicyDefinition) },
+        { "jwtPolicy", nameof(JwtPolicyDefinition) },
+        { "jwtIssuer", nameof(JwtIssuerDefinition) },
+        { "introspectionPolicy", nameof(IntrospectionPolicyDefinition) },
+        { "mtlsPolicy", nameof(MtlsPolicyDefinition) },
+        { "authorization", nameof(AuthorizationDefinition) },
+        { "apiKey", nameof(ApiKeyDefinition) },
     };
 
     [Theory]
