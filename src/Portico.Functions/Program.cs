@@ -1,8 +1,17 @@
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Portico.Hosting;
+using Portico.Observability;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -18,5 +27,24 @@ builder.Services.AddPortico(builder.Configuration, options =>
         options.ForwardedHeaders.TrustedProxies.AddRange(["127.0.0.1", "::1"]);
     }
 });
+
+// Traces, metrics and logs to Application Insights through OpenTelemetry, authenticated with the app's managed
+// identity (the resource has local authentication disabled). Without a connection string (local runs) nothing
+// is exported.
+if (builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } connectionString)
+{
+    var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = builder.Configuration["AZURE_CLIENT_ID"] });
+    void Configure(AzureMonitorExporterOptions exporter)
+    {
+        exporter.ConnectionString = connectionString;
+        exporter.Credential = credential;
+    }
+
+    builder.Services.AddOpenTelemetry()
+        .UseFunctionsWorkerDefaults()
+        .WithTracing(tracing => tracing.AddSource(PorticoTelemetry.Name, "System.Net.Http").AddAzureMonitorTraceExporter(Configure))
+        .WithMetrics(metrics => metrics.AddMeter(PorticoTelemetry.Name).AddAzureMonitorMetricExporter(Configure));
+    builder.Logging.AddOpenTelemetry(logging => logging.AddAzureMonitorLogExporter(Configure));
+}
 
 builder.Build().Run();

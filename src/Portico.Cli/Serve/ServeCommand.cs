@@ -18,6 +18,7 @@ internal static class ServeCommand
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';'.", DefaultValueFactory = _ => DefaultUrls };
         var config = new Option<FileInfo?>("--config") { Description = "Serve the registry in this declarative file (DB-less mode); reloaded when it changes." };
         var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
+        var table = new Option<string?>("--table") { Description = "The registry table in Table mode (default PorticoRegistry)." };
         var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.Url}." };
         var certificate = new Option<FileInfo?>("--certificate") { Description = "Server certificate for https:// addresses: a PFX (password in PORTICO_CERTIFICATE_PASSWORD) or a PEM certificate." };
         var certificateKey = new Option<FileInfo?>("--certificate-key") { Description = "The PEM private key of a PEM --certificate, when not in the same file." };
@@ -27,14 +28,14 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "none",
         };
         clientCertificates.AcceptOnlyFromAmong("none", "allow", "require");
-        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, demo, certificate, certificateKey, clientCertificates };
+        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo, certificate, certificateKey, clientCertificates };
         command.SetAction((parsed, ct) => RunAsync(
-            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(demo),
+            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo),
             new TlsArguments(parsed.GetValue(certificate), parsed.GetValue(certificateKey), parsed.GetRequiredValue(clientCertificates)), output, error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, bool demo, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
     {
         var sources = (config is null ? 0 : 1) + (storage is null ? 0 : 1) + (demo ? 1 : 0);
         if (sources > 1)
@@ -51,6 +52,10 @@ internal static class ServeCommand
         else if (storage is not null)
         {
             settings[Storage.Tables.TableStorage.IsEndpoint(storage) ? "Portico:Storage:TableServiceUri" : "Portico:Storage:ConnectionString"] = storage;
+            if (table is not null)
+            {
+                settings["Portico:Registry:TableName"] = table;
+            }
         }
         else if (demo)
         {

@@ -22,7 +22,9 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static GatewayProcess Start(params string[] args)
+    public static GatewayProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -38,6 +40,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         start.Environment["Logging__LogLevel__Portico.AccessLog"] = "Warning";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = new GatewayProcess(Process.Start(start)!);
         process._process.OutputDataReceived += (_, e) =>
         {
