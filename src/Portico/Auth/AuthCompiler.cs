@@ -271,7 +271,7 @@ internal sealed class AuthCompiler(
             return null;
         }
 
-        return new JwtPolicy(definition.Id, issuers, jwt.TokenType, maxSize, jwt.ScopeClaim, jwt.RoleClaim, jwt.ConsumerClaim, jwt.RequireConsumer ?? false, _options.Realm);
+        return new JwtPolicy(definition.Id, issuers, jwt.TokenType, maxSize, jwt.ScopeClaim, jwt.RoleClaim, jwt.ConsumerClaim, jwt.RequireConsumer ?? false, _options.Realm, time);
     }
 
     private JwtIssuer? CompileIssuer(JwtIssuerDefinition issuer, string field, TimeSpan skew, Action<string, string> error)

@@ -23,10 +23,19 @@ internal sealed class JwtPolicy : AuthPolicy
     private readonly string? _consumerClaim;
     private readonly bool _requireConsumer;
     private readonly string _invalidChallenge;
+    private readonly TimeProvider _time;
 
-    public JwtPolicy(string name, IEnumerable<JwtIssuer> issuers, string? tokenType, int maxTokenSize, string? scopeClaim, string? roleClaim, string? consumerClaim, bool requireConsumer, string realm)
+    // Tokens that passed every check, by their exact text, so a client re-sending its token costs a dictionary
+    // lookup instead of a signature verification. Per policy, so per snapshot: a reload starts empty. An entry is
+    // used only while its issuer's key set is the one it was verified with (a key refresh re-verifies), and exp,
+    // nbf and the consumer's status are checked again on every use.
+    private readonly ExpiringCache<string, VerifiedToken> _verified;
+
+    public JwtPolicy(string name, IEnumerable<JwtIssuer> issuers, string? tokenType, int maxTokenSize, string? scopeClaim, string? roleClaim, string? consumerClaim, bool requireConsumer, string realm, TimeProvider time)
         : base(name, "jwt")
     {
+        _time = time;
+        _verified = new ExpiringCache<string, VerifiedToken>(time, MaxVerifiedTokens);
         _issuers = issuers.ToFrozenDictionary(i => i.Issuer, StringComparer.Ordinal);
         _tokenType = tokenType is null ? null : StripApplication(tokenType);
         _maxTokenSize = maxTokenSize;
@@ -56,6 +65,11 @@ internal sealed class JwtPolicy : AuthPolicy
         if (token.Length > _maxTokenSize)
         {
             return Invalid("too-large");
+        }
+
+        if (_verified.TryGet(token, out var known) && ReferenceEquals(known.Issuer.Keys.Current, known.KeySet))
+        {
+            return Reuse(context, known);
         }
 
         JsonWebToken jwt;
@@ -124,8 +138,49 @@ internal sealed class JwtPolicy : AuthPolicy
             return Invalid(lifetimeProblem);
         }
 
-        return Identify(context, jwt);
+        var keySet = issuer.Keys.Current;
+        var outcome = Identify(context, jwt);
+        if (outcome.Status == AuthStatus.Success && keySet is not null && jwt.TryGetPayloadValue<long>("exp", out var exp))
+        {
+            var nbf = jwt.TryGetPayloadValue<long>("nbf", out var notBefore) ? notBefore : long.MinValue;
+            var until = DateTimeOffset.FromUnixTimeSeconds(exp) + issuer.ClockSkew;
+            var cap = _time.GetUtcNow() + MaxVerifiedLifetime;
+            _verified.Set(token, new VerifiedToken(issuer, keySet, outcome.Identity!, exp, nbf), until < cap ? until : cap);
+        }
+
+        return outcome;
     }
+
+    private const int MaxVerifiedTokens = 10_000;
+    private static readonly TimeSpan MaxVerifiedLifetime = TimeSpan.FromMinutes(10);
+
+    private AuthOutcome Reuse(GatewayContext context, VerifiedToken known)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var skew = (long)known.Issuer.ClockSkew.TotalSeconds;
+        if (now - skew >= known.Expires)
+        {
+            return Invalid("expired");
+        }
+
+        if (known.NotBefore != long.MinValue && now + skew < known.NotBefore)
+        {
+            return Invalid("not-yet-valid");
+        }
+
+        if (known.Identity.ConsumerId is { } consumerId)
+        {
+            var consumer = Consumers.Find(context, consumerId, out var disabled);
+            if (consumer is null || disabled)
+            {
+                return Invalid("consumer-disabled");
+            }
+        }
+
+        return AuthOutcome.Success(known.Identity);
+    }
+
+    private sealed record VerifiedToken(JwtIssuer Issuer, IssuerKeySet KeySet, GatewayIdentity Identity, long Expires, long NotBefore);
 
     /// <summary>RFC 7519 §4.1.4 and §4.1.5 with the issuer's clock skew; <c>exp</c> is required (RFC 9068 §2.2).</summary>
     private static string? CheckLifetime(JsonWebToken jwt, JwtIssuer issuer)

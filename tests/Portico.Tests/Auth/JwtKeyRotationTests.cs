@@ -73,14 +73,17 @@ public sealed class JwtKeyRotationTests : IAsyncLifetime
     [Fact]
     public async Task Jwt_RemovedKey_IsRefusedAfterTheScheduledRefresh()
     {
-        Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())));
+        // One long-lived token, sent again and again: accepted (and remembered) before, refused after the refresh.
+        var token = _idp.RsaToken(Audience, _time.GetUtcNow(), (_, p) => p["exp"] = TestTokens.Unix(_time.GetUtcNow().AddHours(3)));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token));
         _idp.Publish(TestTokens.Jwk(_idp.Ec, _idp.EcKid)); // the RSA key is withdrawn
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token)); // not refreshed yet
 
         _time.Advance(TimeSpan.FromHours(1));
         // The keys are due for refresh: the request that notices starts it in the background.
-        await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow()));
+        await CallAsync(token);
 
-        Assert.True(await Eventually.TrueAsync(async () => await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(20)));
+        Assert.True(await Eventually.TrueAsync(async () => await CallAsync(token) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(20)));
         Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.EcToken(Audience, _time.GetUtcNow())));
     }
 
@@ -122,5 +125,20 @@ public sealed class JwtKeyRotationTests : IAsyncLifetime
         _idp.Down = false;
         _time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())));
+    }
+
+    [Fact]
+    public async Task Jwt_AcceptedTokenSentAgainAfterItsExpiry_IsRefused()
+    {
+        var token = _idp.RsaToken(Audience, _time.GetUtcNow()); // valid for 10 minutes
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token));
+
+        _time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token)); // within the 60 s clock skew
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(token));
+        Assert.Equal(3, _backend.Count);
     }
 }
