@@ -27,23 +27,62 @@ internal sealed class AllOfPolicy(string name, AuthPolicy[] policies) : AuthPoli
             identities[i] = outcome.Identity!;
         }
 
+        string? consumerId = null, subject = null;
+        var scopes = new List<string>();
+        var roles = new List<string>();
         var claims = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var identity in identities)
         {
+            consumerId ??= identity.ConsumerId;
+            subject ??= identity.Subject;
+            AddNew(scopes, identity.Scopes);
+            AddNew(roles, identity.Roles);
             foreach (var (name, values) in identity.Claims)
             {
-                claims[name] = claims.TryGetValue(name, out var existing) ? [.. existing.Union(values)] : values;
+                if (claims.TryGetValue(name, out var existing))
+                {
+                    var merged = new List<string>(existing);
+                    AddNew(merged, values);
+                    claims[name] = merged;
+                }
+                else
+                {
+                    claims[name] = values;
+                }
             }
         }
 
         return AuthOutcome.Success(new GatewayIdentity
         {
-            ConsumerId = identities.Select(i => i.ConsumerId).FirstOrDefault(c => c is not null),
-            Subject = identities.Select(i => i.Subject).FirstOrDefault(s => s is not null),
-            Method = string.Join('+', identities.Select(i => i.Method)),
-            Scopes = [.. identities.SelectMany(i => i.Scopes).Distinct(StringComparer.Ordinal)],
-            Roles = [.. identities.SelectMany(i => i.Roles).Distinct(StringComparer.Ordinal)],
+            ConsumerId = consumerId,
+            Subject = subject,
+            Method = JoinMethods(identities),
+            Scopes = scopes,
+            Roles = roles,
             Claims = claims,
         });
+    }
+
+    // A nested anyOf can succeed with different methods, so the joined name is built per request.
+    private static string JoinMethods(GatewayIdentity[] identities)
+    {
+        var methods = new string[identities.Length];
+        for (int i = 0; i < methods.Length; i++)
+        {
+            methods[i] = identities[i].Method;
+        }
+
+        return string.Join('+', methods);
+    }
+
+    private static void AddNew(List<string> target, IReadOnlyList<string> values)
+    {
+        for (int i = 0; i < values.Count; i++)
+        {
+            if (!target.Contains(values[i]))
+            {
+                target.Add(values[i]);
+            }
+        }
     }
 }

@@ -95,7 +95,13 @@ internal sealed class GatewayTokenIssuer : IDisposable
 
         if (identity.Roles.Count > 0)
         {
-            claims["roles"] = identity.Roles.ToArray();
+            var roles = new string[identity.Roles.Count];
+            for (int i = 0; i < roles.Length; i++)
+            {
+                roles[i] = identity.Roles[i];
+            }
+
+            claims["roles"] = roles;
         }
 
         return Handler.CreateToken(new SecurityTokenDescriptor

@@ -64,7 +64,7 @@ internal sealed class IntrospectionPolicy : AuthPolicy
             return Invalid("expired");
         }
 
-        if (_audiences is not null && !_audiences.Any(a => result.Audiences.Contains(a)))
+        if (_audiences is not null && !NamesOneOf(result.Audiences, _audiences))
         {
             return Invalid("audience");
         }
@@ -90,6 +90,22 @@ internal sealed class IntrospectionPolicy : AuthPolicy
             Roles = result.Claims.TryGetValue("roles", out var roles) ? roles : [],
             Claims = result.Claims,
         });
+    }
+
+    private static bool NamesOneOf(IReadOnlyList<string> held, string[] accepted)
+    {
+        foreach (var value in accepted)
+        {
+            for (int i = 0; i < held.Count; i++)
+            {
+                if (string.Equals(held[i], value, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private AuthOutcome Invalid(string reason) => AuthOutcome.Invalid(reason, GatewayProblems.InvalidToken, _invalidChallenge);
