@@ -69,9 +69,9 @@ internal static class ServeCommand
             settings[ServeTls.CertificatePassword] = Environment.GetEnvironmentVariable("PORTICO_CERTIFICATE_PASSWORD");
             settings[ServeTls.ClientCertificates] = tls.ClientCertificates;
         }
-        else if (tls.ClientCertificates != "none" || urls.Contains("https://", StringComparison.OrdinalIgnoreCase))
+        else if (tls.ClientCertificates != "none")
         {
-            await error.WriteLineAsync("portico serve: https addresses and --client-certificates need --certificate.");
+            await error.WriteLineAsync("portico serve: --client-certificates needs --certificate (client certificates are asked for over TLS).");
             return ExitCodes.Invalid;
         }
 
