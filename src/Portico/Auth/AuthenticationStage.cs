@@ -15,12 +15,22 @@ internal sealed class AuthenticationStage(AuthMetrics metrics, ILogger<Authentic
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
     {
         var auth = context.Route!.Auth;
-        return auth.IsAnonymous ? next(context) : AuthenticateAsync(context, auth, next);
+        if (auth.IsAnonymous)
+        {
+            return next(context);
+        }
+
+        // Most policies answer synchronously (declared or cached API keys, remembered tokens, certificates): no
+        // extra async frame around the rest of the pipeline for them.
+        var pending = auth.Policy.AuthenticateAsync(context);
+        return pending.IsCompletedSuccessfully ? Continue(context, auth, pending.Result, next) : AwaitAsync(context, auth, pending, next);
     }
 
-    private async Task AuthenticateAsync(GatewayContext context, RouteAuth auth, GatewayDelegate next)
+    private async Task AwaitAsync(GatewayContext context, RouteAuth auth, ValueTask<AuthOutcome> pending, GatewayDelegate next) =>
+        await Continue(context, auth, await pending, next);
+
+    private Task Continue(GatewayContext context, RouteAuth auth, AuthOutcome outcome, GatewayDelegate next)
     {
-        var outcome = await auth.Policy.AuthenticateAsync(context);
         var http = context.HttpContext;
         if (outcome.Status == AuthStatus.Success)
         {
@@ -31,8 +41,7 @@ internal sealed class AuthenticationStage(AuthMetrics metrics, ILogger<Authentic
                 http.Request.Headers.Remove(HeaderNames.Authorization);
             }
 
-            await next(context);
-            return;
+            return next(context);
         }
 
         metrics.Failure(context.RouteId, auth.Policy.Method, outcome.Reason);
@@ -46,7 +55,7 @@ internal sealed class AuthenticationStage(AuthMetrics metrics, ILogger<Authentic
             http.Response.Headers[HeaderNames.WWWAuthenticate] = outcome.Challenge;
         }
 
-        await ProblemResponse.WriteAsync(http, outcome.Problem ?? GatewayProblems.AuthenticationRequired);
+        return ProblemResponse.WriteAsync(http, outcome.Problem ?? GatewayProblems.AuthenticationRequired);
     }
 
     /// <summary>

@@ -41,32 +41,32 @@ internal sealed class IdentityForwarding
             return;
         }
 
+        var values = identity.ForwardedHeaderValues ??=
+        [
+            identity.ConsumerId is { } consumer ? Safe(consumer) : null,
+            identity.Subject is { } subject ? Safe(subject) : null,
+            identity.Scopes.Count > 0 ? Safe(string.Join(' ', identity.Scopes)) : null,
+            identity.Roles.Count > 0 ? Safe(string.Join(',', identity.Roles)) : null,
+        ];
         var headers = upstream.Headers;
         headers.TryAddWithoutValidation(_method, identity.Method);
-        if (identity.ConsumerId is { } consumer)
-        {
-            headers.TryAddWithoutValidation(_consumer, Safe(consumer));
-        }
-
-        if (identity.Subject is { } subject)
-        {
-            headers.TryAddWithoutValidation(_subject, Safe(subject));
-        }
-
-        if (identity.Scopes.Count > 0)
-        {
-            headers.TryAddWithoutValidation(_scopes, Safe(string.Join(' ', identity.Scopes)));
-        }
-
-        if (identity.Roles.Count > 0)
-        {
-            headers.TryAddWithoutValidation(_roles, Safe(string.Join(',', identity.Roles)));
-        }
+        Add(headers, _consumer, values[0]);
+        Add(headers, _subject, values[1]);
+        Add(headers, _scopes, values[2]);
+        Add(headers, _roles, values[3]);
 
         var route = context.Route!;
         if (route.Auth.IdentityToken)
         {
             headers.TryAddWithoutValidation(_token, _issuer.Issue(identity, context.BackendId ?? route.Id, route.Id));
+        }
+    }
+
+    private static void Add(System.Net.Http.Headers.HttpRequestHeaders headers, string name, string? value)
+    {
+        if (value is not null)
+        {
+            headers.TryAddWithoutValidation(name, value);
         }
     }
 
