@@ -104,7 +104,7 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
     }
 
     /// <summary>One forged or invalid credential: the route it is sent to, how the request is built, and the expected answer.</summary>
-    private sealed record Case(string Path, Func<Fixture, DateTimeOffset, HttpRequestMessage> Build, HttpStatusCode Status, string Code);
+    private sealed record Case(string Path, Func<Fixture, DateTimeOffset, HttpRequestMessage> Build, HttpStatusCode Status, string Code, string Reason);
 
     private static HttpRequestMessage Bearer(string path, string token)
     {
@@ -133,49 +133,54 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
     private static readonly Dictionary<string, Case> Cases = new()
     {
         // alg: none and its case variants (RFC 8725 §3.1), with and without a trailing signature.
-        ["alg none"] = new("/jwt", (f, now) => Jwt(AlgNone(f, now, "none")), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["alg None"] = new("/jwt", (f, now) => Jwt(AlgNone(f, now, "None")), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["alg NONE"] = new("/jwt", (f, now) => Jwt(AlgNone(f, now, "NONE")), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["alg nOnE with an RS256 signature"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "nOnE", f.Idp.RsaKid, TestTokens.Rs256(f.Idp.Rsa))), HttpStatusCode.Unauthorized, "invalid-token"),
+        ["alg none"] = new("/jwt", (f, now) => Jwt(AlgNone(f, now, "none")), HttpStatusCode.Unauthorized, "invalid-token", "unsigned"),
+        ["alg None"] = new("/jwt", (f, now) => Jwt(AlgNone(f, now, "None")), HttpStatusCode.Unauthorized, "invalid-token", "unsigned"),
+        ["alg NONE"] = new("/jwt", (f, now) => Jwt(AlgNone(f, now, "NONE")), HttpStatusCode.Unauthorized, "invalid-token", "unsigned"),
+        ["alg nOnE with an RS256 signature"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "nOnE", f.Idp.RsaKid, TestTokens.Rs256(f.Idp.Rsa))), HttpStatusCode.Unauthorized, "invalid-token", "algorithm"),
         // Key confusion: HMAC keyed with the issuer's public key, or with any secret.
         ["HS256 signed with the RSA public key"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "HS256", f.Idp.RsaKid,
-            TestTokens.Hs256(Encoding.ASCII.GetBytes(f.Idp.Rsa.ExportSubjectPublicKeyInfoPem())))), HttpStatusCode.Unauthorized, "invalid-token"),
+            TestTokens.Hs256(Encoding.ASCII.GetBytes(f.Idp.Rsa.ExportSubjectPublicKeyInfoPem())))), HttpStatusCode.Unauthorized, "invalid-token", "algorithm"),
         ["HS256 signed with the RSA key's DER"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "HS256", f.Idp.RsaKid,
-            TestTokens.Hs256(f.Idp.Rsa.ExportSubjectPublicKeyInfo()))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["HS256 with a random secret"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "HS256", f.Idp.RsaKid, TestTokens.Hs256(RandomNumberGenerator.GetBytes(32)))), HttpStatusCode.Unauthorized, "invalid-token"),
+            TestTokens.Hs256(f.Idp.Rsa.ExportSubjectPublicKeyInfo()))), HttpStatusCode.Unauthorized, "invalid-token", "algorithm"),
+        ["HS256 with a random secret"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "HS256", f.Idp.RsaKid, TestTokens.Hs256(RandomNumberGenerator.GetBytes(32)))), HttpStatusCode.Unauthorized, "invalid-token", "algorithm"),
         // Keys offered by the token itself (RFC 8725 §3.10): never used, never fetched.
         ["embedded jwk with the attacker's key"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", "attacker", TestTokens.Rs256(f.AttackerRsa),
-            (h, _) => h["jwk"] = TestTokens.Jwk(f.AttackerRsa, "attacker"))), HttpStatusCode.Unauthorized, "invalid-token"),
+            (h, _) => h["jwk"] = TestTokens.Jwk(f.AttackerRsa, "attacker"))), HttpStatusCode.Unauthorized, "invalid-token", "unknown-kid"),
         ["embedded jwk under the issuer's kid"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", f.Idp.RsaKid, TestTokens.Rs256(f.AttackerRsa),
-            (h, _) => h["jwk"] = TestTokens.Jwk(f.AttackerRsa, f.Idp.RsaKid))), HttpStatusCode.Unauthorized, "invalid-token"),
+            (h, _) => h["jwk"] = TestTokens.Jwk(f.AttackerRsa, f.Idp.RsaKid))), HttpStatusCode.Unauthorized, "invalid-token", "signature"),
         ["jku pointing to the attacker"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", "attacker-jku", TestTokens.Rs256(f.AttackerRsa),
-            (h, _) => h["jku"] = f.Attacker.Url + "/jwks")), HttpStatusCode.Unauthorized, "invalid-token"),
+            (h, _) => h["jku"] = f.Attacker.Url + "/jwks")), HttpStatusCode.Unauthorized, "invalid-token", "unknown-kid"),
         ["x5u pointing to the attacker"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", f.Idp.RsaKid, TestTokens.Rs256(f.AttackerRsa),
-            (h, _) => h["x5u"] = f.Attacker.Url + "/cert.pem")), HttpStatusCode.Unauthorized, "invalid-token"),
+            (h, _) => h["x5u"] = f.Attacker.Url + "/cert.pem")), HttpStatusCode.Unauthorized, "invalid-token", "signature"),
         ["x5c with the attacker's certificate"] = new("/jwt", (f, now) =>
         {
             var request = new CertificateRequest("CN=attacker", f.AttackerRsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
             return Jwt(Forged(f, now, "RS256", f.Idp.RsaKid, TestTokens.Rs256(f.AttackerRsa),
                 (h, _) => h["x5c"] = new JsonArray(Convert.ToBase64String(certificate.RawData))));
-        }, HttpStatusCode.Unauthorized, "invalid-token"),
+        }, HttpStatusCode.Unauthorized, "invalid-token", "signature"),
         // Hostile kids: only ever a dictionary key.
-        ["kid path traversal"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", "../../../../../../etc/passwd", TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["kid SQL injection"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", "' OR '1'='1' --", TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["kid header injection"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", "x\r\nX-Portico-Consumer: admin", TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["kid of 300 characters"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", new string('k', 300), TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token"),
+        ["kid path traversal"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", "../../../../../../etc/passwd", TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token", "unknown-kid"),
+        ["kid SQL injection"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", "' OR '1'='1' --", TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token", "unknown-kid"),
+        ["kid header injection"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", "x\r\nX-Portico-Consumer: admin", TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token", "unknown-kid"),
+        ["kid of 300 characters"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", new string('k', 300), TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token", "kid"),
         // Honest signature, wrong claims.
-        ["expired"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now.AddMinutes(-30))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["expired 2 minutes ago (beyond the 60 s skew)"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["exp"] = TestTokens.Unix(now.AddMinutes(-2)))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["nbf in the future"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["nbf"] = TestTokens.Unix(now.AddMinutes(5)))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["no exp"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p.Remove("exp"))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["wrong iss"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["iss"] = "https://evil.example/")), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["iss without its trailing slash"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["iss"] = f.Idp.Url)), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["wrong aud"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken("api://billing", now)), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["typ JWT (an ID token, not at+jwt)"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (h, _) => h["typ"] = "JWT")), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["no typ"] = new("/jwt", (f, now) => Jwt(f.Idp.EcToken(Audience, now, (h, _) => h.Remove("typ"))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["unknown crit extension"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (h, _) => { h["crit"] = new JsonArray("urn:example:ext"); h["urn:example:ext"] = true; })), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["oversized token"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["pad"] = new string('x', 5000))), HttpStatusCode.Unauthorized, "invalid-token"),
+        ["expired"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now.AddMinutes(-30))), HttpStatusCode.Unauthorized, "invalid-token", "expired"),
+        ["expired 2 minutes ago (beyond the 60 s skew)"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["exp"] = TestTokens.Unix(now.AddMinutes(-2)))), HttpStatusCode.Unauthorized, "invalid-token", "expired"),
+        ["nbf in the future"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["nbf"] = TestTokens.Unix(now.AddMinutes(5)))), HttpStatusCode.Unauthorized, "invalid-token", "not-yet-valid"),
+        ["no exp"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p.Remove("exp"))), HttpStatusCode.Unauthorized, "invalid-token", "no-expiry"),
+        ["wrong iss"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["iss"] = "https://evil.example/")), HttpStatusCode.Unauthorized, "invalid-token", "issuer"),
+        ["iss without its trailing slash"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["iss"] = f.Idp.Url)), HttpStatusCode.Unauthorized, "invalid-token", "issuer"),
+        ["wrong aud"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken("api://billing", now)), HttpStatusCode.Unauthorized, "invalid-token", "audience"),
+        ["typ JWT (an ID token, not at+jwt)"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (h, _) => h["typ"] = "JWT")), HttpStatusCode.Unauthorized, "invalid-token", "type"),
+        ["no typ"] = new("/jwt", (f, now) => Jwt(f.Idp.EcToken(Audience, now, (h, _) => h.Remove("typ"))), HttpStatusCode.Unauthorized, "invalid-token", "type"),
+        ["alg repeated in the header (RS256, then none)"] = new("/jwt", (f, now) =>
+        {
+            var payload = JsonNode.Parse(Convert.FromBase64String(Pad(f.Idp.RsaToken(Audience, now).Split('.')[1].Replace('-', '+').Replace('_', '/'))))!.ToJsonString();
+            return Jwt(TestTokens.EncodeRaw($"{{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"{f.Idp.RsaKid}\",\"alg\":\"none\"}}", payload, TestTokens.Rs256(f.Idp.Rsa)));
+        }, HttpStatusCode.Unauthorized, "invalid-token", "duplicate-header"),
+        ["unknown crit extension"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (h, _) => { h["crit"] = new JsonArray("urn:example:ext"); h["urn:example:ext"] = true; })), HttpStatusCode.Unauthorized, "invalid-token", "crit"),
+        ["oversized token"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now, (_, p) => p["pad"] = new string('x', 5000))), HttpStatusCode.Unauthorized, "invalid-token", "too-large"),
         ["tampered payload"] = new("/jwt", (f, now) =>
         {
             var parts = f.Idp.RsaToken(Audience, now).Split('.');
@@ -183,60 +188,60 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
             payload["sub"] = "admin";
             payload["scope"] = "orders.read orders.write admin";
             return Jwt(parts[0] + "." + TestTokens.B64(JsonSerializer.SerializeToUtf8Bytes(payload)) + "." + parts[2]);
-        }, HttpStatusCode.Unauthorized, "invalid-token"),
-        ["truncated signature"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now)[..^12]), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["signature of another RSA key under the issuer's kid"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", f.Idp.RsaKid, TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["ES256 under the issuer's RSA kid"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "ES256", f.Idp.RsaKid, TestTokens.Es256(f.AttackerEc))), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["encrypted-looking token (five parts)"] = new("/jwt", (f, now) => Jwt("eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d"), HttpStatusCode.Unauthorized, "invalid-token"),
-        ["not a JWT"] = new("/jwt", (f, now) => Jwt("not-a-token"), HttpStatusCode.Unauthorized, "invalid-token"),
+        }, HttpStatusCode.Unauthorized, "invalid-token", "signature"),
+        ["truncated signature"] = new("/jwt", (f, now) => Jwt(f.Idp.RsaToken(Audience, now)[..^12]), HttpStatusCode.Unauthorized, "invalid-token", "signature"),
+        ["signature of another RSA key under the issuer's kid"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "RS256", f.Idp.RsaKid, TestTokens.Rs256(f.AttackerRsa))), HttpStatusCode.Unauthorized, "invalid-token", "signature"),
+        ["ES256 under the issuer's RSA kid"] = new("/jwt", (f, now) => Jwt(Forged(f, now, "ES256", f.Idp.RsaKid, TestTokens.Es256(f.AttackerEc))), HttpStatusCode.Unauthorized, "invalid-token", "unknown-kid"),
+        ["encrypted-looking token (five parts)"] = new("/jwt", (f, now) => Jwt("eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d"), HttpStatusCode.Unauthorized, "invalid-token", "malformed"),
+        ["not a JWT"] = new("/jwt", (f, now) => Jwt("not-a-token"), HttpStatusCode.Unauthorized, "invalid-token", "malformed"),
         ["Authorization sent twice"] = new("/jwt", (f, now) =>
         {
             var request = Jwt(f.Idp.RsaToken(Audience, now));
             request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + f.Idp.RsaToken(Audience, now, (_, p) => p["sub"] = "admin"));
             return request;
-        }, HttpStatusCode.Unauthorized, "invalid-token"),
-        ["no credentials"] = new("/jwt", (f, now) => new HttpRequestMessage(HttpMethod.Get, "/jwt"), HttpStatusCode.Unauthorized, "authentication-required"),
-        ["Basic credentials on a bearer route"] = new("/jwt", (f, now) => WithHeader("/jwt", "Authorization", "Basic YWRtaW46YWRtaW4="), HttpStatusCode.Unauthorized, "authentication-required"),
+        }, HttpStatusCode.Unauthorized, "invalid-token", "malformed"),
+        ["no credentials"] = new("/jwt", (f, now) => new HttpRequestMessage(HttpMethod.Get, "/jwt"), HttpStatusCode.Unauthorized, "authentication-required", "missing"),
+        ["Basic credentials on a bearer route"] = new("/jwt", (f, now) => WithHeader("/jwt", "Authorization", "Basic YWRtaW46YWRtaW4="), HttpStatusCode.Unauthorized, "authentication-required", "missing"),
         ["spoofed X-Portico identity headers, no token"] = new("/jwt", (f, now) =>
         {
             var request = WithHeader("/jwt", "X-Portico-Consumer", "admin");
             request.Headers.TryAddWithoutValidation("X-Portico-Subject", "admin");
             request.Headers.TryAddWithoutValidation("X-Portico-Auth-Method", "jwt");
             return request;
-        }, HttpStatusCode.Unauthorized, "authentication-required"),
-        ["valid token without the required scope"] = new("/scoped", (f, now) => Bearer("/scoped", f.Idp.RsaToken(Audience, now)), HttpStatusCode.Forbidden, "insufficient-scope"),
+        }, HttpStatusCode.Unauthorized, "authentication-required", "missing"),
+        ["valid token without the required scope"] = new("/scoped", (f, now) => Bearer("/scoped", f.Idp.RsaToken(Audience, now)), HttpStatusCode.Forbidden, "insufficient-scope", "insufficient-scope"),
         // API keys.
-        ["revoked API key"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", f.RevokedKey), HttpStatusCode.Unauthorized, "invalid-api-key"),
-        ["unknown API key"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", ApiKeyFormat.Generate().Key), HttpStatusCode.Unauthorized, "invalid-api-key"),
-        ["API key with the right id and a wrong secret"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", f.GoodKey[..^4] + "AAAA"), HttpStatusCode.Unauthorized, "invalid-api-key"),
-        ["malformed API key"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", "' OR 1=1 --"), HttpStatusCode.Unauthorized, "invalid-api-key"),
-        ["API key of a disabled consumer"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", f.DisabledConsumerKey), HttpStatusCode.Unauthorized, "invalid-api-key"),
-        ["API key in the query where the route does not allow it"] = new("/key", (f, now) => new HttpRequestMessage(HttpMethod.Get, "/key?api_key=" + f.GoodKey), HttpStatusCode.Unauthorized, "authentication-required"),
-        ["API key as a bearer token"] = new("/key", (f, now) => Bearer("/key", f.GoodKey), HttpStatusCode.Unauthorized, "authentication-required"),
+        ["revoked API key"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", f.RevokedKey), HttpStatusCode.Unauthorized, "invalid-api-key", "revoked"),
+        ["unknown API key"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", ApiKeyFormat.Generate().Key), HttpStatusCode.Unauthorized, "invalid-api-key", "unknown-key"),
+        ["API key with the right id and a wrong secret"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", f.GoodKey[..^4] + "AAAA"), HttpStatusCode.Unauthorized, "invalid-api-key", "unknown-key"),
+        ["malformed API key"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", "' OR 1=1 --"), HttpStatusCode.Unauthorized, "invalid-api-key", "malformed"),
+        ["API key of a disabled consumer"] = new("/key", (f, now) => WithHeader("/key", "X-Api-Key", f.DisabledConsumerKey), HttpStatusCode.Unauthorized, "invalid-api-key", "consumer-disabled"),
+        ["API key in the query where the route does not allow it"] = new("/key", (f, now) => new HttpRequestMessage(HttpMethod.Get, "/key?api_key=" + f.GoodKey), HttpStatusCode.Unauthorized, "authentication-required", "missing"),
+        ["API key as a bearer token"] = new("/key", (f, now) => Bearer("/key", f.GoodKey), HttpStatusCode.Unauthorized, "authentication-required", "missing"),
         // Client certificates (through the trusted front-end header).
         ["certificate from another CA"] = new("/cert", (f, now) =>
         {
             using var certificate = TestCertificates.CreateClient(f.OtherAuthority, "partner-a");
             return Certificate(certificate);
-        }, HttpStatusCode.Unauthorized, "invalid-client-certificate"),
+        }, HttpStatusCode.Unauthorized, "invalid-client-certificate", "certificate-untrusted"),
         ["expired certificate"] = new("/cert", (f, now) =>
         {
             using var certificate = TestCertificates.CreateClient(f.Authority, "partner-a", now.AddDays(-30), now.AddDays(-1));
             return Certificate(certificate);
-        }, HttpStatusCode.Unauthorized, "invalid-client-certificate"),
+        }, HttpStatusCode.Unauthorized, "invalid-client-certificate", "certificate-expired"),
         ["certificate not yet valid"] = new("/cert", (f, now) =>
         {
             using var certificate = TestCertificates.CreateClient(f.Authority, "partner-a", now.AddDays(1), now.AddDays(30));
             return Certificate(certificate);
-        }, HttpStatusCode.Unauthorized, "invalid-client-certificate"),
+        }, HttpStatusCode.Unauthorized, "invalid-client-certificate", "certificate-expired"),
         ["self-signed certificate naming the CA"] = new("/cert", (f, now) =>
         {
             using var forgedCa = TestCertificates.CreateAuthority("Portico Test CA");
             using var certificate = TestCertificates.CreateClient(forgedCa, "partner-a");
             return Certificate(certificate);
-        }, HttpStatusCode.Unauthorized, "invalid-client-certificate"),
-        ["garbage certificate header"] = new("/cert", (f, now) => WithHeader("/cert", "X-ARR-ClientCert", "MIIBforged=="), HttpStatusCode.Unauthorized, "invalid-client-certificate"),
-        ["no certificate"] = new("/cert", (f, now) => new HttpRequestMessage(HttpMethod.Get, "/cert"), HttpStatusCode.Unauthorized, "authentication-required"),
+        }, HttpStatusCode.Unauthorized, "invalid-client-certificate", "certificate-untrusted"),
+        ["garbage certificate header"] = new("/cert", (f, now) => WithHeader("/cert", "X-ARR-ClientCert", "MIIBforged=="), HttpStatusCode.Unauthorized, "invalid-client-certificate", "malformed"),
+        ["no certificate"] = new("/cert", (f, now) => new HttpRequestMessage(HttpMethod.Get, "/cert"), HttpStatusCode.Unauthorized, "authentication-required", "missing"),
     };
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];
@@ -249,6 +254,7 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
         var now = TimeProvider.System.GetUtcNow();
         using var request = @case.Build(fixture, now);
         var credential = string.Join(" ", request.Headers.Select(h => string.Join(",", h.Value)));
+        var logged = fixture.Gateway.Logs.Entries.Count;
 
         using var response = await fixture.Gateway.Client.SendAsync(request);
 
@@ -271,8 +277,9 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
 
         Assert.Equal(0, fixture.Backend.Count);
         Assert.Equal(0, fixture.Attacker.Count);
-        // Logged by reason, never with the credential.
-        Assert.Contains(fixture.Gateway.Logs.Entries, e => e.EventId.Id is 300 or 301);
+        // Refused for the reason under test (so no incidental check hides a gap), logged by reason, never with the credential.
+        var refusal = Assert.Single(fixture.Gateway.Logs.Entries.Skip(logged), e => e.EventId.Id is 300 or 301);
+        Assert.Equal(@case.Reason, refusal.State.Single(kv => kv.Key == "Reason").Value);
         foreach (var entry in fixture.Gateway.Logs.Entries)
         {
             foreach (var part in credential.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => p.Length > 20))
@@ -280,6 +287,41 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
                 Assert.DoesNotContain(part, entry.Message, StringComparison.Ordinal);
             }
         }
+    }
+
+    [Fact]
+    public async Task Failures_AreCountedByRouteMethodAndReason()
+    {
+        var counted = new System.Collections.Concurrent.ConcurrentQueue<(string? Route, string? Method, string? Reason)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Portico" && instrument.Name == "portico.auth.failures")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            string? route = null, method = null, reason = null;
+            foreach (var tag in tags)
+            {
+                switch (tag.Key)
+                {
+                    case "portico.route": route = tag.Value as string; break;
+                    case "portico.auth.method": method = tag.Value as string; break;
+                    case "reason": reason = tag.Value as string; break;
+                }
+            }
+
+            counted.Enqueue((route, method, reason));
+        });
+        listener.Start();
+
+        using var response = await fixture.Gateway.Client.SendAsync(Cases["wrong aud"].Build(fixture, TimeProvider.System.GetUtcNow()));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains(("jwt", "jwt", "audience"), counted);
     }
 
     [Fact]
