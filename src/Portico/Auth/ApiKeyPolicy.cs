@@ -72,13 +72,20 @@ internal sealed class ApiKeyPolicy : AuthPolicy
             return AuthOutcome.Invalid(disabled ? "consumer-disabled" : "consumer-unknown", GatewayProblems.InvalidApiKey, _invalidChallenge);
         }
 
-        return AuthOutcome.Success(new GatewayIdentity
+        if (record.Identity is { } cached && ReferenceEquals(cached.Consumer, consumer))
+        {
+            return AuthOutcome.Success(cached.Identity);
+        }
+
+        var identity = new GatewayIdentity
         {
             ConsumerId = consumer.Id,
             Subject = consumer.Id,
             Method = Method,
             Claims = consumer.Plan is { } plan ? new Dictionary<string, IReadOnlyList<string>> { ["plan"] = [plan] } : EmptyClaims,
-        });
+        };
+        record.Identity = new KeyIdentity(consumer, identity);
+        return AuthOutcome.Success(identity);
     }
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> EmptyClaims = FrozenDictionary<string, IReadOnlyList<string>>.Empty;
