@@ -16,6 +16,10 @@ using Portico.Observability;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 
+// ASP.NET Core creates an Activity and a log scope per request whenever this category is enabled at any level;
+// the worker has no use for them (OpenTelemetry, when configured, listens for its own).
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
 // The host forwards requests of up to 100 MB; the worker's Kestrel would stop at about 28.6 MB.
 builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 100 * 1024 * 1024);
 

@@ -26,7 +26,7 @@ internal static class StandaloneHost
     public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> settings, string urls, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        // Quiet framework logs by default, lowest priority so appsettings and Logging__LogLevel__* override them.
+        // Defaults of the standalone host, at the lowest priority so appsettings and environment variables override them.
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
         {
             InitialData = new Dictionary<string, string?>
@@ -35,6 +35,11 @@ internal static class StandaloneHost
                 ["Logging:LogLevel:Microsoft"] = "Warning",
                 ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
                 ["Logging:LogLevel:Yarp"] = "Warning",
+                // ASP.NET Core creates an Activity and a log scope per request whenever this category is enabled at
+                // any level; nothing here reads them (OpenTelemetry, when configured, listens for its own).
+                ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
+                // JSON lines written off the request path; Portico__AccessLog__Output=Logger puts them back in the log.
+                ["Portico:AccessLog:Output"] = "Stdout",
             },
         });
         builder.Configuration.AddInMemoryCollection(settings);

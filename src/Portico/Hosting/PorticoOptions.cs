@@ -30,6 +30,9 @@ public sealed class PorticoOptions
     /// <summary>Size limits.</summary>
     public LimitsOptions Limits { get; set; } = new();
 
+    /// <summary>The per-request access log.</summary>
+    public AccessLogOptions AccessLog { get; set; } = new();
+
     /// <summary>Connections to backends.</summary>
     public UpstreamOptions Upstream { get; set; } = new();
 

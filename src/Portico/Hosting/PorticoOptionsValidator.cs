@@ -45,6 +45,11 @@ internal sealed class PorticoOptionsValidator : IValidateOptions<PorticoOptions>
             errors.Add("Portico:Limits:MaxRequestBodySize must be 0 or more.");
         }
 
+        if (options.AccessLog.BufferSize < 1)
+        {
+            errors.Add("Portico:AccessLog:BufferSize must be at least 1.");
+        }
+
         if (options.Upstream.ConnectTimeout <= TimeSpan.Zero)
         {
             errors.Add("Portico:Upstream:ConnectTimeout must be positive.");

@@ -46,6 +46,7 @@ public static class PorticoServiceCollectionExtensions
 
         services.TryAddSingleton<IRegistryStore>(CreateStore);
         services.TryAddSingleton<PorticoMetrics>();
+        services.TryAddSingleton<AccessLog>();
         services.TryAddSingleton<UpstreamClient>();
         services.TryAddSingleton<GatewayHttpTransformer>();
         services.TryAddSingleton<ForwardingErrors>();

@@ -13,16 +13,18 @@ namespace Portico.Observability;
 internal sealed partial class ObservabilityStage : IGatewayStage
 {
     /// <summary>The logger category of the access log, so it can be routed or silenced on its own.</summary>
-    public const string AccessLogCategory = "Portico.AccessLog";
+    public const string AccessLogCategory = AccessLog.Category;
 
     private readonly PorticoMetrics _metrics;
-    private readonly ILogger _accessLog;
+    private readonly AccessLog _accessLog;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
-    public ObservabilityStage(PorticoMetrics metrics, ILoggerFactory loggerFactory)
+    public ObservabilityStage(PorticoMetrics metrics, AccessLog accessLog, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         _metrics = metrics;
-        _accessLog = loggerFactory.CreateLogger(AccessLogCategory);
+        _accessLog = accessLog;
+        _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<ObservabilityStage>();
     }
 
@@ -32,7 +34,7 @@ internal sealed partial class ObservabilityStage : IGatewayStage
         using var activity = StartActivity(http);
 
         ByteCountingStream? bytesIn = null, bytesOut = null;
-        var logAccess = _accessLog.IsEnabled(LogLevel.Information);
+        var logAccess = _accessLog.IsEnabled;
         if (logAccess)
         {
             http.Request.Body = bytesIn = new ByteCountingStream(http.Request.Body);
@@ -80,9 +82,10 @@ internal sealed partial class ObservabilityStage : IGatewayStage
 
             if (logAccess)
             {
-                LogAccess(
-                    _accessLog, http.Request.Method, http.Request.Path.Value, status, context.RouteId, context.BackendId,
-                    elapsed.TotalMilliseconds, context.UpstreamDuration?.TotalMilliseconds, bytesIn!.Count, bytesOut!.Count);
+                _accessLog.Write(new AccessLogEntry(
+                    _timeProvider.GetUtcNow(), http.Request.Method, http.Request.Path.Value, status, context.RouteId, context.BackendId,
+                    context.Identity.ConsumerId, context.Client.Address, elapsed.TotalMilliseconds, context.UpstreamDuration?.TotalMilliseconds,
+                    bytesIn!.Count, bytesOut!.Count, activity?.TraceId.ToHexString() ?? Activity.Current?.TraceId.ToHexString()));
             }
         }
     }
@@ -112,12 +115,6 @@ internal sealed partial class ObservabilityStage : IGatewayStage
         activity?.SetTag("url.path", http.Request.Path.Value);
         return activity;
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "{Method} {Path} {StatusCode} route={RouteId} backend={BackendId} {DurationMs:0.###} ms upstream={UpstreamMs:0.###} ms in={BytesIn} out={BytesOut}")]
-    private static partial void LogAccess(
-        ILogger logger, string method, string? path, int statusCode, string? routeId, string? backendId,
-        double durationMs, double? upstreamMs, long bytesIn, long bytesOut);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Unhandled error on route {RouteId}")]
     private static partial void LogUnhandled(ILogger logger, string? routeId, Exception exception);

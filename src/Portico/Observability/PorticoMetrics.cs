@@ -27,6 +27,7 @@ internal sealed class PorticoMetrics
             "portico.upstream.duration", "s", "Time spent on the upstream call of a request.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         RegistryReloads = Meter.CreateCounter<long>("portico.registry.reloads", "{reload}", "Registry reload attempts by outcome (applied, rejected, failed).");
+        AccessLogDropped = Meter.CreateCounter<long>("portico.accesslog.dropped", "{entry}", "Access-log entries dropped because the writer fell behind.");
     }
 
     public Meter Meter { get; }
@@ -38,6 +39,8 @@ internal sealed class PorticoMetrics
     public Histogram<double> UpstreamDuration { get; }
 
     public Counter<long> RegistryReloads { get; }
+
+    public Counter<long> AccessLogDropped { get; }
 
     public void RecordRequest(string? routeId, string method, int status, TimeSpan duration, string? backendId, TimeSpan? upstream)
     {

@@ -36,9 +36,10 @@ internal sealed class ForwardedHeadersPolicy
         }
 
         // The peer is a trusted proxy: walk X-Forwarded-For from the right, through trusted hops, to the client.
+        // Functions mode takes this path on every request, so it parses each hop once and keeps only what it returns.
         var hops = SplitValues(request.Headers["X-Forwarded-For"]);
         var client = peer;
-        int clientIndex = hops.Count; // index of the client's entry; hops.Count means "the peer itself"
+        var kept = new List<string>(hops.Count + 1);
         for (int i = hops.Count - 1; i >= 0; i--)
         {
             if (!TryParseHop(hops[i], out var address))
@@ -47,18 +48,19 @@ internal sealed class ForwardedHeadersPolicy
             }
 
             client = address;
-            clientIndex = i;
+            kept.Add(address.ToString());
             if (!IsTrusted(address))
             {
                 break;
             }
         }
 
-        var kept = hops.Skip(clientIndex).Select(h => TryParseHop(h, out var a) ? a.ToString() : h).Append(peer.ToString());
-        var protos = SplitValues(request.Headers["X-Forwarded-Proto"]);
-        var hosts = SplitValues(request.Headers["X-Forwarded-Host"]);
-        var proto = PickAligned(protos, hops.Count, clientIndex) is { } p && (p is "http" or "https") ? p : scheme;
-        var forwardedHost = PickAligned(hosts, hops.Count, clientIndex) ?? host;
+        // kept holds the verified hops right to left; the header lists them left to right, the peer last.
+        kept.Reverse();
+        kept.Add(peer.ToString());
+        var clientIndex = hops.Count - (kept.Count - 1);
+        var proto = PickAligned(SplitValues(request.Headers["X-Forwarded-Proto"]), hops.Count, clientIndex) is { } p && (p is "http" or "https") ? p : scheme;
+        var forwardedHost = PickAligned(SplitValues(request.Headers["X-Forwarded-Host"]), hops.Count, clientIndex) ?? host;
         return new ClientAddress(client, string.Join(", ", kept), proto, forwardedHost);
     }
 
@@ -90,7 +92,7 @@ internal sealed class ForwardedHeadersPolicy
 
     private static List<string> SplitValues(StringValues values)
     {
-        var result = new List<string>();
+        var result = new List<string>(values.Count == 0 ? 0 : 4);
         foreach (var value in values)
         {
             if (value is null)

@@ -96,6 +96,7 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         var logs = new TestLogSink();
         settings.TryAdd("Logging:LogLevel:Default", "Information");
+        settings.TryAdd("Portico:AccessLog:Output", "Logger"); // captured by TestLogSink
         var app = StandaloneHost.Build(settings, urls, services =>
         {
             services.RemoveAll<ILoggerProvider>(); // no console noise in test output

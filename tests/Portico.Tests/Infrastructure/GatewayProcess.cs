@@ -39,7 +39,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["Logging__LogLevel__Portico.AccessLog"] = "Warning";
+        start.Environment["Portico__AccessLog__Output"] = "None";
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

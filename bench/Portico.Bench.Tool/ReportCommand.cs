@@ -1,0 +1,396 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Portico.Bench.Tool;
+
+/// <summary>
+/// Turns one run's raw measurements (JSON lines written by run.sh, wrk's done hook and the startup command)
+/// into the Markdown report and its JSON twin under bench/results/, named by date and machine. Every number
+/// in them comes from the raw file; nothing is typed in.
+/// </summary>
+internal static partial class ReportCommand
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static int Run(string[] args)
+    {
+        var options = Options.Parse(args);
+        var raw = options.Get("--raw");
+        var outDir = options.Get("--out-dir");
+        var settings = options.All("--setting")
+            .Select(s => s.Split('=', 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+
+        var records = File.ReadLines(raw)
+            .Where(l => l.Length > 0)
+            .Select(l => JsonNode.Parse(l)!.AsObject())
+            .ToList();
+
+        var machine = Machine.Read(settings.GetValueOrDefault("wrk", "unknown"));
+        var load = records.Where(r => Str(r, "kind") == "load").Select(LoadSample.From).ToList();
+        var startup = records.Where(r => Str(r, "kind") == "startup").ToList();
+        var memory = records.Where(r => Str(r, "kind") == "memory").ToList();
+        var scenariosDir = options.Get("--scenarios-dir");
+        var descriptions = load.Select(s => s.Scenario).Distinct()
+            .ToDictionary(s => s, s => Scenario.Load(Path.Combine(scenariosDir, s)).Description);
+
+        var report = new JsonObject
+        {
+            ["machine"] = machine.ToJson(),
+            ["run"] = new JsonObject(settings.Where(s => s.Key != "wrk").Select(s => KeyValuePair.Create(s.Key, (JsonNode?)JsonValue.Create(s.Value)))),
+            ["scenarios"] = Scenarios(load, descriptions),
+            ["startup"] = Startup(startup),
+            ["memory"] = new JsonArray([.. memory.Select(m => (JsonNode?)m.DeepClone())]),
+        };
+        report["goals"] = Goals(report);
+        var busiest = load.Count > 0 ? load.Max(s => s.LoadAverage) : 0;
+        report["machine_busy"] = busiest > machine.Cores + 1;
+        report["highest_load_average"] = busiest;
+
+        Directory.CreateDirectory(outDir);
+        var stamp = settings.TryGetValue("started_utc", out var started) && DateTimeOffset.TryParse(started, Inv, DateTimeStyles.AssumeUniversal, out var t)
+            ? t.UtcDateTime
+            : DateTime.UtcNow;
+        var name = $"{stamp:yyyy-MM-dd'T'HHmm'Z'}_{machine.Slug}";
+        var jsonPath = Path.Combine(outDir, name + ".json");
+        var mdPath = Path.Combine(outDir, name + ".md");
+        File.WriteAllText(jsonPath, report.ToJsonString(Indented) + "\n");
+        File.WriteAllText(mdPath, Markdown(report, name));
+        Console.Out.WriteLine(mdPath);
+        Console.Out.WriteLine(jsonPath);
+        return 0;
+    }
+
+    private static JsonArray Scenarios(List<LoadSample> load, Dictionary<string, string> descriptions)
+    {
+        var result = new JsonArray();
+        foreach (var scenario in load.Select(s => s.Scenario).Distinct())
+        {
+            var byConnections = new JsonArray();
+            foreach (var connections in load.Where(s => s.Scenario == scenario).Select(s => s.Connections).Distinct().Order())
+            {
+                var samples = load.Where(s => s.Scenario == scenario && s.Connections == connections).ToList();
+                var targets = new JsonObject();
+                foreach (var target in samples.Select(s => s.Target).Distinct())
+                {
+                    var rounds = samples.Where(s => s.Target == target).ToList();
+                    targets[target] = new JsonObject
+                    {
+                        ["rounds"] = rounds.Count,
+                        ["rps_median"] = Round(Median(rounds.Select(r => r.Rps)), 0),
+                        ["rps_min"] = Round(rounds.Min(r => r.Rps), 0),
+                        ["rps_max"] = Round(rounds.Max(r => r.Rps), 0),
+                        ["p50_ms_median"] = Round(Median(rounds.Select(r => r.P50Ms)), 3),
+                        ["p99_ms_median"] = Round(Median(rounds.Select(r => r.P99Ms)), 3),
+                        ["server_cpu_us_per_request_median"] = Round(Median(rounds.Select(r => r.CpuUsPerRequest)), 1),
+                        ["loadavg_median"] = Round(Median(rounds.Select(r => r.LoadAverage)), 2),
+                        ["requests"] = rounds.Sum(r => r.Requests),
+                        ["status_errors"] = rounds.Sum(r => r.StatusErrors),
+                        ["socket_errors"] = rounds.Sum(r => r.SocketErrors),
+                    };
+                }
+
+                var ratios = new JsonObject();
+                foreach (var (variant, reference) in new[]
+                {
+                    ("portico", "baseline"), ("portico", "direct"), ("portico-nolog", "baseline"), ("portico-nolog", "direct"),
+                    ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"),
+                })
+                {
+                    if (targets[variant] is JsonObject p && targets[reference] is JsonObject r)
+                    {
+                        ratios[$"{variant}/{reference}"] = new JsonObject
+                        {
+                            ["rps_ratio"] = Round(Num(p, "rps_median") / Num(r, "rps_median"), 3),
+                            ["rps_ratio_paired_median"] = Round(PairedRatio(samples, variant, reference), 3),
+                            ["p50_delta_ms"] = Round(Num(p, "p50_ms_median") - Num(r, "p50_ms_median"), 3),
+                            ["p99_delta_ms"] = Round(Num(p, "p99_ms_median") - Num(r, "p99_ms_median"), 3),
+                            ["server_cpu_per_request_ratio"] = Round(Num(p, "server_cpu_us_per_request_median") / Num(r, "server_cpu_us_per_request_median"), 3),
+                        };
+                    }
+                }
+
+                byConnections.Add(new JsonObject { ["connections"] = connections, ["targets"] = targets, ["ratios"] = ratios });
+            }
+
+            result.Add(new JsonObject
+            {
+                ["name"] = scenario,
+                ["description"] = descriptions.GetValueOrDefault(scenario, ""),
+                ["runs"] = byConnections,
+            });
+        }
+
+        return result;
+    }
+
+    // Each round runs the targets back to back, so the ratio within a round is measured under the same load on
+    // the machine; the median of those ratios resists drift better than the ratio of the medians.
+    private static double PairedRatio(List<LoadSample> samples, string variant, string reference)
+    {
+        var ratios = samples.Where(s => s.Target == variant)
+            .Join(samples.Where(s => s.Target == reference), s => s.Round, s => s.Round, (v, r) => v.Rps / r.Rps);
+        return Median(ratios);
+    }
+
+    private static JsonArray Startup(List<JsonObject> startup)
+    {
+        var result = new JsonArray();
+        foreach (var name in startup.Select(s => Str(s, "name")!).Distinct())
+        {
+            var runs = startup.Where(s => Str(s, "name") == name).ToList();
+            var first = runs.Select(r => Num(r, "first_answer_ms")).ToList();
+            var listening = runs.Where(r => r["listening_ms"] is not null).Select(r => Num(r, "listening_ms")).ToList();
+            result.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["runs"] = runs.Count,
+                ["first_answer_ms_median"] = Round(Median(first), 0),
+                ["first_answer_ms_min"] = Round(first.Min(), 0),
+                ["first_answer_ms_max"] = Round(first.Max(), 0),
+                ["listening_ms_median"] = listening.Count > 0 ? Round(Median(listening), 0) : null,
+                ["vmhwm_kb_median"] = Round(Median(runs.Where(r => r["vmhwm_kb"] is not null).Select(r => Num(r, "vmhwm_kb"))), 0),
+            });
+        }
+
+        return result;
+    }
+
+    private static JsonArray Goals(JsonObject report)
+    {
+        var goals = new JsonArray();
+        var plain = report["scenarios"]!.AsArray().FirstOrDefault(s => Str(s!.AsObject(), "name") == "plain-proxy");
+        var at64 = plain?["runs"]!.AsArray().FirstOrDefault(r => (int)r!["connections"]! == 64);
+        foreach (var variant in new[] { "portico", "portico-nolog" })
+        {
+            if (at64?["ratios"]?[$"{variant}/baseline"] is JsonObject ratio)
+            {
+                var rps = (double)ratio["rps_ratio_paired_median"]!;
+                var p99 = (double)ratio["p99_delta_ms"]!;
+                goals.Add(Goal($"plain-proxy, 64 connections, {variant}: req/s at least 0.85x the baseline (median of per-round ratios)", rps.ToString("0.00", Inv) + "x", rps >= 0.85));
+                goals.Add(Goal($"plain-proxy, 64 connections, {variant}: p99 at most 1 ms above the baseline", $"{p99:+0.00;-0.00} ms", p99 <= 1.0));
+            }
+        }
+
+        var file = report["startup"]!.AsArray().FirstOrDefault(s => Str(s!.AsObject(), "name") == "portico-file");
+        if (file is not null)
+        {
+            var ms = (double)file["first_answer_ms_median"]!;
+            goals.Add(Goal("start-up to the first proxied 200, file store: under 1 s", $"{ms:0} ms", ms < 1000));
+        }
+
+        return goals;
+    }
+
+    private static JsonObject Goal(string goal, string value, bool met) => new() { ["goal"] = goal, ["measured"] = value, ["met"] = met };
+
+    private static string Markdown(JsonObject report, string name)
+    {
+        var md = new StringBuilder();
+        var machine = report["machine"]!.AsObject();
+        var run = report["run"]!.AsObject();
+        md.AppendLine(Inv, $"# Portico load benchmark: {name}");
+        md.AppendLine();
+        md.AppendLine("Written by `bench/run.sh` from the measurements of one run; see bench/README.md for what each number means.");
+        md.AppendLine();
+        md.AppendLine("| machine | |");
+        md.AppendLine("| --- | --- |");
+        foreach (var (key, value) in machine)
+        {
+            md.AppendLine(Inv, $"| {key} | {value} |");
+        }
+
+        foreach (var (key, value) in run)
+        {
+            md.AppendLine(Inv, $"| {key.Replace('_', ' ')} | {value} |");
+        }
+
+        md.AppendLine();
+        if ((bool)report["machine_busy"]!)
+        {
+            md.AppendLine(Inv, $"**The machine was busy with other work during this run**: its 1-minute load average reached {(double)report["highest_load_average"]!:0.0} on {machine["cores"]} cores. Requests per second and latencies are lower and noisier than this machine can do; the ratios between targets (measured back to back) and the CPU per request suffer much less.");
+            md.AppendLine();
+        }
+
+        if (report["goals"]!.AsArray().Count > 0)
+        {
+            md.AppendLine("## Goals");
+            md.AppendLine();
+            md.AppendLine("| goal | measured | met |");
+            md.AppendLine("| --- | ---: | :---: |");
+            foreach (var goal in report["goals"]!.AsArray())
+            {
+                md.AppendLine(Inv, $"| {goal!["goal"]} | {goal["measured"]} | {((bool)goal["met"]! ? "yes" : "**no**")} |");
+            }
+
+            md.AppendLine();
+        }
+
+        md.AppendLine("## Throughput and latency");
+        md.AppendLine();
+        md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (no per-request hosting Activity and log scope; not a shipped configuration, it shows what they cost). Server CPU: user and system time of the process that answers (Portico, the baseline, or the backend for `direct`) per request, from /proc; the backend's share behind a proxy is not included. Load average: the machine's 1-minute load after each round, median (above 2 the machine was busy with more than this run). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
+        md.AppendLine();
+        foreach (var scenario in report["scenarios"]!.AsArray())
+        {
+            md.AppendLine(Inv, $"### {scenario!["name"]}");
+            md.AppendLine();
+            if (Str(scenario.AsObject(), "description") is { Length: > 0 } description)
+            {
+                md.AppendLine(description);
+                md.AppendLine();
+            }
+
+            md.AppendLine("| connections | target | req/s | req/s min–max | p50 ms | p99 ms | server CPU µs/request | status ≥400 | socket errors | load average |");
+            md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var byConnections in scenario["runs"]!.AsArray())
+            {
+                foreach (var (target, node) in byConnections!["targets"]!.AsObject())
+                {
+                    var t = node!.AsObject();
+                    md.AppendLine(Inv, $"| {byConnections["connections"]} | {target} | {Num(t, "rps_median"):0} | {Num(t, "rps_min"):0}–{Num(t, "rps_max"):0} | {Num(t, "p50_ms_median"):0.00} | {Num(t, "p99_ms_median"):0.00} | {Num(t, "server_cpu_us_per_request_median"):0.0} | {t["status_errors"]} | {t["socket_errors"]} | {Num(t, "loadavg_median"):0.0} |");
+                }
+            }
+
+            md.AppendLine();
+            md.AppendLine("| connections | comparison | req/s ratio (paired by round) | req/s ratio (of medians) | p50 difference | p99 difference | server CPU per request |");
+            md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var byConnections in scenario["runs"]!.AsArray())
+            {
+                foreach (var (comparison, node) in byConnections!["ratios"]!.AsObject())
+                {
+                    var r = node!.AsObject();
+                    md.AppendLine(Inv, $"| {byConnections["connections"]} | {comparison} | {Num(r, "rps_ratio_paired_median"):0.00}x | {Num(r, "rps_ratio"):0.00}x | {Num(r, "p50_delta_ms"):+0.00;-0.00;0.00} ms | {Num(r, "p99_delta_ms"):+0.00;-0.00;0.00} ms | {Num(r, "server_cpu_per_request_ratio"):0.00}x |");
+                }
+            }
+
+            md.AppendLine();
+        }
+
+        if (report["startup"]!.AsArray().Count > 0)
+        {
+            md.AppendLine("## Start-up");
+            md.AppendLine();
+            md.AppendLine("From just before the process starts to the first answer with the expected status (for Portico a proxied 200 from the backend), a new process each run, after one unrecorded warm-up start. Peak working set is VmHWM at that moment.");
+            md.AppendLine();
+            md.AppendLine("| variant | runs | median ms | min–max ms | \"listening\" line ms | peak working set MiB |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var s in report["startup"]!.AsArray())
+            {
+                var o = s!.AsObject();
+                var listening = o["listening_ms_median"] is null ? "–" : Num(o, "listening_ms_median").ToString("0", Inv);
+                md.AppendLine(Inv, $"| {o["name"]} | {o["runs"]} | {Num(o, "first_answer_ms_median"):0} | {Num(o, "first_answer_ms_min"):0}–{Num(o, "first_answer_ms_max"):0} | {listening} | {Num(o, "vmhwm_kb_median") / 1024:0.0} |");
+            }
+
+            md.AppendLine();
+        }
+
+        if (report["memory"]!.AsArray().Count > 0)
+        {
+            md.AppendLine("## Memory under load");
+            md.AppendLine();
+            md.AppendLine("Peak working set (VmHWM) of each server process over its whole life: for Portico, one process per scenario; the backend and baseline live through the run.");
+            md.AppendLine();
+            md.AppendLine("| scenario | process | peak working set MiB | working set at the end MiB |");
+            md.AppendLine("| --- | --- | ---: | ---: |");
+            foreach (var m in report["memory"]!.AsArray())
+            {
+                var o = m!.AsObject();
+                md.AppendLine(Inv, $"| {o["scenario"]} | {o["target"]} | {Num(o, "vmhwm_kb") / 1024:0.0} | {Num(o, "vmrss_kb") / 1024:0.0} |");
+            }
+
+            md.AppendLine();
+        }
+
+        return md.ToString();
+    }
+
+    private static string? Str(JsonObject o, string name) => o[name]?.GetValue<string>();
+
+    private static double Num(JsonObject o, string name) => o[name]!.GetValue<double>();
+
+    private static double Round(double value, int digits) => Math.Round(value, digits);
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private sealed record LoadSample(
+        string Scenario, string Target, int Connections, int Round, double Rps, double P50Ms, double P99Ms, long Requests, long StatusErrors,
+        long SocketErrors, double CpuUsPerRequest, double LoadAverage)
+    {
+        public static LoadSample From(JsonObject r)
+        {
+            var requests = r["requests"]!.GetValue<long>();
+            var seconds = r["duration_us"]!.GetValue<double>() / 1e6;
+            var cpuSeconds = r["server_cpu_ticks"]!.GetValue<double>() / r["clk_tck"]!.GetValue<double>();
+            return new LoadSample(
+                Str(r, "scenario")!, Str(r, "target")!, r["connections"]!.GetValue<int>(), r["round"]!.GetValue<int>(),
+                requests / seconds,
+                r["p50_us"]!.GetValue<double>() / 1000,
+                r["p99_us"]!.GetValue<double>() / 1000,
+                requests,
+                r["status_errors"]!.GetValue<long>(),
+                r["connect_errors"]!.GetValue<long>() + r["read_errors"]!.GetValue<long>() + r["write_errors"]!.GetValue<long>() + r["timeouts"]!.GetValue<long>(),
+                requests > 0 ? cpuSeconds * 1e6 / requests : double.NaN,
+                r["loadavg"]!.GetValue<double>());
+        }
+    }
+
+    private sealed record Machine(string Cpu, int Cores, double MemoryGib, string Kernel, string Dotnet, string Wrk)
+    {
+        public string Slug => $"{Slugify(Cpu)}_{Cores}c_dotnet-{Dotnet}_wrk-{(VersionPattern().Match(Wrk) is { Success: true } m ? m.Value : Slugify(Wrk))}";
+
+        public static Machine Read(string wrk)
+        {
+            var cpu = ReadField("/proc/cpuinfo", "model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
+            var memKb = ReadField("/proc/meminfo", "MemTotal") is { } mem ? double.Parse(mem.Split(' ')[0], Inv) : 0;
+            var kernel = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : RuntimeInformation.OSDescription;
+            return new Machine(cpu, Environment.ProcessorCount, Math.Round(memKb / 1024 / 1024, 1), kernel, Environment.Version.ToString(), wrk);
+        }
+
+        public JsonObject ToJson() => new()
+        {
+            ["cpu"] = Cpu,
+            ["cores"] = Cores,
+            ["memory_gib"] = MemoryGib,
+            ["kernel"] = Kernel,
+            ["dotnet"] = Dotnet,
+            ["wrk"] = Wrk,
+        };
+
+        private static string? ReadField(string file, string name)
+        {
+            if (!File.Exists(file))
+            {
+                return null;
+            }
+
+            return File.ReadLines(file)
+                .Where(l => l.StartsWith(name, StringComparison.Ordinal) && l.Contains(':', StringComparison.Ordinal))
+                .Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim())
+                .FirstOrDefault();
+        }
+
+        private static string Slugify(string text) => NonWord().Replace(text.ToLowerInvariant(), "-").Trim('-');
+    }
+
+    [GeneratedRegex("[^a-z0-9.]+")]
+    private static partial Regex NonWord();
+
+    [GeneratedRegex(@"\d+\.\d+\.\d+")]
+    private static partial Regex VersionPattern();
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Portico.Bench.Tool;
+
+/// <summary>
+/// Times a server's start-up: from just before the process is started to the first answer with the expected
+/// status on a URL (for Portico, a proxied request, so the registry is loaded and the backend reached), and to
+/// the line that says it listens. Each run starts a fresh process and kills it afterwards; warm-up runs (which
+/// also warm the file cache) are not recorded.
+/// </summary>
+internal static class StartupCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var separator = Array.IndexOf(args, "--");
+        if (separator < 0 || separator == args.Length - 1)
+        {
+            Console.Error.WriteLine("bench startup: the command to start follows '--'");
+            return 2;
+        }
+
+        var options = Options.Parse(args[..separator]);
+        var command = args[(separator + 1)..];
+        var name = options.Get("--name");
+        var url = options.Get("--url");
+        var output = options.Get("--out");
+        var runs = int.Parse(options.Get("--runs", "5"), CultureInfo.InvariantCulture);
+        var warmup = int.Parse(options.Get("--warmup", "1"), CultureInfo.InvariantCulture);
+        var expectStatus = int.Parse(options.Get("--expect-status", "200"), CultureInfo.InvariantCulture);
+        var readyLine = options.Get("--ready-line", "listening on");
+        var extraEnv = options.All("--env");
+
+        var results = new List<double>();
+        for (int run = 1 - warmup; run <= runs; run++)
+        {
+            var sample = await StartOnceAsync(command, extraEnv, url, expectStatus, readyLine);
+            if (sample is null)
+            {
+                Console.Error.WriteLine($"bench startup {name}: no {expectStatus} from {url} within 30 s");
+                return 1;
+            }
+
+            if (run < 1)
+            {
+                continue;
+            }
+
+            results.Add(sample.FirstAnswerMs);
+            var line = JsonSerializer.Serialize(new
+            {
+                kind = "startup",
+                name,
+                run,
+                first_answer_ms = Math.Round(sample.FirstAnswerMs, 1),
+                listening_ms = sample.ListeningMs is { } l ? Math.Round(l, 1) : (double?)null,
+                vmhwm_kb = sample.PeakWorkingSetKb,
+            });
+            await File.AppendAllTextAsync(output, line + "\n");
+        }
+
+        results.Sort();
+        Console.Out.WriteLine($"startup {name}: median {results[results.Count / 2]:0} ms to the first {expectStatus} (runs: {string.Join(", ", results.Select(r => r.ToString("0", CultureInfo.InvariantCulture)))})");
+        return 0;
+    }
+
+    private static async Task<Sample?> StartOnceAsync(string[] command, IReadOnlyList<string> extraEnv, string url, int expectStatus, string readyLine)
+    {
+        var info = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in command[1..])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var pair in extraEnv)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            info.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            ConnectTimeout = TimeSpan.FromSeconds(1),
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(5),
+        };
+
+        double? listeningMs = null;
+        var started = Stopwatch.GetTimestamp();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {command[0]}");
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (listeningMs is null && e.Data?.Contains(readyLine, StringComparison.OrdinalIgnoreCase) == true)
+            {
+                listeningMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var deadline = started + (30 * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < deadline && !process.HasExited)
+            {
+                try
+                {
+                    using var response = await client.GetAsync(url);
+                    if ((int)response.StatusCode == expectStatus)
+                    {
+                        await response.Content.ReadAsByteArrayAsync();
+                        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        return new Sample(elapsed, listeningMs, ProcStatus.ReadKb(process.Id, "VmHWM"));
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    // Not listening yet.
+                }
+
+                await Task.Delay(2);
+            }
+
+            return null;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(exited.Token);
+        }
+    }
+
+    private sealed record Sample(double FirstAnswerMs, double? ListeningMs, long? PeakWorkingSetKb);
+}

@@ -1,0 +1,438 @@
+#!/usr/bin/env bash
+# Portico's load benchmark: builds in Release, starts a backend, the bare YARP baseline and Portico on
+# loopback, drives each with wrk in alternating rounds, times start-ups, and writes a Markdown and a JSON
+# report under bench/results/. Everything it starts is stopped on exit, whatever the exit.
+#
+#   bench/run.sh                      full run (about 10 minutes per scenario), writes bench/results/*.md|json
+#                                     (with Node.js, also the start-up with the registry in Table storage on Azurite)
+#   bench/run.sh --smoke              every scenario for 2 s per target, checks answers, no timing; last line
+#                                     "bench smoke: passed" or "bench smoke: failed (...)", non-zero on failure
+#   options: --scenario NAME (repeatable)  --rounds N (10)  --duration SECONDS (5)  --warmup SECONDS (5)
+#            --startup-runs N  --no-startup  --no-r2r  --no-azurite
+# See bench/README.md.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(dirname "$BENCH_DIR")"
+cd "$REPO_DIR"
+
+MODE=full
+ROUNDS=10
+DURATION=5
+WARMUP=5
+THREADS=2
+STARTUP_RUNS=5
+DO_STARTUP=1
+DO_R2R=1
+DO_AZURITE=1
+ONLY=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --smoke) MODE=smoke ;;
+        --scenario) ONLY+=("$2"); shift ;;
+        --rounds) ROUNDS="$2"; shift ;;
+        --duration) DURATION="$2"; shift ;;
+        --warmup) WARMUP="$2"; shift ;;
+        --startup-runs) STARTUP_RUNS="$2"; shift ;;
+        --no-startup) DO_STARTUP=0 ;;
+        --no-r2r) DO_R2R=0 ;;
+        --no-azurite) DO_AZURITE=0 ;;
+        -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if [[ $MODE == smoke ]]; then
+    ROUNDS=1; DURATION=2; WARMUP=0; STARTUP_RUNS=1; DO_R2R=0; DO_AZURITE=0
+    MAX_SECONDS=${BENCH_MAX_SECONDS:-300}
+else
+    MAX_SECONDS=${BENCH_MAX_SECONDS:-5400}
+fi
+
+# Fixed loopback ports; BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
+# run.sh rewrites that port in the copies it serves when the base moves).
+PORT_BASE=${BENCH_PORT_BASE:-19080}
+BACKEND_PORT=$PORT_BASE
+BASELINE_PORT=$((PORT_BASE + 1))
+PORTICO_PORT=$((PORT_BASE + 2))
+PORTICO_NOLOG_PORT=$((PORT_BASE + 3))
+STARTUP_PORT=$((PORT_BASE + 4))
+AZURITE_PORT=$((PORT_BASE + 5))
+PORTICO_LEAN_PORT=$((PORT_BASE + 6))
+LOOPBACK=127.0.0.1
+
+STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)-$MODE-$$"
+WORK="$BENCH_DIR/results/tmp/$RUN_ID"
+RAW="$WORK/raw.jsonl"
+mkdir -p "$WORK"
+: >"$RAW"
+
+SMOKE_FAILURES=()
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+fail() {
+    if [[ $MODE == smoke ]]; then
+        echo "bench smoke: failed ($*)"
+    else
+        echo "bench: failed: $*" >&2
+    fi
+    exit 1
+}
+
+# --- process groups -----------------------------------------------------------------------------------------
+# Every long-lived process is started with setsid, so it leads its own process group, and the EXIT trap kills
+# each group: nothing is left behind, even when the script is interrupted.
+GROUPS_STARTED=()
+
+start_group() { # LOG_FILE COMMAND...  -> sets STARTED_PID
+    local log_file="$1"; shift
+    setsid "$@" >"$log_file" 2>&1 </dev/null &
+    STARTED_PID=$!
+    GROUPS_STARTED+=("$STARTED_PID")
+}
+
+stop_group() { # PID
+    local pid="$1" i
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    local kept=()
+    for i in "${GROUPS_STARTED[@]}"; do [[ $i == "$pid" ]] || kept+=("$i"); done
+    GROUPS_STARTED=("${kept[@]+"${kept[@]}"}")
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    local pid
+    for pid in "${GROUPS_STARTED[@]+"${GROUPS_STARTED[@]}"}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    sleep 0.3
+    for pid in "${GROUPS_STARTED[@]+"${GROUPS_STARTED[@]}"}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ $MODE == smoke && $rc -eq 0 ]]; then
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A run can never outlive its bound.
+start_group /dev/null bash -c "sleep $MAX_SECONDS; echo 'bench: time limit of $MAX_SECONDS s reached' >&2; kill -TERM $$"
+
+run_bounded() { # SECONDS COMMAND...  (foreground, but in its own group so the trap can end it)
+    local seconds="$1"; shift
+    setsid timeout --kill-after=5 "$seconds" "$@" &
+    local pid=$!
+    GROUPS_STARTED+=("$pid")
+    local rc=0
+    wait "$pid" || rc=$?
+    local kept=() i
+    for i in "${GROUPS_STARTED[@]}"; do [[ $i == "$pid" ]] || kept+=("$i"); done
+    GROUPS_STARTED=("${kept[@]+"${kept[@]}"}")
+    return "$rc"
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/$LOOPBACK/$1") 2>/dev/null; }
+
+# --- tools --------------------------------------------------------------------------------------------------
+WRK=""
+ensure_wrk() {
+    if command -v wrk >/dev/null 2>&1; then WRK=wrk; return; fi
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "wrk is missing: installing it with apt-get"
+        if ! run_bounded 120 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >"$WORK/apt.log" 2>&1; then
+            run_bounded 120 env DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$WORK/apt.log" 2>&1 || true
+            run_bounded 120 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >>"$WORK/apt.log" 2>&1 || true
+        fi
+    fi
+    if command -v wrk >/dev/null 2>&1; then WRK=wrk; fi
+}
+
+# BENCH_NO_WRK=1 pretends wrk is missing, to exercise the fallback.
+[[ ${BENCH_NO_WRK:-0} == 1 ]] || ensure_wrk
+if [[ -z $WRK ]]; then
+    if [[ $MODE == smoke ]]; then
+        log "wrk is not available: the smoke run checks every answer with the bench tool's own client instead"
+    else
+        fail "wrk is not available and could not be installed (apt-get install wrk); a full run needs it"
+    fi
+fi
+WRK_VERSION=none
+if [[ -n $WRK ]]; then
+    # wrk --version exits non-zero after printing its version.
+    WRK_VERSION="$(wrk --version 2>&1 | head -n1 | sed 's/ *Copyright.*//; s/ *$//' || true)"
+fi
+
+# --- build --------------------------------------------------------------------------------------------------
+log "building in Release"
+if ! run_bounded 900 dotnet build "$BENCH_DIR/Bench.slnx" -c Release --disable-build-servers -nologo -v quiet >"$WORK/build.log" 2>&1; then
+    tail -n 30 "$WORK/build.log" >&2
+    fail "build failed (see $WORK/build.log)"
+fi
+BIN=bin/Release/net10.0
+BACKEND_DLL="$BENCH_DIR/Portico.Bench.Backend/$BIN/Portico.Bench.Backend.dll"
+BASELINE_DLL="$BENCH_DIR/Portico.Bench.Baseline/$BIN/Portico.Bench.Baseline.dll"
+TOOL_DLL="$BENCH_DIR/Portico.Bench.Tool/$BIN/Portico.Bench.Tool.dll"
+PORTICO_DLL="$REPO_DIR/src/Portico.Cli/$BIN/Portico.Cli.dll"
+tool() { dotnet "$TOOL_DLL" "$@"; }
+
+# --- servers ------------------------------------------------------------------------------------------------
+for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT"; do
+    port_free "$port" || fail "port $port on $LOOPBACK is in use (set BENCH_PORT_BASE to move the bench's ports)"
+done
+
+url_of() { # TARGET
+    case "$1" in
+        direct) echo "http://$LOOPBACK:$BACKEND_PORT" ;;
+        baseline) echo "http://$LOOPBACK:$BASELINE_PORT" ;;
+        portico) echo "http://$LOOPBACK:$PORTICO_PORT" ;;
+        portico-nolog) echo "http://$LOOPBACK:$PORTICO_NOLOG_PORT" ;;
+        portico-lean) echo "http://$LOOPBACK:$PORTICO_LEAN_PORT" ;;
+    esac
+}
+
+# The registry files name the backend on 19080; a moved port base is written into a copy.
+registry_copy() { # FILE -> path to serve
+    local copy
+    copy="$WORK/registry-$(basename "$(dirname "$1")").json"
+    sed "s/127\.0\.0\.1:19080/$LOOPBACK:$BACKEND_PORT/g" "$1" >"$copy"
+    echo "$copy"
+}
+
+log "starting the backend on :$BACKEND_PORT and the YARP baseline on :$BASELINE_PORT"
+start_group "$WORK/backend.log" dotnet "$BACKEND_DLL" "http://$LOOPBACK:$BACKEND_PORT"
+BACKEND_PID=$STARTED_PID
+start_group "$WORK/baseline.log" dotnet "$BASELINE_DLL" "http://$LOOPBACK:$BASELINE_PORT" "http://$LOOPBACK:$BACKEND_PORT"
+BASELINE_PID=$STARTED_PID
+tool wait "http://$LOOPBACK:$BACKEND_PORT/" 30 || fail "the backend did not start (see $WORK/backend.log)"
+tool wait "http://$LOOPBACK:$BASELINE_PORT/" 30 || fail "the baseline did not start (see $WORK/baseline.log)"
+
+PORTICO_PIDS=()
+# Portico variants: "portico" as shipped (access log on); "portico-nolog" with the access log silenced;
+# "portico-lean" also without ASP.NET Core's per-request hosting diagnostics (an Activity and a log scope that
+# the framework creates because a console logger is enabled; the baseline has no logger, so none), to show
+# what that costs.
+start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
+    local target="$1" registry="$2" port env_args=()
+    port="$(url_of "$target")"; port="${port##*:}"
+    env_args=("${SCN_PORTICO_ENV[@]+"${SCN_PORTICO_ENV[@]}"}")
+    case "$target" in
+        portico-nolog) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning") ;;
+        portico-lean) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None") ;;
+    esac
+    # stdout (the access log) goes to /dev/null: the cost measured is formatting, queueing and the write
+    # call, not a disk. stderr is kept for diagnosis.
+    setsid env "${env_args[@]+"${env_args[@]}"}" dotnet "$PORTICO_DLL" serve --config "$registry" \
+        --urls "http://$LOOPBACK:$port" >/dev/null 2>"$WORK/$target-$SCN_NAME.err" </dev/null &
+    STARTED_PID=$!
+    GROUPS_STARTED+=("$STARTED_PID")
+    PORTICO_PIDS+=("$STARTED_PID")
+    eval "PID_${target//-/_}=$STARTED_PID"
+    tool wait "http://$LOOPBACK:$port/_portico/health/live" 30 \
+        || fail "$target did not start for $SCN_NAME (see $WORK/$target-$SCN_NAME.err)"
+}
+
+record_memory() { # SCENARIO TARGET PID
+    local hwm rss
+    hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$3/status" 2>/dev/null || echo 0)
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$3/status" 2>/dev/null || echo 0)
+    printf '{"kind":"memory","scenario":"%s","target":"%s","vmhwm_kb":%s,"vmrss_kb":%s}\n' "$1" "$2" "${hwm:-0}" "${rss:-0}" >>"$RAW"
+}
+
+# CPU time (user + system, in clock ticks) a server process has used so far, and the machine's 1-minute load.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+load_average() { cut -d' ' -f1 /proc/loadavg; }
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+
+pid_of() { # TARGET -> the server process that answers it
+    case "$1" in
+        direct) echo "$BACKEND_PID" ;;
+        baseline) echo "$BASELINE_PID" ;;
+        *) local var="PID_${1//-/_}"; echo "${!var}" ;;
+    esac
+}
+
+# --- one wrk run ------------------------------------------------------------------------------------------
+LAST_RESULT=""
+wrk_run() { # SCENARIO_DIR TARGET CONNECTIONS SECONDS -> LAST_RESULT (the JSON of wrk's done hook)
+    local dir="$1" target="$2" connections="$3" seconds="$4" out
+    out="$WORK/wrk.out"
+    eval "$(tool target-env "$dir" "$target")"
+    export BENCH_METHOD BENCH_HEADERS BENCH_BODY_FILE BENCH_LUA
+    LAST_RESULT=""
+    if ! run_bounded $((seconds + 30)) "$WRK" -t"$THREADS" -c"$connections" -d"${seconds}s" --timeout 5s \
+        -s "$BENCH_DIR/lib/wrk.lua" "$(url_of "$target")$BENCH_PATH" >"$out" 2>&1; then
+        cat "$out" >&2
+        return 1
+    fi
+    LAST_RESULT="$(sed -n 's/^BENCH_RESULT //p' "$out")"
+    [[ -n $LAST_RESULT ]]
+}
+
+json_field() { # JSON NAME -> integer value
+    sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p" <<<"$1"
+}
+
+# --- start-up -----------------------------------------------------------------------------------------------
+measure_startup() { # NAME [--env K=V ...] -- COMMAND...
+    local name="$1"; shift
+    local warmup=1
+    [[ $MODE == smoke ]] && warmup=0
+    run_bounded 300 dotnet "$TOOL_DLL" startup --name "$name" --out "$RAW" --runs "$STARTUP_RUNS" --warmup "$warmup" \
+        --url "http://$LOOPBACK:$STARTUP_PORT/plain/1k" "$@" >&2
+}
+
+if [[ $DO_STARTUP -eq 1 ]]; then
+    PLAIN_REGISTRY="$(registry_copy "$BENCH_DIR/scenarios/plain-proxy/portico.json")"
+    log "start-up: portico serve --config (file store), $STARTUP_RUNS runs"
+    measure_startup portico-file -- dotnet "$PORTICO_DLL" serve --config "$PLAIN_REGISTRY" --urls "http://$LOOPBACK:$STARTUP_PORT" \
+        || fail "portico serve did not answer a proxied 200 at start-up"
+    if [[ $MODE == full ]]; then
+        log "start-up: the YARP baseline, for reference"
+        measure_startup baseline --ready-line "Now listening" -- dotnet "$BASELINE_DLL" "http://$LOOPBACK:$STARTUP_PORT" "http://$LOOPBACK:$BACKEND_PORT" || true
+    fi
+    if [[ $DO_R2R -eq 1 ]]; then
+        log "publishing Portico.Cli with ReadyToRun"
+        if run_bounded 900 dotnet publish "$REPO_DIR/src/Portico.Cli" -c Release -r linux-x64 --self-contained false \
+            -p:PublishReadyToRun=true --disable-build-servers -o "$WORK/r2r" -nologo -v quiet >"$WORK/publish-r2r.log" 2>&1; then
+            log "start-up: portico serve --config, ReadyToRun"
+            measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
+                --urls "http://$LOOPBACK:$STARTUP_PORT" || log "ReadyToRun start-up failed"
+            measure_startup portico-file-r2r-pgo-off --env DOTNET_TieredPGO=0 -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
+                --urls "http://$LOOPBACK:$STARTUP_PORT" || true
+        else
+            log "ReadyToRun publish failed (see $WORK/publish-r2r.log): skipped"
+        fi
+    fi
+    if [[ $DO_AZURITE -eq 1 ]]; then
+        # shellcheck source=lib/azurite.sh
+        source "$BENCH_DIR/lib/azurite.sh"
+        measure_startup_table_store || log "Table-store start-up skipped"
+    fi
+fi
+
+# --- scenarios ----------------------------------------------------------------------------------------------
+SCENARIOS=()
+for file in "$BENCH_DIR"/scenarios/*/scenario.json; do
+    name="$(basename "$(dirname "$file")")"
+    if [[ ${#ONLY[@]} -gt 0 ]] && [[ ! " ${ONLY[*]} " == *" $name "* ]]; then continue; fi
+    SCENARIOS+=("$name")
+done
+[[ ${#SCENARIOS[@]} -gt 0 ]] || fail "no scenario selected"
+
+for name in "${SCENARIOS[@]}"; do
+    dir="$BENCH_DIR/scenarios/$name"
+    SCN_PORTICO_ENV=()
+    eval "$(tool scenario-env "$dir")" || fail "scenario $name is invalid"
+    read -r -a targets <<<"$SCN_TARGETS"
+    read -r -a connection_counts <<<"$SCN_CONNECTIONS"
+    [[ $MODE == smoke ]] && connection_counts=("${connection_counts[0]}")
+    log "scenario $name: targets ${targets[*]}; connections ${connection_counts[*]}"
+
+    PORTICO_PIDS=()
+    registry="$(registry_copy "$SCN_REGISTRY")"
+    for target in "${targets[@]}"; do
+        if [[ $target == portico* ]]; then start_portico "$target" "$registry"; fi
+    done
+
+    for target in "${targets[@]}"; do
+        if ! tool check "$dir" "$target" "$(url_of "$target")"; then
+            [[ $MODE == smoke ]] && SMOKE_FAILURES+=("$name/$target: wrong answer") && continue
+            fail "$name/$target answered wrongly"
+        fi
+    done
+
+    for connections in "${connection_counts[@]}"; do
+        if [[ $WARMUP -gt 0 ]]; then
+            for target in "${targets[@]}"; do
+                log "  warm-up $target, $connections connections, ${WARMUP}s"
+                wrk_run "$dir" "$target" "$connections" "$WARMUP" || fail "wrk failed on $name/$target"
+            done
+        fi
+        for round in $(seq 1 "$ROUNDS"); do
+            for target in "${targets[@]}"; do
+                if [[ -z $WRK ]]; then
+                    tool check "$dir" "$target" "$(url_of "$target")" --seconds "$DURATION" \
+                        || SMOKE_FAILURES+=("$name/$target: wrong answers under load")
+                    continue
+                fi
+                server_pid="$(pid_of "$target")"
+                ticks_before="$(cpu_ticks "$server_pid")"
+                wrk_run "$dir" "$target" "$connections" "$DURATION" || fail "wrk failed on $name/$target"
+                ticks_after="$(cpu_ticks "$server_pid")"
+                printf '{"kind":"load","scenario":"%s","target":"%s","connections":%s,"round":%s,"server_cpu_ticks":%s,"clk_tck":%s,"loadavg":%s,%s\n' \
+                    "$name" "$target" "$connections" "$round" "$((ticks_after - ticks_before))" "$CLK_TCK" "$(load_average)" \
+                    "${LAST_RESULT#\{}" >>"$RAW"
+                requests=$(json_field "$LAST_RESULT" requests)
+                status_errors=$(json_field "$LAST_RESULT" status_errors)
+                socket_errors=$(( $(json_field "$LAST_RESULT" connect_errors) + $(json_field "$LAST_RESULT" read_errors) \
+                    + $(json_field "$LAST_RESULT" write_errors) + $(json_field "$LAST_RESULT" timeouts) ))
+                p99=$(json_field "$LAST_RESULT" p99_us)
+                log "  round $round $target c=$connections: $requests requests, p99 ${p99} us, status>=400 $status_errors, socket errors $socket_errors"
+                if [[ $MODE == smoke ]]; then
+                    [[ $requests -gt 0 ]] || SMOKE_FAILURES+=("$name/$target: no request completed")
+                    [[ $socket_errors -eq 0 ]] || SMOKE_FAILURES+=("$name/$target: $socket_errors socket errors")
+                    if [[ $BENCH_ERRORS_EXPECTED != 1 && $status_errors -ne 0 ]]; then
+                        SMOKE_FAILURES+=("$name/$target: $status_errors answers with status >= 400")
+                    fi
+                fi
+            done
+        done
+    done
+
+    # Still answering correctly after the load?
+    for target in "${targets[@]}"; do
+        if ! tool check "$dir" "$target" "$(url_of "$target")"; then
+            [[ $MODE == smoke ]] && SMOKE_FAILURES+=("$name/$target: wrong answer after load") && continue
+            fail "$name/$target answered wrongly after the load"
+        fi
+    done
+
+    for target in "${targets[@]}"; do
+        if [[ $target == portico* ]]; then
+            pid_var="PID_${target//-/_}"
+            record_memory "$name" "$target" "${!pid_var}"
+        fi
+    done
+    for pid in "${PORTICO_PIDS[@]+"${PORTICO_PIDS[@]}"}"; do stop_group "$pid"; done
+done
+
+record_memory "(whole run)" backend "$BACKEND_PID"
+record_memory "(whole run)" baseline "$BASELINE_PID"
+
+# --- result -------------------------------------------------------------------------------------------------
+if [[ $MODE == smoke ]]; then
+    if [[ ${#SMOKE_FAILURES[@]} -gt 0 ]]; then
+        joined="$(printf '%s; ' "${SMOKE_FAILURES[@]}")"
+        echo "bench smoke: failed (${joined%; })"
+        exit 1
+    fi
+    echo "bench smoke: passed"
+    exit 0
+fi
+
+COMMIT="$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git -C "$REPO_DIR" status --porcelain -- src bench 2>/dev/null | grep -v '^?? bench/results/' || true)" ]]; then
+    COMMIT="$COMMIT (with uncommitted changes)"
+fi
+tool report --raw "$RAW" --scenarios-dir "$BENCH_DIR/scenarios" --out-dir "$BENCH_DIR/results" \
+    --setting "started_utc=$STARTED_UTC" --setting "finished_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    --setting "commit=$COMMIT" --setting "wrk=$WRK_VERSION" --setting "threads=$THREADS" \
+    --setting "rounds=$ROUNDS" --setting "duration_s=$DURATION" --setting "warmup_s=$WARMUP" \
+    --setting "scenarios=${SCENARIOS[*]}" >"$WORK/report.txt"
+cp "$RAW" "$(sed -n 's/\.md$/.raw.jsonl/p' "$WORK/report.txt" | head -n1)"
+log "report: $(head -n1 "$WORK/report.txt")"
+cat "$(head -n1 "$WORK/report.txt")"
