@@ -2,7 +2,7 @@ namespace Portico.Configuration;
 
 /// <summary>
 /// One route: what it matches and what answers it. Exactly one target is set:
-/// <see cref="Backend"/> (proxy) or <see cref="Static"/> (a fixed response).
+/// <see cref="Backend"/> (proxy), <see cref="Static"/> (a fixed response) or <see cref="Aggregate"/> (a composite).
 /// </summary>
 public sealed record RouteDefinition
 {
@@ -26,6 +26,9 @@ public sealed record RouteDefinition
 
     /// <summary>A fixed response, for mocks and maintenance pages.</summary>
     public StaticResponseDefinition? Static { get; init; }
+
+    /// <summary>A composite answer: several backend calls merged into one JSON body (docs/aggregation.md).</summary>
+    public AggregateDefinition? Aggregate { get; init; }
 
     /// <summary>
     /// Longest time the upstream may stay silent (no bytes either way) before the request fails with 504,

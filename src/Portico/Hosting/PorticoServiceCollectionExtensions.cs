@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portico.Admin;
+using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Dispatch;
 using Portico.Observability;
@@ -51,6 +52,9 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<GatewayHttpTransformer>();
         services.TryAddSingleton<ForwardingErrors>();
         services.TryAddSingleton<ForwardedHeadersPolicy>();
+        services.TryAddSingleton<AggregateMetrics>();
+        services.TryAddSingleton<AggregateRuntime>();
+        services.TryAddSingleton<AggregateCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

@@ -21,6 +21,15 @@ public static class GatewayProblems
     /// <summary>The backend did not answer in time.</summary>
     public static readonly Problem GatewayTimeout = new(504, "gateway-timeout", "The upstream service did not answer in time");
 
+    /// <summary>A required part of a composite route failed; the <c>part</c> member names it.</summary>
+    public static readonly Problem PartFailed = new(502, "part-failed", "A required part of the composite answer failed");
+
+    /// <summary>A required part of a composite route did not answer within its timeout or the route's deadline.</summary>
+    public static readonly Problem PartTimeout = new(504, "part-timeout", "A required part of the composite answer did not arrive in time");
+
+    /// <summary>The request lacks a value (parameter, header, claim, body field) a composite route needs.</summary>
+    public static readonly Problem MissingInput = new(400, "missing-input", "The request lacks a value the route needs");
+
     /// <summary>The gateway has not loaded its configuration yet.</summary>
     public static readonly Problem NotReady = new(503, "not-ready", "The gateway is starting");
 

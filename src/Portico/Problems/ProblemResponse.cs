@@ -9,6 +9,10 @@ namespace Portico.Problems;
 /// <summary>Writes RFC 9457 <c>application/problem+json</c> answers.</summary>
 public static class ProblemResponse
 {
+    // The body is served as application/problem+json, never embedded in HTML: plain apostrophes and accents read
+    // better than \u0027 escapes, and the relaxed encoder still escapes control characters and quotes.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The media type of problem answers.</summary>
     public const string ContentType = "application/problem+json";
 
@@ -16,7 +20,13 @@ public static class ProblemResponse
     /// Answers with <paramref name="problem"/>. <paramref name="detail"/> must not carry anything that helps an
     /// attacker or leaks a backend (no addresses, stack traces or key ids). Does nothing once the response has started.
     /// </summary>
-    public static Task WriteAsync(HttpContext context, Problem problem, string? detail = null)
+    public static Task WriteAsync(HttpContext context, Problem problem, string? detail = null) => WriteAsync(context, problem, detail, null);
+
+    /// <summary>
+    /// Answers with <paramref name="problem"/> and RFC 9457 §3.2 extension members (string values), for example the
+    /// <c>part</c> of a composite route that failed. The same rules as for <paramref name="detail"/> apply to them.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, Problem problem, string? detail, IReadOnlyList<KeyValuePair<string, string>>? extensions)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -29,7 +39,7 @@ public static class ProblemResponse
         response.Headers[HeaderNames.CacheControl] = "no-store";
 
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("type", problem.Type);
@@ -41,6 +51,11 @@ public static class ProblemResponse
             }
 
             writer.WriteString("code", problem.Code);
+            foreach (var (name, value) in extensions ?? [])
+            {
+                writer.WriteString(name, value);
+            }
+
             var traceId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
             writer.WriteString("traceId", traceId);
             writer.WriteEndObject();

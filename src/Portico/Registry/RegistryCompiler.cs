@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Configuration;
 using Portico.Dispatch;
@@ -30,6 +31,7 @@ internal sealed partial class RegistryCompiler(
     GatewayHttpTransformer transformer,
     ForwardingErrors forwardingErrors,
     TimeProvider timeProvider,
+    AggregateCompiler aggregateCompiler,
     AuthCompiler authCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
@@ -154,6 +156,12 @@ internal sealed partial class RegistryCompiler(
         }
 
         var maxBody = route.MaxRequestBodySize ?? _options.Limits.MaxRequestBodySize;
+        if (route.MaxRequestBodySize is null && route.Aggregate is not null)
+        {
+            // A composite route buffers the client body (several parts may read it): a tighter default.
+            maxBody = Math.Min(maxBody, AggregateLimits.DefaultMaxRequestBodySize);
+        }
+
         if (maxBody < 0)
         {
             Error("maxRequestBodySize", "must be 0 or more bytes");
@@ -161,10 +169,10 @@ internal sealed partial class RegistryCompiler(
 
         var routeAuth = auth.CompileRoute(route, Error);
 
-        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1);
+        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1);
         if (targets != 1)
         {
-            Error("", "set exactly one target: 'backend' (proxy) or 'static' (fixed response)");
+            Error("", "set exactly one target: 'backend' (proxy), 'static' (fixed response) or 'aggregate' (composite)");
         }
 
         PathRewriter rewriter = PathRewriter.None;
@@ -219,6 +227,10 @@ internal sealed partial class RegistryCompiler(
         else if (route.Static is { } staticResponse)
         {
             dispatcher = CompileStatic(staticResponse, Error);
+        }
+        else if (route.Aggregate is { } aggregate)
+        {
+            dispatcher = aggregateCompiler.Compile(route, aggregate, pattern, backends, Error);
         }
 
         if (errors.Count > before || pattern is null || dispatcher is null || routeAuth is null)

@@ -26,6 +26,8 @@ public sealed class RegistrySchemaTests
         { "mtlsPolicy", nameof(MtlsPolicyDefinition) },
         { "authorization", nameof(AuthorizationDefinition) },
         { "apiKey", nameof(ApiKeyDefinition) },
+        { "aggregate", nameof(AggregateDefinition) },
+        { "aggregatePart", nameof(AggregatePartDefinition) },
     };
 
     [Theory]
