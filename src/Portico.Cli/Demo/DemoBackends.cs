@@ -16,7 +16,7 @@ internal sealed class DemoBackends : IAsyncDisposable
     /// <summary>Where the demo backends listen; <c>demo/portico.json</c> points at it.</summary>
     public const string Url = "http://127.0.0.1:7080";
 
-    private static readonly string[] EchoedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"];
+    private static readonly string[] EchoedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Api-Key", "X-Portico-Consumer", "X-Portico-Auth-Method"];
 
     private static readonly Dictionary<string, object> Users = new()
     {

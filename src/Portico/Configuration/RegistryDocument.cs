@@ -21,8 +21,16 @@ public sealed record RegistryDocument
     /// <summary>The gateway's clients (consumers), referenced by API keys, plans and identity mapping.</summary>
     public IReadOnlyList<ConsumerDefinition> Consumers { get => _consumers; init => _consumers = value ?? []; }
 
+    /// <summary>Named authentication policies, referenced by routes' <c>auth</c>.</summary>
+    public IReadOnlyList<AuthPolicyDefinition> AuthPolicies { get => _authPolicies; init => _authPolicies = value ?? []; }
+
+    /// <summary>Declared API keys (hashes only), the DB-less home of keys made by <c>portico keys create</c>.</summary>
+    public IReadOnlyList<ApiKeyDefinition> ApiKeys { get => _apiKeys; init => _apiKeys = value ?? []; }
+
     // The source generator sets init-only members it did not find in the JSON to null; absent means empty.
     private readonly IReadOnlyList<BackendDefinition> _backends = [];
     private readonly IReadOnlyList<RouteDefinition> _routes = [];
     private readonly IReadOnlyList<ConsumerDefinition> _consumers = [];
+    private readonly IReadOnlyList<AuthPolicyDefinition> _authPolicies = [];
+    private readonly IReadOnlyList<ApiKeyDefinition> _apiKeys = [];
 }

@@ -21,6 +21,8 @@ namespace Portico.Configuration;
 [JsonSerializable(typeof(ConsumerDefinition))]
 [JsonSerializable(typeof(BackendResilienceDefinition))]
 [JsonSerializable(typeof(RouteResilienceDefinition))]
+[JsonSerializable(typeof(AuthPolicyDefinition))]
+[JsonSerializable(typeof(ApiKeyDefinition))]
 [JsonSerializable(typeof(AggregateDefinition))]
 [JsonSerializable(typeof(AggregatePartDefinition))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext

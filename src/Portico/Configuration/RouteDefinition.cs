@@ -41,4 +41,18 @@ public sealed record RouteDefinition
 
     /// <summary>Timeouts, retries and fallback of a proxy route; defaults apply when absent.</summary>
     public RouteResilienceDefinition? Resilience { get; init; }
+    /// <summary>What the authenticated caller must hold (scopes, roles, claim values); nothing beyond authentication when absent.</summary>
+    public AuthorizationDefinition? Authorization { get; init; }
+
+    /// <summary>
+    /// Whether the client's <c>Authorization</c> header is forwarded. Default: forwarded for <c>jwt</c>, anonymous
+    /// and <c>mtls</c> callers, removed for <c>apiKey</c> and <c>introspection</c>.
+    /// </summary>
+    public bool? ForwardAuthorization { get; init; }
+
+    /// <summary>Whether an <c>apiKey</c> policy may also read the key from its query parameter on this route. Default false.</summary>
+    public bool? ApiKeyInQuery { get; init; }
+
+    /// <summary>Whether Portico sends the backend a short-lived ES256 JWT carrying the verified identity. Default false.</summary>
+    public bool? IdentityToken { get; init; }
 }

@@ -38,4 +38,6 @@ public sealed class PorticoOptions
 
     /// <summary>Resilience pipelines and shared circuit state.</summary>
     public ResilienceOptions Resilience { get; set; } = new();
+    /// <summary>Authentication: API key storage, client certificates, identity headers and identity tokens.</summary>
+    public Portico.Auth.AuthOptions Auth { get; set; } = new();
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portico.Admin;
 using Portico.Aggregation;
+using Portico.Auth;
 using Portico.Dispatch;
 using Portico.Observability;
 using Portico.Pipeline;
@@ -59,6 +60,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();
+        services.AddPorticoAuth();
 
         // Pipeline stages, in GatewayPipeline's order.
         services.TryAddSingleton<ObservabilityStage>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Admin;
+using Portico.Auth;
 using Portico.Dispatch;
 using Portico.Observability;
 using Portico.Routing;
@@ -21,7 +22,9 @@ internal static class GatewayPipeline
             services.GetRequiredService<PorticoEndpointsStage>(), // /_portico/* (health, later keys and metrics)
             services.GetRequiredService<RouteMatchStage>(),       // snapshot route table → GatewayContext.Route or 404/405
             services.GetRequiredService<RequestLimitsStage>(),    // per-route body size
-            // authentication → authorization → rate limiting → validation → cache lookup slot in here
+            services.GetRequiredService<AuthenticationStage>(),   // the route's policy → GatewayContext.Identity, or 401/503
+            services.GetRequiredService<AuthorizationStage>(),    // the route's required scopes, roles, claims → or 403
+            // rate limiting → validation → cache lookup slot in here
             services.GetRequiredService<DispatchStage>(),         // the route's handler: proxy or static (aggregate later)
         ];
 

@@ -41,4 +41,25 @@ public static class GatewayProblems
 
     /// <summary>A bug in the gateway; the trace id identifies it in the logs.</summary>
     public static readonly Problem InternalError = new(500, "internal-error", "The gateway failed to process the request");
+
+    /// <summary>The route needs credentials and the request carries none.</summary>
+    public static readonly Problem AuthenticationRequired = new(401, "authentication-required", "Authentication is required");
+
+    /// <summary>A bearer token was presented and is not valid (bad signature, expired, wrong issuer or audience, inactive…).</summary>
+    public static readonly Problem InvalidToken = new(401, "invalid-token", "The access token is not valid");
+
+    /// <summary>An API key was presented and is not valid (unknown, revoked, or its consumer is disabled).</summary>
+    public static readonly Problem InvalidApiKey = new(401, "invalid-api-key", "The API key is not valid");
+
+    /// <summary>A client certificate was presented and is not trusted or not valid now.</summary>
+    public static readonly Problem InvalidClientCertificate = new(401, "invalid-client-certificate", "The client certificate is not valid");
+
+    /// <summary>The caller is authenticated but lacks a required role or claim value.</summary>
+    public static readonly Problem Forbidden = new(403, "forbidden", "The caller is not allowed to use this route");
+
+    /// <summary>The caller is authenticated but the token lacks a required scope (RFC 6750 §3.1).</summary>
+    public static readonly Problem InsufficientScope = new(403, "insufficient-scope", "The access token lacks a required scope");
+
+    /// <summary>The service that verifies credentials (key store, token issuer, introspection endpoint) could not be reached.</summary>
+    public static readonly Problem AuthenticationUnavailable = new(503, "auth-unavailable", "Credentials cannot be verified right now");
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Portico.Aggregation;
+using Portico.Auth;
 using Portico.Configuration;
 using Portico.Dispatch;
 using Portico.Hosting;
@@ -32,7 +33,8 @@ internal sealed partial class RegistryCompiler(
     ForwardingErrors forwardingErrors,
     TimeProvider timeProvider,
     AggregateCompiler aggregateCompiler,
-    ResilienceCompiler resilience)
+    ResilienceCompiler resilience,
+    AuthCompiler authCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -46,10 +48,11 @@ internal sealed partial class RegistryCompiler(
         var errors = new CompileErrors();
         CheckIds(document, errors);
         var backends = CompileBackends(document, errors);
+        var auth = authCompiler.Compile(document, errors);
         var routes = new List<CompiledRoute>();
         for (int i = 0; i < document.Routes.Count; i++)
         {
-            if (CompileRoute(document.Routes[i], i, backends, errors) is { } route)
+            if (CompileRoute(document.Routes[i], i, backends, auth, errors) is { } route)
             {
                 routes.Add(route);
             }
@@ -139,7 +142,7 @@ internal sealed partial class RegistryCompiler(
         return backends;
     }
 
-    private CompiledRoute? CompileRoute(RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompileErrors errors)
+    private CompiledRoute? CompileRoute(RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompiledAuth auth, CompileErrors errors)
     {
         var subject = $"route '{route.Id}'";
         var before = errors.Count;
@@ -175,7 +178,7 @@ internal sealed partial class RegistryCompiler(
             Error("maxRequestBodySize", "must be 0 or more bytes");
         }
 
-        CheckAuthentication(route.Auth, Error);
+        var routeAuth = auth.CompileRoute(route, Error);
         var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
 
         var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1);
@@ -243,23 +246,12 @@ internal sealed partial class RegistryCompiler(
             dispatcher = aggregateCompiler.Compile(route, aggregate, pattern, backends, Error);
         }
 
-        if (errors.Count > before || pattern is null || dispatcher is null)
+        if (errors.Count > before || pattern is null || dispatcher is null || routeAuth is null)
         {
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody);
-    }
-
-    /// <summary>The built-in policy that lets every caller through.</summary>
-    public const string AnonymousPolicy = "anonymous";
-
-    private static void CheckAuthentication(string policy, Action<string, string> error)
-    {
-        if (policy != AnonymousPolicy)
-        {
-            error("auth", $"unknown authentication policy '{policy}'");
-        }
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth };
     }
 
     private RoutePattern? ParseTemplate(string path, Action<string, string> error)
