@@ -4,8 +4,9 @@ using System.Text;
 // The benchmark's backend: every path answers the same fixed 1 KB body; /delay/{ms} answers it after waiting
 // {ms} milliseconds (at most 10 s), for scenarios that need a slow backend (aggregation, timeouts). A request
 // with "X-Bench-Echo: Name1, Name2" gets the values it carried in those headers back as "X-Echo-Name1" …, so a
-// scenario can check what the gateway sent upstream. It does as little as Kestrel allows so that it is never
-// what limits a run.
+// scenario can check what the gateway sent upstream. Paths under /json (/json/delay/20) answer a 1 KB JSON
+// object instead, for composite routes, whose parts must answer JSON. It does as little as Kestrel allows so
+// that it is never what limits a run.
 var urls = args.Length > 0 ? args[0] : "http://127.0.0.1:19080";
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 builder.WebHost.UseUrls(urls);
@@ -14,16 +15,24 @@ builder.Logging.ClearProviders();
 var app = builder.Build();
 
 var body = Payload.Create(1024);
+var json = Payload.CreateJson(1024);
 app.Run(async context =>
 {
     var request = context.Request;
+    var path = request.Path;
+    var isJson = path.StartsWithSegments("/json", out var afterJson);
+    if (isJson)
+    {
+        path = afterJson;
+    }
+
     if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
     {
         // Read the request body to the end, as a real service would, and drop it.
         await request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
     }
 
-    if (request.Path.StartsWithSegments("/delay", out var rest)
+    if (path.StartsWithSegments("/delay", out var rest)
         && int.TryParse(rest.Value.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
     {
         await Task.Delay(Math.Min(ms, 10_000), context.RequestAborted);
@@ -35,10 +44,11 @@ app.Run(async context =>
         response.Headers["X-Echo-" + name] = request.Headers[name].ToString();
     }
 
+    var payload = isJson ? json : body;
     response.StatusCode = 200;
-    response.ContentType = "text/plain";
-    response.ContentLength = body.Length;
-    await response.Body.WriteAsync(body, context.RequestAborted);
+    response.ContentType = isJson ? "application/json" : "text/plain";
+    response.ContentLength = payload.Length;
+    await response.Body.WriteAsync(payload, context.RequestAborted);
 });
 
 app.Run();
@@ -60,6 +70,24 @@ internal static class Payload
 
         text.Length = size - 1;
         text.Append('\n');
+        return Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    /// <summary>
+    /// A JSON object of exactly <paramref name="size"/> bytes: <c>{"bench":"portico-bench 1k portico-bench 1k …"}</c>.
+    /// </summary>
+    public static byte[] CreateJson(int size)
+    {
+        const string Start = "{\"bench\":\"";
+        const string End = "\"}";
+        var text = new StringBuilder(Start, size);
+        while (text.Length < size - End.Length)
+        {
+            text.Append("portico-bench 1k ");
+        }
+
+        text.Length = size - End.Length;
+        text.Append(End);
         return Encoding.ASCII.GetBytes(text.ToString());
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
+using Portico.Cli.Keys;
 using Portico.Cli.Serve;
 
 namespace Portico.Cli;
@@ -15,6 +16,7 @@ internal static class PorticoCommand
             ServeCommand.Create(output, error),
             ConfigCommands.Create(output, error),
             DemoCommand.Create(output, error),
+            KeysCommands.Create(output, error),
         };
 
         var parsed = root.Parse(args);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portico.Hosting;
@@ -13,7 +14,9 @@ internal static class RegistryCheck
         var services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.None))
             .AddSingleton<IRegistryStore>(store)
-            .AddPortico()
+            // The gateway settings of this environment (for example Portico__Auth__IdentityToken__SigningKey) take part
+            // in validation exactly as they would in a gateway started here.
+            .AddPortico(new ConfigurationBuilder().AddEnvironmentVariables().Build())
             .BuildServiceProvider();
         await using (services)
         {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Portico.Cli.Demo;
 
 /// <summary>
-/// Small loopback services behind the demo configuration (users, orders, an echo), so the README's examples
+/// Small loopback services behind the demo configuration (users, orders, recommendations, an echo), so the README's examples
 /// work on a machine with nothing but the .NET SDK.
 /// </summary>
 internal sealed class DemoBackends : IAsyncDisposable
@@ -16,12 +16,18 @@ internal sealed class DemoBackends : IAsyncDisposable
     /// <summary>Where the demo backends listen; <c>demo/portico.json</c> points at it.</summary>
     public const string Url = "http://127.0.0.1:7080";
 
-    private static readonly string[] EchoedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"];
+    private static readonly string[] EchoedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Api-Key", "X-Portico-Consumer", "X-Portico-Auth-Method"];
 
     private static readonly Dictionary<string, object> Users = new()
     {
         ["42"] = new { id = "42", name = "Ada Lovelace", plan = "pro" },
         ["7"] = new { id = "7", name = "Alan Turing", plan = "free" },
+    };
+
+    // The recommendations service knows only Ada; for anyone else it is "down", which shows a partial answer.
+    private static readonly Dictionary<string, object> Recommendations = new()
+    {
+        ["42"] = new { userId = "42", items = new[] { new { sku = "b-17", title = "Sketch of the Analytical Engine" } } },
     };
 
     private readonly WebApplication _app;
@@ -75,6 +81,10 @@ internal sealed class DemoBackends : IAsyncDisposable
                 ? new object[] { new { id = "o-1001", total = 42.5 }, new { id = "o-1002", total = 7.25 } }
                 : [],
         }));
+
+        app.MapGet("/recommendations/{userId}", (string userId) => Recommendations.TryGetValue(userId, out var recommendations)
+            ? Results.Json(recommendations)
+            : Results.Problem(statusCode: 503, title: "Recommendations are unavailable"));
 
         app.Map("/echo/{**rest}", async (HttpContext context) =>
         {

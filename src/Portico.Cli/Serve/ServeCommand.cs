@@ -20,13 +20,22 @@ internal static class ServeCommand
         var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
         var table = new Option<string?>("--table") { Description = "The registry table in Table mode (default PorticoRegistry)." };
         var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.Url}." };
-        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo };
+        var certificate = new Option<FileInfo?>("--certificate") { Description = "Server certificate for https:// addresses: a PFX (password in PORTICO_CERTIFICATE_PASSWORD) or a PEM certificate." };
+        var certificateKey = new Option<FileInfo?>("--certificate-key") { Description = "The PEM private key of a PEM --certificate, when not in the same file." };
+        var clientCertificates = new Option<string>("--client-certificates")
+        {
+            Description = "Ask TLS clients for a certificate (for mtls policies): none, allow or require.",
+            DefaultValueFactory = _ => "none",
+        };
+        clientCertificates.AcceptOnlyFromAmong("none", "allow", "require");
+        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo, certificate, certificateKey, clientCertificates };
         command.SetAction((parsed, ct) => RunAsync(
-            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo), output, error, ct));
+            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo),
+            new TlsArguments(parsed.GetValue(certificate), parsed.GetValue(certificateKey), parsed.GetRequiredValue(clientCertificates)), output, error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
     {
         var sources = (config is null ? 0 : 1) + (storage is null ? 0 : 1) + (demo ? 1 : 0);
         if (sources > 1)
@@ -51,6 +60,19 @@ internal static class ServeCommand
         else if (demo)
         {
             settings["Portico:Registry:File"] = DemoBackends.ConfigurationPath;
+        }
+
+        if (tls.Certificate is not null)
+        {
+            settings[ServeTls.CertificatePath] = tls.Certificate.FullName;
+            settings[ServeTls.CertificateKeyPath] = tls.CertificateKey?.FullName;
+            settings[ServeTls.CertificatePassword] = Environment.GetEnvironmentVariable("PORTICO_CERTIFICATE_PASSWORD");
+            settings[ServeTls.ClientCertificates] = tls.ClientCertificates;
+        }
+        else if (tls.ClientCertificates != "none")
+        {
+            await error.WriteLineAsync("portico serve: --client-certificates needs --certificate (client certificates are asked for over TLS).");
+            return ExitCodes.Invalid;
         }
 
         await using var backends = demo ? await DemoBackends.StartAsync(error, ct) : null;
@@ -101,6 +123,11 @@ internal static class ServeCommand
             await error.WriteLineAsync(ex.Message);
             exitCode = ex.Errors.Count > 0 ? ExitCodes.Invalid : ExitCodes.Unavailable;
         }
+        catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            await error.WriteLineAsync($"portico serve: {ex.Message}");
+            exitCode = ExitCodes.Invalid;
+        }
         catch (OptionsValidationException ex)
         {
             foreach (var failure in ex.Failures)
@@ -119,4 +146,6 @@ internal static class ServeCommand
 
         return (null, exitCode);
     }
+
+    private sealed record TlsArguments(FileInfo? Certificate, FileInfo? CertificateKey, string ClientCertificates);
 }

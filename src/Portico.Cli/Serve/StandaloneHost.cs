@@ -44,6 +44,7 @@ internal static class StandaloneHost
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseKestrelHttpsConfiguration();
+        ServeTls.Configure(builder);
         builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

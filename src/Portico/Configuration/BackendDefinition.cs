@@ -8,4 +8,7 @@ public sealed record BackendDefinition
 
     /// <summary>Absolute http or https URL; a path here becomes a prefix of every upstream path.</summary>
     public required string Url { get; init; }
+
+    /// <summary>Circuit breaker, bulkhead and retry budget of this backend; defaults apply when absent.</summary>
+    public BackendResilienceDefinition? Resilience { get; init; }
 }

@@ -26,6 +26,11 @@ public sealed record RegistryDocument
 
     /// <summary>Plans (tiers) of consumers: the policies that apply to each.</summary>
     public IReadOnlyList<PlanDefinition> Plans { get => _plans; init => _plans = value ?? []; }
+    /// <summary>Named authentication policies, referenced by routes' <c>auth</c>.</summary>
+    public IReadOnlyList<AuthPolicyDefinition> AuthPolicies { get => _authPolicies; init => _authPolicies = value ?? []; }
+
+    /// <summary>Declared API keys (hashes only), the DB-less home of keys made by <c>portico keys create</c>.</summary>
+    public IReadOnlyList<ApiKeyDefinition> ApiKeys { get => _apiKeys; init => _apiKeys = value ?? []; }
 
     // The source generator sets init-only members it did not find in the JSON to null; absent means empty.
     private readonly IReadOnlyList<BackendDefinition> _backends = [];
@@ -33,4 +38,6 @@ public sealed record RegistryDocument
     private readonly IReadOnlyList<ConsumerDefinition> _consumers = [];
     private readonly IReadOnlyList<RateLimitPolicyDefinition> _rateLimitPolicies = [];
     private readonly IReadOnlyList<PlanDefinition> _plans = [];
+    private readonly IReadOnlyList<AuthPolicyDefinition> _authPolicies = [];
+    private readonly IReadOnlyList<ApiKeyDefinition> _apiKeys = [];
 }

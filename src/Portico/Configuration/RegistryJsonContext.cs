@@ -21,6 +21,12 @@ namespace Portico.Configuration;
 [JsonSerializable(typeof(ConsumerDefinition))]
 [JsonSerializable(typeof(RateLimitPolicyDefinition))]
 [JsonSerializable(typeof(PlanDefinition))]
+[JsonSerializable(typeof(BackendResilienceDefinition))]
+[JsonSerializable(typeof(RouteResilienceDefinition))]
+[JsonSerializable(typeof(AuthPolicyDefinition))]
+[JsonSerializable(typeof(ApiKeyDefinition))]
+[JsonSerializable(typeof(AggregateDefinition))]
+[JsonSerializable(typeof(AggregatePartDefinition))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext
 {
 }

@@ -17,6 +17,8 @@ public abstract class RegistrySection
         new RegistrySection<PlanDefinition>("plan", "plans", d => d.Plans, (d, v) => d with { Plans = v }, p => p.Id, RegistryJsonContext.Default.PlanDefinition),
         new RegistrySection<RouteDefinition>("route", "routes", d => d.Routes, (d, v) => d with { Routes = v }, r => r.Id, RegistryJsonContext.Default.RouteDefinition),
         new RegistrySection<ConsumerDefinition>("consumer", "consumers", d => d.Consumers, (d, v) => d with { Consumers = v }, c => c.Id, RegistryJsonContext.Default.ConsumerDefinition),
+        new RegistrySection<AuthPolicyDefinition>("authPolicy", "authPolicies", d => d.AuthPolicies, (d, v) => d with { AuthPolicies = v }, p => p.Id, RegistryJsonContext.Default.AuthPolicyDefinition),
+        new RegistrySection<ApiKeyDefinition>("apiKey", "apiKeys", d => d.ApiKeys, (d, v) => d with { ApiKeys = v }, k => k.Id, RegistryJsonContext.Default.ApiKeyDefinition),
     ];
 
     /// <summary>Singular name: the Table storage partition key and the word used in messages.</summary>

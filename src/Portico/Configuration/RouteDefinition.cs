@@ -2,7 +2,7 @@ namespace Portico.Configuration;
 
 /// <summary>
 /// One route: what it matches and what answers it. Exactly one target is set:
-/// <see cref="Backend"/> (proxy) or <see cref="Static"/> (a fixed response).
+/// <see cref="Backend"/> (proxy), <see cref="Static"/> (a fixed response) or <see cref="Aggregate"/> (a composite).
 /// </summary>
 public sealed record RouteDefinition
 {
@@ -27,6 +27,9 @@ public sealed record RouteDefinition
     /// <summary>A fixed response, for mocks and maintenance pages.</summary>
     public StaticResponseDefinition? Static { get; init; }
 
+    /// <summary>A composite answer: several backend calls merged into one JSON body (docs/aggregation.md).</summary>
+    public AggregateDefinition? Aggregate { get; init; }
+
     /// <summary>
     /// Longest time the upstream may stay silent (no bytes either way) before the request fails with 504,
     /// as a duration such as <c>30s</c>. Default 100s; at most 225s (the Functions host cuts responses at 230s).
@@ -41,4 +44,22 @@ public sealed record RouteDefinition
 
     /// <summary>Largest number of requests on this route in flight at once per instance; more are shed with 503. Unlimited when absent.</summary>
     public int? MaxConcurrentRequests { get; init; }
+
+    /// <summary>Timeouts, retries and fallback of a proxy route; defaults apply when absent.</summary>
+    public RouteResilienceDefinition? Resilience { get; init; }
+
+    /// <summary>What the authenticated caller must hold (scopes, roles, claim values); nothing beyond authentication when absent.</summary>
+    public AuthorizationDefinition? Authorization { get; init; }
+
+    /// <summary>
+    /// Whether the client's <c>Authorization</c> header is forwarded. Default: forwarded for <c>jwt</c>, anonymous
+    /// and <c>mtls</c> callers, removed for <c>apiKey</c> and <c>introspection</c>.
+    /// </summary>
+    public bool? ForwardAuthorization { get; init; }
+
+    /// <summary>Whether an <c>apiKey</c> policy may also read the key from its query parameter on this route. Default false.</summary>
+    public bool? ApiKeyInQuery { get; init; }
+
+    /// <summary>Whether Portico sends the backend a short-lived ES256 JWT carrying the verified identity. Default false.</summary>
+    public bool? IdentityToken { get; init; }
 }

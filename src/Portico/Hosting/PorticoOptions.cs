@@ -41,4 +41,10 @@ public sealed class PorticoOptions
 
     /// <summary>Gateway-wide concurrency limit (load shedding).</summary>
     public LoadSheddingOptions LoadShedding { get; set; } = new();
+
+    /// <summary>Resilience pipelines and shared circuit state.</summary>
+    public ResilienceOptions Resilience { get; set; } = new();
+
+    /// <summary>Authentication: API key storage, client certificates, identity headers and identity tokens.</summary>
+    public Portico.Auth.AuthOptions Auth { get; set; } = new();
 }

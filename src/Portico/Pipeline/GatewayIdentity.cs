@@ -30,4 +30,10 @@ public sealed class GatewayIdentity
 
     /// <summary>Whether a policy other than <c>anonymous</c> verified the caller.</summary>
     public bool IsAuthenticated => !ReferenceEquals(this, Anonymous) && Method != "anonymous";
+
+    /// <summary>
+    /// The identity's upstream header values, computed once by the first request that forwards it: an identity is
+    /// immutable and, for API keys and remembered tokens, shared by many requests.
+    /// </summary>
+    internal string?[]? ForwardedHeaderValues { get; set; }
 }

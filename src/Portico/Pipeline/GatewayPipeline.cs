@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Admin;
+using Portico.Auth;
 using Portico.Dispatch;
 using Portico.LoadShedding;
 using Portico.Observability;
@@ -24,9 +25,11 @@ internal static class GatewayPipeline
             services.GetRequiredService<RouteMatchStage>(),       // snapshot route table → GatewayContext.Route or 404/405
             services.GetRequiredService<LoadSheddingStage>(),     // gateway-wide and per-route requests in flight → 503 beyond
             services.GetRequiredService<RequestLimitsStage>(),    // per-route body size
-            // authentication → authorization → rate limiting → validation → cache lookup slot in here
-            services.GetRequiredService<RateLimitStage>(),        // per-client rates, quotas, concurrency → 429 (after authentication)
-            services.GetRequiredService<DispatchStage>(),         // the route's handler: proxy or static (aggregate later)
+            services.GetRequiredService<AuthenticationStage>(),   // the route's policy → GatewayContext.Identity, or 401/503
+            services.GetRequiredService<AuthorizationStage>(),    // the route's required scopes, roles, claims → or 403
+            services.GetRequiredService<RateLimitStage>(),        // per-client rates, quotas, concurrency → 429 (keyed by the verified identity)
+            // validation → cache lookup slot in here
+            services.GetRequiredService<DispatchStage>(),         // the route's handler: proxy, static or aggregate
         ];
 
         GatewayDelegate next = static _ => Task.CompletedTask;

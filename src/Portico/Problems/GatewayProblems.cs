@@ -21,6 +21,21 @@ public static class GatewayProblems
     /// <summary>The backend did not answer in time.</summary>
     public static readonly Problem GatewayTimeout = new(504, "gateway-timeout", "The upstream service did not answer in time");
 
+    /// <summary>The backend's circuit is open after repeated failures; it is not called until the break ends (<c>Retry-After</c>).</summary>
+    public static readonly Problem CircuitOpen = new(503, "circuit-open", "The upstream service is failing and is not being called for now");
+
+    /// <summary>The backend's bulkhead is full: too many requests are in flight or waiting (<c>Retry-After</c>).</summary>
+    public static readonly Problem BackendBusy = new(503, "backend-busy", "The upstream service has too many requests in progress");
+
+    /// <summary>A required part of a composite route failed; the <c>part</c> member names it.</summary>
+    public static readonly Problem PartFailed = new(502, "part-failed", "A required part of the composite answer failed");
+
+    /// <summary>A required part of a composite route did not answer within its timeout or the route's deadline.</summary>
+    public static readonly Problem PartTimeout = new(504, "part-timeout", "A required part of the composite answer did not arrive in time");
+
+    /// <summary>The request lacks a value (parameter, header, claim, body field) a composite route needs.</summary>
+    public static readonly Problem MissingInput = new(400, "missing-input", "The request lacks a value the route needs");
+
     /// <summary>The gateway has not loaded its configuration yet.</summary>
     public static readonly Problem NotReady = new(503, "not-ready", "The gateway is starting");
 
@@ -41,4 +56,25 @@ public static class GatewayProblems
 
     /// <summary>A bug in the gateway; the trace id identifies it in the logs.</summary>
     public static readonly Problem InternalError = new(500, "internal-error", "The gateway failed to process the request");
+
+    /// <summary>The route needs credentials and the request carries none.</summary>
+    public static readonly Problem AuthenticationRequired = new(401, "authentication-required", "Authentication is required");
+
+    /// <summary>A bearer token was presented and is not valid (bad signature, expired, wrong issuer or audience, inactive…).</summary>
+    public static readonly Problem InvalidToken = new(401, "invalid-token", "The access token is not valid");
+
+    /// <summary>An API key was presented and is not valid (unknown, revoked, or its consumer is disabled).</summary>
+    public static readonly Problem InvalidApiKey = new(401, "invalid-api-key", "The API key is not valid");
+
+    /// <summary>A client certificate was presented and is not trusted or not valid now.</summary>
+    public static readonly Problem InvalidClientCertificate = new(401, "invalid-client-certificate", "The client certificate is not valid");
+
+    /// <summary>The caller is authenticated but lacks a required role or claim value.</summary>
+    public static readonly Problem Forbidden = new(403, "forbidden", "The caller is not allowed to use this route");
+
+    /// <summary>The caller is authenticated but the token lacks a required scope (RFC 6750 §3.1).</summary>
+    public static readonly Problem InsufficientScope = new(403, "insufficient-scope", "The access token lacks a required scope");
+
+    /// <summary>The service that verifies credentials (key store, token issuer, introspection endpoint) could not be reached.</summary>
+    public static readonly Problem AuthenticationUnavailable = new(503, "auth-unavailable", "Credentials cannot be verified right now");
 }

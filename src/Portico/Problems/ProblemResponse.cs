@@ -9,6 +9,10 @@ namespace Portico.Problems;
 /// <summary>Writes RFC 9457 <c>application/problem+json</c> answers.</summary>
 public static class ProblemResponse
 {
+    // The body is served as application/problem+json, never embedded in HTML: plain apostrophes and accents read
+    // better than \u0027 escapes, and the relaxed encoder still escapes control characters and quotes.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The media type of problem answers.</summary>
     public const string ContentType = "application/problem+json";
 
@@ -20,8 +24,9 @@ public static class ProblemResponse
         WriteAsync(context, problem, detail, null);
 
     /// <summary>
-    /// Answers with <paramref name="problem"/> and RFC 9457 extension members (<paramref name="extensions"/>: string,
-    /// integer or date values) that let a client act without parsing the detail, such as the policy that limited it.
+    /// Answers with <paramref name="problem"/> and RFC 9457 §3.2 extension members (<paramref name="extensions"/>: string,
+    /// integer or date values) that let a client act without parsing the detail, such as the policy that limited it or
+    /// the <c>part</c> of a composite route that failed. The same rules as for <paramref name="detail"/> apply to them.
     /// </summary>
     public static Task WriteAsync(HttpContext context, Problem problem, string? detail, IReadOnlyList<KeyValuePair<string, object>>? extensions)
     {
@@ -36,7 +41,7 @@ public static class ProblemResponse
         response.Headers[HeaderNames.CacheControl] = "no-store";
 
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("type", problem.Type);

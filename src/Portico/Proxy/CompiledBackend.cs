@@ -1,14 +1,18 @@
 using Portico.Configuration;
+using Portico.Resilience;
 
 namespace Portico.Proxy;
 
 /// <summary>
 /// A backend ready to be called, built once per snapshot. Every upstream call goes through it: the proxy
-/// dispatcher forwards with <see cref="DestinationPrefix"/> and <see cref="Invoker"/>; composite routes and other
-/// callers use <see cref="SendAsync"/>. Per-backend policies (resilience, health) attach here.
+/// dispatcher forwards with <see cref="DestinationPrefix"/> and its route's invoker (the route's resilience pipeline
+/// over this backend); composite routes and other callers use <see cref="SendAsync"/>, which applies the backend's
+/// resilience (bulkhead, circuit breaker, retry budget) with the default route timeouts and retries.
 /// </summary>
-internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClient client)
+internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClient client, BackendResilience? resilience = null)
 {
+    private HttpMessageInvoker? _resilientInvoker;
+
     public BackendDefinition Definition { get; } = definition;
 
     public string Id => Definition.Id;
@@ -19,10 +23,20 @@ internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClie
     /// <summary>The shared pooled connection handler.</summary>
     public HttpMessageInvoker Invoker => client.Invoker;
 
+    /// <summary>The backend's long-lived resilience state (kept across reloads while its definition is unchanged); null when resilience is off.</summary>
+    public BackendResilience? Resilience { get; } = resilience;
+
     /// <summary>An absolute URI for <paramref name="pathAndQuery"/> on this backend.</summary>
     public Uri UriFor(string pathAndQuery) => new(DestinationPrefix + (pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery));
 
-    /// <summary>Sends a request the caller built (absolute URI on this backend) and returns the response headers.</summary>
+    /// <summary>
+    /// Sends a request the caller built (absolute URI on this backend) through the backend's resilience pipeline
+    /// and returns the response headers. Refusals surface as exceptions, as from any <see cref="HttpMessageInvoker"/>:
+    /// Polly's <c>TimeoutRejectedException</c>, <c>BrokenCircuitException</c> or <c>RateLimiterRejectedException</c>.
+    /// </summary>
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        client.Invoker.SendAsync(request, cancellationToken);
+        (_resilientInvoker ?? client.Invoker).SendAsync(request, cancellationToken);
+
+    /// <summary>Set once by the compiler, after construction, because the invoker refers back to this backend.</summary>
+    internal void UseResilientInvoker(HttpMessageInvoker? invoker) => _resilientInvoker = invoker;
 }

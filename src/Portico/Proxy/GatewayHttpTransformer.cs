@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Portico.Auth;
 using Portico.Hosting;
 using Portico.Pipeline;
 using Portico.Security;
@@ -12,7 +13,7 @@ namespace Portico.Proxy;
 /// Shapes the outgoing request: the rewritten path with the client's query, no spoofable or platform headers,
 /// and <c>X-Forwarded-For/Proto/Host</c> written by the gateway from what it could verify.
 /// </summary>
-internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options) : HttpTransformer
+internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, IdentityForwarding identity) : HttpTransformer
 {
     private readonly string _identityPrefix = options.Value.IdentityHeaderPrefix;
 
@@ -23,6 +24,7 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options) :
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, context.UpstreamPath, httpContext.Request.QueryString);
 
         HeaderHygiene.Clean(httpContext.Request.Headers, proxyRequest, _identityPrefix);
+        identity.Apply(context, proxyRequest);
 
         // The backend sees its own host name (as with YARP's transforms and Kong's default); the client's
         // goes in X-Forwarded-Host.

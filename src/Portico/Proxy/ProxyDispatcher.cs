@@ -1,18 +1,26 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using Portico.Dispatch;
 using Portico.Pipeline;
+using Portico.Resilience;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Proxy;
 
-/// <summary>Forwards a matched request to the route's backend with YARP, streaming both ways.</summary>
+/// <summary>
+/// Forwards a matched request to the route's backend with YARP, streaming both ways. <paramref name="invoker"/> is
+/// the route's resilience pipeline over the backend (or the plain client when resilience is off).
+/// </summary>
 internal sealed class ProxyDispatcher(
     CompiledBackend backend,
     ForwarderRequestConfig requestConfig,
     IHttpForwarder forwarder,
     GatewayHttpTransformer transformer,
-    ForwardingErrors errors) : IRouteDispatcher
+    ForwardingErrors errors,
+    HttpMessageInvoker? invoker = null) : IRouteDispatcher
 {
+    private readonly HttpMessageInvoker _invoker = invoker ?? backend.Invoker;
+
     public async Task DispatchAsync(GatewayContext context)
     {
         var http = context.HttpContext;
@@ -20,10 +28,17 @@ internal sealed class ProxyDispatcher(
         context.BackendId = backend.Id;
 
         var started = Stopwatch.GetTimestamp();
-        var error = await forwarder.SendAsync(http, backend.DestinationPrefix, backend.Invoker, requestConfig, transformer, http.RequestAborted);
+        var error = await forwarder.SendAsync(http, backend.DestinationPrefix, _invoker, requestConfig, transformer, http.RequestAborted);
         context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
         if (error != ForwarderError.None)
         {
+            if (error == ForwarderError.Request && !http.RequestAborted.IsCancellationRequested
+                && ResilienceErrors.TryAnswer(http, http.Features.Get<IForwarderErrorFeature>()?.Exception, out var answer))
+            {
+                await answer; // a timeout, an open circuit or a full bulkhead: already logged and counted where it happened
+                return;
+            }
+
             await errors.AnswerAsync(context, error);
         }
     }

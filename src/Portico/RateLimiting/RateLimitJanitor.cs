@@ -120,9 +120,9 @@ internal sealed partial class RateLimitJanitor(
         }
     }
 
-    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Deleted {Count} expired rate-limit counters")]
+    [LoggerMessage(EventId = 505, Level = LogLevel.Information, Message = "Deleted {Count} expired rate-limit counters")]
     private static partial void LogCleanedUp(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Cleanup of expired rate-limit counters failed; retried in an hour: {Reason}")]
+    [LoggerMessage(EventId = 506, Level = LogLevel.Warning, Message = "Cleanup of expired rate-limit counters failed; retried in an hour: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string reason);
 }

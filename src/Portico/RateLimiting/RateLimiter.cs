@@ -236,12 +236,12 @@ internal sealed partial class RateLimiter
         return Convert.ToHexStringLower(digest[..16]);
     }
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Rate-limit policy {PolicyId} asks for {Store} counters but no storage is configured: it counts in this instance's memory")]
+    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Rate-limit policy {PolicyId} asks for {Store} counters but no storage is configured: it counts in this instance's memory")]
     private static partial void LogNoStorage(ILogger logger, string policyId, string store);
 
-    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "More than {MaxKeys} rate-limit keys tracked: new keys share one counter per policy until idle ones are swept (Portico:RateLimiting:MaxTrackedKeys)")]
+    [LoggerMessage(EventId = 503, Level = LogLevel.Warning, Message = "More than {MaxKeys} rate-limit keys tracked: new keys share one counter per policy until idle ones are swept (Portico:RateLimiting:MaxTrackedKeys)")]
     private static partial void LogOverflow(ILogger logger, int maxKeys);
 
-    [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Rate-limit counter of policy {PolicyId} failed unexpectedly; the request was decided by the policy's failure mode")]
+    [LoggerMessage(EventId = 504, Level = LogLevel.Error, Message = "Rate-limit counter of policy {PolicyId} failed unexpectedly; the request was decided by the policy's failure mode")]
     private static partial void LogBug(ILogger logger, string policyId, Exception exception);
 }

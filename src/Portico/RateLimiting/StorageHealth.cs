@@ -79,10 +79,10 @@ internal sealed partial class StorageHealth(IOptions<PorticoOptions> options, Ti
         }
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 500, Level = LogLevel.Warning,
         Message = "Rate-limit counter storage failed ({Reason}); policies apply their failure mode (failOpen: local limits at this instance's share, failClosed: 503) and storage is probed again every {ProbeSeconds} s")]
     private static partial void LogDegraded(ILogger logger, string reason, double probeSeconds);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Rate-limit counter storage is back; shared counting resumed")]
+    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Rate-limit counter storage is back; shared counting resumed")]
     private static partial void LogRecovered(ILogger logger);
 }

@@ -7,10 +7,13 @@ using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using Portico.Aggregation;
+using Portico.Auth;
 using Portico.Configuration;
 using Portico.Dispatch;
 using Portico.Hosting;
 using Portico.Proxy;
+using Portico.Resilience;
 using Portico.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -29,7 +32,10 @@ internal sealed partial class RegistryCompiler(
     GatewayHttpTransformer transformer,
     ForwardingErrors forwardingErrors,
     TimeProvider timeProvider,
-    RateLimiting.RateLimitCompiler rateLimitCompiler)
+    RateLimiting.RateLimitCompiler rateLimitCompiler,
+    AggregateCompiler aggregateCompiler,
+    ResilienceCompiler resilience,
+    AuthCompiler authCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -43,10 +49,11 @@ internal sealed partial class RegistryCompiler(
         var errors = new CompileErrors();
         CheckIds(document, errors);
         var backends = CompileBackends(document, errors);
+        var auth = authCompiler.Compile(document, errors);
         var routes = new List<CompiledRoute>();
         for (int i = 0; i < document.Routes.Count; i++)
         {
-            if (CompileRoute(document.Routes[i], i, backends, errors) is { } route)
+            if (CompileRoute(document.Routes[i], i, backends, auth, errors) is { } route)
             {
                 routes.Add(route);
             }
@@ -122,13 +129,22 @@ internal sealed partial class RegistryCompiler(
                 continue;
             }
 
-            backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient));
+            var resilienceSettings = resilience.CompileBackend(backend.Resilience, (field, message) => errors.Add("backends", i, subject, field, message));
+            if (resilienceSettings is null)
+            {
+                backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient)); // reported; routes that use it need no second error
+                continue;
+            }
+
+            var compiled = new CompiledBackend(backend, upstreamClient, resilience.BuildBackend(backend, resilienceSettings, upstreamClient));
+            compiled.UseResilientInvoker(resilience.BuildDefault(compiled));
+            backends.TryAdd(backend.Id, compiled);
         }
 
         return backends;
     }
 
-    private CompiledRoute? CompileRoute(RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompileErrors errors)
+    private CompiledRoute? CompileRoute(RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompiledAuth auth, CompileErrors errors)
     {
         var subject = $"route '{route.Id}'";
         var before = errors.Count;
@@ -153,17 +169,24 @@ internal sealed partial class RegistryCompiler(
         }
 
         var maxBody = route.MaxRequestBodySize ?? _options.Limits.MaxRequestBodySize;
+        if (route.MaxRequestBodySize is null && route.Aggregate is not null)
+        {
+            // A composite route buffers the client body (several parts may read it): a tighter default.
+            maxBody = Math.Min(maxBody, AggregateLimits.DefaultMaxRequestBodySize);
+        }
+
         if (maxBody < 0)
         {
             Error("maxRequestBodySize", "must be 0 or more bytes");
         }
 
-        CheckAuthentication(route.Auth, Error);
+        var routeAuth = auth.CompileRoute(route, Error);
+        var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
 
-        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1);
+        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1);
         if (targets != 1)
         {
-            Error("", "set exactly one target: 'backend' (proxy) or 'static' (fixed response)");
+            Error("", "set exactly one target: 'backend' (proxy), 'static' (fixed response) or 'aggregate' (composite)");
         }
 
         PathRewriter rewriter = PathRewriter.None;
@@ -212,31 +235,25 @@ internal sealed partial class RegistryCompiler(
             else
             {
                 var config = new ForwarderRequestConfig { ActivityTimeout = activityTimeout };
-                dispatcher = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors);
+                dispatcher = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
+                    resilienceSettings is null ? null : resilience.BuildRoute(route.Id, backend, resilienceSettings, backends));
             }
         }
         else if (route.Static is { } staticResponse)
         {
             dispatcher = CompileStatic(staticResponse, Error);
         }
+        else if (route.Aggregate is { } aggregate)
+        {
+            dispatcher = aggregateCompiler.Compile(route, aggregate, pattern, backends, Error);
+        }
 
-        if (errors.Count > before || pattern is null || dispatcher is null)
+        if (errors.Count > before || pattern is null || dispatcher is null || routeAuth is null)
         {
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody);
-    }
-
-    /// <summary>The built-in policy that lets every caller through.</summary>
-    public const string AnonymousPolicy = "anonymous";
-
-    private static void CheckAuthentication(string policy, Action<string, string> error)
-    {
-        if (policy != AnonymousPolicy)
-        {
-            error("auth", $"unknown authentication policy '{policy}'");
-        }
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth };
     }
 
     private RoutePattern? ParseTemplate(string path, Action<string, string> error)
@@ -358,7 +375,7 @@ internal sealed partial class RegistryCompiler(
         return [.. result];
     }
 
-    private static StaticResponseDispatcher? CompileStatic(StaticResponseDefinition definition, Action<string, string> error)
+    internal static StaticResponseDispatcher? CompileStatic(StaticResponseDefinition definition, Action<string, string> error)
     {
         var status = definition.Status ?? 200;
         if (status is < 200 or > 599)

@@ -76,6 +76,9 @@ internal sealed class CompiledRoute
     /// <summary>The rate-limit policies of this route, per plan; set when the snapshot is compiled.</summary>
     public RateLimiting.RouteRateLimits RateLimits { get; set; } = RateLimiting.RouteRateLimits.None;
 
+    /// <summary>The route's compiled authentication policy and authorization requirements.</summary>
+    public Auth.RouteAuth Auth { get; init; } = Portico.Auth.RouteAuth.Anonymous;
+
     /// <summary>1 when the route names hosts exactly, 0.5 for wildcards only, 0 for any host.</summary>
     public double HostSpecificity => _hosts is null ? 0 : _hosts.Any(h => h.IsExact) ? 1 : 0.5;
 

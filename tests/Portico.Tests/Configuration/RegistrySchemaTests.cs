@@ -24,6 +24,23 @@ public sealed class RegistrySchemaTests
         { "lease", nameof(LeaseDefinition) },
         { "plan", nameof(PlanDefinition) },
         { "routeRateLimit", nameof(RouteRateLimitDefinition) },
+        { "backendResilience", nameof(BackendResilienceDefinition) },
+        { "circuitBreaker", nameof(CircuitBreakerDefinition) },
+        { "bulkhead", nameof(BulkheadDefinition) },
+        { "retryBudget", nameof(RetryBudgetDefinition) },
+        { "routeResilience", nameof(RouteResilienceDefinition) },
+        { "retry", nameof(RetryDefinition) },
+        { "fallback", nameof(FallbackDefinition) },
+        { "authPolicy", nameof(AuthPolicyDefinition) },
+        { "apiKeyPolicy", nameof(ApiKeyPolicyDefinition) },
+        { "jwtPolicy", nameof(JwtPolicyDefinition) },
+        { "jwtIssuer", nameof(JwtIssuerDefinition) },
+        { "introspectionPolicy", nameof(IntrospectionPolicyDefinition) },
+        { "mtlsPolicy", nameof(MtlsPolicyDefinition) },
+        { "authorization", nameof(AuthorizationDefinition) },
+        { "apiKey", nameof(ApiKeyDefinition) },
+        { "aggregate", nameof(AggregateDefinition) },
+        { "aggregatePart", nameof(AggregatePartDefinition) },
     };
 
     [Theory]

@@ -53,7 +53,7 @@ public sealed class GatewayHost : IAsyncDisposable
     };
 
     /// <summary>Starts a gateway serving <paramref name="registryJson"/> from a file (DB-less mode).</summary>
-    public static async Task<GatewayHost> StartWithFileAsync(string registryJson, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<GatewayHost> StartWithFileAsync(string registryJson, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string urls = "http://127.0.0.1:0")
     {
         var directory = new TempDirectory();
         var path = directory.File("portico.json");
@@ -62,7 +62,7 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             ["Portico:Registry:File"] = path,
         };
-        return await StartAsync(all, directory, path, services);
+        return await StartAsync(all, directory, path, services, urls);
     }
 
     /// <summary>Starts a gateway reading its registry from Table storage.</summary>
@@ -92,12 +92,12 @@ public sealed class GatewayHost : IAsyncDisposable
         _directory?.Dispose();
     }
 
-    private static async Task<GatewayHost> StartAsync(Dictionary<string, string?> settings, TempDirectory? directory, string? path, Action<IServiceCollection>? configure)
+    private static async Task<GatewayHost> StartAsync(Dictionary<string, string?> settings, TempDirectory? directory, string? path, Action<IServiceCollection>? configure, string urls = "http://127.0.0.1:0")
     {
         var logs = new TestLogSink();
         settings.TryAdd("Logging:LogLevel:Default", "Information");
         settings.TryAdd("Portico:AccessLog:Output", "Logger"); // captured by TestLogSink
-        var app = StandaloneHost.Build(settings, "http://127.0.0.1:0", services =>
+        var app = StandaloneHost.Build(settings, urls, services =>
         {
             services.RemoveAll<ILoggerProvider>(); // no console noise in test output
             services.AddSingleton<ILoggerProvider>(logs);

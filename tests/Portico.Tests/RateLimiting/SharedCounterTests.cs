@@ -112,7 +112,7 @@ public sealed class SharedCounterTests(ITestOutputHelper output)
                 output.WriteLine($"allowed {probe.Sum("portico.ratelimit.decisions", ("outcome", "allowed"))} degraded {probe.Sum("portico.ratelimit.decisions", ("outcome", "allowed_degraded"))} limited {probe.Sum("portico.ratelimit.decisions", ("outcome", "limited"))} taken {probe.Sum("portico.ratelimit.lease.tokens", ("direction", "taken"))} ops-failed {probe.Sum("portico.ratelimit.storage.operations", ("outcome", "failed"))}");
             }
 
-            foreach (var entry in gateways.SelectMany(g => g.Logs.Entries).Where(e => e.EventId.Id is 300 or 301))
+            foreach (var entry in gateways.SelectMany(g => g.Logs.Entries).Where(e => e.EventId.Id is 500 or 501))
             {
                 output.WriteLine(entry.Message);
             }

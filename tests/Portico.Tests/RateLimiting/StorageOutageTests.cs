@@ -97,7 +97,7 @@ public sealed class StorageOutageTests(Xunit.Abstractions.ITestOutputHelper outp
         }
 
         // Logged once per instance for the whole outage, and counted.
-        Assert.Single(first.Logs.Entries, e => e.EventId.Id == 300);
+        Assert.Single(first.Logs.Entries, e => e.EventId.Id == 500);
         Assert.True(probe.Sum("portico.ratelimit.fallback", ("mode", "failOpen")) >= 6);
         Assert.True(probe.Sum("portico.ratelimit.fallback", ("mode", "failClosed")) >= 5);
         Assert.Equal(1, probe.Sum("portico.ratelimit.storage.transitions", ("state", "degraded")));
@@ -108,13 +108,13 @@ public sealed class StorageOutageTests(Xunit.Abstractions.ITestOutputHelper outp
         foreach (var gateway in gateways)
         {
             var recoveredInTime = await Eventually.TrueAsync(async () => (await GetAsync(gateway, "/closed", "after")).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
-            foreach (var entry in gateway.Logs.Entries.Where(e => e.EventId.Id is 300 or 301))
+            foreach (var entry in gateway.Logs.Entries.Where(e => e.EventId.Id is 500 or 501))
             {
                 output.WriteLine($"{entry.EventId.Id} {entry.Message}");
             }
 
             Assert.True(recoveredInTime, "failClosed policy did not recover");
-            Assert.True(await Eventually.TrueAsync(() => gateway.Logs.Entries.Any(e => e.EventId.Id == 301), TimeSpan.FromSeconds(10)));
+            Assert.True(await Eventually.TrueAsync(() => gateway.Logs.Entries.Any(e => e.EventId.Id == 501), TimeSpan.FromSeconds(10)));
         }
 
         Assert.Equal(4, await AllowedAsync(gateways, "/open", "after", 8));
@@ -163,7 +163,7 @@ public sealed class StorageOutageTests(Xunit.Abstractions.ITestOutputHelper outp
         var (closedStatus, closedResponse, _) = await GetAsync(gateway, "/closed", "x");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, closedStatus);
         await ProblemAssert.ReadAsync(closedResponse, "rate-limit-unavailable");
-        Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 300 && e.Message.Contains("timed out", StringComparison.Ordinal));
+        Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 500 && e.Message.Contains("timed out", StringComparison.Ordinal));
 
         await stop.CancelAsync();
         blackhole.Stop();

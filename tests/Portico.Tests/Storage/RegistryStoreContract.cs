@@ -122,4 +122,56 @@ public abstract class RegistryStoreContract
         Assert.Equal(250, loaded.Routes.Count);
         Assert.Equal("249", loaded.Routes.Single(r => r.Id == "r249").Static!.Body);
     }
+
+    [Fact]
+    public async Task Import_AuthPoliciesApiKeysAndRouteAuth_RoundTripEveryField()
+    {
+        var store = await CreateStoreAsync();
+        var document = new RegistryDocument
+        {
+            Backends = [new BackendDefinition { Id = "b", Url = "http://127.0.0.1:9" }],
+            Consumers = [new ConsumerDefinition { Id = "c1", Plan = "gold" }],
+            AuthPolicies =
+            [
+                new AuthPolicyDefinition { Id = "keys", Type = "apiKey", ApiKey = new ApiKeyPolicyDefinition { Header = "X-Key", QueryParameter = "key" } },
+                new AuthPolicyDefinition
+                {
+                    Id = "users",
+                    Type = "jwt",
+                    Jwt = new JwtPolicyDefinition
+                    {
+                        TokenType = "at+jwt",
+                        ClockSkew = "30s",
+                        ConsumerClaim = "azp",
+                        Issuers = [new JwtIssuerDefinition { Issuer = "https://login.example/", Audiences = ["api"], Algorithms = ["ES256"], DiscoveryUrl = "https://login.example/.well-known/openid-configuration", MinRefreshInterval = "1m" }],
+                    },
+                },
+                new AuthPolicyDefinition { Id = "opaque", Type = "introspection", Introspection = new IntrospectionPolicyDefinition { Endpoint = "https://login.example/introspect", ClientId = "g", ClientSecretSetting = "SECRET", UnavailableStatus = 401 } },
+                new AuthPolicyDefinition { Id = "certs", Type = "mtls", Mtls = new MtlsPolicyDefinition { Thumbprints = [new string('A', 64)], Consumers = new Dictionary<string, string> { ["CN=c1"] = "c1" } } },
+                new AuthPolicyDefinition { Id = "any", Type = "anyOf", Policies = ["keys", "users"] },
+            ],
+            ApiKeys = [new ApiKeyDefinition { Id = "abcdefghijkm", Consumer = "c1", Hash = new string('a', 64), Status = "revoked", Created = "2026-01-02T03:04:05Z" }],
+            Routes =
+            [
+                new RouteDefinition
+                {
+                    Id = "r",
+                    Auth = "any",
+                    Match = new RouteMatchDefinition { Path = "/r" },
+                    Backend = "b",
+                    Authorization = new AuthorizationDefinition { Scopes = ["s"], Roles = ["admin"], Claims = new Dictionary<string, IReadOnlyList<string>> { ["tid"] = ["t1", "t2"] }, Require = "anyOf" },
+                    ForwardAuthorization = false,
+                    ApiKeyInQuery = true,
+                },
+            ],
+        };
+
+        await store.ImportAsync(document, prune: false, CancellationToken.None);
+        var loaded = (await store.LoadAsync(CancellationToken.None)).Document!;
+
+        Assert.True(RegistryDiff.Compute(document, loaded).IsEmpty, RegistryDiff.Compute(document, loaded).ToString());
+        Assert.Equal(5, loaded.AuthPolicies.Count);
+        Assert.Equal("revoked", Assert.Single(loaded.ApiKeys).Status);
+        Assert.Equal(["t1", "t2"], loaded.Routes.Single().Authorization!.Claims!["tid"]);
+    }
 }

@@ -1,0 +1,11 @@
+namespace Portico.Auth;
+
+/// <summary>Where an issuer's keys come from: fixed in the registry, or fetched from its discovery document or JWKS.</summary>
+internal abstract class IssuerKeys
+{
+    /// <summary>The keys as they are now (null before the first successful fetch).</summary>
+    public abstract IssuerKeySet? Current { get; }
+
+    /// <summary>Makes sure keys for <paramref name="kid"/> are loaded if they can be (refreshing, throttled, on an unknown kid).</summary>
+    public abstract ValueTask<KeyAvailability> EnsureAsync(string? kid, CancellationToken cancellationToken);
+}

@@ -1,0 +1,140 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
+using Portico.Proxy;
+
+namespace Portico.Resilience;
+
+/// <summary>
+/// The long-lived resilience state of one backend configuration, shared by every route that calls it and kept
+/// across registry reloads while the backend's definition is unchanged: its bulkhead, its retry budget and its
+/// circuit (opened by what this instance sees, or by what another instance recorded).
+/// Per-request work here is a compare-and-swap for the bulkhead, one for the budget, and the circuit's count.
+/// </summary>
+internal sealed class BackendResilience
+{
+    private readonly ResilienceTelemetry _telemetry;
+    private readonly CircuitBreakerBoard _board;
+    private readonly TimeProvider _time;
+    private readonly CircuitBreaker? _breaker;
+    private long _lastLocalTransition; // UTC ticks of this instance's last circuit decision
+    private DateTimeOffset _lastAdopted = DateTimeOffset.MinValue;
+
+    public BackendResilience(string backendId, string configHash, BackendResilienceSettings settings, UpstreamClient client, ResilienceTelemetry telemetry, CircuitBreakerBoard board, TimeProvider time)
+    {
+        BackendId = backendId;
+        ConfigHash = configHash;
+        Settings = settings;
+        Client = client;
+        _telemetry = telemetry;
+        _board = board;
+        _time = time;
+        Budget = new RetryBudget(settings.BudgetRatio, settings.BudgetMinRetriesPerSecond, time);
+        Bulkhead = new Bulkhead(settings.MaxConcurrency, settings.QueueLimit);
+
+        var protection = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
+        if (settings.BreakerEnabled)
+        {
+            _breaker = new CircuitBreaker(this, settings, time);
+            protection.AddStrategy(_ => _breaker);
+        }
+
+        Protection = protection.Build();
+    }
+
+    public string BackendId { get; }
+
+    public string ConfigHash { get; }
+
+    public BackendResilienceSettings Settings { get; }
+
+    /// <summary>The pooled connections to backends.</summary>
+    public UpstreamClient Client { get; }
+
+    public RetryBudget Budget { get; }
+
+    /// <summary>The bulkhead: taken once per request, around all its attempts, by <see cref="ResilientInvoker"/>.</summary>
+    public Bulkhead Bulkhead { get; }
+
+    /// <summary>The circuit, applied to every attempt (shared by the pipelines of every route on the backend).</summary>
+    public ResiliencePipeline<HttpResponseMessage> Protection { get; }
+
+    /// <summary>The circuit's state (Closed when the breaker is off).</summary>
+    public CircuitState CircuitState => _breaker?.State ?? CircuitState.Closed;
+
+    /// <summary>When the break ends, while the circuit is open or half-open.</summary>
+    public DateTimeOffset? OpenUntil => _breaker?.OpenUntil;
+
+    /// <summary>What counts against the backend: connection failures, timeouts and the configured statuses; not a client that went away.</summary>
+    public bool IsFailure(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
+    {
+        null => outcome.Result is { } response && Settings.FailureStatusCodes.Contains((int)response.StatusCode),
+        UpstreamTimeoutException or TimeoutRejectedException => true,
+        OperationCanceledException or BrokenCircuitException or RateLimiterRejectedException => false,
+        _ => true,
+    };
+
+    /// <summary>
+    /// Applies a record another instance wrote: an open circuit is adopted until its end (a longer one extends it);
+    /// a close decided after this instance's own last decision closes the circuit here too.
+    /// </summary>
+    public void Adopt(CircuitBreakerRecord record)
+    {
+        if (_breaker is null || !Settings.Shared || record.ConfigHash != ConfigHash || record.Instance == _board.InstanceId
+            || record.ChangedAt <= _lastAdopted)
+        {
+            return;
+        }
+
+        _lastAdopted = record.ChangedAt;
+        if (record.IsOpen)
+        {
+            if (record.OpenUntil > _time.GetUtcNow() && _breaker.AdoptOpen(record.OpenUntil))
+            {
+                _telemetry.CircuitChanged(BackendId, null, "open", "shared");
+                ResilienceTelemetry.LogAdoptedOpen(_telemetry.Logger, BackendId, record.OpenUntil, record.Instance);
+            }
+
+            return;
+        }
+
+        // A close counts only if it was decided after this instance's own last decision.
+        if (record.ChangedAt.UtcTicks > Volatile.Read(ref _lastLocalTransition) && _breaker.AdoptClose())
+        {
+            _telemetry.CircuitChanged(BackendId, null, "closed", "shared");
+            ResilienceTelemetry.LogAdoptedClosed(_telemetry.Logger, BackendId, record.Instance);
+        }
+    }
+
+    internal void OnOpened(string? routeId, DateTimeOffset now, DateTimeOffset until, string reason)
+    {
+        Volatile.Write(ref _lastLocalTransition, now.UtcTicks);
+        _telemetry.CircuitChanged(BackendId, routeId, "open", "local");
+        ResilienceTelemetry.LogOpened(_telemetry.Logger, BackendId, (until - now).TotalMilliseconds, reason);
+        Publish(isOpen: true, until, now);
+    }
+
+    internal void OnHalfOpened(string? routeId)
+    {
+        _telemetry.CircuitChanged(BackendId, routeId, "half-open", "local");
+        ResilienceTelemetry.LogHalfOpened(_telemetry.Logger, BackendId);
+    }
+
+    internal void OnClosed(string? routeId)
+    {
+        var now = _time.GetUtcNow();
+        Volatile.Write(ref _lastLocalTransition, now.UtcTicks);
+        _telemetry.CircuitChanged(BackendId, routeId, "closed", "local");
+        ResilienceTelemetry.LogClosed(_telemetry.Logger, BackendId, "trial request succeeded");
+        Publish(isOpen: false, now, now);
+    }
+
+    private void Publish(bool isOpen, DateTimeOffset openUntil, DateTimeOffset changedAt)
+    {
+        if (Settings.Shared)
+        {
+            _board.Publish(new CircuitBreakerRecord(BackendId, ConfigHash, isOpen, openUntil, _board.InstanceId, changedAt));
+        }
+    }
+}

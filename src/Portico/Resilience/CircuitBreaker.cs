@@ -1,0 +1,173 @@
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Portico.Resilience;
+
+/// <summary>
+/// A backend's circuit breaker, as a Polly strategy in the route pipelines. Closed, it counts calls and failures in
+/// a rolling window and opens when the failure ratio reaches its threshold over at least the minimum throughput.
+/// Open, it refuses calls with <see cref="BrokenCircuitException"/> (carrying the time left) until the break
+/// ends; then one call goes through as a trial (half-open) while others are refused: success closes the circuit,
+/// failure opens it again. The state can also be set from outside (<see cref="AdoptOpen"/>, <see cref="AdoptClose"/>)
+/// when another instance records a transition.
+/// </summary>
+/// <remarks>
+/// Polly's own breaker takes a lock twice per call; on this 2-core machine that cost about 10% more CPU per proxied
+/// request under load. Here a closed circuit costs a volatile read and one interlocked increment per call; state
+/// changes use compare-and-swap.
+/// </remarks>
+internal sealed class CircuitBreaker : ResilienceStrategy<HttpResponseMessage>
+{
+    private const int Closed = 0;
+    private const int Open = 1;
+    private const int HalfOpen = 2;
+
+    /// <summary>Retry-After for a call refused while another call is the trial.</summary>
+    private static readonly TimeSpan TrialRetryAfter = TimeSpan.FromSeconds(1);
+
+    private readonly BackendResilience _backend;
+    private readonly TimeProvider _time;
+    private readonly HealthWindow _window;
+    private readonly double _failureRatio;
+    private readonly int _minimumThroughput;
+    private readonly TimeSpan _breakDuration;
+    private int _state;
+    private long _openUntil; // UTC ticks
+
+    public CircuitBreaker(BackendResilience backend, BackendResilienceSettings settings, TimeProvider time)
+    {
+        _backend = backend;
+        _time = time;
+        _window = new HealthWindow(settings.SamplingDuration, time);
+        _failureRatio = settings.FailureRatio;
+        _minimumThroughput = settings.MinimumThroughput;
+        _breakDuration = settings.BreakDuration;
+    }
+
+    public CircuitState State => Volatile.Read(ref _state) switch
+    {
+        Open => CircuitState.Open,
+        HalfOpen => CircuitState.HalfOpen,
+        _ => CircuitState.Closed,
+    };
+
+    /// <summary>When the break ends, while the circuit is open or half-open.</summary>
+    public DateTimeOffset? OpenUntil => Volatile.Read(ref _state) == Closed ? null : new DateTimeOffset(Volatile.Read(ref _openUntil), TimeSpan.Zero);
+
+    protected override ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
+    {
+        switch (Volatile.Read(ref _state))
+        {
+            case Closed:
+                return RunAsync(callback, context, state, trial: false);
+            case Open:
+                var now = _time.GetUtcNow().UtcTicks;
+                var until = Volatile.Read(ref _openUntil);
+                if (now < until)
+                {
+                    return Refuse(TimeSpan.FromTicks(until - now));
+                }
+
+                if (Interlocked.CompareExchange(ref _state, HalfOpen, Open) == Open)
+                {
+                    _backend.OnHalfOpened(context.OperationKey);
+                    return RunAsync(callback, context, state, trial: true);
+                }
+
+                return Refuse(TrialRetryAfter);
+            default:
+                return Refuse(TrialRetryAfter);
+        }
+    }
+
+    /// <summary>Opens the circuit until <paramref name="until"/> (another instance's break), unless it is already open longer.</summary>
+    public bool AdoptOpen(DateTimeOffset until)
+    {
+        var ticks = until.UtcTicks;
+        if (Volatile.Read(ref _state) == Open && Volatile.Read(ref _openUntil) >= ticks)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _openUntil, ticks);
+        Volatile.Write(ref _state, Open);
+        return true;
+    }
+
+    /// <summary>Closes the circuit (another instance's trial succeeded); false when it was closed already.</summary>
+    public bool AdoptClose()
+    {
+        if (Volatile.Read(ref _state) == Closed)
+        {
+            return false;
+        }
+
+        _window.Reset();
+        Volatile.Write(ref _state, Closed);
+        return true;
+    }
+
+    private async ValueTask<Outcome<HttpResponseMessage>> RunAsync<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state, bool trial)
+    {
+        Outcome<HttpResponseMessage> outcome;
+        try
+        {
+            outcome = await callback(context, state).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            outcome = Outcome.FromException<HttpResponseMessage>(ex);
+        }
+
+        var inconclusive = outcome.Exception is OperationCanceledException and not UpstreamTimeoutException;
+        var failed = !inconclusive && _backend.IsFailure(outcome);
+        if (trial)
+        {
+            if (inconclusive)
+            {
+                // The caller went away during the trial: no verdict; the next call is the trial.
+                Volatile.Write(ref _openUntil, _time.GetUtcNow().UtcTicks);
+                Interlocked.CompareExchange(ref _state, Open, HalfOpen);
+            }
+            else if (failed)
+            {
+                OpenFrom(HalfOpen, context.OperationKey, "trial failed");
+            }
+            else if (Interlocked.CompareExchange(ref _state, Closed, HalfOpen) == HalfOpen)
+            {
+                _window.Reset();
+                _backend.OnClosed(context.OperationKey);
+            }
+        }
+        else if (!inconclusive)
+        {
+            _window.Record(failed);
+            if (failed)
+            {
+                var (calls, failures) = _window.Totals();
+                if (calls >= _minimumThroughput && failures >= _failureRatio * calls)
+                {
+                    OpenFrom(Closed, context.OperationKey, "failure ratio reached");
+                }
+            }
+        }
+
+        return outcome;
+    }
+
+    private void OpenFrom(int from, string? routeId, string reason)
+    {
+        var now = _time.GetUtcNow();
+        var until = now + _breakDuration;
+        Volatile.Write(ref _openUntil, until.UtcTicks); // before the state, so a reader that sees Open sees its end
+        if (Interlocked.CompareExchange(ref _state, Open, from) == from)
+        {
+            _backend.OnOpened(routeId, now, until, reason);
+        }
+    }
+
+    private static ValueTask<Outcome<HttpResponseMessage>> Refuse(TimeSpan retryAfter) =>
+        new(Outcome.FromException<HttpResponseMessage>(new BrokenCircuitException("The circuit is open.", retryAfter)));
+}

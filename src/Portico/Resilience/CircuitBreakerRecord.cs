@@ -1,0 +1,13 @@
+namespace Portico.Resilience;
+
+/// <summary>
+/// What instances share about one backend's circuit: whether it is open and until when (an absolute time, so an
+/// instance that reads it later waits only the rest), for which configuration, and who decided it.
+/// </summary>
+/// <param name="BackendId">The backend.</param>
+/// <param name="ConfigHash">The backend configuration the decision was made under; other configurations ignore it.</param>
+/// <param name="IsOpen">Open (calls refused) or closed.</param>
+/// <param name="OpenUntil">When an open circuit lets a trial through; ignored when closed.</param>
+/// <param name="Instance">The instance that wrote the record.</param>
+/// <param name="ChangedAt">When the instance decided.</param>
+internal sealed record CircuitBreakerRecord(string BackendId, string ConfigHash, bool IsOpen, DateTimeOffset OpenUntil, string Instance, DateTimeOffset ChangedAt);

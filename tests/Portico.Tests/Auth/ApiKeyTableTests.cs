@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net;
+using Portico.Tests.Infrastructure;
+using static Portico.Tests.Auth.AuthTestRegistry;
+
+namespace Portico.Tests.Auth;
+
+/// <summary>
+/// API keys in Table mode on Azurite: keys made with <c>portico keys create --storage</c> live in their own table,
+/// are looked up with point reads cached for a bounded time, stop working within that bound once revoked, and a
+/// storage outage answers 503 for keys not in the cache.
+/// </summary>
+public sealed class ApiKeyTableTests : IAsyncLifetime
+{
+    private TestBackend _backend = null!;
+    private TempDirectory _directory = null!;
+
+    public async Task InitializeAsync()
+    {
+        _backend = await TestBackend.StartAsync();
+        _directory = new TempDirectory();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _backend.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    private async Task ImportAsync(string storage, string table)
+    {
+        var path = _directory.File(table + ".json");
+        await File.WriteAllTextAsync(path, $$"""
+        {
+          "backends": [ { "id": "api", "url": {{J(_backend.Url)}} } ],
+          "consumers": [ { "id": "partner-a" } ],
+          "authPolicies": [ { "id": "keys", "type": "apiKey" } ],
+          "routes": [ { "id": "api", "auth": "keys", "match": { "path": "/api" }, "backend": "api" } ]
+        }
+        """);
+        var (code, _, error) = await PorticoCli.RunAsync("config", "import", path, "--storage", storage, "--table", table);
+        Assert.True(code == 0, error);
+    }
+
+    private static async Task<string> CreateKeyAsync(string storage, string table, string keysTable)
+    {
+        var (code, output, error) = await PorticoCli.RunAsync("keys", "create", "--consumer", "partner-a", "--storage", storage, "--table", table, "--keys-table", keysTable);
+        Assert.True(code == 0, error);
+        return output.Trim();
+    }
+
+    private static async Task<HttpStatusCode> CallAsync(GatewayHost gateway, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api");
+        request.Headers.TryAddWithoutValidation("X-Api-Key", key);
+        using var response = await gateway.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task TableKey_CachedLookups_RevokedWithinTheCacheDuration()
+    {
+        var storage = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        var keysTable = Azurite.NewTableName("k");
+        await ImportAsync(storage, table);
+        var key = await CreateKeyAsync(storage, table, keysTable);
+
+        var lookups = 0L;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Portico" && instrument.Name == "portico.auth.apikey_lookups")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref lookups, value));
+        listener.Start();
+
+        await using var gateway = await GatewayHost.StartWithTableAsync(storage, table, new Dictionary<string, string?>
+        {
+            ["Portico:Auth:ApiKeys:TableName"] = keysTable,
+            ["Portico:Auth:ApiKeys:CacheDuration"] = "00:00:03",
+            ["Portico:Auth:ApiKeys:NegativeCacheDuration"] = "00:00:01",
+        });
+
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await CallAsync(gateway, key));
+        }
+
+        Assert.InRange(Interlocked.Read(ref lookups), 1, 2); // cached: not one storage read per request
+        Assert.Equal("partner-a", _backend.LastRequest.Header("X-Portico-Consumer"));
+
+        var id = key[3..15];
+        var (code, _, error) = await PorticoCli.RunAsync("keys", "revoke", id, "--storage", storage, "--table", table, "--keys-table", keysTable);
+        Assert.True(code == 0, error);
+        var revokedAt = Stopwatch.StartNew();
+        Assert.True(await Eventually.TrueAsync(async () => await CallAsync(gateway, key) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(30)));
+        Assert.True(revokedAt.Elapsed < TimeSpan.FromSeconds(15), $"revocation took {revokedAt.Elapsed}");
+
+        var (listCode, list, _) = await PorticoCli.RunAsync("keys", "list", "--storage", storage, "--table", table, "--keys-table", keysTable);
+        Assert.Equal(0, listCode);
+        Assert.Contains(id, list, StringComparison.Ordinal);
+        Assert.Contains("revoked", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TableKey_StorageOutage_UncachedKeyGets503CachedKeyStillWorks()
+    {
+        await using var azurite = await AzuriteProcess.StartAsync();
+        var table = Azurite.NewTableName();
+        var keysTable = Azurite.NewTableName("k");
+        await ImportAsync(azurite.ConnectionString, table);
+        var cached = await CreateKeyAsync(azurite.ConnectionString, table, keysTable);
+        var uncached = await CreateKeyAsync(azurite.ConnectionString, table, keysTable);
+        await using var gateway = await GatewayHost.StartWithTableAsync(azurite.ConnectionString, table, new Dictionary<string, string?>
+        {
+            ["Portico:Auth:ApiKeys:TableName"] = keysTable,
+            ["Portico:Auth:ApiKeys:CacheDuration"] = "00:05:00",
+            ["Portico:Auth:ApiKeys:LookupTimeout"] = "00:00:02",
+        });
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(gateway, cached));
+
+        azurite.Kill();
+
+        var clock = Stopwatch.StartNew();
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/api"))
+        {
+            request.Headers.TryAddWithoutValidation("X-Api-Key", uncached);
+            using var response = await gateway.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            await ProblemAssert.ReadAsync(response, "auth-unavailable");
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(gateway, cached));
+        Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 330 && !e.Message.Contains(uncached, StringComparison.Ordinal));
+        Assert.Equal(1 + 1, _backend.Count);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Portico.Tests.Infrastructure;
+using static Portico.Tests.Auth.AuthTestRegistry;
+
+namespace Portico.Tests.Auth;
+
+/// <summary>
+/// Issuer keys over time, on a fake clock: a rotated key is accepted after a refresh, a removed key is refused after
+/// one, an issuer outage keeps the last good keys working, and the refresh throttle holds.
+/// </summary>
+public sealed class JwtKeyRotationTests : IAsyncLifetime
+{
+    private const string Audience = "api://orders";
+    private readonly FakeTimeProvider _time = new(TimeProvider.System.GetUtcNow());
+    private TestAuthorizationServer _idp = null!;
+    private TestBackend _backend = null!;
+    private GatewayHost _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _idp = await TestAuthorizationServer.StartAsync();
+        _backend = await TestBackend.StartAsync();
+        _gateway = await GatewayHost.StartWithFileAsync($$"""
+        {
+          "backends": [ { "id": "api", "url": {{J(_backend.Url)}} } ],
+          "authPolicies": [
+            { "id": "users", "type": "jwt", "jwt": { "issuers": [
+              { "issuer": {{J(_idp.Issuer)}}, "audiences": [ "{{Audience}}" ], "discoveryUrl": {{J(_idp.DiscoveryUrl)}},
+                "requireHttps": false, "refreshInterval": "1h", "minRefreshInterval": "5m" } ] } }
+          ],
+          "routes": [ { "id": "api", "auth": "users", "match": { "path": "/api" }, "backend": "api" } ]
+        }
+        """, services: services => services.AddSingleton<TimeProvider>(_time));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _backend.DisposeAsync();
+        await _idp.DisposeAsync();
+    }
+
+    private async Task<HttpStatusCode> CallAsync(string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        using var response = await _gateway.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task Jwt_RotatedKey_IsAcceptedAfterTheThrottledRefresh()
+    {
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())));
+        using var next = RSA.Create(2048);
+        _idp.Publish(TestTokens.Jwk(next, "rotated"), TestTokens.Jwk(_idp.Rsa, _idp.RsaKid));
+        string Rotated() => _idp.Token(Audience, _time.GetUtcNow(), "RS256", "rotated", TestTokens.Rs256(next));
+
+        // Within the minimum refresh interval an unknown kid may not trigger a fetch.
+        var fetches = _idp.JwksFetches;
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(Rotated()));
+        Assert.Equal(fetches, _idp.JwksFetches);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(Rotated()));
+        Assert.Equal(fetches + 1, _idp.JwksFetches);
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())));
+    }
+
+    [Fact]
+    public async Task Jwt_RemovedKey_IsRefusedAfterTheScheduledRefresh()
+    {
+        // One long-lived token, sent again and again: accepted (and remembered) before, refused after the refresh.
+        var token = _idp.RsaToken(Audience, _time.GetUtcNow(), (_, p) => p["exp"] = TestTokens.Unix(_time.GetUtcNow().AddHours(3)));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token));
+        _idp.Publish(TestTokens.Jwk(_idp.Ec, _idp.EcKid)); // the RSA key is withdrawn
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token)); // not refreshed yet
+
+        _time.Advance(TimeSpan.FromHours(1));
+        // The keys are due for refresh: the request that notices starts it in the background.
+        await CallAsync(token);
+
+        Assert.True(await Eventually.TrueAsync(async () => await CallAsync(token) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(20)));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.EcToken(Audience, _time.GetUtcNow())));
+    }
+
+    [Fact]
+    public async Task Jwt_IssuerDown_LastGoodKeysKeepWorking()
+    {
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())));
+        _idp.Down = true;
+
+        _time.Advance(TimeSpan.FromHours(2));
+        // The request that finds the keys due for refresh starts a fetch, which fails; the request still passes.
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())));
+        Assert.True(await Eventually.TrueAsync(() => _gateway.Logs.Entries.Any(e => e.EventId.Id == 311), TimeSpan.FromSeconds(20)));
+        var fetches = _idp.DiscoveryFetches;
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())));
+        }
+
+        Assert.Equal(fetches, _idp.DiscoveryFetches); // throttled: no new attempt within the minimum refresh interval
+        Assert.Equal(7, _backend.Count);
+    }
+
+    [Fact]
+    public async Task Jwt_IssuerDownBeforeAnyKeyWasLoaded_Answers503WithoutCallingTheBackend()
+    {
+        _idp.Down = true;
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + _idp.RsaToken(Audience, _time.GetUtcNow()));
+        using var response = await _gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        await ProblemAssert.ReadAsync(response, "auth-unavailable");
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal(0, _backend.Count);
+
+        // When the issuer is back, the cold-start retry (at most every 30 s) loads the keys.
+        _idp.Down = false;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(_idp.RsaToken(Audience, _time.GetUtcNow())));
+    }
+
+    [Fact]
+    public async Task Jwt_AcceptedTokenSentAgainAfterItsExpiry_IsRefused()
+    {
+        var token = _idp.RsaToken(Audience, _time.GetUtcNow()); // valid for 10 minutes
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token));
+
+        _time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(token)); // within the 60 s clock skew
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(token));
+        Assert.Equal(3, _backend.Count);
+    }
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Portico.Resilience;
+using Portico.Storage.Tables;
+using Portico.Tests.Infrastructure;
+
+namespace Portico.Tests.Resilience;
+
+/// <summary>
+/// Circuit state shared between gateway instances through Table storage (Azurite): what one instance learns about a
+/// failing backend, the others adopt within one sync interval, and a new instance starts from it.
+/// </summary>
+public sealed class SharedCircuitBreakerTests : IAsyncLifetime
+{
+    private const string FailFast = """{ "retry": { "maxAttempts": 1 } }""";
+
+    private int _status = 503;
+    private TestBackend _backend = null!;
+    private string _connection = null!;
+    private string _breakerTable = null!;
+
+    public async Task InitializeAsync()
+    {
+        _backend = await TestBackend.StartAsync(context =>
+        {
+            context.Response.StatusCode = Volatile.Read(ref _status);
+            return context.Response.WriteAsync("backend");
+        });
+        _connection = await Azurite.ConnectionStringAsync();
+        _breakerTable = Azurite.NewTableName("cb");
+    }
+
+    public async Task DisposeAsync() => await _backend.DisposeAsync();
+
+    [Fact]
+    public async Task Shared_OneInstanceOpens_TheOtherStopsCallingTheBackendWithinTheSyncInterval()
+    {
+        var table = await ResilienceGateway.ImportAsync(Registry(breakDuration: "5m"));
+        await using var first = await StartAsync(table);
+        await using var second = await StartAsync(table);
+
+        await OpenAsync(first);
+        var clock = Stopwatch.StartNew();
+        Assert.True(
+            await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is not null, TimeSpan.FromSeconds(15)),
+            "the second instance never adopted the open circuit");
+        // Sync every 1 s here: adopted within one interval plus the write and read round trips.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"adopted after {clock.Elapsed}");
+
+        var before = _backend.Count;
+        for (int i = 0; i < 10; i++)
+        {
+            using var response = await second.Client.GetAsync("/r/x");
+            await ProblemAssert.ReadAsync(response, "circuit-open");
+            Assert.InRange(int.Parse(response.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture), 200, 300);
+        }
+
+        Assert.Equal(before, _backend.Count);
+        Assert.Contains(second.Logs.Entries, e => e.EventId.Id == 406);
+    }
+
+    [Fact]
+    public async Task Shared_NewInstance_StartsFromTheRecordedState()
+    {
+        var table = await ResilienceGateway.ImportAsync(Registry(breakDuration: "5m"));
+        await using var first = await StartAsync(table);
+        await OpenAsync(first);
+        var store = new TableCircuitBreakerStore(await Azurite.ServiceClientAsync(), _breakerTable);
+        Assert.True(await Eventually.TrueAsync(async () => (await store.ReadAllAsync(CancellationToken.None)).Any(r => r.IsOpen), TimeSpan.FromSeconds(15)));
+
+        await using var started = await StartAsync(table);
+        var before = _backend.Count;
+        using var response = await started.Client.GetAsync("/r/x");
+
+        await ProblemAssert.ReadAsync(response, "circuit-open");
+        Assert.Equal(before, _backend.Count);
+    }
+
+    [Fact]
+    public async Task Shared_TrialSucceedsOnOneInstance_TheOthersAdoptTheClose()
+    {
+        var table = await ResilienceGateway.ImportAsync(Registry(breakDuration: "2s"));
+        await using var first = await StartAsync(table);
+        await using var second = await StartAsync(table);
+        await OpenAsync(first);
+        Assert.True(await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is not null, TimeSpan.FromSeconds(15)));
+
+        Volatile.Write(ref _status, 200);
+        // After the 2 s break the first instance's next request is its trial; it succeeds and closes the circuit.
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            using var response = await first.Client.GetAsync("/r/x");
+            return response.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(20)));
+
+        // The second instance sent nothing meanwhile: it learns of the close from storage, not by its own trial.
+        Assert.True(
+            await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is null, TimeSpan.FromSeconds(15)),
+            "the second instance never adopted the close");
+        Assert.Contains(second.Logs.Entries, e => e.EventId.Id == 407);
+        using var answer = await second.Client.GetAsync("/r/x");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+    }
+
+    [Fact]
+    public async Task Shared_SharingTurnedOffForTheBackend_OtherInstancesKeepCalling()
+    {
+        var table = await ResilienceGateway.ImportAsync(Registry(breakDuration: "5m", shared: false));
+        await using var first = await StartAsync(table);
+        await using var second = await StartAsync(table);
+        await OpenAsync(first);
+
+        // Give sharing every chance to happen (several sync intervals), then check it did not.
+        var store = new TableCircuitBreakerStore(await Azurite.ServiceClientAsync(), _breakerTable);
+        Assert.False(await Eventually.TrueAsync(async () => (await store.ReadAllAsync(CancellationToken.None)).Count > 0, TimeSpan.FromSeconds(3)));
+        Assert.Null(second.Services.Backend("b").OpenUntil);
+        using var response = await second.Client.GetAsync("/r/x");
+        Assert.Equal("backend", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Shared_StoreUnreachable_CircuitsWorkLocallyAndTheFailureIsLogged()
+    {
+        // File registry, storage pointing at a port where nothing listens.
+        var deadStorage = Azurite.ConnectionStringFor($"http://127.0.0.1:{Azurite.FreePort()}/{Azurite.AccountName}");
+        var clock = Stopwatch.StartNew();
+        await using var gateway = await ResilienceGateway.StartAsync(_backend.Url, FailFast, Breaker("5m", shared: true), settings: new Dictionary<string, string?>
+        {
+            ["Portico:Storage:ConnectionString"] = deadStorage,
+            ["Portico:Resilience:CircuitBreakerTableName"] = _breakerTable,
+            ["Portico:Resilience:CircuitBreakerSyncInterval"] = "00:00:01",
+        });
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"start-up took {clock.Elapsed}");
+        using var metrics = new MetricRecorder(gateway.Services);
+
+        await OpenAsync(gateway);
+        using (var response = await gateway.Client.GetAsync("/r/x"))
+        {
+            await ProblemAssert.ReadAsync(response, "circuit-open");
+        }
+
+        Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 411);
+        Assert.True(await Eventually.TrueAsync(() => metrics.Sum("portico.resilience.circuit.store", ("operation", "write"), ("outcome", "failed")) >= 1, TimeSpan.FromSeconds(30)));
+    }
+
+    private static string Breaker(string breakDuration, bool shared) =>
+        $$"""{ "circuitBreaker": { "minimumThroughput": 4, "failureRatio": 0.5, "breakDuration": "{{breakDuration}}", "shared": {{(shared ? "true" : "false")}} } }""";
+
+    private string Registry(string breakDuration, bool shared = true) =>
+        ResilienceGateway.Registry(_backend.Url, FailFast, Breaker(breakDuration, shared));
+
+    private Task<GatewayHost> StartAsync(string registryTable) => GatewayHost.StartWithTableAsync(_connection, registryTable, new Dictionary<string, string?>
+    {
+        ["Portico:Resilience:CircuitBreakerTableName"] = _breakerTable,
+        ["Portico:Resilience:CircuitBreakerSyncInterval"] = "00:00:01",
+    });
+
+    /// <summary>Fails enough calls through <paramref name="gateway"/> to open its circuit.</summary>
+    private async Task OpenAsync(GatewayHost gateway)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            using var failed = await gateway.Client.GetAsync("/r/x");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        }
+
+        using var refused = await gateway.Client.GetAsync("/r/x");
+        await ProblemAssert.ReadAsync(refused, "circuit-open");
+    }
+}
