@@ -20,6 +20,7 @@ public sealed class ApiKeyFileTests : IAsyncLifetime
         {
           "backends": [ { "id": "api", "url": {{J(_backend.Url)}} } ],
           "consumers": [ { "id": "partner-a", "plan": "gold" }, { "id": "partner-b" } ],
+          "plans": [ { "id": "gold", "policies": [] } ],
           "authPolicies": [ { "id": "keys", "type": "apiKey", "apiKey": { "header": "X-Api-Key", "queryParameter": "api_key" } } ],
           "routes": [
             { "id": "api", "auth": "keys", "match": { "path": "/api" }, "backend": "api" },
