@@ -3,8 +3,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
 using Portico.Observability;
 using Portico.Pipeline;
+using Portico.Resilience;
 
 namespace Portico.Aggregation;
 
@@ -231,15 +235,19 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
 
             return await ReadAnswerAsync(part, response, status, token);
         }
-        catch (Exception ex) when (ex is OperationCanceledException || token.IsCancellationRequested || _stop.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutRejectedException || token.IsCancellationRequested || _stop.IsCancellationRequested)
         {
+            // The part's own timeout, or the backend's resilience pipeline timing the call out (its total or attempt
+            // timeout), is a timeout of this part; the route's deadline or the client leaving stop every part.
+            var partTimedOut = own?.IsCancellationRequested == true;
             var outcome = _stop.IsCancellationRequested
                 ? Volatile.Read(ref _stopReason) == StoppedByDeadline ? PartOutcome.Deadline : PartOutcome.Cancelled
-                : own?.IsCancellationRequested == true ? PartOutcome.Timeout : PartOutcome.Unreachable;
+                : partTimedOut || ex is UpstreamTimeoutException or TimeoutRejectedException ? PartOutcome.Timeout : PartOutcome.Unreachable;
             var detail = outcome switch
             {
                 PartOutcome.Deadline => $"the route's deadline ({Configuration.Duration.Format(_plan.Timeout)}) passed",
-                PartOutcome.Timeout => $"no answer within {Configuration.Duration.Format(part.Timeout!.Value)}",
+                PartOutcome.Timeout when partTimedOut => $"no answer within {Configuration.Duration.Format(part.Timeout!.Value)}",
+                PartOutcome.Timeout => "no answer within the backend's resilience timeout",
                 _ => ex.GetType().Name,
             };
             return (new PartState(outcome, status, null, null, default), detail, outcome == PartOutcome.Unreachable ? ex : null);
@@ -248,8 +256,14 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
         {
             // As YARP's forwarder does, any exception from the backend call is that call failing: connection refused
             // or reset, an invalid answer, the backend's resilience pipeline refusing it (open circuit, full bulkhead).
-            // The warning log entry carries the exception, so a bug would still show.
-            return (new PartState(PartOutcome.Unreachable, status, null, null, default), ex.GetType().Name, ex);
+            // The warning log entry carries the exception, so a bug would still show; a refusal is named plainly.
+            var detail = ex switch
+            {
+                BrokenCircuitException => "the backend's circuit is open",
+                RateLimiterRejectedException => "the backend's bulkhead is full",
+                _ => ex.GetType().Name,
+            };
+            return (new PartState(PartOutcome.Unreachable, status, null, null, default), detail, ex);
         }
         finally
         {
@@ -356,6 +370,8 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
             }
         }
 
+        // The verified caller, as on proxied requests; an identity token names the part's backend as its audience.
+        _plan.Runtime.Identity.Apply(_context, request, part.Backend.Id);
         return request;
     }
 

@@ -33,7 +33,11 @@ internal sealed class IdentityForwarding
         _issuer = issuer;
     }
 
-    public void Apply(GatewayContext context, HttpRequestMessage upstream)
+    /// <summary>
+    /// Adds the identity headers to <paramref name="upstream"/>. <paramref name="audience"/> is the backend the
+    /// identity token is for: the request's backend when absent, a composite route's part backend otherwise.
+    /// </summary>
+    public void Apply(GatewayContext context, HttpRequestMessage upstream, string? audience = null)
     {
         var identity = context.Identity;
         if (!identity.IsAuthenticated)
@@ -58,7 +62,7 @@ internal sealed class IdentityForwarding
         var route = context.Route!;
         if (route.Auth.IdentityToken)
         {
-            headers.TryAddWithoutValidation(_token, _issuer.Issue(identity, context.BackendId ?? route.Id, route.Id));
+            headers.TryAddWithoutValidation(_token, _issuer.Issue(identity, audience ?? context.BackendId ?? route.Id, route.Id));
         }
     }
 

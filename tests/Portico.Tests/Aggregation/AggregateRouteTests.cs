@@ -247,12 +247,12 @@ public sealed class AggregateRouteTests
     [Fact]
     public async Task Aggregate_MaxConcurrencyOne_SecondPartWaitsForTheFirstsSlot()
     {
-        // Part a's backend answers only if part b's request arrives while a is still in flight, which the single
-        // slot forbids: a holds the slot until its own timeout (on the fake clock) cancels it, and only then b runs.
+        // Part a holds the single slot until its own timeout (on the fake clock) cancels it; b must not reach the
+        // backend before that. Without the slot b would arrive within milliseconds of a, so a quarter of a second of
+        // silence from b, then b arriving once a is cancelled, shows the wait.
         var time = new FakeTimeProvider();
         var aArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var bArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var aSawB = false;
         await using var backend = await TestBackend.StartAsync(async context =>
         {
             if (context.Request.Path == "/b")
@@ -265,9 +265,7 @@ public sealed class AggregateRouteTests
             aArrived.TrySetResult();
             try
             {
-                await bArrived.Task.WaitAsync(context.RequestAborted);
-                aSawB = true;
-                await JsonHandlers.WriteAsync(context, "\"a\"");
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
             }
             catch (OperationCanceledException)
             {
@@ -287,10 +285,12 @@ public sealed class AggregateRouteTests
 
         var answer = gateway.Client.GetStringAsync("/r");
         await aArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromMilliseconds(250));
+        Assert.False(bArrived.Task.IsCompleted, "part b was called while part a held the only slot");
         time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal("""{"b":"b","_portico":{"partial":true,"failed":["a"]}}""", await answer.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.False(aSawB);
+        Assert.True(bArrived.Task.IsCompleted);
     }
 
     [Fact]
