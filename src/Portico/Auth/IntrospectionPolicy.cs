@@ -4,50 +4,27 @@ using Portico.Problems;
 namespace Portico.Auth;
 
 /// <summary>Opaque bearer tokens checked with an RFC 7662 introspection endpoint (through a caching <see cref="IntrospectionClient"/>).</summary>
-internal sealed class IntrospectionPolicy : AuthPolicy
+internal sealed class IntrospectionPolicy : BearerTokenPolicy
 {
     private readonly IntrospectionClient? _client;
     private readonly TimeProvider _time;
-    private readonly int _maxTokenSize;
     private readonly bool _unavailableIs401;
     private readonly string[]? _audiences;
     private readonly string _consumerClaim;
-    private readonly string _invalidChallenge;
 
     // A null client means the policy's client secret setting is empty: every request then gets the unavailable answer.
     public IntrospectionPolicy(string name, IntrospectionClient? client, TimeProvider time, int maxTokenSize, bool unavailableIs401, string[]? audiences, string consumerClaim, string realm)
-        : base(name, "introspection")
+        : base(name, "introspection", maxTokenSize, realm)
     {
         _client = client;
         _time = time;
-        _maxTokenSize = maxTokenSize;
         _unavailableIs401 = unavailableIs401;
         _audiences = audiences;
         _consumerClaim = consumerClaim;
-        Challenge = Challenges.Bearer(realm);
-        _invalidChallenge = Challenges.BearerInvalid(realm);
     }
 
-    public override string Challenge { get; }
-
-    public override async ValueTask<AuthOutcome> AuthenticateAsync(GatewayContext context)
+    protected override async ValueTask<AuthOutcome> VerifyAsync(GatewayContext context, string token)
     {
-        var token = BearerToken.Read(context.HttpContext.Request, out var malformed);
-        if (malformed)
-        {
-            return Invalid("malformed");
-        }
-
-        if (token is null)
-        {
-            return AuthOutcome.Missing(Challenge);
-        }
-
-        if (token.Length > _maxTokenSize)
-        {
-            return Invalid("too-large");
-        }
-
         var result = _client is null ? null : await _client.IntrospectAsync(token, context.HttpContext.RequestAborted);
         if (result is null)
         {
@@ -108,5 +85,4 @@ internal sealed class IntrospectionPolicy : AuthPolicy
         return false;
     }
 
-    private AuthOutcome Invalid(string reason) => AuthOutcome.Invalid(reason, GatewayProblems.InvalidToken, _invalidChallenge);
 }

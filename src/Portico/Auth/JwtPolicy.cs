@@ -11,18 +11,16 @@ namespace Portico.Auth;
 /// the token names among the configured ones, its algorithm among that issuer's allowed ones, a key from that
 /// issuer's own key source, and finally signature, <c>iss</c>, <c>aud</c>, <c>exp</c> and <c>nbf</c> with IdentityModel.
 /// </summary>
-internal sealed class JwtPolicy : AuthPolicy
+internal sealed class JwtPolicy : BearerTokenPolicy
 {
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
     private readonly FrozenDictionary<string, JwtIssuer> _issuers;
     private readonly string? _tokenType;
-    private readonly int _maxTokenSize;
     private readonly string? _scopeClaim;
     private readonly string _roleClaim;
     private readonly string? _consumerClaim;
     private readonly bool _requireConsumer;
-    private readonly string _invalidChallenge;
     private readonly TimeProvider _time;
 
     // Tokens that passed every check, by their exact text, so a client re-sending its token costs a dictionary
@@ -32,41 +30,20 @@ internal sealed class JwtPolicy : AuthPolicy
     private readonly ExpiringCache<string, VerifiedToken> _verified;
 
     public JwtPolicy(string name, IEnumerable<JwtIssuer> issuers, string? tokenType, int maxTokenSize, string? scopeClaim, string? roleClaim, string? consumerClaim, bool requireConsumer, string realm, TimeProvider time)
-        : base(name, "jwt")
+        : base(name, "jwt", maxTokenSize, realm)
     {
         _time = time;
         _verified = new ExpiringCache<string, VerifiedToken>(time, MaxVerifiedTokens);
         _issuers = issuers.ToFrozenDictionary(i => i.Issuer, StringComparer.Ordinal);
         _tokenType = tokenType is null ? null : StripApplication(tokenType);
-        _maxTokenSize = maxTokenSize;
         _scopeClaim = scopeClaim;
         _roleClaim = roleClaim ?? "roles";
         _consumerClaim = consumerClaim;
         _requireConsumer = requireConsumer;
-        Challenge = Challenges.Bearer(realm);
-        _invalidChallenge = Challenges.BearerInvalid(realm);
     }
 
-    public override string Challenge { get; }
-
-    public override async ValueTask<AuthOutcome> AuthenticateAsync(GatewayContext context)
+    protected override async ValueTask<AuthOutcome> VerifyAsync(GatewayContext context, string token)
     {
-        var token = BearerToken.Read(context.HttpContext.Request, out var malformed);
-        if (malformed)
-        {
-            return Invalid("malformed");
-        }
-
-        if (token is null)
-        {
-            return AuthOutcome.Missing(Challenge);
-        }
-
-        if (token.Length > _maxTokenSize)
-        {
-            return Invalid("too-large");
-        }
-
         if (_verified.TryGet(token, out var known) && ReferenceEquals(known.Issuer.Keys.Current, known.KeySet))
         {
             return Reuse(context, known);
@@ -277,7 +254,6 @@ internal sealed class JwtPolicy : AuthPolicy
         return scopes;
     }
 
-    private AuthOutcome Invalid(string reason) => AuthOutcome.Invalid(reason, GatewayProblems.InvalidToken, _invalidChallenge);
 
     private static string StripApplication(string type) =>
         type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) ? type["application/".Length..] : type;
