@@ -146,10 +146,12 @@ var names = {
   keyVault: !empty(keyVaultName) ? keyVaultName : '${abbrs.keyVaultVaults}${resourceToken}'
 }
 
-// Tables Portico reads and writes: the registry (routes, backends), shared rate-limit counters and circuit
-// breaker state. Created here so the app needs no management rights, only table data access.
+// Tables Portico reads and writes: the registry (routes, backends, consumers, policies), API keys made with
+// `portico keys create --storage`, shared rate-limit counters and circuit breaker state. Created here so the app
+// needs no management rights, only table data access. A test keeps this list equal to the code's defaults.
 var porticoTables = [
   'PorticoRegistry'
+  'PorticoApiKeys'
   'PorticoRateCounters'
   'PorticoCircuitBreakers'
 ]

@@ -9,7 +9,7 @@ public sealed class ReadmeExamplesTests
     [Fact]
     public async Task Readme_DemoExamples_AnswerAsDocumented()
     {
-        var examples = ParseExamples(File.ReadAllLines(Path.Combine(RepositoryRoot(), "README.md")));
+        var examples = ParseExamples(File.ReadAllLines(Repository.Path("README.md")));
         Assert.True(examples.Count >= 5, "the README's examples block was not found");
 
         await using var gateway = GatewayProcess.Start("serve", "--demo", "--urls", "http://127.0.0.1:0");
@@ -55,18 +55,5 @@ public sealed class ReadmeExamplesTests
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return output.TrimEnd('\n');
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found");
     }
 }

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Portico.Configuration;
+using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Configuration;
 
 /// <summary>The published JSON Schema describes exactly the fields Portico reads: no more, no fewer.</summary>
 public sealed class RegistrySchemaTests
 {
-    private static readonly JsonElement Schema = JsonDocument.Parse(File.ReadAllText(FindSchema())).RootElement;
+    private static readonly JsonElement Schema = JsonDocument.Parse(File.ReadAllText(Repository.Path("schema", "portico.schema.json"))).RootElement;
 
     public static TheoryData<string, string> Objects => new()
     {
@@ -60,19 +61,5 @@ public sealed class RegistrySchemaTests
         {
             Assert.True(property.IsRequired == required.Contains(property.Name), $"{typeName}.{property.Name}: required in model {property.IsRequired}, in schema {required.Contains(property.Name)}");
         }
-    }
-
-    private static string FindSchema()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "schema", "portico.schema.json");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("schema/portico.schema.json");
     }
 }

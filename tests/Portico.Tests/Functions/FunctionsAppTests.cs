@@ -1,13 +1,14 @@
 using System.Reflection;
 using System.Text.Json;
 using Portico.Pipeline;
+using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Functions;
 
 /// <summary>The Functions app as the host sees it: its generated metadata, its host.json, and a thin trigger.</summary>
 public sealed class FunctionsAppTests
 {
-    private static readonly string Root = FindRepositoryRoot();
+    private static readonly string Root = Repository.Root;
 
     [Fact]
     public void Metadata_CatchAllTrigger_AnonymousEveryMethodEveryPath()
@@ -65,18 +66,5 @@ public sealed class FunctionsAppTests
         // The Functions project builds with the same configuration as this test project.
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         return Path.Combine(Root, "src", "Portico.Functions", "bin", configuration, "net10.0");
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found above the test output.");
     }
 }

@@ -86,21 +86,8 @@ public sealed class RateLimitValidationTests
     [Fact]
     public async Task Validate_WorkedExample_IsValid()
     {
-        var path = Path.Combine(RepositoryRoot(), "samples", "rate-limiting", "portico.json");
+        var path = Repository.Path("samples", "rate-limiting", "portico.json");
         var errors = await RegistryValidation.ErrorsAsync(await File.ReadAllTextAsync(path));
         Assert.Empty(errors);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found");
     }
 }

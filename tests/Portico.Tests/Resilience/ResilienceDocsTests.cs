@@ -10,7 +10,7 @@ public sealed class ResilienceDocsTests
     [InlineData("docs/configuration.md", "### Resilience")]
     public async Task Docs_ResilienceExample_IsAValidRegistry(string file, string heading)
     {
-        var text = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), file));
+        var text = await File.ReadAllTextAsync(Repository.Path(file));
         var section = text.IndexOf(heading + "\n", StringComparison.Ordinal);
         Assert.True(section >= 0, $"{file} has no '{heading}' section");
         var start = text.IndexOf("```json\n", section, StringComparison.Ordinal) + "```json\n".Length;
@@ -19,18 +19,5 @@ public sealed class ResilienceDocsTests
         var errors = await RegistryValidation.ErrorsAsync(text[start..end]);
 
         Assert.Empty(errors);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "schema", "portico.schema.json")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("repository root");
     }
 }
