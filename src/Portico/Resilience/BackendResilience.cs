@@ -33,14 +33,10 @@ internal sealed class BackendResilience
         Budget = new RetryBudget(settings.BudgetRatio, settings.BudgetMinRetriesPerSecond, time);
         Bulkhead = new Bulkhead(settings.MaxConcurrency, settings.QueueLimit);
 
-        var protection = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
         if (settings.BreakerEnabled)
         {
             _breaker = new CircuitBreaker(this, settings, time);
-            protection.AddStrategy(_ => _breaker);
         }
-
-        Protection = protection.Build();
     }
 
     public string BackendId { get; }
@@ -57,8 +53,12 @@ internal sealed class BackendResilience
     /// <summary>The bulkhead: taken once per request, around all its attempts, by <see cref="ResilientInvoker"/>.</summary>
     public Bulkhead Bulkhead { get; }
 
-    /// <summary>The circuit, applied to every attempt (shared by the pipelines of every route on the backend).</summary>
-    public ResiliencePipeline<HttpResponseMessage> Protection { get; }
+    /// <summary>
+    /// The circuit, a strategy in every attempt of every route on the backend (one instance, so they share its state);
+    /// null when the breaker is off. Added to each route's pipeline directly rather than as a nested pipeline, which
+    /// would cost every request one more asynchronous layer.
+    /// </summary>
+    public ResilienceStrategy<HttpResponseMessage>? Breaker => _breaker;
 
     /// <summary>The circuit's state (Closed when the breaker is off).</summary>
     public CircuitState CircuitState => _breaker?.State ?? CircuitState.Closed;

@@ -225,7 +225,10 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             });
         }
 
-        builder.AddPipeline(_resilience.Protection);
+        if (_resilience.Breaker is { } breaker)
+        {
+            builder.AddStrategy(_ => breaker);
+        }
         if (_settings.AttemptTimeout is { } attemptTimeout)
         {
             builder.AddTimeout(new TimeoutStrategyOptions

@@ -137,10 +137,12 @@ public sealed class CircuitBreakerAlgorithmTests : IDisposable
 
     private static async Task<Outcome<HttpResponseMessage>> ExecuteAsync(BackendResilience backend, Task<HttpStatusCode> status)
     {
+        // The breaker as the route pipelines hold it: one strategy of a pipeline.
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>().AddStrategy(_ => backend.Breaker!).Build();
         var context = ResilienceContextPool.Shared.Get();
         try
         {
-            return await backend.Protection.ExecuteOutcomeAsync(
+            return await pipeline.ExecuteOutcomeAsync(
                 static async (_, pending) => Outcome.FromResult(new HttpResponseMessage(await pending)), context, status);
         }
         finally
