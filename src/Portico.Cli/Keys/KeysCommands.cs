@@ -123,7 +123,7 @@ internal static class KeysCommands
                 Consumer = consumerId,
                 Hash = ApiKeyFormat.Hash(key),
                 Status = "active",
-                Created = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+                Created = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
             };
             if (store.Table is not null)
             {

@@ -97,6 +97,27 @@ public sealed class TableReloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TableDeletedWhileServing_LiveSnapshotKeepsServingUntilARegistryIsImportedAgain()
+    {
+        var connection = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", await WriteFileAsync("v1.json", false), "--storage", connection, "--table", table)).ExitCode);
+        await using var gateway = await GatewayHost.StartWithTableAsync(connection, table, FastReload);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/existing")).StatusCode);
+
+        // A table that vanishes (deleted, or storage restored without its data) is an outage, not an empty registry.
+        await (await Azurite.ServiceClientAsync()).DeleteTableAsync(table);
+        Assert.True(
+            await Eventually.TrueAsync(() => gateway.Logs.Entries.Any(e => e.EventId.Id is 102 or 110 && e.Message.Contains("lost its revision", StringComparison.Ordinal)), TimeSpan.FromSeconds(10)),
+            "the lost registry was not logged");
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/existing")).StatusCode);
+
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", await WriteFileAsync("v2.json", true), "--storage", connection, "--table", table)).ExitCode);
+        Assert.True(await Eventually.TrueAsync(async () => (await gateway.Client.GetAsync("/new/y")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10)));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/existing")).StatusCode);
+    }
+
+    [Fact]
     public async Task Import_InvalidFile_WritesNothingAndExplains()
     {
         var connection = await Azurite.ConnectionStringAsync();

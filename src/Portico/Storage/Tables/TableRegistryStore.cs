@@ -26,6 +26,7 @@ public sealed partial class TableRegistryStore : IRegistryStore
     private readonly TableClient _table;
     private readonly string _tableName;
     private int _tableEnsured;
+    private bool _revisionSeen;
 
     /// <summary>Opens the store over <paramref name="service"/>.</summary>
     public TableRegistryStore(TableServiceClient service, string tableName = DefaultTableName)
@@ -47,13 +48,29 @@ public sealed partial class TableRegistryStore : IRegistryStore
         try
         {
             var meta = await _table.GetEntityIfExistsAsync<TableEntity>(MetaPartition, RevisionRow, ["Revision"], cancellationToken);
-            return meta.HasValue ? meta.Value!.ETag.ToString() : "none";
+            if (meta.HasValue)
+            {
+                Volatile.Write(ref _revisionSeen, true);
+                return meta.Value!.ETag.ToString();
+            }
+
+            return NoRevision();
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            return "none"; // no table yet: an empty registry
+            return NoRevision(); // no table
         }
     }
+
+    /// <summary>
+    /// A table without a revision is an empty registry only until one was seen: once this store has read a revision,
+    /// its disappearance (a deleted table, storage restored without its data) is a storage failure, so the live
+    /// snapshot keeps serving instead of every route vanishing. Emptying a registry on purpose is an import with
+    /// <c>--prune</c>, which keeps the revision.
+    /// </summary>
+    private string NoRevision() => Volatile.Read(ref _revisionSeen)
+        ? throw new IOException($"{Description} has lost its revision entity (table deleted, or storage restored without its data); it is not taken for an empty registry")
+        : "none";
 
     /// <inheritdoc />
     public async Task<RegistryLoadResult> LoadAsync(CancellationToken cancellationToken)
