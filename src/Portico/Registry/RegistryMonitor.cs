@@ -54,6 +54,12 @@ internal sealed partial class RegistryMonitor(
             {
                 LogCheckFailed(logger, runtime.Store.Description, ex.Message);
             }
+            catch (Exception ex)
+            {
+                // A bug while reading or compiling one revision must not stop every later reload: the live snapshot
+                // keeps serving, the error is logged with its stack, and the next interval tries again.
+                LogReloadCrashed(logger, runtime.Store.Description, ex);
+            }
         }
     }
 
@@ -80,4 +86,7 @@ internal sealed partial class RegistryMonitor(
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Checking {Store} for changes failed; retrying next interval: {Reason}")]
     private static partial void LogCheckFailed(ILogger logger, string store, string reason);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Reloading the registry from {Store} failed unexpectedly (a bug); the live snapshot keeps serving and the next interval tries again")]
+    private static partial void LogReloadCrashed(ILogger logger, string store, Exception exception);
 }
