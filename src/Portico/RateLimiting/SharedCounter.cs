@@ -139,10 +139,13 @@ internal sealed class SharedCounter : CounterState
                 return new ValueTask<RateLimitDecision>(decision);
             }
 
-            if (_busy && _known && policy.Store == CounterStoreKind.Leased && RateAbove(DemandRate(now), owner.Instances.Current))
+            var instances = owner.Instances.Current;
+            if (_busy && _known && policy.Store == CounterStoreKind.Leased && _queue.Count + 1 > policy.LeaseCap(instances)
+                && RateAbove(DemandRate(now), instances))
             {
-                // Over its share, this instance gets fewer tokens than it has requests anyway: refuse now rather
-                // than hold the request for the storage call. The lease it brings serves the next ones.
+                // Over its share and with more requests waiting than one lease can bring, this instance gets fewer
+                // tokens than it has requests anyway: refuse now rather than hold the request for the storage call.
+                // A burst one lease covers waits for it instead, so a client within its burst is not refused.
                 return new ValueTask<RateLimitDecision>(DenialFor(in _shared, policy.Limits, now, 1));
             }
         }

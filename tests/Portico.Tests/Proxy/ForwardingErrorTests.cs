@@ -86,7 +86,19 @@ public sealed class ForwardingErrorTests : IAsyncLifetime
     [Fact]
     public async Task Forward_BackendDiesMidBody_ClientSeesAnAbortedResponseNotATruncatedSuccess()
     {
-        using var response = await _gateway.Client.GetAsync("/partial", HttpCompletionOption.ResponseHeadersRead);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _gateway.Client.GetAsync("/partial", HttpCompletionOption.ResponseHeadersRead);
+        }
+        catch (HttpRequestException)
+        {
+            // The gateway aborted the connection after the headers were sent, and the reset reached the client
+            // before it had read them (a TCP reset discards unread data): a failed exchange, not a success either.
+            return;
+        }
+
+        using var _ = response;
         if (response.StatusCode == HttpStatusCode.OK)
         {
             // Headers were already on their way: the only honest signal left is an aborted body.
