@@ -56,7 +56,7 @@ internal static partial class ReportCommand
         Directory.CreateDirectory(outDir);
         var stamp = settings.TryGetValue("started_utc", out var started) && DateTimeOffset.TryParse(started, Inv, DateTimeStyles.AssumeUniversal, out var t)
             ? t.UtcDateTime
-            : DateTime.UtcNow;
+            : TimeProvider.System.GetUtcNow().UtcDateTime;
         var name = $"{stamp:yyyy-MM-dd'T'HHmm'Z'}_{machine.Slug}";
         var jsonPath = Path.Combine(outDir, name + ".json");
         var mdPath = Path.Combine(outDir, name + ".md");

@@ -17,7 +17,7 @@ try
 {
     foreach (var mode in settings.Modes)
     {
-        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {mode}: starting {settings.Instances} instances");
+        Console.Error.WriteLine($"[{TimeProvider.System.GetUtcNow():HH:mm:ss}] {mode}: starting {settings.Instances} instances");
         setups.Add(await ModeSetup.StartAsync(mode, settings, azurite.ConnectionString, Registry(mode, settings)));
     }
 
@@ -31,7 +31,7 @@ try
         var operations = setup.Counter.Requests - before;
         var limit = settings.Burst + (settings.Rate * open.Elapsed.TotalSeconds);
         rows.Add(new Row(setup.Mode, open, operations, limit) { Fallbacks = setup.Fallbacks - fallbacksBefore });
-        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {setup.Mode}: admitted {open.Admitted} of {open.Sent} (limit {limit:0}), {operations} Table requests");
+        Console.Error.WriteLine($"[{TimeProvider.System.GetUtcNow():HH:mm:ss}] {setup.Mode}: admitted {open.Admitted} of {open.Sent} (limit {limit:0}), {operations} Table requests");
     }
 
     // Throughput: closed-loop rounds, the stores taking turns (A B C A B C ...), so drift on a busy machine hits
@@ -48,7 +48,7 @@ try
             row.Rounds.Add((over, setup.Counter.Requests - before));
         }
 
-        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] throughput round {round + 1}: {string.Join(", ", rows.Select(r => $"{r.Mode} {r.Under[^1].Result.PerSecond:0}/s under, {r.Rounds[^1].Result.PerSecond:0}/s over"))}");
+        Console.Error.WriteLine($"[{TimeProvider.System.GetUtcNow():HH:mm:ss}] throughput round {round + 1}: {string.Join(", ", rows.Select(r => $"{r.Mode} {r.Under[^1].Result.PerSecond:0}/s under, {r.Rounds[^1].Result.PerSecond:0}/s over"))}");
     }
 
     var report = Report(settings, rows, repository, loadBefore, LoadAverage());
@@ -65,7 +65,7 @@ try
 
     var directory = Path.Combine(repository, "bench", "RateLimitAccuracy", "results");
     Directory.CreateDirectory(directory);
-    var file = Path.Combine(directory, $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}.md");
+    var file = Path.Combine(directory, $"{TimeProvider.System.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}.md");
     await File.WriteAllTextAsync(file, report);
     Console.Error.WriteLine($"report written to {Path.GetRelativePath(repository, file)}");
     return Goals(rows).All(g => g.Met) ? 0 : 1;
@@ -137,7 +137,7 @@ static string Report(Settings settings, List<Row> rows, string repository, strin
 {
     var none = rows.FirstOrDefault(r => r.Mode == "none");
     var builder = new StringBuilder();
-    builder.AppendLine(CultureInfo.InvariantCulture, $"# Rate-limit accuracy and cost ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+    builder.AppendLine(CultureInfo.InvariantCulture, $"# Rate-limit accuracy and cost ({TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC)");
     builder.AppendLine();
     builder.AppendLine(CultureInfo.InvariantCulture, $"{settings.Instances} gateway instances per store (each its own memory; all in one process) sharing one Azurite; one hot key; policy {settings.Rate} requests per second with a burst of {settings.Burst}, default lease settings. Open loop: {settings.Factor}× the rate ({settings.Factor * settings.Rate} requests/s, round-robin over the instances) for {settings.Duration} s. Closed loop: {settings.Workers} clients as fast as answers come, {settings.Rounds} rounds of {settings.ThroughputSeconds} s, the stores taking turns. A static route (no backend), so the gateway's own cost is what is compared.");
     builder.AppendLine();

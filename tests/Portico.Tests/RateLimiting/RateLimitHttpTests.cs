@@ -160,7 +160,7 @@ public sealed class RateLimitHttpTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.TooManyRequests, exceeded.StatusCode);
         var problem = await ProblemAssert.ReadAsync(exceeded, "quota-exceeded");
-        var midnight = DateTime.UtcNow.Date.AddDays(1);
+        var midnight = TimeProvider.System.GetUtcNow().UtcDateTime.Date.AddDays(1); // the gateway runs on the system clock
         var resetsAt = problem.GetProperty("resetsAt").GetDateTimeOffset();
         Assert.Equal(TimeSpan.Zero, resetsAt.Offset);
         Assert.InRange(resetsAt.UtcDateTime, midnight.AddDays(-1), midnight.AddDays(1)); // the test may straddle midnight
@@ -169,7 +169,7 @@ public sealed class RateLimitHttpTests : IAsyncLifetime
         Assert.Contains($"resets at {resetsAt.UtcDateTime:yyyy-MM-dd}T00:00:00Z", problem.GetProperty("detail").GetString());
         var retryAfter = long.Parse(Header(exceeded, "Retry-After")!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(retryAfter, 1, 86400);
-        Assert.InRange((resetsAt - DateTimeOffset.UtcNow).TotalSeconds, retryAfter - 5, retryAfter + 1); // Retry-After points at the reset
+        Assert.InRange((resetsAt - TimeProvider.System.GetUtcNow()).TotalSeconds, retryAfter - 5, retryAfter + 1); // Retry-After points at the reset
     }
 
     [Fact]
