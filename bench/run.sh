@@ -60,6 +60,7 @@ PORTICO_NOLOG_PORT=$((PORT_BASE + 3))
 STARTUP_PORT=$((PORT_BASE + 4))
 AZURITE_PORT=$((PORT_BASE + 5))
 PORTICO_LEAN_PORT=$((PORT_BASE + 6))
+PORTICO_NORESILIENCE_PORT=$((PORT_BASE + 7))
 LOOPBACK=127.0.0.1
 
 STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -190,7 +191,7 @@ PORTICO_DLL="$REPO_DIR/src/Portico.Cli/$BIN/Portico.Cli.dll"
 tool() { dotnet "$TOOL_DLL" "$@"; }
 
 # --- servers ------------------------------------------------------------------------------------------------
-for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT"; do
+for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT"; do
     port_free "$port" || fail "port $port on $LOOPBACK is in use (set BENCH_PORT_BASE to move the bench's ports)"
 done
 
@@ -201,6 +202,7 @@ url_of() { # TARGET
         portico) echo "http://$LOOPBACK:$PORTICO_PORT" ;;
         portico-nolog) echo "http://$LOOPBACK:$PORTICO_NOLOG_PORT" ;;
         portico-lean) echo "http://$LOOPBACK:$PORTICO_LEAN_PORT" ;;
+        portico-noresilience) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
     esac
 }
 
@@ -224,7 +226,8 @@ PORTICO_PIDS=()
 # Portico variants: "portico" as shipped (access log on); "portico-nolog" with the access log silenced;
 # "portico-lean" also without ASP.NET Core's per-request hosting diagnostics (an Activity and a log scope that
 # the framework creates because a console logger is enabled; the baseline has no logger, so none), to show
-# what that costs.
+# what that costs; "portico-noresilience" is "portico-nolog" with the resilience pipeline off, so the two measure
+# the pipeline's cost back to back in every round.
 start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
     local target="$1" registry="$2" port env_args=()
     port="$(url_of "$target")"; port="${port##*:}"
@@ -232,6 +235,7 @@ start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
     case "$target" in
         portico-nolog) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning") ;;
         portico-lean) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None") ;;
+        portico-noresilience) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__Resilience__Enabled=false") ;;
     esac
     # stdout (the access log) goes to /dev/null: the cost measured is formatting, queueing and the write
     # call, not a disk. stderr is kept for diagnosis.
@@ -363,7 +367,14 @@ for name in "${SCENARIOS[@]}"; do
             done
         fi
         for round in $(seq 1 "$ROUNDS"); do
-            for target in "${targets[@]}"; do
+            # Every other round takes the targets in reverse order (A B C, C B A, ...), so whatever follows or
+            # precedes a turn (a warmer cache, a busier moment) falls on every target alike.
+            order=("${targets[@]}")
+            if (( round % 2 == 0 )); then
+                order=()
+                for (( i = ${#targets[@]} - 1; i >= 0; i-- )); do order+=("${targets[i]}"); done
+            fi
+            for target in "${order[@]}"; do
                 if [[ -z $WRK ]]; then
                     tool check "$dir" "$target" "$(url_of "$target")" --seconds "$DURATION" \
                         || SMOKE_FAILURES+=("$name/$target: wrong answers under load")

@@ -101,6 +101,7 @@ internal static partial class ReportCommand
                 {
                     ("portico", "baseline"), ("portico", "direct"), ("portico-nolog", "baseline"), ("portico-nolog", "direct"),
                     ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"),
+                    ("portico-nolog", "portico-noresilience"),
                 })
                 {
                     if (targets[variant] is JsonObject p && targets[reference] is JsonObject r)
@@ -178,6 +179,17 @@ internal static partial class ReportCommand
             }
         }
 
+        // The resilience pipeline's cost: the same process configuration with the pipeline on and off, paired by round.
+        var overhead = report["scenarios"]!.AsArray().FirstOrDefault(s => Str(s!.AsObject(), "name") == "resilience-overhead");
+        var overheadAt64 = overhead?["runs"]!.AsArray().FirstOrDefault(r => (int)r!["connections"]! == 64);
+        if (overheadAt64?["ratios"]?["portico-nolog/portico-noresilience"] is JsonObject pipeline)
+        {
+            var rps = (double)pipeline["rps_ratio_paired_median"]!;
+            var cpu = (double)pipeline["server_cpu_per_request_ratio"]!;
+            goals.Add(Goal("resilience-overhead, 64 connections: req/s with the default resilience pipeline at least 0.95x without it (median of per-round ratios)", rps.ToString("0.000", Inv) + "x", rps >= 0.95));
+            goals.Add(Goal("resilience-overhead, 64 connections: server CPU per request with the pipeline at most 1.05x without it", cpu.ToString("0.000", Inv) + "x", cpu <= 1.05));
+        }
+
         var file = report["startup"]!.AsArray().FirstOrDefault(s => Str(s!.AsObject(), "name") == "portico-file");
         if (file is not null)
         {
@@ -234,7 +246,7 @@ internal static partial class ReportCommand
 
         md.AppendLine("## Throughput and latency");
         md.AppendLine();
-        md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (no per-request hosting Activity and log scope; not a shipped configuration, it shows what they cost). Server CPU: user and system time of the process that answers (Portico, the baseline, or the backend for `direct`) per request, from /proc; the backend's share behind a proxy is not included. Load average: the machine's 1-minute load after each round, median (above 2 the machine was busy with more than this run). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
+        md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (no per-request hosting Activity and log scope; not a shipped configuration, it shows what they cost); `portico-noresilience` is `portico-nolog` with `Portico__Resilience__Enabled=false` (no resilience pipeline). Server CPU: user and system time of the process that answers (Portico, the baseline, or the backend for `direct`) per request, from /proc; the backend's share behind a proxy is not included. Load average: the machine's 1-minute load after each round, median (above 2 the machine was busy with more than this run). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
         md.AppendLine();
         foreach (var scenario in report["scenarios"]!.AsArray())
         {

@@ -14,7 +14,7 @@ internal sealed record Scenario
     };
 
     /// <summary>The targets run.sh knows how to start.</summary>
-    public static readonly string[] KnownTargets = ["direct", "baseline", "portico", "portico-nolog", "portico-lean"];
+    public static readonly string[] KnownTargets = ["direct", "baseline", "portico", "portico-nolog", "portico-lean", "portico-noresilience"];
 
     /// <summary>One line for the report.</summary>
     public string Description { get; init; } = "";
