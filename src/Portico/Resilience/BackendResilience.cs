@@ -53,12 +53,8 @@ internal sealed class BackendResilience
     /// <summary>The bulkhead: taken once per request, around all its attempts, by <see cref="ResilientInvoker"/>.</summary>
     public Bulkhead Bulkhead { get; }
 
-    /// <summary>
-    /// The circuit, a strategy in every attempt of every route on the backend (one instance, so they share its state);
-    /// null when the breaker is off. Added to each route's pipeline directly rather than as a nested pipeline, which
-    /// would cost every request one more asynchronous layer.
-    /// </summary>
-    public ResilienceStrategy<HttpResponseMessage>? Breaker => _breaker;
+    /// <summary>The circuit, consulted by every attempt of every route on the backend (one instance, so they share its state); null when the breaker is off.</summary>
+    public CircuitBreaker? Breaker => _breaker;
 
     /// <summary>The circuit's state (Closed when the breaker is off).</summary>
     public CircuitState CircuitState => _breaker?.State ?? CircuitState.Closed;

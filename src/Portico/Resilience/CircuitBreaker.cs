@@ -4,19 +4,20 @@ using Polly.CircuitBreaker;
 namespace Portico.Resilience;
 
 /// <summary>
-/// A backend's circuit breaker, as a Polly strategy in the route pipelines. Closed, it counts calls and failures in
-/// a rolling window and opens when the failure ratio reaches its threshold over at least the minimum throughput.
-/// Open, it refuses calls with <see cref="BrokenCircuitException"/> (carrying the time left) until the break
-/// ends; then one call goes through as a trial (half-open) while others are refused: success closes the circuit,
-/// failure opens it again. The state can also be set from outside (<see cref="AdoptOpen"/>, <see cref="AdoptClose"/>)
-/// when another instance records a transition.
+/// A backend's circuit breaker, consulted by every attempt of every route on the backend. Closed, it counts calls
+/// and failures in a rolling window and opens when the failure ratio reaches its threshold over at least the
+/// minimum throughput. Open, it refuses calls with <see cref="BrokenCircuitException"/> (carrying the time left)
+/// until the break ends; then one call goes through as a trial (half-open) while others are refused: success closes
+/// the circuit, failure opens it again. The state can also be set from outside (<see cref="AdoptOpen"/>,
+/// <see cref="AdoptClose"/>) when another instance records a transition.
 /// </summary>
 /// <remarks>
 /// Polly's own breaker takes a lock twice per call; on this 2-core machine that cost about 10% more CPU per proxied
 /// request under load. Here a closed circuit costs a volatile read and one interlocked increment per call; state
-/// changes use compare-and-swap.
+/// changes use compare-and-swap. It is called around the attempt (<see cref="TryEnter"/>, then <see cref="Record"/>)
+/// rather than run as a pipeline strategy, which would add an asynchronous layer to every attempt.
 /// </remarks>
-internal sealed class CircuitBreaker : ResilienceStrategy<HttpResponseMessage>
+internal sealed class CircuitBreaker
 {
     private const int Closed = 0;
     private const int Open = 1;
@@ -54,30 +55,72 @@ internal sealed class CircuitBreaker : ResilienceStrategy<HttpResponseMessage>
     /// <summary>When the break ends, while the circuit is open or half-open.</summary>
     public DateTimeOffset? OpenUntil => Volatile.Read(ref _state) == Closed ? null : new DateTimeOffset(Volatile.Read(ref _openUntil), TimeSpan.Zero);
 
-    protected override ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
-        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
+    /// <summary>
+    /// Whether a call may go to the backend now: null when it may (<paramref name="trial"/> says whether it is the
+    /// half-open trial, whose outcome decides the circuit), otherwise the refusal to answer with.
+    /// </summary>
+    public BrokenCircuitException? TryEnter(string? routeId, out bool trial)
     {
+        trial = false;
         switch (Volatile.Read(ref _state))
         {
             case Closed:
-                return RunAsync(callback, context, state, trial: false);
+                return null;
             case Open:
                 var now = _time.GetUtcNow().UtcTicks;
                 var until = Volatile.Read(ref _openUntil);
                 if (now < until)
                 {
-                    return Refuse(TimeSpan.FromTicks(until - now));
+                    return Refusal(TimeSpan.FromTicks(until - now));
                 }
 
                 if (Interlocked.CompareExchange(ref _state, HalfOpen, Open) == Open)
                 {
-                    _backend.OnHalfOpened(context.OperationKey);
-                    return RunAsync(callback, context, state, trial: true);
+                    _backend.OnHalfOpened(routeId);
+                    trial = true;
+                    return null;
                 }
 
-                return Refuse(TrialRetryAfter);
+                return Refusal(TrialRetryAfter);
             default:
-                return Refuse(TrialRetryAfter);
+                return Refusal(TrialRetryAfter);
+        }
+    }
+
+    /// <summary>Counts the outcome of a call <see cref="TryEnter"/> let through, and opens or closes the circuit when it decides.</summary>
+    public void Record(Outcome<HttpResponseMessage> outcome, bool trial, string? routeId)
+    {
+        var inconclusive = outcome.Exception is OperationCanceledException and not UpstreamTimeoutException;
+        var failed = !inconclusive && _backend.IsFailure(outcome);
+        if (trial)
+        {
+            if (inconclusive)
+            {
+                // The caller went away during the trial: no verdict; the next call is the trial.
+                Volatile.Write(ref _openUntil, _time.GetUtcNow().UtcTicks);
+                Interlocked.CompareExchange(ref _state, Open, HalfOpen);
+            }
+            else if (failed)
+            {
+                OpenFrom(HalfOpen, routeId, "trial failed");
+            }
+            else if (Interlocked.CompareExchange(ref _state, Closed, HalfOpen) == HalfOpen)
+            {
+                _window.Reset();
+                _backend.OnClosed(routeId);
+            }
+        }
+        else if (!inconclusive)
+        {
+            _window.Record(failed);
+            if (failed)
+            {
+                var (calls, failures) = _window.Totals();
+                if (calls >= _minimumThroughput && failures >= _failureRatio * calls)
+                {
+                    OpenFrom(Closed, routeId, "failure ratio reached");
+                }
+            }
         }
     }
 
@@ -108,55 +151,6 @@ internal sealed class CircuitBreaker : ResilienceStrategy<HttpResponseMessage>
         return true;
     }
 
-    private async ValueTask<Outcome<HttpResponseMessage>> RunAsync<TState>(
-        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state, bool trial)
-    {
-        Outcome<HttpResponseMessage> outcome;
-        try
-        {
-            outcome = await callback(context, state).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            outcome = Outcome.FromException<HttpResponseMessage>(ex);
-        }
-
-        var inconclusive = outcome.Exception is OperationCanceledException and not UpstreamTimeoutException;
-        var failed = !inconclusive && _backend.IsFailure(outcome);
-        if (trial)
-        {
-            if (inconclusive)
-            {
-                // The caller went away during the trial: no verdict; the next call is the trial.
-                Volatile.Write(ref _openUntil, _time.GetUtcNow().UtcTicks);
-                Interlocked.CompareExchange(ref _state, Open, HalfOpen);
-            }
-            else if (failed)
-            {
-                OpenFrom(HalfOpen, context.OperationKey, "trial failed");
-            }
-            else if (Interlocked.CompareExchange(ref _state, Closed, HalfOpen) == HalfOpen)
-            {
-                _window.Reset();
-                _backend.OnClosed(context.OperationKey);
-            }
-        }
-        else if (!inconclusive)
-        {
-            _window.Record(failed);
-            if (failed)
-            {
-                var (calls, failures) = _window.Totals();
-                if (calls >= _minimumThroughput && failures >= _failureRatio * calls)
-                {
-                    OpenFrom(Closed, context.OperationKey, "failure ratio reached");
-                }
-            }
-        }
-
-        return outcome;
-    }
-
     private void OpenFrom(int from, string? routeId, string reason)
     {
         var now = _time.GetUtcNow();
@@ -168,6 +162,5 @@ internal sealed class CircuitBreaker : ResilienceStrategy<HttpResponseMessage>
         }
     }
 
-    private static ValueTask<Outcome<HttpResponseMessage>> Refuse(TimeSpan retryAfter) =>
-        new(Outcome.FromException<HttpResponseMessage>(new BrokenCircuitException("The circuit is open.", retryAfter)));
+    private static BrokenCircuitException Refusal(TimeSpan retryAfter) => new("The circuit is open.", retryAfter);
 }

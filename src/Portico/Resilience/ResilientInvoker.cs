@@ -16,9 +16,10 @@ namespace Portico.Resilience;
 /// One proxy route's way to its backend, built once per snapshot and handed to YARP's forwarder in place of the
 /// plain client. Retries happen here, below the forwarder, so the client's response has not started while an
 /// attempt is judged: only the final answer reaches YARP. The pipeline, outermost first:
-/// bulkhead (per backend) → fallback → total timeout → retry (within the backend's budget) → circuit (per backend)
-/// → attempt timeout → the backend. The bulkhead is taken here rather than as a Polly strategy so that a free slot
-/// costs no await; a refused request still gets the route's fallback.
+/// bulkhead (per backend) → fallback → total timeout → retry (within the backend's budget) → attempt timeout →
+/// circuit (per backend) → the backend. The bulkhead and the circuit are consulted here rather than run as Polly
+/// strategies: a free slot and a closed circuit cost no await and no asynchronous layer of their own (each layer
+/// costs every request an allocation and a continuation); a refused request still gets the route's fallback.
 /// </summary>
 internal sealed class ResilientInvoker : HttpMessageInvoker
 {
@@ -160,29 +161,40 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
 
     private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(ResilienceContext context, AttemptState state)
     {
-        HttpRequestMessage message;
-        if (context.Properties.TryGetValue(ResilienceKeys.Sent, out _))
+        var breaker = _resilience.Breaker;
+        var trial = false;
+        if (breaker is not null && breaker.TryEnter(context.OperationKey, out trial) is { } refused)
         {
-            message = Copy(state.Request, state.Request.RequestUri!, context); // a message can be sent only once
-        }
-        else
-        {
-            context.Properties.Set(ResilienceKeys.Sent, ResilienceKeys.Marker);
-            message = state.Request;
+            return Outcome.FromException<HttpResponseMessage>(refused);
         }
 
+        Outcome<HttpResponseMessage> outcome;
         try
         {
-            return Outcome.FromResult(await _upstream.SendAsync(message, context.CancellationToken).ConfigureAwait(false));
+            HttpRequestMessage message;
+            if (context.Properties.TryGetValue(ResilienceKeys.Sent, out _))
+            {
+                message = Copy(state.Request, state.Request.RequestUri!, context); // a message can be sent only once
+            }
+            else
+            {
+                context.Properties.Set(ResilienceKeys.Sent, ResilienceKeys.Marker);
+                message = state.Request;
+            }
+
+            outcome = Outcome.FromResult(await _upstream.SendAsync(message, context.CancellationToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException ex) when (!state.CallerToken.IsCancellationRequested)
         {
-            return Outcome.FromException<HttpResponseMessage>(new UpstreamTimeoutException(ex));
+            outcome = Outcome.FromException<HttpResponseMessage>(new UpstreamTimeoutException(ex));
         }
         catch (Exception ex)
         {
-            return Outcome.FromException<HttpResponseMessage>(ex);
+            outcome = Outcome.FromException<HttpResponseMessage>(ex);
         }
+
+        breaker?.Record(outcome, trial, context.OperationKey);
+        return outcome;
     }
 
     private ResiliencePipeline<HttpResponseMessage> Build()
@@ -225,10 +237,6 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             });
         }
 
-        if (_resilience.Breaker is { } breaker)
-        {
-            builder.AddStrategy(_ => breaker);
-        }
         if (_settings.AttemptTimeout is { } attemptTimeout)
         {
             builder.AddTimeout(new TimeoutStrategyOptions

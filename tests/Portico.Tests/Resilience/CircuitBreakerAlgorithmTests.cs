@@ -137,17 +137,14 @@ public sealed class CircuitBreakerAlgorithmTests : IDisposable
 
     private static async Task<Outcome<HttpResponseMessage>> ExecuteAsync(BackendResilience backend, Task<HttpStatusCode> status)
     {
-        // The breaker as the route pipelines hold it: one strategy of a pipeline.
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>().AddStrategy(_ => backend.Breaker!).Build();
-        var context = ResilienceContextPool.Shared.Get();
-        try
+        // The breaker as every attempt consults it: enter, call, record.
+        if (backend.Breaker!.TryEnter("route", out var trial) is { } refused)
         {
-            return await pipeline.ExecuteOutcomeAsync(
-                static async (_, pending) => Outcome.FromResult(new HttpResponseMessage(await pending)), context, status);
+            return Outcome.FromException<HttpResponseMessage>(refused);
         }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
+
+        var outcome = Outcome.FromResult(new HttpResponseMessage(await status));
+        backend.Breaker.Record(outcome, trial, "route");
+        return outcome;
     }
 }
