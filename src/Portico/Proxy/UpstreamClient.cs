@@ -19,6 +19,9 @@ internal sealed class UpstreamClient : IDisposable
         Invoker = factory.CreateClient(new ForwarderHttpClientContext { NewConfig = HttpClientConfig.Empty });
     }
 
+    /// <summary>A client over another handler (the pipeline micro-benchmark measures without a network).</summary>
+    internal UpstreamClient(HttpMessageInvoker invoker) => Invoker = invoker;
+
     /// <summary>The shared invoker handed to YARP's forwarder.</summary>
     public HttpMessageInvoker Invoker { get; }
 

@@ -85,4 +85,40 @@ public sealed class TimeoutTests
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         await ProblemAssert.ReadAsync(response, "gateway-timeout");
     }
+
+    [Fact]
+    public async Task Timeout_ElapsesDuringRetryBackoff_Answers504WithoutAnotherAttempt()
+    {
+        await using var backend = await TestBackend.StartAsync(Faults.Status(503));
+        await using var gateway = await ResilienceGateway.StartAsync(
+            backend.Url, """{ "timeout": "400ms", "retry": { "maxAttempts": 3, "delay": "1m", "maxDelay": "1m" } }""");
+        using var metrics = new MetricRecorder(gateway.Services);
+
+        var clock = Stopwatch.StartNew();
+        using var response = await gateway.Client.GetAsync("/r/x");
+
+        // The first 503 is retriable, but the backoff outlasts the route's timeout: 504, and no second call.
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        await ProblemAssert.ReadAsync(response, "gateway-timeout");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+        Assert.Equal(1, backend.Count);
+        Assert.Equal(1, metrics.Sum("portico.resilience.timeouts", ("kind", "total")));
+    }
+
+    [Fact]
+    public async Task AttemptTimeout_EveryAttemptHangs_Answers504AfterTheLastAttempt()
+    {
+        await using var backend = await TestBackend.StartAsync(Faults.Hang());
+        await using var gateway = await ResilienceGateway.StartAsync(
+            backend.Url, """{ "timeout": "20s", "attemptTimeout": "150ms", "retry": { "maxAttempts": 2, "delay": "10ms" } }""");
+        using var metrics = new MetricRecorder(gateway.Services);
+
+        using var response = await gateway.Client.GetAsync("/r/x");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        await ProblemAssert.ReadAsync(response, "gateway-timeout");
+        Assert.Equal(2, backend.Count);
+        Assert.Equal(2, metrics.Sum("portico.resilience.timeouts", ("kind", "attempt")));
+        Assert.Equal(0, metrics.Sum("portico.resilience.timeouts", ("kind", "total")));
+    }
 }

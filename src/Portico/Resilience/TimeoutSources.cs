@@ -1,0 +1,46 @@
+using Microsoft.Extensions.ObjectPool;
+
+namespace Portico.Resilience;
+
+/// <summary>
+/// The cancellation sources behind route and attempt timeouts. On the system clock they are reused across requests
+/// (reset, then re-armed), so a timeout costs a timer change instead of a new source and timer per request; on any
+/// other clock (a fake one in tests) each timeout gets a source of its own that follows that clock.
+/// </summary>
+internal sealed class TimeoutSources(TimeProvider time)
+{
+    private static readonly ObjectPool<CancellationTokenSource> Pool = ObjectPool.Create<CancellationTokenSource>();
+
+    /// <summary>A source that cancels after <paramref name="timeout"/>; give it back with <see cref="Return"/>.</summary>
+    public CancellationTokenSource Rent(TimeSpan timeout)
+    {
+        if (time != TimeProvider.System)
+        {
+            return new CancellationTokenSource(timeout, time);
+        }
+
+        var source = Pool.Get();
+        source.CancelAfter(timeout);
+        return source;
+    }
+
+    /// <summary>
+    /// Takes a source back once its operation is over. A reset also drops registrations still on it (an HTTP/2
+    /// stream may hold one after its headers), so a later request's timeout can never reach this request.
+    /// </summary>
+    public void Return(CancellationTokenSource source)
+    {
+        if (time == TimeProvider.System && source.TryReset())
+        {
+            Pool.Return(source);
+        }
+        else
+        {
+            source.Dispose();
+        }
+    }
+
+    /// <summary>Cancels the timeout's source when the caller's token is cancelled (the client went away).</summary>
+    public static CancellationTokenRegistration Link(CancellationToken caller, CancellationTokenSource source) =>
+        caller.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), source);
+}
