@@ -9,7 +9,7 @@ internal static class ResilienceDefaults
     /// <summary>A common gateway bound (API gateways answer 504 after 15 to 60 s); below the 100 s activity timeout, so a silent backend counts as a breaker failure.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Polly's timeout strategy accepts nothing shorter.</summary>
+    /// <summary>The shortest timeout accepted: below it no backend call over a network could finish.</summary>
     public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
 
     public const int MaxAttempts = 3;
@@ -30,7 +30,7 @@ internal static class ResilienceDefaults
     public static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(15);
 
-    /// <summary>Polly's circuit breaker accepts no shorter sampling window or break.</summary>
+    /// <summary>The shortest sampling window or break accepted (Polly's own breaker has the same floor).</summary>
     public static readonly TimeSpan MinBreakerDuration = TimeSpan.FromMilliseconds(500);
     public static readonly TimeSpan MaxBreakerDuration = TimeSpan.FromDays(1);
     public static readonly int[] FailureStatusCodes = [500, 502, 503, 504];

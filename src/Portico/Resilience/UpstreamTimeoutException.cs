@@ -2,7 +2,7 @@ namespace Portico.Resilience;
 
 /// <summary>
 /// An attempt was cancelled by one of the route's timeouts rather than by the caller. It stays an
-/// <see cref="OperationCanceledException"/> so Polly's timeout strategies still recognise their own cancellation,
+/// <see cref="OperationCanceledException"/>, so the timeout that fired can still be told from other failures,
 /// while the circuit breaker can count it as the backend's failure (a client that went away is not one).
 /// </summary>
 internal sealed class UpstreamTimeoutException(OperationCanceledException inner)
