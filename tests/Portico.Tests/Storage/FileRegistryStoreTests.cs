@@ -30,6 +30,33 @@ public sealed class FileRegistryStoreTests : RegistryStoreContract, IDisposable
         Assert.StartsWith(path + ":2:", Assert.Single(loaded.Errors).Location);
     }
 
+    [Fact]
+    public async Task Revision_SameSizeAndWriteTime_StillChangesWithTheContent()
+    {
+        // File systems stamp write times from a coarse clock: two saves of the same size a few milliseconds
+        // apart can carry the same size and time. The revision must still tell them apart.
+        var path = _directory.File("same-size.json");
+        await File.WriteAllTextAsync(path, """{ "backends": [ { "id": "a", "url": "http://127.0.0.1:1" } ] }""");
+        var stamp = File.GetLastWriteTimeUtc(path);
+        using var store = new FileRegistryStore(path, watch: false);
+        var before = await store.GetRevisionAsync(CancellationToken.None);
+
+        await File.WriteAllTextAsync(path, """{ "backends": [ { "id": "b", "url": "http://127.0.0.1:1" } ] }""");
+        File.SetLastWriteTimeUtc(path, stamp);
+
+        var after = await store.GetRevisionAsync(CancellationToken.None);
+        Assert.NotEqual(before, after);
+        Assert.Equal(after, (await store.LoadAsync(CancellationToken.None)).Revision);
+    }
+
+    [Fact]
+    public async Task Revision_FileMissing_IsMissing()
+    {
+        using var store = new FileRegistryStore(_directory.File("absent.json"), watch: false);
+
+        Assert.Equal("missing", await store.GetRevisionAsync(CancellationToken.None));
+    }
+
     public void Dispose()
     {
         _stores.ForEach(s => s.Dispose());

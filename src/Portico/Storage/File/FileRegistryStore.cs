@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Portico.Configuration;
 using Portico.Registry;
 
@@ -5,7 +6,7 @@ namespace Portico.Storage.File;
 
 /// <summary>
 /// The DB-less store: the registry is one JSON file (schema in <c>schema/portico.schema.json</c>). A watcher
-/// reloads it when it changes; the revision check (size and write time) is the fallback when events are missed.
+/// reloads it when it changes; the revision check (a hash of the content) is the fallback when events are missed.
 /// </summary>
 public sealed class FileRegistryStore : IRegistryStore, IDisposable
 {
@@ -29,17 +30,28 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
     public IChangeSignal? ChangeSignal => _signal;
 
     /// <inheritdoc />
-    public Task<string> GetRevisionAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// A hash of the content, not the size and write time: file systems stamp write times from a coarse clock, so
+    /// two saves of the same size a few milliseconds apart can look identical, and the second would be missed.
+    /// The file is small and read at most once per check interval or change signal.
+    /// </remarks>
+    public async Task<string> GetRevisionAsync(CancellationToken cancellationToken)
     {
-        var info = new FileInfo(_path);
-        return Task.FromResult(info.Exists ? $"{info.Length}-{info.LastWriteTimeUtc.Ticks}" : "missing");
+        try
+        {
+            return Revision(await System.IO.File.ReadAllBytesAsync(_path, cancellationToken));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return "missing";
+        }
     }
 
     /// <inheritdoc />
     public async Task<RegistryLoadResult> LoadAsync(CancellationToken cancellationToken)
     {
-        var revision = await GetRevisionAsync(cancellationToken);
         var bytes = await System.IO.File.ReadAllBytesAsync(_path, cancellationToken);
+        var revision = Revision(bytes); // of the very bytes parsed, so a write in between is seen at the next check
         var parsed = RegistrySerializer.ParseDocument(bytes, _path);
         if (parsed.Value is null)
         {
@@ -53,6 +65,8 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
             return index.Find(jsonPath) is { } at ? $"{_path}:{at.Line}:{at.Column}" : _path;
         });
     }
+
+    private static string Revision(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 16));
 
     /// <inheritdoc />
     public async Task<RegistryDiff> ImportAsync(RegistryDocument document, bool prune, CancellationToken cancellationToken)
