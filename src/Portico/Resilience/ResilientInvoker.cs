@@ -100,16 +100,14 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
                 link = TimeoutSources.Link(cancellationToken, timeout);
                 var attempt = new AttemptState(this, request, body, cancellationToken);
                 outcome = await AttemptAsync(attempt, timeout.Token, copy: false).ConfigureAwait(false);
-                if (_retry is not null && CanRepeat(attempt) && IsRetriable(outcome, timeout.Token, 0))
+                if (_retry is not null && IsRetriable(outcome, timeout.Token, 0) && CanRepeat(attempt))
                 {
                     outcome = await RetryAsync(attempt, outcome, timeout.Token).ConfigureAwait(false);
                 }
 
                 if (outcome.Exception is OperationCanceledException cancelled && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    _telemetry.TimedOut(_routeId, _backend.Id, "total", _settings.Timeout);
-                    outcome = Outcome.FromException<HttpResponseMessage>(
-                        new TimeoutRejectedException("The backend did not answer within the route's timeout.", _settings.Timeout, cancelled));
+                    outcome = TimedOut("total", _settings.Timeout, cancelled);
                 }
             }
             else
@@ -207,10 +205,9 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         var routeToken = token;
         CancellationTokenSource? attemptTimeout = null;
         CancellationTokenRegistration link = default;
-        var attemptLimit = _settings.AttemptTimeout.GetValueOrDefault();
-        if (_settings.AttemptTimeout is not null)
+        if (_settings.AttemptTimeout is { } limit)
         {
-            attemptTimeout = _timeouts.Rent(attemptLimit);
+            attemptTimeout = _timeouts.Rent(limit);
             link = TimeoutSources.Link(routeToken, attemptTimeout);
             token = attemptTimeout.Token;
         }
@@ -237,15 +234,21 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             if (outcome.Exception is OperationCanceledException cancelled && attemptTimeout.IsCancellationRequested && !routeToken.IsCancellationRequested)
             {
                 // This attempt's own limit, not the route's: retriable, and 504 if it was the last.
-                _telemetry.TimedOut(_routeId, _backend.Id, "attempt", attemptLimit);
-                outcome = Outcome.FromException<HttpResponseMessage>(
-                    new TimeoutRejectedException("The backend did not answer within the route's attempt timeout.", attemptLimit, cancelled));
+                outcome = TimedOut("attempt", _settings.AttemptTimeout!.Value, cancelled);
             }
 
             _timeouts.Return(attemptTimeout);
         }
 
         return outcome;
+    }
+
+    /// <summary>Counts and logs a timeout of the given kind ("total" or "attempt") and turns it into the answer for it (504).</summary>
+    private Outcome<HttpResponseMessage> TimedOut(string kind, TimeSpan limit, OperationCanceledException cancelled)
+    {
+        _telemetry.TimedOut(_routeId, _backend.Id, kind, limit);
+        return Outcome.FromException<HttpResponseMessage>(
+            new TimeoutRejectedException($"The backend did not answer within the route's {kind} timeout.", limit, cancelled));
     }
 
     /// <summary>Polly's retry strategy, the only Polly strategy on the request path (see the remarks on the class).</summary>
