@@ -1,24 +1,13 @@
-using Azure.Identity;
-using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 using Portico.Hosting;
 using Portico.Observability;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
-
-// ASP.NET Core creates an Activity and a log scope per request whenever this category is enabled at any level;
-// the worker has no use for them (OpenTelemetry, when configured, listens for its own).
-builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
 // The host forwards requests of up to 100 MB; the worker's Kestrel would stop at about 28.6 MB.
 builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 100 * 1024 * 1024);
@@ -32,23 +21,8 @@ builder.Services.AddPortico(builder.Configuration, options =>
     }
 });
 
-// Traces, metrics and logs to Application Insights through OpenTelemetry, authenticated with the app's managed
-// identity (the resource has local authentication disabled). Without a connection string (local runs) nothing
-// is exported.
-if (builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } connectionString)
-{
-    var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = builder.Configuration["AZURE_CLIENT_ID"] });
-    void Configure(AzureMonitorExporterOptions exporter)
-    {
-        exporter.ConnectionString = connectionString;
-        exporter.Credential = credential;
-    }
-
-    builder.Services.AddOpenTelemetry()
-        .UseFunctionsWorkerDefaults()
-        .WithTracing(tracing => tracing.AddSource(PorticoTelemetry.Name, "System.Net.Http").AddAzureMonitorTraceExporter(Configure))
-        .WithMetrics(metrics => metrics.AddMeter(PorticoTelemetry.Name).AddAzureMonitorMetricExporter(Configure));
-    builder.Logging.AddOpenTelemetry(logging => logging.AddAzureMonitorLogExporter(Configure));
-}
+// Logs, traces and metrics as in `portico serve`; in Azure the Bicep templates set APPLICATIONINSIGHTS_CONNECTION_STRING.
+// The worker's own instrumentation joins the host's traces (host.json sets telemetryMode OpenTelemetry).
+builder.AddPorticoTelemetry(telemetry => telemetry.UseFunctionsWorkerDefaults());
 
 builder.Build().Run();

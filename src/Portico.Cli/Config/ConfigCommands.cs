@@ -2,6 +2,7 @@ using System.CommandLine;
 using Portico.Configuration;
 using Portico.Registry;
 using Portico.Storage.File;
+using Portico.Storage;
 
 namespace Portico.Cli.Config;
 
@@ -180,7 +181,7 @@ internal static class ConfigCommands
         {
             return await action();
         }
-        catch (Exception ex) when (RegistryRuntime.IsStoreFailure(ex) && ex is not OperationCanceledException)
+        catch (Exception ex) when (StoreFailure.Is(ex))
         {
             await error.WriteLineAsync($"portico: storage or file unavailable: {FirstLine(ex.Message)}");
             return ExitCodes.Unavailable;

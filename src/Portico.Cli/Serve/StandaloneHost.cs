@@ -5,11 +5,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry;
-using OpenTelemetry.Logs;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Portico.Hosting;
 using Portico.Observability;
 using Portico.Pipeline;
@@ -35,9 +30,6 @@ internal static class StandaloneHost
                 ["Logging:LogLevel:Microsoft"] = "Warning",
                 ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
                 ["Logging:LogLevel:Yarp"] = "Warning",
-                // ASP.NET Core creates an Activity and a log scope per request whenever this category is enabled at
-                // any level; nothing here reads them (OpenTelemetry, when configured, listens for its own).
-                ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
                 // JSON lines written off the request path; Portico__AccessLog__Output=Logger puts them back in the log.
                 ["Portico:AccessLog:Output"] = "Stdout",
             },
@@ -60,31 +52,13 @@ internal static class StandaloneHost
         });
 
         builder.Services.AddPortico(builder.Configuration);
-        AddOpenTelemetry(builder);
+        builder.AddPorticoTelemetry();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         var engine = app.Services.GetRequiredService<GatewayEngine>();
         app.Run(engine.InvokeAsync);
         return app;
-    }
-
-    /// <summary>
-    /// Exports traces, metrics and logs over OTLP when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
-    /// (OpenTelemetry Collector, Aspire dashboard, Jaeger…); otherwise nothing listens and spans cost nothing.
-    /// </summary>
-    private static void AddOpenTelemetry(WebApplicationBuilder builder)
-    {
-        if (string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            return;
-        }
-
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "portico"))
-            .WithTracing(tracing => tracing.AddSource(PorticoTelemetry.Name, "Microsoft.AspNetCore", "System.Net.Http").AddOtlpExporter())
-            .WithMetrics(metrics => metrics.AddMeter(PorticoTelemetry.Name, "Microsoft.AspNetCore.Hosting", "System.Net.Http").AddOtlpExporter());
-        builder.Logging.AddOpenTelemetry(logging => logging.AddOtlpExporter());
     }
 
     /// <summary>The addresses Kestrel actually bound (resolves port 0).</summary>

@@ -8,6 +8,7 @@ using Polly.RateLimiting;
 using Polly.Timeout;
 using Portico.Observability;
 using Portico.Pipeline;
+using Portico.Resilience.Timeouts;
 using Portico.Resilience;
 
 namespace Portico.Aggregation;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portico.Configuration;
 using Portico.Hosting;
 using Portico.Storage.Tables;
+using Portico.Storage;
 
 namespace Portico.Auth;
 
@@ -16,7 +17,7 @@ namespace Portico.Auth;
 /// </summary>
 internal sealed class ApiKeyLookup
 {
-    private readonly TableApiKeyStore? _table;
+    private readonly IApiKeyStore? _table;
     private readonly ApiKeyStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly AuthMetrics _metrics;
@@ -104,7 +105,7 @@ internal sealed class ApiKeyLookup
             _metrics.KeyLookups.Add(1, AuthMetrics.Outcome(record is null ? "not-found" : "found"));
             return record;
         }
-        catch (Exception ex) when (Registry.RegistryRuntime.IsStoreFailure(ex))
+        catch (Exception ex) when (StoreFailure.Is(ex, CancellationToken.None))
         {
             _metrics.KeyLookups.Add(1, AuthMetrics.Outcome("failed"));
             AuthLog.KeyLookupFailed(_logger, _table!.Description, ex.GetType().Name);

@@ -1,3 +1,5 @@
+using Portico.Storage.Tables;
+
 namespace Portico.Auth;
 
 /// <summary>API keys in Table mode: their table and the cache that bounds how stale a lookup may be.</summary>

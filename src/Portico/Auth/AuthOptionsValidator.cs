@@ -1,16 +1,14 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
 using Portico.Hosting;
 
 namespace Portico.Auth;
 
 /// <summary>Rejects authentication settings that cannot work, at start-up, naming the setting (never echoing a key).</summary>
-internal sealed class AuthOptionsValidator : IValidateOptions<PorticoOptions>
+internal sealed class AuthOptionsValidator : OptionsValidator
 {
-    public ValidateOptionsResult Validate(string? name, PorticoOptions options)
+    protected override void Validate(PorticoOptions options, List<string> errors)
     {
         var auth = options.Auth;
-        var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(auth.Realm) || auth.Realm.Contains('"') || auth.Realm.Contains('\\'))
         {
             errors.Add("Portico:Auth:Realm must be a plain non-empty string without quotes.");
@@ -86,7 +84,5 @@ internal sealed class AuthOptionsValidator : IValidateOptions<PorticoOptions>
                 errors.Add($"Portico:Auth:IdentityToken:AdditionalPublicKeys:{i} must be a PEM EC public key.");
             }
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,3 +1,12 @@
+using Portico.LoadShedding;
+using Portico.Observability;
+using Portico.Proxy;
+using Portico.RateLimiting;
+using Portico.Registry;
+using Portico.Resilience;
+using Portico.Security;
+using Portico.Storage.Tables;
+
 namespace Portico.Hosting;
 
 /// <summary>

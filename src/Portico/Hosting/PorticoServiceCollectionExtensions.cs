@@ -40,7 +40,14 @@ public static class PorticoServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        // Each feature checks its own settings at start-up; AddPorticoAuth and AddPorticoResilience add theirs.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, PorticoOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, RegistryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, SecurityOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, AccessLogOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, UpstreamOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, LoadSheddingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, RateLimitingOptionsValidator>());
         options.ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);

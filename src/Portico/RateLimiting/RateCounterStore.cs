@@ -1,11 +1,12 @@
-using Azure;
 using Azure.Data.Tables;
+using Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portico.Hosting;
 using Portico.Observability;
 using Portico.Registry;
 using Portico.Storage.Tables;
+using Portico.Storage;
 
 namespace Portico.RateLimiting;
 
@@ -230,7 +231,7 @@ internal sealed class RateCounterStore
     }
 
     /// <summary>Storage failures, as opposed to bugs: anything the network, the service or the credential can throw.</summary>
-    internal static bool IsFailure(Exception ex) => RegistryRuntime.IsStoreFailure(ex);
+    internal static bool IsFailure(Exception ex) => StoreFailure.Is(ex, CancellationToken.None);
 
     private static StoreResult Failure(Exception ex) => new(
         StoreStatus.Failed,

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portico.Hosting;
+using Portico.Storage;
 
 namespace Portico.RateLimiting;
 
@@ -114,7 +115,7 @@ internal sealed partial class RateLimitJanitor(
                 LogCleanedUp(logger, deleted);
             }
         }
-        catch (Exception ex) when (RateCounterStore.IsFailure(ex) && !stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (StoreFailure.Is(ex, stoppingToken))
         {
             LogCleanupFailed(logger, ex.Message);
         }

@@ -2,10 +2,10 @@ using Portico.Hosting;
 
 namespace Portico.RateLimiting;
 
-/// <summary>Start-up checks of <c>Portico:RateLimiting</c> and <c>Portico:LoadShedding</c>, called by <see cref="PorticoOptionsValidator"/>.</summary>
-internal static class RateLimitingOptionsValidator
+/// <summary>Start-up checks of <c>Portico:RateLimiting</c>.</summary>
+internal sealed class RateLimitingOptionsValidator : OptionsValidator
 {
-    public static void Validate(PorticoOptions options, List<string> errors)
+    protected override void Validate(PorticoOptions options, List<string> errors)
     {
         var rateLimiting = options.RateLimiting;
         if (string.IsNullOrWhiteSpace(rateLimiting.TableName) || !System.Text.RegularExpressions.Regex.IsMatch(rateLimiting.TableName, "^[A-Za-z][A-Za-z0-9]{2,62}$"))
@@ -31,16 +31,6 @@ internal static class RateLimitingOptionsValidator
         if (rateLimiting.MaxTrackedKeys < 100)
         {
             errors.Add("Portico:RateLimiting:MaxTrackedKeys must be at least 100.");
-        }
-
-        if (options.LoadShedding.MaxConcurrentRequests < 0)
-        {
-            errors.Add("Portico:LoadShedding:MaxConcurrentRequests must be 0 (off) or more.");
-        }
-
-        if (options.LoadShedding.RetryAfter < TimeSpan.Zero || options.LoadShedding.RetryAfter > TimeSpan.FromHours(1))
-        {
-            errors.Add("Portico:LoadShedding:RetryAfter must be between 0 and 1 hour.");
         }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portico.Hosting;
+using Portico.Storage;
 
 namespace Portico.Registry;
 
@@ -33,15 +34,27 @@ internal sealed partial class RegistryMonitor(
         var lastFullRead = timeProvider.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             try
             {
                 await WaitAsync(registry.ReloadInterval, signal, stoppingToken);
                 var fullReadDue = timeProvider.GetElapsedTime(lastFullRead) >= registry.FullRefreshInterval;
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 timeout.CancelAfter(registry.StoreTimeout);
-                var revision = await runtime.Store.GetRevisionAsync(timeout.Token);
+                string revision;
+                try
+                {
+                    revision = await runtime.Store.GetRevisionAsync(timeout.Token);
+                }
+                catch (Exception ex) when (StoreFailure.Is(ex, stoppingToken))
+                {
+                    LogCheckFailed(logger, runtime.Store.Description, ex.Message);
+                    continue;
+                }
+
                 if (revision != runtime.LastSeenRevision || fullReadDue)
                 {
+                    // Store failures while reading become a Failed outcome inside; what escapes is the check's own
+                    // time budget running out, or a bug (below).
                     await runtime.ReloadAsync(timeout.Token);
                     lastFullRead = timeProvider.GetTimestamp();
                 }
@@ -50,7 +63,7 @@ internal sealed partial class RegistryMonitor(
             {
                 return;
             }
-            catch (Exception ex) when (RegistryRuntime.IsStoreFailure(ex))
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
             {
                 LogCheckFailed(logger, runtime.Store.Description, ex.Message);
             }

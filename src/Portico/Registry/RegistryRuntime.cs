@@ -2,6 +2,7 @@ using Azure;
 using Microsoft.Extensions.Logging;
 using Portico.Configuration;
 using Portico.Observability;
+using Portico.Storage;
 
 namespace Portico.Registry;
 
@@ -63,7 +64,7 @@ internal sealed partial class RegistryRuntime(
             {
                 loaded = await store.LoadAsync(cancellationToken);
             }
-            catch (Exception ex) when (IsStoreFailure(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (StoreFailure.Is(ex, cancellationToken))
             {
                 LogStoreUnavailable(logger, store.Description, ex.Message);
                 Count("failed");
@@ -104,12 +105,6 @@ internal sealed partial class RegistryRuntime(
             _reloadGate.Release();
         }
     }
-
-    /// <summary>Failures of the store itself (network, storage service, file system), as opposed to bugs.</summary>
-    internal static bool IsStoreFailure(Exception ex) =>
-        ex is RequestFailedException or IOException or UnauthorizedAccessException or HttpRequestException
-            or TimeoutException or OperationCanceledException or AggregateException
-            or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException;
 
     private void Count(string outcome) => metrics.RegistryReloads.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

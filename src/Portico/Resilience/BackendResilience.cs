@@ -1,8 +1,12 @@
-using Polly;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
+using Polly;
 using Portico.Proxy;
+using Portico.Resilience.Bulkheads;
+using Portico.Resilience.CircuitBreakers;
+using Portico.Resilience.Retries;
+using Portico.Resilience.Timeouts;
 
 namespace Portico.Resilience;
 

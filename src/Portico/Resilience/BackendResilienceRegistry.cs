@@ -1,4 +1,5 @@
 using Portico.Proxy;
+using Portico.Resilience.CircuitBreakers;
 
 namespace Portico.Resilience;
 

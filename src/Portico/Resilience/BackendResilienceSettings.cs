@@ -1,3 +1,5 @@
+using Portico.Resilience.Retries;
+
 namespace Portico.Resilience;
 
 /// <summary>A backend's validated resilience settings, defaults applied.</summary>

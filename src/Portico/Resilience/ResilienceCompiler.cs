@@ -5,6 +5,8 @@ using Portico.Configuration;
 using Portico.Hosting;
 using Portico.Proxy;
 using Portico.Registry;
+using Portico.Resilience.Fallbacks;
+using Portico.Resilience.Retries;
 
 namespace Portico.Resilience;
 

@@ -1,7 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portico.Hosting;
+using Portico.Resilience.CircuitBreakers;
 using Portico.Storage.Tables;
 
 namespace Portico.Resilience;

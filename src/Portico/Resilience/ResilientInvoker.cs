@@ -1,13 +1,15 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using Microsoft.AspNetCore.Http;
-using Polly;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Retry;
 using Polly.Timeout;
+using Polly;
 using Portico.Dispatch;
 using Portico.Proxy;
+using Portico.Resilience.Fallbacks;
+using Portico.Resilience.Timeouts;
 
 namespace Portico.Resilience;
 

@@ -1,4 +1,5 @@
 using Portico.Dispatch;
+using Portico.Resilience.Retries;
 
 namespace Portico.Resilience;
 

@@ -16,8 +16,15 @@ namespace Portico.Tests.Registry;
 /// </summary>
 public sealed class ReloadResilienceTests
 {
-    [Fact]
-    public async Task Reload_UnexpectedExceptionOnce_LoggedAndLaterChangesStillApply()
+    public static TheoryData<string> Bugs => ["invalid-operation", "aggregate"];
+
+    /// <summary>
+    /// A bug is an error with its stack whatever it is wrapped in: an AggregateException around it must not pass for
+    /// a storage outage (a warning without a stack).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Bugs))]
+    public async Task Reload_UnexpectedExceptionOnce_LoggedAsBugAndLaterChangesStillApply(string bug)
     {
         await using var backend = await TestBackend.StartAsync();
         var store = (BuggyOnceStore?)null;
@@ -28,8 +35,16 @@ public sealed class ReloadResilienceTests
                 store = new BuggyOnceStore(new FileRegistryStore(sp.GetRequiredService<IOptions<PorticoOptions>>().Value.Registry.File!)))));
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/one")).StatusCode);
 
-        store!.FailNextCheck();
-        Assert.True(await Eventually.TrueAsync(() => gateway.Logs.Entries.Any(e => e.EventId.Id == 111), TimeSpan.FromSeconds(10)), "the failed reload was not logged");
+        Exception thrown = bug switch
+        {
+            "aggregate" => new AggregateException(new InvalidOperationException("simulated bug in a revision check")),
+            _ => new InvalidOperationException("simulated bug in a revision check"),
+        };
+        store!.FailNextCheck(thrown);
+        Assert.True(await Eventually.TrueAsync(() => gateway.Logs.Entries.Any(e => e.EventId.Id == 111), TimeSpan.FromSeconds(10)), "the failed reload was not logged as a bug");
+        var logged = gateway.Logs.Entries.First(e => e.EventId.Id == 111);
+        Assert.Same(thrown, logged.Exception);
+        Assert.DoesNotContain(gateway.Logs.Entries, e => e.EventId.Id == 110); // not reported as a storage failure
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/one")).StatusCode);
 
         await gateway.WriteConfigAsync(Registry(backend.Url, "/two"));
@@ -46,17 +61,17 @@ public sealed class ReloadResilienceTests
     /// <summary>A real file store whose next revision check throws as a bug would.</summary>
     private sealed class BuggyOnceStore(FileRegistryStore inner) : IRegistryStore
     {
-        private int _fail;
+        private Exception? _fail;
 
         public string Description => inner.Description;
 
         public IChangeSignal? ChangeSignal => inner.ChangeSignal;
 
-        public void FailNextCheck() => Volatile.Write(ref _fail, 1);
+        public void FailNextCheck(Exception bug) => Volatile.Write(ref _fail, bug);
 
         public Task<string> GetRevisionAsync(CancellationToken cancellationToken) =>
-            Interlocked.Exchange(ref _fail, 0) == 1
-                ? throw new InvalidOperationException("simulated bug in a revision check")
+            Interlocked.Exchange(ref _fail, null) is { } bug
+                ? throw bug
                 : inner.GetRevisionAsync(cancellationToken);
 
         public Task<RegistryLoadResult> LoadAsync(CancellationToken cancellationToken) => inner.LoadAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using Portico.Resilience.Bulkheads;
 using Portico.Resilience;
 
 namespace Portico.Tests.Resilience;

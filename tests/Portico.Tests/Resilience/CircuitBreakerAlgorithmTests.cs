@@ -1,10 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Polly;
 using Polly.CircuitBreaker;
+using Polly;
 using Portico.Hosting;
 using Portico.Proxy;
+using Portico.Resilience.CircuitBreakers;
+using Portico.Resilience.Retries;
 using Portico.Resilience;
 
 namespace Portico.Tests.Resilience;

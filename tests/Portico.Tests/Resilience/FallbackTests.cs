@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Resilience;
+using Portico.Resilience.Fallbacks;
 using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Resilience;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Registry;
+using Portico.Resilience.Bulkheads;
 using Portico.Resilience;
 
 namespace Portico.Tests.Resilience;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Portico.Resilience.Retries;
 using Portico.Resilience;
 
 namespace Portico.Tests.Resilience;

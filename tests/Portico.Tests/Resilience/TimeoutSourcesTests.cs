@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Portico.Resilience.Timeouts;
 using Portico.Resilience;
 
 namespace Portico.Tests.Resilience;

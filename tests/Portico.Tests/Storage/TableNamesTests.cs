@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Portico.Auth;
 using Portico.Hosting;
+using Portico.RateLimiting;
+using Portico.Resilience;
 using Portico.Storage.Tables;
 using Portico.Tests.Infrastructure;
 

@@ -1,5 +1,6 @@
-using Azure;
 using Azure.Data.Tables;
+using Azure;
+using Portico.Resilience.CircuitBreakers;
 using Portico.Resilience;
 
 namespace Portico.Storage.Tables;

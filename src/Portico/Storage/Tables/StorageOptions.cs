@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Storage.Tables;
 
 /// <summary>
 /// The Table storage account. In Azure set <see cref="TableServiceUri"/> (and <see cref="ClientId"/> for a

@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.Fallbacks;
 
 /// <summary>
 /// The stale-if-error hook (RFC 5861 §4): when a proxy route's backend fails after its retries, the resilience

@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.CircuitBreakers;
 
 /// <summary>Where instances share circuit state (Table storage in Table mode). Written on transitions, read on a timer.</summary>
 internal interface ICircuitBreakerStore

@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Security;
 
 /// <summary>Trust for client-sent forwarding headers.</summary>
 public sealed class ForwardedHeadersOptions

@@ -1,7 +1,8 @@
-using Polly;
 using Polly.CircuitBreaker;
+using Polly;
+using Portico.Resilience.Timeouts;
 
-namespace Portico.Resilience;
+namespace Portico.Resilience.CircuitBreakers;
 
 /// <summary>
 /// A backend's circuit breaker, consulted by every attempt of every route on the backend. Closed, it counts calls

@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.Bulkheads;
 
 /// <summary>
 /// A backend's bulkhead: at most <c>maxConcurrency</c> calls in flight and <c>queueLimit</c> waiting. A free slot is

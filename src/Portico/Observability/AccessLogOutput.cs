@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Observability;
 
 /// <summary>Access-log destinations.</summary>
 public enum AccessLogOutput

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 
-namespace Portico.Resilience;
+namespace Portico.Resilience.CircuitBreakers;
 
 /// <summary>
 /// The meeting point between circuits and the shared store: circuits publish their transitions here without ever

@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.Fallbacks;
 
 /// <summary>What a stale response source is asked about.</summary>
 public sealed class StaleResponseRequest

@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.CircuitBreakers;
 
 /// <summary>
 /// Calls and failures over a rolling window, in ten buckets, counted without a lock: recording a call is one

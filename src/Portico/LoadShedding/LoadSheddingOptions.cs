@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.LoadShedding;
 
 /// <summary>Gateway-wide load shedding: requests beyond these limits are answered 503 at once instead of queueing.</summary>
 public sealed class LoadSheddingOptions

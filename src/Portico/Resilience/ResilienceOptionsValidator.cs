@@ -1,14 +1,13 @@
-using Microsoft.Extensions.Options;
+using Portico.Hosting;
 
-namespace Portico.Hosting;
+namespace Portico.Resilience;
 
 /// <summary>Rejects resilience settings that cannot work, at start-up, naming the setting.</summary>
-internal sealed class ResilienceOptionsValidator : IValidateOptions<PorticoOptions>
+internal sealed class ResilienceOptionsValidator : OptionsValidator
 {
-    public ValidateOptionsResult Validate(string? name, PorticoOptions options)
+    protected override void Validate(PorticoOptions options, List<string> errors)
     {
         var resilience = options.Resilience;
-        var errors = new List<string>();
         if (resilience.CircuitBreakerSyncInterval < TimeSpan.FromSeconds(1) || resilience.CircuitBreakerSyncInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add($"Portico:Resilience:CircuitBreakerSyncInterval {resilience.CircuitBreakerSyncInterval} must be between 1 second and 1 minute.");
@@ -20,7 +19,5 @@ internal sealed class ResilienceOptionsValidator : IValidateOptions<PorticoOptio
         {
             errors.Add("Portico:Resilience:CircuitBreakerTableName must be 3 to 63 letters or digits, starting with a letter.");
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Proxy;
 
 /// <summary>The shared connection pool to backends.</summary>
 public sealed class UpstreamOptions

@@ -2,8 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portico.Hosting;
 using Portico.Registry;
+using Portico.Storage;
 
-namespace Portico.Resilience;
+namespace Portico.Resilience.CircuitBreakers;
 
 /// <summary>
 /// Shares circuit state between instances: reads the store once before the gateway serves (a new instance starts
@@ -76,7 +77,7 @@ internal sealed class CircuitBreakerSync(
                     await store.WriteAsync(record, timeout.Token);
                     telemetry.StoreOperation("write", succeeded: true);
                 }
-                catch (Exception ex) when (RegistryRuntime.IsStoreFailure(ex) && !stoppingToken.IsCancellationRequested)
+                catch (Exception ex) when (StoreFailure.Is(ex, stoppingToken))
                 {
                     // Dropped, not retried: the next transition writes the newer truth.
                     telemetry.StoreOperation("write", succeeded: false);
@@ -98,7 +99,7 @@ internal sealed class CircuitBreakerSync(
             telemetry.StoreOperation("read", succeeded: true);
             _lastReadFailure = null;
         }
-        catch (Exception ex) when (RegistryRuntime.IsStoreFailure(ex))
+        catch (Exception ex) when (StoreFailure.Is(ex, CancellationToken.None))
         {
             telemetry.StoreOperation("read", succeeded: false);
             if (_lastReadFailure != ex.Message)

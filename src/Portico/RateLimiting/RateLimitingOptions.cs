@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.RateLimiting;
 
 /// <summary>How rate-limit counters are kept and shared (docs/rate-limiting.md).</summary>
 public sealed class RateLimitingOptions

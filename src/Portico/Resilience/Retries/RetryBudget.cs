@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.Retries;
 
 /// <summary>
 /// Bounds a backend's retries so they never multiply an outage (the idea of Finagle's and Linkerd's retry

@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.Retries;
 
 /// <summary>A set of HTTP status codes (100 to 599) checked with one bit test, built once per snapshot.</summary>
 internal sealed class StatusCodeSet

@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Security;
 
 /// <summary>Request size limits applied before a request reaches a backend.</summary>
 public sealed class LimitsOptions

@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.CircuitBreakers;
 
 /// <summary>
 /// What instances share about one backend's circuit: whether it is open and until when (an absolute time, so an

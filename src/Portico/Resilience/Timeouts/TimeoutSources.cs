@@ -1,6 +1,6 @@
 using Microsoft.Extensions.ObjectPool;
 
-namespace Portico.Resilience;
+namespace Portico.Resilience.Timeouts;
 
 /// <summary>
 /// The cancellation sources behind route and attempt timeouts. On the system clock they are reused across requests

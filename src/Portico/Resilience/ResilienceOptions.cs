@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Resilience;
 
 /// <summary>Gateway-wide resilience settings (the per-backend and per-route ones live in the registry).</summary>
 public sealed class ResilienceOptions

@@ -1,4 +1,4 @@
-namespace Portico.Resilience;
+namespace Portico.Resilience.Timeouts;
 
 /// <summary>
 /// An attempt was cancelled by one of the route's timeouts rather than by the caller. It stays an

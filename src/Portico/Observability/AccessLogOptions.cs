@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Observability;
 
 /// <summary>Where the per-request access log goes.</summary>
 public sealed class AccessLogOptions

@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Registry;
 
 /// <summary>Registry source and reload timing.</summary>
 public sealed class RegistryOptions

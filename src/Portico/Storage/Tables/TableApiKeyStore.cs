@@ -1,15 +1,16 @@
 using Azure;
 using Azure.Data.Tables;
+using Portico.Auth;
 using Portico.Configuration;
 
-namespace Portico.Auth;
+namespace Portico.Storage.Tables;
 
 /// <summary>
 /// API keys in their own table (docs/storage.md): one entity per key, PartitionKey = the key id and RowKey
 /// <c>key</c>, so a lookup is a point read and no two keys share a partition (hot keys never contend). Properties:
 /// <c>Consumer</c>, <c>Hash</c> (SHA-256 hex), <c>Status</c>, <c>Created</c>. The key itself is never stored.
 /// </summary>
-public sealed class TableApiKeyStore
+public sealed class TableApiKeyStore : IApiKeyStore
 {
     /// <summary>The default table name.</summary>
     public const string DefaultTableName = "PorticoApiKeys";

@@ -1,0 +1,95 @@
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Portico.Observability;
+
+/// <summary>
+/// Logs, traces and metrics wired the same way in both hosts, so a request is observed alike under Azure Functions
+/// and <c>portico serve</c>. Exporters are chosen by the standard settings: <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>
+/// (Application Insights through OpenTelemetry, authenticated with the managed identity) and
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (any OTLP receiver); with neither, nothing listens and spans cost nothing.
+/// </summary>
+public static class PorticoTelemetryExtensions
+{
+    /// <summary>The sources whose spans are exported: the gateway's, ASP.NET Core's request span and outgoing HTTP.</summary>
+    public static readonly string[] ActivitySources = [PorticoTelemetry.Name, "Microsoft.AspNetCore", "System.Net.Http"];
+
+    /// <summary>The meters exported: the gateway's, ASP.NET Core hosting's and HttpClient's.</summary>
+    public static readonly string[] Meters = [PorticoTelemetry.Name, "Microsoft.AspNetCore.Hosting", "System.Net.Http"];
+
+    /// <summary>
+    /// Adds Portico's logging defaults and, when an exporter is configured, OpenTelemetry. <paramref name="configureHost"/>
+    /// lets a host add what only it has (the Functions worker's own instrumentation), and runs only when exporting.
+    /// </summary>
+    public static IHostApplicationBuilder AddPorticoTelemetry(this IHostApplicationBuilder builder, Action<OpenTelemetryBuilder>? configureHost = null)
+    {
+        // ASP.NET Core creates an Activity and a log scope per request whenever this category is enabled at any
+        // level; nothing reads them (OpenTelemetry, when configured, listens for its own).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
+        var configuration = builder.Configuration;
+        var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
+        var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        if (string.IsNullOrEmpty(appInsights) && string.IsNullOrEmpty(otlp))
+        {
+            return builder;
+        }
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName(configuration)))
+            .WithTracing(tracing => tracing.AddSource(ActivitySources))
+            .WithMetrics(metrics => metrics.AddMeter(Meters));
+        configureHost?.Invoke(telemetry);
+        if (!string.IsNullOrEmpty(appInsights))
+        {
+            AddAzureMonitor(builder, telemetry, appInsights);
+        }
+
+        if (!string.IsNullOrEmpty(otlp))
+        {
+            AddOtlp(builder, telemetry);
+        }
+
+        return builder;
+    }
+
+    /// <summary><c>OTEL_SERVICE_NAME</c>, else the Function app's name (Application Insights' cloud role), else <c>portico</c>.</summary>
+    internal static string ServiceName(IConfiguration configuration) =>
+        configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name
+        : configuration["WEBSITE_SITE_NAME"] is { Length: > 0 } site ? site
+        : "portico";
+
+    // Exporters live in their own methods so their assemblies load only when they are configured (start-up time).
+    private static void AddAzureMonitor(IHostApplicationBuilder builder, OpenTelemetryBuilder telemetry, string connectionString)
+    {
+        // The Application Insights resource has local (key) authentication disabled: sign in with the managed identity.
+        var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = builder.Configuration["AZURE_CLIENT_ID"] });
+        void Configure(AzureMonitorExporterOptions exporter)
+        {
+            exporter.ConnectionString = connectionString;
+            exporter.Credential = credential;
+        }
+
+        telemetry
+            .WithTracing(tracing => tracing.AddAzureMonitorTraceExporter(Configure))
+            .WithMetrics(metrics => metrics.AddAzureMonitorMetricExporter(Configure));
+        builder.Logging.AddOpenTelemetry(logging => logging.AddAzureMonitorLogExporter(Configure));
+    }
+
+    private static void AddOtlp(IHostApplicationBuilder builder, OpenTelemetryBuilder telemetry)
+    {
+        telemetry
+            .WithTracing(tracing => tracing.AddOtlpExporter())
+            .WithMetrics(metrics => metrics.AddOtlpExporter());
+        builder.Logging.AddOpenTelemetry(logging => logging.AddOtlpExporter());
+    }
+}
