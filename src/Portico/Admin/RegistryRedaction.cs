@@ -13,7 +13,7 @@ namespace Portico.Admin;
 /// Hidden: API key hashes; any field named like a secret, password, private or signing key, connection string or
 /// credential (a field ending in <c>Setting</c> names a setting and is kept: it is where the secret lives, not the
 /// secret); private members of JWKs (<c>d</c>, <c>p</c>, <c>q</c>, <c>dp</c>, <c>dq</c>, <c>qi</c>, <c>k</c>, <c>oth</c>);
-/// any string holding a PEM private key; and, in free-form maps (<c>headers</c>, <c>metadata</c>), the values of
+/// any string holding a PEM private key (<c>-----BEGIN … PRIVATE KEY-----</c>); and, in free-form maps (<c>headers</c>, <c>metadata</c>), the values of
 /// entries named like a credential (<c>Authorization</c>, <c>Cookie</c>, <c>*key*</c>, <c>*token*</c>…).
 /// </remarks>
 internal static partial class RegistryRedaction
@@ -76,7 +76,7 @@ internal static partial class RegistryRedaction
         || (SecretField().IsMatch(name) && !name.EndsWith("Setting", StringComparison.Ordinal));
 
     private static bool HoldsPrivateKey(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<string>(out var text) && text.Contains("PRIVATE KEY", StringComparison.OrdinalIgnoreCase);
+        node is JsonValue value && value.TryGetValue<string>(out var text) && text.Contains("PRIVATE KEY-----", StringComparison.Ordinal);
 
     [GeneratedRegex("secret|password|passphrase|privatekey|signingkey|connectionstring|credential", RegexOptions.IgnoreCase)]
     private static partial Regex SecretField();

@@ -43,7 +43,8 @@ public sealed class AdminRegistryEndpointTests : IAsyncLifetime
     private string Registry(string routeId = "profile") => $$"""
     {
       "backends": [ { "id": "users", "url": "http://127.0.0.1:9" } ],
-      "consumers": [ { "id": "ops", "plan": "gold", "metadata": { "team": "platform", "billingSecret": "{{MetadataSecret}}", "apiToken": "{{MetadataToken}}" } } ],
+      "consumers": [ { "id": "ops", "plan": "gold", "metadata": { "team": "platform", "billingSecret": "{{MetadataSecret}}", "apiToken": "{{MetadataToken}}",
+        "notes": {{J(_misplacedPrivateKey.ExportPkcs8PrivateKeyPem())}} } } ],
       "rateLimitPolicies": [ { "id": "steady", "rate": { "requests": 10, "per": "1s" } } ],
       "plans": [ { "id": "gold", "policies": [ "steady" ] } ],
       "apiKeys": [ { "id": "{{_consumerKey.Id}}", "consumer": "ops", "hash": "{{ApiKeyFormat.Hash(_consumerKey.Key)}}" } ],
@@ -58,7 +59,7 @@ public sealed class AdminRegistryEndpointTests : IAsyncLifetime
         { "id": "{{routeId}}", "auth": "keys", "match": { "path": "/profile/{id}", "methods": [ "GET" ] },
           "aggregate": { "parts": [ { "name": "user", "backend": "users", "path": "/users/{route.id}",
             "headers": { "Authorization": "Bearer {{BackendCredential}}", "X-Request-Source": "portico" } } ] } },
-        { "id": "maintenance", "auth": "anonymous", "match": { "path": "/legacy" }, "static": { "status": 503, "headers": { "Retry-After": "60" } } }
+        { "id": "maintenance", "auth": "anonymous", "match": { "path": "/legacy" }, "static": { "status": 503, "headers": { "Retry-After": "60" }, "body": "Closed while we rotate our private key." } }
       ]
     }
     """;
@@ -131,7 +132,11 @@ public sealed class AdminRegistryEndpointTests : IAsyncLifetime
         var headers = registry.GetProperty("routes")[0].GetProperty("aggregate").GetProperty("parts")[0].GetProperty("headers");
         Assert.Equal("(redacted)", headers.GetProperty("Authorization").GetString());
         Assert.Equal("portico", headers.GetProperty("X-Request-Source").GetString());
-        Assert.Equal("60", registry.GetProperty("routes")[1].GetProperty("static").GetProperty("headers").GetProperty("Retry-After").GetString());
+        var maintenance = registry.GetProperty("routes")[1].GetProperty("static");
+        Assert.Equal("60", maintenance.GetProperty("headers").GetProperty("Retry-After").GetString());
+        Assert.Equal("Closed while we rotate our private key.", maintenance.GetProperty("body").GetString()); // words are not keys
+        Assert.Equal("(redacted)", metadata.GetProperty("notes").GetString());
+        Assert.DoesNotContain("PRIVATE KEY", body, StringComparison.Ordinal);
     }
 
     [Fact]
