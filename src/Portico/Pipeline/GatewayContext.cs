@@ -48,6 +48,12 @@ public sealed class GatewayContext
 
     internal RouteValueDictionary RouteValues { get; } = new();
 
+    /// <summary>
+    /// For a Portico endpoint that owns a sub-tree (<c>/admin/backends</c>), the request path below it (<c>/b-1</c>);
+    /// empty otherwise.
+    /// </summary>
+    internal string EndpointSubpath { get; set; } = "";
+
     /// <summary>The path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
     internal PathString UpstreamPath { get; set; }
 
