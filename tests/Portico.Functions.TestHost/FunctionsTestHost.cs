@@ -60,6 +60,9 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     /// <summary>Completes with the exit code of the current worker process.</summary>
     public Task<int> WorkerExited => _process?.Exited ?? Task.FromResult(0);
 
+    /// <summary>Requests the host is holding until the worker that is starting is ready.</summary>
+    public int RequestsWaitingForWorker => _dispatcher.WaitingForWorker;
+
     /// <summary>The capabilities the current worker announced.</summary>
     public IReadOnlyDictionary<string, string> WorkerCapabilities => _dispatcher.Worker?.Capabilities ?? new Dictionary<string, string>();
 
@@ -134,6 +137,21 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     public async Task<WorkerStartResult> StartWorkerAsync(CancellationToken cancellationToken = default)
     {
         await StopWorkerAsync();
+        var starting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _dispatcher.Starting = starting.Task;
+        try
+        {
+            return await StartNewWorkerAsync(cancellationToken);
+        }
+        finally
+        {
+            _dispatcher.Starting = null;
+            starting.TrySetResult();
+        }
+    }
+
+    private async Task<WorkerStartResult> StartNewWorkerAsync(CancellationToken cancellationToken)
+    {
         var workerId = Guid.NewGuid().ToString();
         var appDirectory = Path.GetFullPath(_options.AppDirectory);
         var channel = new WorkerChannel(workerId, appDirectory, _routePrefix, Log);

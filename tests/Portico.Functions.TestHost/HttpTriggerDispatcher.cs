@@ -36,6 +36,8 @@ internal sealed class HttpTriggerDispatcher : IDisposable
     }));
 
     private volatile WorkerChannel? _worker;
+    private volatile Task? _starting;
+    private int _waiting;
 
     public HttpTriggerDispatcher(IHttpForwarder forwarder, HostLog log)
     {
@@ -50,6 +52,19 @@ internal sealed class HttpTriggerDispatcher : IDisposable
         set => _worker = value;
     }
 
+    /// <summary>
+    /// A worker start in progress: requests that find no ready worker wait for it, as the host holds requests until it
+    /// is running, instead of failing at once. Null when nothing is starting.
+    /// </summary>
+    public Task? Starting
+    {
+        get => _starting;
+        set => _starting = value;
+    }
+
+    /// <summary>Requests waiting for a worker that is starting.</summary>
+    public int WaitingForWorker => Volatile.Read(ref _waiting);
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -61,6 +76,21 @@ internal sealed class HttpTriggerDispatcher : IDisposable
         }
 
         var worker = _worker;
+        if (worker is null && _starting is { } starting)
+        {
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                await starting.WaitAsync(context.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+
+            worker = _worker;
+        }
+
         if (worker is null || worker.StreamEnded.IsCompleted || worker.Routes is null || worker.HttpUri is null)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
