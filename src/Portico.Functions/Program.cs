@@ -51,4 +51,9 @@ if (builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: 
     builder.Logging.AddOpenTelemetry(logging => logging.AddAzureMonitorLogExporter(Configure));
 }
 
-builder.Build().Run();
+var app = builder.Build();
+
+// Load the registry before the worker connects to the host: the host sends requests as soon as the worker reports its
+// functions loaded, and they must find the gateway configured (portico serve loads it before listening, too).
+await app.Services.InitializePorticoAsync();
+await app.RunAsync();
