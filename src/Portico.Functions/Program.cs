@@ -11,6 +11,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Portico.Hosting;
+using Portico.Functions;
 using Portico.Observability;
 
 var builder = FunctionsApplication.CreateBuilder(args);
@@ -55,5 +56,14 @@ var app = builder.Build();
 
 // Load the registry before the worker connects to the host: the host sends requests as soon as the worker reports its
 // functions loaded, and they must find the gateway configured (portico serve loads it before listening, too).
-await app.Services.InitializePorticoAsync();
+try
+{
+    await app.Services.InitializePorticoAsync();
+}
+catch (Exception ex) when (StartupFailure.Report(ex, Console.Error) is { } exitCode)
+{
+    return exitCode;
+}
+
 await app.RunAsync();
+return 0;
