@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,9 +18,20 @@ using Portico.Observability;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 
-// ASP.NET Core creates an Activity and a log scope per request whenever this category is enabled at any level;
-// the worker has no use for them (OpenTelemetry, when configured, listens for its own).
-builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+// Log levels by default, at the lowest priority so app settings (Logging__LogLevel__...) override them. Every event goes
+// to the host over gRPC and on to Application Insights: framework chatter (two routing events per request) stays out,
+// as under portico serve. ASP.NET Core creates an Activity and a log scope per request whenever the hosting diagnostics
+// category is enabled at any level; the worker has no use for them (OpenTelemetry, when configured, listens for its own).
+builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+{
+    InitialData = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Microsoft"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        ["Logging:LogLevel:Yarp"] = "Warning",
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
+    },
+});
 
 // The host forwards requests of up to 100 MB; the worker's Kestrel would stop at about 28.6 MB.
 builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 100 * 1024 * 1024);
