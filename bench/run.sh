@@ -248,12 +248,17 @@ start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
     # call, not a disk. stderr is kept for diagnosis.
     setsid env "${env_args[@]+"${env_args[@]}"}" dotnet "$PORTICO_DLL" serve --config "$registry" \
         --urls "http://$LOOPBACK:$port" >/dev/null 2>"$WORK/$target-$SCN_NAME.err" </dev/null &
+    track_server "$target" "$port" 30
+}
+
+# Records the server just started in the background ($!) as TARGET's, and waits until it is live.
+track_server() { # TARGET PORT SECONDS
     STARTED_PID=$!
     GROUPS_STARTED+=("$STARTED_PID")
     PORTICO_PIDS+=("$STARTED_PID")
-    eval "PID_${target//-/_}=$STARTED_PID"
-    tool wait "http://$LOOPBACK:$port/_portico/health/live" 30 \
-        || fail "$target did not start for $SCN_NAME (see $WORK/$target-$SCN_NAME.err)"
+    eval "PID_${1//-/_}=$STARTED_PID"
+    tool wait "http://$LOOPBACK:$2/_portico/health/live" "$3" \
+        || fail "$1 did not start for $SCN_NAME (see $WORK/$1-$SCN_NAME.err)"
 }
 
 # The Functions app: its worker under the test host, which forwards each request to it as the Functions host does.
@@ -267,12 +272,7 @@ start_functions() { # TARGET REGISTRY
     [[ $target == functions-nolog ]] && settings+=(--setting "Logging__LogLevel__Portico.AccessLog=Warning")
     setsid dotnet "$FUNCTIONS_HOST_DLL" serve --app "$FUNCTIONS_APP_DIR" --urls "http://$LOOPBACK:$port" "${settings[@]}" \
         >/dev/null 2>"$WORK/$target-$SCN_NAME.err" </dev/null &
-    STARTED_PID=$!
-    GROUPS_STARTED+=("$STARTED_PID")
-    PORTICO_PIDS+=("$STARTED_PID")
-    eval "PID_${target//-/_}=$STARTED_PID"
-    tool wait "http://$LOOPBACK:$port/_portico/health/live" 60 \
-        || fail "$target did not start for $SCN_NAME (see $WORK/$target-$SCN_NAME.err)"
+    track_server "$target" "$port" 60
 }
 
 record_memory() { # SCENARIO TARGET PID

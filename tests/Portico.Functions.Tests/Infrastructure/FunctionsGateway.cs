@@ -1,4 +1,3 @@
-using System.Net;
 using Portico.Functions.TestHost;
 using Portico.Tests.Infrastructure;
 
@@ -38,17 +37,8 @@ public sealed class FunctionsGateway : IAsyncDisposable
     /// <summary>The host's log (worker console, the worker's logs over gRPC, the host's own lines), for failure messages.</summary>
     public string Log => Host.Log.ToString();
 
-    public static HttpClient CreateClient(string baseUrl) => new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        UseProxy = false,
-        AutomaticDecompression = DecompressionMethods.None,
-    })
-    {
-        BaseAddress = new Uri(baseUrl),
-        Timeout = TimeSpan.FromSeconds(60),
-    };
+    /// <summary>A client that behaves like curl (the same as for <c>portico serve</c>'s tests).</summary>
+    public static HttpClient CreateClient(string baseUrl) => GatewayHost.CreateClient(baseUrl);
 
     /// <summary>The options for the app with these settings, for tests that drive the host themselves.</summary>
     public static FunctionsTestHostOptions Options(IDictionary<string, string?> settings) => new()
@@ -88,14 +78,6 @@ public sealed class FunctionsGateway : IAsyncDisposable
             ["Portico__Registry__TableName"] = tableName,
         };
         return new FunctionsGateway(await FunctionsTestHost.StartAsync(Options(all)), null, null);
-    }
-
-    /// <summary>Replaces the registry file (write to a temporary name, then rename, as deployment tools do).</summary>
-    public async Task WriteConfigAsync(string registryJson)
-    {
-        var temp = ConfigPath + ".new";
-        await File.WriteAllTextAsync(temp, registryJson);
-        File.Move(temp, ConfigPath!, overwrite: true);
     }
 
     public async ValueTask DisposeAsync()
