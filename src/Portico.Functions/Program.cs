@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Portico.Hosting;
 using Portico.Functions;
+using Portico.Hosting;
 using Portico.Observability;
 
 var builder = FunctionsApplication.CreateBuilder(args);
