@@ -8,6 +8,19 @@ public sealed class DemandEstimatorTests
 {
     private static readonly long Start = Noon.UtcTicks;
 
+    /// <summary>Records <paramref name="requests"/> requests <paramref name="everyMs"/> ms apart from <paramref name="from"/>; returns the time after the last.</summary>
+    private static long Steady(ref DemandEstimator demand, long from, int requests, int everyMs)
+    {
+        var now = from;
+        for (int i = 0; i < requests; i++)
+        {
+            demand.Record(now);
+            now += TimeSpan.TicksPerMillisecond * everyMs;
+        }
+
+        return now;
+    }
+
     [Fact]
     public void Rate_BurstAtOneInstant_CountsOverAQuarterSecond()
     {
@@ -24,12 +37,7 @@ public sealed class DemandEstimatorTests
     public void Rate_SteadyHundredPerSecond_EstimatesAHundred()
     {
         var demand = default(DemandEstimator);
-        var now = Start;
-        for (int i = 0; i < 300; i++)
-        {
-            demand.Record(now);
-            now += TimeSpan.TicksPerMillisecond * 10;
-        }
+        var now = Steady(ref demand, Start, requests: 300, everyMs: 10);
 
         Assert.InRange(demand.Rate(now), 95, 105);
     }
@@ -38,12 +46,7 @@ public sealed class DemandEstimatorTests
     public void Rate_WindowLongerThanASecond_ReplacesTheEstimate()
     {
         var demand = default(DemandEstimator);
-        var now = Start;
-        for (int i = 0; i < 200; i++)
-        {
-            demand.Record(now);
-            now += TimeSpan.TicksPerMillisecond * 5; // 200 per second
-        }
+        var now = Steady(ref demand, Start, requests: 200, everyMs: 5); // 200 per second
 
         // Quiet for four seconds, then one request: the window that ends now (the last 50 requests over 4.25 s) is
         // longer than a second, so its rate replaces the estimate instead of being averaged with 200.
@@ -57,12 +60,7 @@ public sealed class DemandEstimatorTests
     public void Rate_ShortWindows_AverageWithTheEstimateBefore()
     {
         var demand = default(DemandEstimator);
-        var now = Start;
-        for (int i = 0; i < 100; i++)
-        {
-            demand.Record(now);
-            now += TimeSpan.TicksPerMillisecond * 10; // 100 per second for a second
-        }
+        var now = Steady(ref demand, Start, requests: 100, everyMs: 10); // 100 per second for a second
 
         var before = demand.Rate(now);
         demand.Record(now); // ends a window of a quarter second
