@@ -61,14 +61,7 @@ internal sealed class StoredCounter(Lock sync, string keyHash, string policyId)
             }
 
             var now = owner.Now;
-            CounterValues values;
-            string? version;
-            lock (sync)
-            {
-                values = _values;
-                version = _version;
-            }
-
+            var (values, version) = Snapshot();
             if (!update.TryPrepare(ref values, now))
             {
                 owner.Health.ReleaseProbe();
@@ -77,26 +70,13 @@ internal sealed class StoredCounter(Lock sync, string keyHash, string policyId)
             }
 
             var result = await owner.Store.WriteAsync(keyHash, policyId, values, version);
-            if (result.Status == StoreStatus.Ok)
-            {
-                owner.Health.ReportSuccess();
-                lock (sync)
-                {
-                    Remember(in values, result.Version);
-                    update.Written(in values, now);
-                }
-
-                outcome = CounterUpdateOutcome.Written;
-                break;
-            }
-
             if (result.Status != StoreStatus.Conflict)
             {
-                owner.Health.ReportFailure(result.Error ?? "write failed");
-                outcome = CounterUpdateOutcome.WriteFailed;
+                outcome = Settle(owner, update, in result, in values, now);
                 break;
             }
 
+            // Another instance wrote first: read again and retry, within the attempts and the storage timeout.
             owner.Health.ReportSuccess();
             mustRead = true;
             MarkContended(owner.Now);
@@ -110,6 +90,33 @@ internal sealed class StoredCounter(Lock sync, string keyHash, string policyId)
         }
 
         update.Finish(owner, outcome);
+    }
+
+    private (CounterValues Values, string? Version) Snapshot()
+    {
+        lock (sync)
+        {
+            return (_values, _version);
+        }
+    }
+
+    /// <summary>A write that did not conflict: remembered and taken in by the update, or a failure for the breaker.</summary>
+    private CounterUpdateOutcome Settle(RateLimiter owner, ICounterUpdate update, in StoreResult result, in CounterValues values, long now)
+    {
+        if (result.Status != StoreStatus.Ok)
+        {
+            owner.Health.ReportFailure(result.Error ?? "write failed");
+            return CounterUpdateOutcome.WriteFailed;
+        }
+
+        owner.Health.ReportSuccess();
+        lock (sync)
+        {
+            Remember(in values, result.Version);
+            update.Written(in values, now);
+        }
+
+        return CounterUpdateOutcome.Written;
     }
 
     /// <summary>Reads the counter into <see cref="Values"/>; false when storage failed.</summary>
