@@ -1,27 +1,36 @@
-using System.Diagnostics;
 using System.Net;
 using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Resilience;
 
-/// <summary>Route and attempt timeouts answer 504 and cancel the backend call; a client that leaves cancels it too.</summary>
+/// <summary>
+/// Route and attempt timeouts answer 504 and cancel the backend call; a client that leaves cancels it too. The
+/// gateways run on a <see cref="TestClock"/>: a timeout fires when the test moves the clock past it, once the backend
+/// has the call, so nothing waits for real time and nothing else could have produced the 504.
+/// </summary>
 public sealed class TimeoutTests
 {
+    private readonly TestClock _clock = new();
+
+    /// <summary>A backoff is a one-off wait of at most the retry's maxDelay (2 s by default); the registry's own wait is 5 s.</summary>
+    private static bool IsBackoff(TestClock.SetTimer timer) => timer.IsWait && timer.Due <= TimeSpan.FromSeconds(2);
+
     [Fact]
     public async Task Timeout_BackendNeverAnswers_Answers504AndCancelsTheBackendCall()
     {
         var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var backend = await TestBackend.StartAsync(Faults.Hang(aborted));
-        await using var gateway = await ResilienceGateway.StartAsync(backend.Url, """{ "timeout": "300ms", "retry": { "maxAttempts": 1 } }""");
+        await using var gateway = await ResilienceGateway.StartAsync(backend.Url, """{ "timeout": "300ms", "retry": { "maxAttempts": 1 } }""", services: _clock.AddTo);
         using var metrics = new MetricRecorder(gateway.Services);
 
-        var clock = Stopwatch.StartNew();
-        using var response = await gateway.Client.GetAsync("/r/slow");
+        var request = gateway.Client.GetAsync("/r/slow");
+        await backend.ReceivedAsync(1);
+        _clock.Advance(TimeSpan.FromMilliseconds(300));
+        using var response = await request.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         var problem = await ProblemAssert.ReadAsync(response, "gateway-timeout");
         Assert.DoesNotContain("127.0.0.1", problem.ToString(), StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         await aborted.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(1, metrics.Sum("portico.resilience.timeouts", ("portico.route", "r"), ("portico.backend", "b"), ("kind", "total")));
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 402 && e.Message.Contains("Route r timed out", StringComparison.Ordinal));
@@ -33,10 +42,15 @@ public sealed class TimeoutTests
         var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var backend = await TestBackend.StartAsync(Faults.Sequence(Faults.Hang(aborted), Faults.Ok("second attempt")));
         await using var gateway = await ResilienceGateway.StartAsync(
-            backend.Url, """{ "timeout": "20s", "attemptTimeout": "200ms", "retry": { "delay": "10ms" } }""");
+            backend.Url, """{ "timeout": "20s", "attemptTimeout": "200ms", "retry": { "delay": "10ms" } }""", services: _clock.AddTo);
         using var metrics = new MetricRecorder(gateway.Services);
 
-        using var response = await gateway.Client.GetAsync("/r/x");
+        _clock.SkipTimersSet();
+        var request = gateway.Client.GetAsync("/r/x");
+        await backend.ReceivedAsync(1);
+        _clock.Advance(TimeSpan.FromMilliseconds(200)); // the first attempt's own limit; the route's 20 s are far off
+        var (answer, backoffs) = await _clock.PlayAsync(request, IsBackoff);
+        using var response = answer;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("second attempt", await response.Content.ReadAsStringAsync());
@@ -44,6 +58,7 @@ public sealed class TimeoutTests
         await aborted.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(1, metrics.Sum("portico.resilience.timeouts", ("kind", "attempt")));
         Assert.Equal(1, metrics.Sum("portico.resilience.retries", ("reason", "timeout")));
+        Assert.Single(backoffs);
     }
 
     [Fact]
@@ -56,7 +71,7 @@ public sealed class TimeoutTests
             entered.TrySetResult();
             await Faults.Hang(aborted)(context);
         });
-        await using var gateway = await ResilienceGateway.StartAsync(backend.Url);
+        await using var gateway = await ResilienceGateway.StartAsync(backend.Url, services: _clock.AddTo);
 
         using var leave = new CancellationTokenSource();
         var request = gateway.Client.GetAsync("/r/x", leave.Token);
@@ -64,7 +79,7 @@ public sealed class TimeoutTests
         await leave.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
 
-        // The gateway let go of the backend long before any timeout (30 s by default) could.
+        // On the test clock no timeout (30 s by default) can fire: only the client leaving lets go of the backend.
         await aborted.Task.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal(1, backend.Count);
     }
@@ -72,6 +87,7 @@ public sealed class TimeoutTests
     [Fact]
     public async Task Timeout_ActivityTimeoutShorter_StillAnswers504()
     {
+        // On the real clock: YARP's activity timeout runs on its own timer, which no TimeProvider drives.
         await using var backend = await TestBackend.StartAsync(Faults.Hang());
         await using var gateway = await GatewayHost.StartWithFileAsync($$"""
         {
@@ -91,16 +107,19 @@ public sealed class TimeoutTests
     {
         await using var backend = await TestBackend.StartAsync(Faults.Status(503));
         await using var gateway = await ResilienceGateway.StartAsync(
-            backend.Url, """{ "timeout": "400ms", "retry": { "maxAttempts": 3, "delay": "1m", "maxDelay": "1m" } }""");
+            backend.Url, """{ "timeout": "400ms", "retry": { "maxAttempts": 3, "delay": "1m", "maxDelay": "1m" } }""", services: _clock.AddTo);
         using var metrics = new MetricRecorder(gateway.Services);
 
-        var clock = Stopwatch.StartNew();
-        using var response = await gateway.Client.GetAsync("/r/x");
+        _clock.SkipTimersSet(); // the registry's reload wait, set at start-up
+        var request = gateway.Client.GetAsync("/r/x");
+        var backoff = (await _clock.NextTimerAsync(timer => timer.IsWait).WaitAsync(TimeSpan.FromSeconds(30))).Due;
+        Assert.True(backoff > TimeSpan.FromMilliseconds(400), $"a backoff of {backoff} is not longer than the route's timeout");
+        _clock.Advance(TimeSpan.FromMilliseconds(400));
+        using var response = await request.WaitAsync(TimeSpan.FromSeconds(30));
 
         // The first 503 is retriable, but the backoff outlasts the route's timeout: 504, and no second call.
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         await ProblemAssert.ReadAsync(response, "gateway-timeout");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
         Assert.Equal(1, backend.Count);
         Assert.Equal(1, metrics.Sum("portico.resilience.timeouts", ("kind", "total")));
     }
@@ -110,10 +129,17 @@ public sealed class TimeoutTests
     {
         await using var backend = await TestBackend.StartAsync(Faults.Hang());
         await using var gateway = await ResilienceGateway.StartAsync(
-            backend.Url, """{ "timeout": "20s", "attemptTimeout": "150ms", "retry": { "maxAttempts": 2, "delay": "10ms" } }""");
+            backend.Url, """{ "timeout": "20s", "attemptTimeout": "150ms", "retry": { "maxAttempts": 2, "delay": "10ms" } }""", services: _clock.AddTo);
         using var metrics = new MetricRecorder(gateway.Services);
 
-        using var response = await gateway.Client.GetAsync("/r/x");
+        _clock.SkipTimersSet();
+        var request = gateway.Client.GetAsync("/r/x");
+        await backend.ReceivedAsync(1);
+        _clock.Advance(TimeSpan.FromMilliseconds(150));
+        _clock.Advance((await _clock.NextTimerAsync(IsBackoff).WaitAsync(TimeSpan.FromSeconds(30))).Due);
+        await backend.ReceivedAsync(2);
+        _clock.Advance(TimeSpan.FromMilliseconds(150));
+        using var response = await request.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         await ProblemAssert.ReadAsync(response, "gateway-timeout");
