@@ -202,7 +202,7 @@ internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptio
         foreach (var (name, value) in definition.Headers ?? new Dictionary<string, string>())
         {
             var field = $"headers.{name}";
-            if (!HeaderName().IsMatch(name))
+            if (!HttpToken.IsValid(name))
             {
                 Error(field, $"'{name}' is not a valid header name");
                 continue;
@@ -434,7 +434,7 @@ internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptio
                     return null;
                 }
 
-                if (!HeaderName().IsMatch(key))
+                if (!HttpToken.IsValid(key))
                 {
                     error($"'{placeholder.Text}': '{key}' is not a valid header name");
                     return null;
@@ -614,10 +614,6 @@ internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptio
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex PartName();
-
-    // RFC 9110 token.
-    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
-    private static partial Regex HeaderName();
 
     private sealed record PartContext(
         RouteDefinition Route,

@@ -197,7 +197,7 @@ internal sealed class AuthCompiler(
     {
         var header = definition.ApiKey?.Header ?? "X-Api-Key";
         var query = definition.ApiKey?.QueryParameter ?? "api_key";
-        if (!IsToken(header))
+        if (!HttpToken.IsValid(header))
         {
             error("apiKey.header", $"'{header}' is not a valid header name");
             return null;
@@ -613,8 +613,4 @@ internal sealed class AuthCompiler(
         jwk.Kid = Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint());
         return jwk;
     }
-
-    // RFC 9110 token characters.
-    internal static bool IsToken(string value) =>
-        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
 }
