@@ -18,4 +18,7 @@ internal sealed class CompileErrors
             subject,
             field,
             message));
+
+    /// <summary>Appends the errors of <paramref name="other"/>, in their order, after these.</summary>
+    public void Add(CompileErrors other) => _errors.AddRange(other._errors);
 }
