@@ -39,4 +39,20 @@ internal static class AuthFields
 
         return true;
     }
+
+    /// <summary>
+    /// <c>maxTokenSize</c>: the longest credential read, in characters (<paramref name="fallback"/> when absent), from
+    /// <paramref name="min"/> to 65536; false after reporting a value out of range.
+    /// </summary>
+    public static bool CheckTokenSize(int? value, int fallback, int min, string field, Action<string, string> error, out int size)
+    {
+        size = value ?? fallback;
+        if (size < min || size > 65536)
+        {
+            error(field, $"between {min} and 65536 characters");
+            return false;
+        }
+
+        return true;
+    }
 }

@@ -44,12 +44,7 @@ internal sealed class IntrospectionPolicyCompiler(AuthSources sources, AuthSecre
             ok = false;
         }
 
-        var maxSize = settings.MaxTokenSize ?? 4096;
-        if (maxSize is < 16 or > 65536)
-        {
-            error("introspection.maxTokenSize", "between 16 and 65536 characters");
-            ok = false;
-        }
+        ok &= AuthFields.CheckTokenSize(settings.MaxTokenSize, 4096, 16, "introspection.maxTokenSize", error, out var maxSize);
 
         if (!ok || cache is null || inactive is null || timeout is null)
         {

@@ -32,12 +32,7 @@ internal sealed class JwtPolicyCompiler(AuthSources sources, string realm, TimeP
             ok = false;
         }
 
-        var maxSize = jwt.MaxTokenSize ?? 8192;
-        if (maxSize is < 256 or > 65536)
-        {
-            error("jwt.maxTokenSize", "between 256 and 65536 characters");
-            ok = false;
-        }
+        ok &= AuthFields.CheckTokenSize(jwt.MaxTokenSize, 8192, 256, "jwt.maxTokenSize", error, out var maxSize);
 
         var issuers = CompileIssuers(jwt.Issuers, skew ?? DefaultClockSkew, error);
         if (skew is null || !ok || issuers is null)

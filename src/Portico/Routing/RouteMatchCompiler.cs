@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -81,14 +82,8 @@ internal sealed class RouteMatchCompiler(IOptions<PorticoOptions> options, IInli
     /// <summary><c>match.methods</c>: HTTP methods (tokens), upper-cased and without repeats; null for every method.</summary>
     public static string[]? CompileMethods(IReadOnlyList<string>? methods, Action<string, string> error)
     {
-        if (methods is null)
+        if (!NamesAny(methods, "methods", "method", error))
         {
-            return null;
-        }
-
-        if (methods.Count == 0)
-        {
-            error("match.methods", "an empty list matches nothing; leave 'methods' out to match every method");
             return null;
         }
 
@@ -111,14 +106,8 @@ internal sealed class RouteMatchCompiler(IOptions<PorticoOptions> options, IInli
     /// <summary><c>match.hosts</c>: exact hosts or <c>*.</c> wildcards, with an optional port; null for any host.</summary>
     public static HostPattern[]? CompileHosts(IReadOnlyList<string>? hosts, Action<string, string> error)
     {
-        if (hosts is null)
+        if (!NamesAny(hosts, "hosts", "host", error))
         {
-            return null;
-        }
-
-        if (hosts.Count == 0)
-        {
-            error("match.hosts", "an empty list matches nothing; leave 'hosts' out to match every host");
             return null;
         }
 
@@ -136,5 +125,25 @@ internal sealed class RouteMatchCompiler(IOptions<PorticoOptions> options, IInli
         }
 
         return [.. result];
+    }
+
+    /// <summary>
+    /// Whether <c>match.<paramref name="member"/></c> restricts the route: absent, it matches every
+    /// <paramref name="what"/>; empty, it would match nothing, which is reported.
+    /// </summary>
+    private static bool NamesAny([NotNullWhen(true)] IReadOnlyList<string>? list, string member, string what, Action<string, string> error)
+    {
+        if (list is null)
+        {
+            return false;
+        }
+
+        if (list.Count == 0)
+        {
+            error($"match.{member}", $"an empty list matches nothing; leave '{member}' out to match every {what}");
+            return false;
+        }
+
+        return true;
     }
 }
