@@ -53,7 +53,7 @@ internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptio
         }
 
         var maxResponseSize = definition.MaxResponseSize ?? AggregateLimits.DefaultMaxResponseSize;
-        CheckSize("aggregate.maxResponseSize", maxResponseSize, Error);
+        AggregateLimits.CheckResponseSize("aggregate.maxResponseSize", maxResponseSize, Error);
 
         // Names first, so that any part may refer to any other regardless of order.
         var names = IndexPartNames(parts, Error);
@@ -82,15 +82,6 @@ internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptio
         return new AggregateDispatcher(
             route.Id, ready, order, timeout, maxConcurrency, maxResponseSize, inputs,
             readsClientBody: inputs.ReadsBody || ready.Any(p => p.ForwardBody), runtime);
-    }
-
-    /// <summary>A response size limit (<c>maxResponseSize</c> of the route or of a part): 1 byte to 64 MiB.</summary>
-    internal static void CheckSize(string field, long size, Action<string, string> error)
-    {
-        if (size is < 1 or > AggregateLimits.MaxResponseSize)
-        {
-            error(field, $"must be between 1 and {AggregateLimits.MaxResponseSize} bytes (64 MiB)");
-        }
     }
 
     /// <summary><c>parts</c>: 1 to 32, each a backend call made for one client request.</summary>

@@ -53,7 +53,7 @@ internal sealed class AggregatePartCompiler(
         CheckFallback(definition, mergeIntoRoot, Error);
         var timeout = CompileTimeout(definition.Timeout, Error);
         var maxResponseSize = definition.MaxResponseSize ?? AggregateLimits.DefaultPartMaxResponseSize;
-        AggregateCompiler.CheckSize("maxResponseSize", maxResponseSize, Error);
+        AggregateLimits.CheckResponseSize("maxResponseSize", maxResponseSize, Error);
         var pointer = CompilePointer(definition.Pointer, Error);
         CheckFields(definition.Fields, Error);
         CheckRename(definition.Rename, Error);
