@@ -29,4 +29,13 @@ internal static class AggregateLimits
     /// the default is far below the 100 MB a streamed proxy body may have.
     /// </summary>
     public const long DefaultMaxRequestBodySize = 1024 * 1024;
+
+    /// <summary>A response size limit (<c>maxResponseSize</c> of the route or of a part): 1 byte to <see cref="MaxResponseSize"/>.</summary>
+    public static void CheckResponseSize(string field, long size, Action<string, string> error)
+    {
+        if (size is < 1 or > MaxResponseSize)
+        {
+            error(field, $"must be between 1 and {MaxResponseSize} bytes (64 MiB)");
+        }
+    }
 }

@@ -22,7 +22,7 @@ internal sealed class ApiKeyLookup
     private readonly TimeProvider _time;
     private readonly AuthMetrics _metrics;
     private readonly ILogger<ApiKeyLookup> _logger;
-    private readonly ExpiringCache<string, ApiKeyRecord?> _cache;
+    private readonly BoundedCache<string, ApiKeyRecord?> _cache;
     private readonly ConcurrentDictionary<string, Lazy<Task<ApiKeyRecord?>>> _inflight = new(StringComparer.Ordinal);
 
     public ApiKeyLookup(IOptions<PorticoOptions> options, TimeProvider time, AuthMetrics metrics, ILogger<ApiKeyLookup> logger)
@@ -32,7 +32,7 @@ internal sealed class ApiKeyLookup
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _cache = new ExpiringCache<string, ApiKeyRecord?>(time, _options.MaxCachedKeys);
+        _cache = new BoundedCache<string, ApiKeyRecord?>(time, _options.MaxCachedKeys);
         if (portico.Registry.File is null && portico.Storage.IsConfigured)
         {
             var client = TableStorage.CreateServiceClient(portico.Storage.Target!, portico.Storage.ClientId, _options.LookupTimeout);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Portico.Configuration;
 using Portico.Hosting;
 
 namespace Portico.Auth;
@@ -40,7 +41,7 @@ internal sealed class AuthOptionsValidator : OptionsValidator
             errors.Add("Portico:Auth:KeyFetchTimeout must be between 0 and 60 seconds.");
         }
 
-        if (!AuthCompiler.IsToken(auth.ClientCertificates.ForwardedHeaderName))
+        if (!HttpToken.IsValid(auth.ClientCertificates.ForwardedHeaderName))
         {
             errors.Add("Portico:Auth:ClientCertificates:ForwardedHeaderName must be a header name.");
         }
@@ -48,7 +49,7 @@ internal sealed class AuthOptionsValidator : OptionsValidator
         var headers = auth.IdentityHeaders;
         foreach (var (setting, value) in new[] { ("Consumer", headers.Consumer), ("Subject", headers.Subject), ("Scopes", headers.Scopes), ("Roles", headers.Roles), ("Method", headers.Method), ("Token", headers.Token) })
         {
-            if (!AuthCompiler.IsToken(value))
+            if (!HttpToken.IsValid(value))
             {
                 errors.Add($"Portico:Auth:IdentityHeaders:{setting} must be a header name suffix.");
             }

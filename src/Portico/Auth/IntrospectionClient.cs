@@ -27,7 +27,7 @@ internal sealed class IntrospectionClient
     private readonly TimeProvider _time;
     private readonly AuthMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly ExpiringCache<UInt128, IntrospectionResult> _cache;
+    private readonly BoundedCache<UInt128, IntrospectionResult> _cache;
     private readonly ConcurrentDictionary<UInt128, Lazy<Task<IntrospectionResult?>>> _inflight = new();
 
     public IntrospectionClient(
@@ -44,7 +44,7 @@ internal sealed class IntrospectionClient
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _cache = new ExpiringCache<UInt128, IntrospectionResult>(time, 100_000);
+        _cache = new BoundedCache<UInt128, IntrospectionResult>(time, 100_000);
     }
 
     /// <summary>The answer for <paramref name="token"/>; null when the endpoint could not give one (down, slow, or nonsense).</summary>

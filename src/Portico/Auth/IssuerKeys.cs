@@ -1,6 +1,9 @@
 namespace Portico.Auth;
 
-/// <summary>Where an issuer's keys come from: fixed in the registry, or fetched from its discovery document or JWKS.</summary>
+/// <summary>
+/// Where an issuer's keys come from: fixed in the registry (<see cref="StaticIssuerKeys"/>), or fetched from its
+/// discovery document or JWKS (<see cref="RemoteIssuerKeys"/>, which says why it is not IdentityModel's configuration manager).
+/// </summary>
 internal abstract class IssuerKeys
 {
     /// <summary>The keys as they are now (null before the first successful fetch).</summary>

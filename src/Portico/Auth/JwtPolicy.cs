@@ -27,13 +27,13 @@ internal sealed class JwtPolicy : BearerTokenPolicy
     // lookup instead of a signature verification. Per policy, so per snapshot: a reload starts empty. An entry is
     // used only while its issuer's key set is the one it was verified with (a key refresh re-verifies), and exp,
     // nbf and the consumer's status are checked again on every use.
-    private readonly ExpiringCache<string, VerifiedToken> _verified;
+    private readonly BoundedCache<string, VerifiedToken> _verified;
 
     public JwtPolicy(string name, IEnumerable<JwtIssuer> issuers, string? tokenType, int maxTokenSize, string? scopeClaim, string? roleClaim, string? consumerClaim, bool requireConsumer, string realm, TimeProvider time)
         : base(name, "jwt", maxTokenSize, realm)
     {
         _time = time;
-        _verified = new ExpiringCache<string, VerifiedToken>(time, MaxVerifiedTokens);
+        _verified = new BoundedCache<string, VerifiedToken>(time, MaxVerifiedTokens);
         _issuers = issuers.ToFrozenDictionary(i => i.Issuer, StringComparer.Ordinal);
         _tokenType = tokenType is null ? null : StripApplication(tokenType);
         _scopeClaim = scopeClaim;

@@ -23,7 +23,7 @@ internal sealed class MtlsPolicy : AuthPolicy
     private readonly FrozenDictionary<string, string> _consumers;
     private readonly ClientCertificateOptions _source;
     private readonly TimeProvider _time;
-    private readonly ExpiringCache<string, bool> _verdicts;
+    private readonly BoundedCache<string, bool> _verdicts;
 
     public MtlsPolicy(
         string name, X509Certificate2Collection authorities, IEnumerable<string> pins, bool checkRevocation,
@@ -37,7 +37,7 @@ internal sealed class MtlsPolicy : AuthPolicy
             c => LooksLikeThumbprint(c.Key) ? NormalizeThumbprint(c.Key) : c.Key, c => c.Value, StringComparer.Ordinal);
         _source = source;
         _time = time;
-        _verdicts = new ExpiringCache<string, bool>(time, 10_000);
+        _verdicts = new BoundedCache<string, bool>(time, 10_000);
         Challenge = Challenges.ClientCertificate(realm);
     }
 

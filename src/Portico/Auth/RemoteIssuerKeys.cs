@@ -13,6 +13,26 @@ namespace Portico.Auth;
 /// it, is throttled to one per minimum refresh interval, so a flood of made-up kids costs at most one fetch per
 /// interval. A failed fetch keeps the last good keys.
 /// </summary>
+/// <remarks>
+/// Hand-written rather than IdentityModel's <c>ConfigurationManager&lt;OpenIdConnectConfiguration&gt;</c> (issue 21),
+/// because that class (8.23, the version referenced) lacks what docs/authentication.md promises:
+/// <list type="bullet">
+/// <item>Its clock is an internal <c>TimeProvider</c> field: its refresh times cannot follow the gateway's
+/// <see cref="TimeProvider"/>, so "hourly, and on an unknown kid at most once per 5 minutes" would run on the wall
+/// clock, out of reach of the tests' fake clock.</item>
+/// <item>In its default, non-blocking mode <c>RequestRefresh</c> only starts a background fetch: measured against a
+/// local issuer, the call after it still returned the old keys (the new ones 500 ms later), so the request that
+/// brought a rotated key's <c>kid</c> would be refused instead of waiting for the refresh. Its blocking mode is a
+/// process-wide switch (<c>Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking</c>).</item>
+/// <item>While no configuration was ever loaded it fetches on every call: 100 callers in a row, issuer down, made
+/// 200 JWKS requests (its retriever retries once), where this class makes one and then one per 30 s (503 meanwhile).</item>
+/// <item><c>AutomaticRefreshInterval</c> cannot be under 5 minutes (<c>refreshInterval</c> may be) and gets up to 5%
+/// random jitter; fetches run with <c>CancellationToken.None</c>, so <c>KeyFetchTimeout</c> could not bound them on
+/// the shared client; and a plain <c>jwksUrl</c> would need a retriever of its own anyway.</item>
+/// </list>
+/// IdentityModel still does the protocol work: <see cref="HttpDocumentRetriever"/>, <see cref="OpenIdConnectConfigurationRetriever"/>
+/// and <see cref="JsonWebKeySet"/> fetch and parse the documents.
+/// </remarks>
 internal sealed class RemoteIssuerKeys : IssuerKeys
 {
     /// <summary>While no keys were ever loaded, retry at least this often even if the minimum refresh interval is longer.</summary>

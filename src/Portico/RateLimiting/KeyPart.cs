@@ -1,3 +1,5 @@
+using Portico.Configuration;
+
 namespace Portico.RateLimiting;
 
 /// <summary>One part of a rate-limit key.</summary>
@@ -25,7 +27,7 @@ internal readonly record struct KeyPart(KeyPartKind Kind, string? Name)
                 return new KeyPart(KeyPartKind.Route, null);
             case "apiKey":
                 name ??= DefaultApiKeyHeader;
-                if (!IsToken(name))
+                if (!HttpToken.IsValid(name))
                 {
                     error = $"'{text}': '{name}' is not a header name";
                     return null;
@@ -33,7 +35,7 @@ internal readonly record struct KeyPart(KeyPartKind Kind, string? Name)
 
                 return new KeyPart(KeyPartKind.ApiKey, name);
             case "header":
-                if (string.IsNullOrEmpty(name) || !IsToken(name))
+                if (string.IsNullOrEmpty(name) || !HttpToken.IsValid(name))
                 {
                     error = $"'{text}': write 'header:Header-Name'";
                     return null;
@@ -52,24 +54,5 @@ internal readonly record struct KeyPart(KeyPartKind Kind, string? Name)
                 error = $"unknown key part '{text}': use consumer, apiKey, apiKey:Header, clientIp, header:Name, claim:name or route";
                 return null;
         }
-    }
-
-    // RFC 9110 §5.1: a field name is a token.
-    private static bool IsToken(string value)
-    {
-        if (value.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -22,4 +22,7 @@ internal sealed class CompileErrors
     /// <summary>Records an error on a whole section (<paramref name="member"/>, for example <c>authPolicies</c>) rather than one of its items.</summary>
     public void AddSection(string member, string message) =>
         _errors.Add(new ConfigurationError($"$.{member}", "", member, message));
+
+    /// <summary>Appends the errors of <paramref name="other"/>, in their order, after these.</summary>
+    public void Add(CompileErrors other) => _errors.AddRange(other._errors);
 }

@@ -1,18 +1,14 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
-using Microsoft.Net.Http.Headers;
 using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Configuration;
 using Portico.Dispatch;
 using Portico.Hosting;
 using Portico.Proxy;
+using Portico.RateLimiting;
 using Portico.Resilience;
 using Portico.Routing;
 using Yarp.ReverseProxy.Forwarder;
@@ -32,7 +28,7 @@ internal sealed partial class RegistryCompiler(
     GatewayHttpTransformer transformer,
     ForwardingErrors forwardingErrors,
     TimeProvider timeProvider,
-    RateLimiting.RateLimitCompiler rateLimitCompiler,
+    RateLimitCompiler rateLimitCompiler,
     AggregateCompiler aggregateCompiler,
     ResilienceCompiler resilience,
     AuthCompiler authCompiler)
@@ -43,6 +39,7 @@ internal sealed partial class RegistryCompiler(
     public static readonly TimeSpan DefaultActivityTimeout = TimeSpan.FromSeconds(100);
 
     private readonly PorticoOptions _options = options.Value;
+    private readonly RouteMatchCompiler _match = new(options, constraintResolver);
 
     public CompileResult Compile(RegistryDocument document, string revision)
     {
@@ -56,16 +53,20 @@ internal sealed partial class RegistryCompiler(
             errors.AddSection("authPolicies", $"the gateway setting Portico:Admin:Policy names '{adminPolicy}', which is not defined here: the admin endpoints would have no way in");
         }
 
+        // Rate limits are compiled before the routes, so that each route is built whole and never changes after;
+        // their errors are still reported after the routes' own.
+        var rateLimitErrors = new CompileErrors();
+        var rateLimits = rateLimitCompiler.Compile(document, rateLimitErrors);
         var routes = new List<CompiledRoute>();
         for (int i = 0; i < document.Routes.Count; i++)
         {
-            if (CompileRoute(document.Routes[i], i, backends, auth, errors) is { } route)
+            if (CompileRoute(document.Routes[i], i, backends, auth, rateLimits[i], errors) is { } route)
             {
                 routes.Add(route);
             }
         }
 
-        rateLimitCompiler.Compile(document, routes, errors);
+        errors.Add(rateLimitErrors);
         if (errors.Count > 0)
         {
             return new CompileResult(null, errors.All);
@@ -150,298 +151,166 @@ internal sealed partial class RegistryCompiler(
         return backends;
     }
 
-    private CompiledRoute? CompileRoute(RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompiledAuth auth, CompileErrors errors)
+    /// <summary>
+    /// Compiles one <c>routes[]</c> item, field by field as docs/configuration.md lists them: <c>match</c>, the limits
+    /// (<c>activityTimeout</c>, <c>maxRequestBodySize</c>), authentication and authorization, resilience, and the
+    /// target (<c>backend</c> with its <c>rewrite</c>, <c>static</c> or <c>aggregate</c>).
+    /// </summary>
+    private CompiledRoute? CompileRoute(
+        RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompiledAuth auth, RouteRateLimits rateLimits, CompileErrors errors)
     {
-        var subject = $"route '{route.Id}'";
         var before = errors.Count;
-        void Error(string field, string message) => errors.Add("routes", index, subject, field, message);
+        void Error(string field, string message) => errors.Add("routes", index, $"route '{route.Id}'", field, message);
 
-        var pattern = ParseTemplate(route.Match.Path, Error);
-        var constraints = pattern is null ? [] : ResolveConstraints(pattern, Error);
-        var methods = CompileMethods(route.Match.Methods, Error);
-        var hosts = CompileHosts(route.Match.Hosts, Error);
-
-        var activityTimeout = DefaultActivityTimeout;
-        if (route.ActivityTimeout is not null)
-        {
-            if (!Duration.TryParse(route.ActivityTimeout, out activityTimeout) || activityTimeout <= TimeSpan.Zero)
-            {
-                Error("activityTimeout", $"'{route.ActivityTimeout}' is not a positive duration such as '30s' or '500ms'");
-            }
-            else if (activityTimeout > MaxActivityTimeout)
-            {
-                Error("activityTimeout", $"at most {Duration.Format(MaxActivityTimeout)}: the Functions host ends every response at 230s");
-            }
-        }
-
-        var maxBody = route.MaxRequestBodySize ?? _options.Limits.MaxRequestBodySize;
-        if (route.MaxRequestBodySize is null && route.Aggregate is not null)
-        {
-            // A composite route buffers the client body (several parts may read it): a tighter default.
-            maxBody = Math.Min(maxBody, AggregateLimits.DefaultMaxRequestBodySize);
-        }
-
-        if (maxBody < 0)
-        {
-            Error("maxRequestBodySize", "must be 0 or more bytes");
-        }
-
+        var pattern = _match.ParseTemplate(route.Match.Path, Error);
+        var constraints = pattern is null ? [] : _match.ResolveConstraints(pattern, Error);
+        var methods = RouteMatchCompiler.CompileMethods(route.Match.Methods, Error);
+        var hosts = RouteMatchCompiler.CompileHosts(route.Match.Hosts, Error);
+        var activityTimeout = CompileActivityTimeout(route.ActivityTimeout, Error);
+        var maxBody = CompileMaxRequestBodySize(route, Error);
         var routeAuth = auth.CompileRoute(route, Error);
         var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
-
-        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1);
-        if (targets != 1)
-        {
-            Error("", "set exactly one target: 'backend' (proxy), 'static' (fixed response) or 'aggregate' (composite)");
-        }
-
-        PathRewriter rewriter = PathRewriter.None;
-        if (route.Rewrite is { } rewrite)
-        {
-            if (route.Backend is null)
-            {
-                Error("rewrite", "only proxy routes (with 'backend') rewrite paths");
-            }
-            else if ((rewrite.StripPrefix is null) == (rewrite.Path is null))
-            {
-                Error("rewrite", "set exactly one of 'stripPrefix' or 'path'");
-            }
-            else if (rewrite.StripPrefix is { } prefix)
-            {
-                if (!prefix.StartsWith('/') || prefix.Contains('{') || prefix.Contains('?'))
-                {
-                    Error("rewrite.stripPrefix", "must be a literal path starting with '/'");
-                }
-                else
-                {
-                    rewriter = PathRewriter.StripPrefix(prefix);
-                }
-            }
-            else if (pattern is not null)
-            {
-                var compiled = PathRewriter.FromTemplate(rewrite.Path!, pattern, out var rewriteError);
-                if (compiled is null)
-                {
-                    Error("rewrite.path", rewriteError!);
-                }
-                else
-                {
-                    rewriter = compiled;
-                }
-            }
-        }
-
-        IRouteDispatcher? dispatcher = null;
-        if (route.Backend is { } backendId)
-        {
-            if (!backends.TryGetValue(backendId, out var backend))
-            {
-                Error("backend", $"unknown backend '{backendId}'");
-            }
-            else
-            {
-                var config = new ForwarderRequestConfig { ActivityTimeout = activityTimeout };
-                dispatcher = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
-                    resilienceSettings is null ? null : resilience.BuildRoute(route.Id, backend, resilienceSettings, backends));
-            }
-        }
-        else if (route.Static is { } staticResponse)
-        {
-            dispatcher = CompileStatic(staticResponse, Error);
-        }
-        else if (route.Aggregate is { } aggregate)
-        {
-            dispatcher = aggregateCompiler.Compile(route, aggregate, pattern, backends, Error);
-        }
-
+        CheckOneTarget(route, Error);
+        var rewriter = CompileRewrite(route, pattern, Error);
+        var dispatcher = CompileTarget(route, pattern, activityTimeout, resilienceSettings, backends, Error);
         if (errors.Count > before || pattern is null || dispatcher is null || routeAuth is null)
         {
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth };
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits };
     }
 
-    private RoutePattern? ParseTemplate(string path, Action<string, string> error)
+    /// <summary><c>activityTimeout</c>: how long the backend may stay silent, 100 s by default, at most 225 s.</summary>
+    private static TimeSpan CompileActivityTimeout(string? text, Action<string, string> error)
     {
-        if (!path.StartsWith('/'))
+        var activityTimeout = DefaultActivityTimeout;
+        if (text is null)
         {
-            error("match.path", "must start with '/'");
-            return null;
+            return activityTimeout;
         }
 
-        var prefix = new PathString(_options.EndpointPrefix);
-        if (new PathString(path.Split('{')[0].TrimEnd('/')).StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
+        if (!Duration.TryParse(text, out activityTimeout) || activityTimeout <= TimeSpan.Zero)
         {
-            error("match.path", $"'{_options.EndpointPrefix}' is reserved for Portico's own endpoints");
-            return null;
+            error("activityTimeout", $"'{text}' is not a positive duration such as '30s' or '500ms'");
+        }
+        else if (activityTimeout > MaxActivityTimeout)
+        {
+            error("activityTimeout", $"at most {Duration.Format(MaxActivityTimeout)}: the Functions host ends every response at 230s");
         }
 
-        try
+        return activityTimeout;
+    }
+
+    /// <summary>
+    /// <c>maxRequestBodySize</c>: the gateway's limit by default; for composite routes, which buffer the client body
+    /// (several parts may read it), at most 1 MiB by default.
+    /// </summary>
+    private long CompileMaxRequestBodySize(RouteDefinition route, Action<string, string> error)
+    {
+        var maxBody = route.MaxRequestBodySize ?? _options.Limits.MaxRequestBodySize;
+        if (route.MaxRequestBodySize is null && route.Aggregate is not null)
         {
-            return RoutePatternFactory.Parse(path);
+            maxBody = Math.Min(maxBody, AggregateLimits.DefaultMaxRequestBodySize);
         }
-        catch (RoutePatternException ex)
+
+        if (maxBody < 0)
         {
-            error("match.path", $"invalid route template: {ex.Message}");
-            return null;
+            error("maxRequestBodySize", "must be 0 or more bytes");
+        }
+
+        return maxBody;
+    }
+
+    /// <summary>Exactly one of <c>backend</c>, <c>static</c> and <c>aggregate</c>.</summary>
+    private static void CheckOneTarget(RouteDefinition route, Action<string, string> error)
+    {
+        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1);
+        if (targets != 1)
+        {
+            error("", "set exactly one target: 'backend' (proxy), 'static' (fixed response) or 'aggregate' (composite)");
         }
     }
 
-    private KeyValuePair<string, IRouteConstraint>[] ResolveConstraints(RoutePattern pattern, Action<string, string> error)
+    /// <summary><c>rewrite</c>, on proxy routes: exactly one of <c>stripPrefix</c> (a literal path) and <c>path</c> (a template).</summary>
+    private static PathRewriter CompileRewrite(RouteDefinition route, RoutePattern? pattern, Action<string, string> error)
     {
-        var result = new List<KeyValuePair<string, IRouteConstraint>>();
-        foreach (var (name, policies) in pattern.ParameterPolicies)
+        if (route.Rewrite is not { } rewrite)
         {
-            foreach (var policy in policies)
+            return PathRewriter.None;
+        }
+
+        if (route.Backend is null)
+        {
+            error("rewrite", "only proxy routes (with 'backend') rewrite paths");
+        }
+        else if ((rewrite.StripPrefix is null) == (rewrite.Path is null))
+        {
+            error("rewrite", "set exactly one of 'stripPrefix' or 'path'");
+        }
+        else if (rewrite.StripPrefix is { } prefix)
+        {
+            if (!prefix.StartsWith('/') || prefix.Contains('{') || prefix.Contains('?'))
             {
-                if (policy.Content is null)
-                {
-                    continue;
-                }
-
-                IRouteConstraint? constraint = null;
-                try
-                {
-                    constraint = constraintResolver.ResolveConstraint(policy.Content);
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or RouteCreationException)
-                {
-                    // Reported below as unknown; the resolver's message names .NET types.
-                }
-
-                if (constraint is null)
-                {
-                    error("match.path", $"unknown route constraint '{policy.Content}' on '{{{name}}}'");
-                    continue;
-                }
-
-                result.Add(new(name, constraint));
-            }
-        }
-
-        return [.. result];
-    }
-
-    private static string[]? CompileMethods(IReadOnlyList<string>? methods, Action<string, string> error)
-    {
-        if (methods is null)
-        {
-            return null;
-        }
-
-        if (methods.Count == 0)
-        {
-            error("match.methods", "an empty list matches nothing; leave 'methods' out to match every method");
-            return null;
-        }
-
-        var result = new List<string>();
-        foreach (var method in methods)
-        {
-            if (!TokenPattern().IsMatch(method))
-            {
-                error("match.methods", $"'{method}' is not an HTTP method");
-                continue;
-            }
-
-            // Known methods are interned so matching compares the same strings Kestrel hands out.
-            result.Add(HttpMethods.GetCanonicalizedValue(method.ToUpperInvariant()));
-        }
-
-        return [.. result.Distinct(StringComparer.OrdinalIgnoreCase)];
-    }
-
-    private static HostPattern[]? CompileHosts(IReadOnlyList<string>? hosts, Action<string, string> error)
-    {
-        if (hosts is null)
-        {
-            return null;
-        }
-
-        if (hosts.Count == 0)
-        {
-            error("match.hosts", "an empty list matches nothing; leave 'hosts' out to match every host");
-            return null;
-        }
-
-        var result = new List<HostPattern>();
-        foreach (var host in hosts)
-        {
-            if (HostPattern.TryParse(host, out var hostError) is { } parsed)
-            {
-                result.Add(parsed);
+                error("rewrite.stripPrefix", "must be a literal path starting with '/'");
             }
             else
             {
-                error("match.hosts", hostError!);
+                return PathRewriter.StripPrefix(prefix);
             }
         }
+        else if (pattern is not null)
+        {
+            var compiled = PathRewriter.FromTemplate(rewrite.Path!, pattern, out var rewriteError);
+            if (compiled is not null)
+            {
+                return compiled;
+            }
 
-        return [.. result];
+            error("rewrite.path", rewriteError!);
+        }
+
+        return PathRewriter.None;
     }
 
-    internal static StaticResponseDispatcher? CompileStatic(StaticResponseDefinition definition, Action<string, string> error)
+    /// <summary>
+    /// What answers the route: a proxy to <c>backend</c> (with the route's activity timeout and resilience), the
+    /// <c>static</c> response, or the <c>aggregate</c> of several backend calls.
+    /// </summary>
+    private IRouteDispatcher? CompileTarget(
+        RouteDefinition route,
+        RoutePattern? pattern,
+        TimeSpan activityTimeout,
+        RouteResilienceSettings? resilienceSettings,
+        Dictionary<string, CompiledBackend> backends,
+        Action<string, string> error)
     {
-        var status = definition.Status ?? 200;
-        if (status is < 200 or > 599)
+        if (route.Backend is { } backendId)
         {
-            error("static.status", "must be between 200 and 599");
-            return null;
-        }
-
-        if (definition.Body is not null && definition.Json is not null)
-        {
-            error("static", "set 'body' or 'json', not both");
-            return null;
-        }
-
-        byte[] body = definition.Json is { } json
-            ? JsonSerializer.SerializeToUtf8Bytes(json)
-            : Encoding.UTF8.GetBytes(definition.Body ?? "");
-        if (body.Length > 0 && (status is 204 or 304 || status < 200))
-        {
-            error("static.body", $"a {status} response has no body");
-            return null;
-        }
-
-        var headers = new List<KeyValuePair<string, StringValues>>();
-        foreach (var (name, value) in definition.Headers ?? new Dictionary<string, string>())
-        {
-            if (!TokenPattern().IsMatch(name))
+            if (!backends.TryGetValue(backendId, out var backend))
             {
-                error("static.headers", $"'{name}' is not a valid header name");
+                error("backend", $"unknown backend '{backendId}'");
+                return null;
             }
-            else if (name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
-                     || name.Equals(HeaderNames.TransferEncoding, StringComparison.OrdinalIgnoreCase)
-                     || name.Equals(HeaderNames.ContentType, StringComparison.OrdinalIgnoreCase))
-            {
-                error("static.headers", $"'{name}' is set by Portico (use 'contentType' for the media type)");
-            }
-            else if (value.Any(c => c is '\r' or '\n' or '\0'))
-            {
-                error("static.headers", $"the value of '{name}' contains a line break");
-            }
-            else
-            {
-                headers.Add(new(name, value));
-            }
+
+            var config = new ForwarderRequestConfig { ActivityTimeout = activityTimeout };
+            return new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
+                resilienceSettings is null ? null : resilience.BuildRoute(route.Id, backend, resilienceSettings, backends));
         }
 
-        var contentType = definition.ContentType ?? (definition.Json is not null ? "application/json" : "text/plain; charset=utf-8");
-        if (!MediaTypeHeaderValue.TryParse(contentType, out _))
+        if (route.Static is { } staticResponse)
         {
-            error("static.contentType", $"'{contentType}' is not a media type");
-            return null;
+            return StaticResponseCompiler.Compile(staticResponse, error);
         }
 
-        return new StaticResponseDispatcher(status, contentType, [.. headers], body);
+        if (route.Aggregate is { } aggregate)
+        {
+            return aggregateCompiler.Compile(route, aggregate, pattern, backends, error);
+        }
+
+        return null;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex IdPattern();
-
-    // RFC 9110 token: what method and header names are made of.
-    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
-    private static partial Regex TokenPattern();
 }

@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Portico.Configuration;
+using Portico.Dispatch;
 using Portico.Hosting;
 using Portico.Proxy;
-using Portico.Registry;
 using Portico.Resilience.Fallbacks;
 using Portico.Resilience.Retries;
 
@@ -133,7 +133,7 @@ internal sealed class ResilienceCompiler(
             FallbackStatusCodes = StatusCodes("fallback.statusCodes", fallback?.StatusCodes, ResilienceDefaults.FallbackStatusCodes, 400, Error),
             FallbackBackend = fallback?.Backend,
             FallbackStatic = fallback?.Static is { } staticFallback
-                ? RegistryCompiler.CompileStatic(staticFallback, (field, message) => Error("fallback." + field, message))
+                ? StaticResponseCompiler.Compile(staticFallback, (field, message) => Error("fallback." + field, message))
                 : null,
         };
 

@@ -73,8 +73,8 @@ internal sealed class CompiledRoute
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodySize { get; }
 
-    /// <summary>The rate-limit policies of this route, per plan; set when the snapshot is compiled.</summary>
-    public RateLimiting.RouteRateLimits RateLimits { get; set; } = RateLimiting.RouteRateLimits.None;
+    /// <summary>The rate-limit policies of this route, per plan, compiled with the snapshot.</summary>
+    public RateLimiting.RouteRateLimits RateLimits { get; init; } = RateLimiting.RouteRateLimits.None;
 
     /// <summary>The route's compiled authentication policy and authorization requirements.</summary>
     public Auth.RouteAuth Auth { get; init; } = Portico.Auth.RouteAuth.Anonymous;

@@ -118,6 +118,38 @@ public sealed class RegistryValidationTests
     }
 
     [Fact]
+    public async Task Validate_NamesEndingInALineBreak_AreRefusedAsNotTokens()
+    {
+        // A method or header name is an RFC 9110 token; a trailing line break must not pass for one (it would fail
+        // every request at run time instead of the registry at load time).
+        var errors = await RegistryValidation.ErrorsAsync("""
+        {
+          "backends": [ { "id": "b", "url": "http://127.0.0.1:9" } ],
+          "rateLimitPolicies": [ { "id": "per-tenant", "key": ["header:X-Tenant\n"], "rate": { "requests": 1, "per": "1s" } } ],
+          "routes": [
+            { "id": "method", "auth": "anonymous", "match": { "path": "/m", "methods": ["GET\n"] }, "backend": "b" },
+            { "id": "static", "auth": "anonymous", "match": { "path": "/s" }, "static": { "headers": { "X-Static\n": "v" } } },
+            { "id": "home", "auth": "anonymous", "match": { "path": "/h" }, "aggregate": { "parts": [
+              { "name": "sent", "backend": "b", "path": "/a", "headers": { "X-Part\n": "v" } },
+              { "name": "read", "backend": "b", "path": "/b", "headers": { "X-Copy": "{header.X-In\n}" } } ] } }
+          ]
+        }
+        """);
+
+        void Expect(string subject, string field, string messagePart) =>
+            Assert.True(
+                errors.Any(e => e.Subject == subject && e.Field == field && e.Message.Contains(messagePart, StringComparison.Ordinal)),
+                $"expected {subject} {field}: {messagePart}; got:\n{string.Join("\n", errors)}");
+
+        Expect("rateLimitPolicy 'per-tenant'", "key", "header:X-Tenant");
+        Expect("route 'method'", "match.methods", "is not an HTTP method");
+        Expect("route 'static'", "static.headers", "is not a valid header name");
+        Expect("route 'home'", "aggregate.parts[0].headers.X-Part\n", "is not a valid header name");
+        Expect("route 'home'", "aggregate.parts[1].headers.X-Copy", "is not a valid header name");
+        Assert.Equal(5, errors.Count);
+    }
+
+    [Fact]
     public async Task Validate_ErrorToString_ReadsLocationSubjectFieldMessage()
     {
         var errors = await RegistryValidation.ErrorsAsync("""

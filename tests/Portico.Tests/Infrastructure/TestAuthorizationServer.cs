@@ -75,8 +75,8 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
     /// </summary>
     public string IssuerJson(string audience, bool discovery = false, string extra = "")
     {
-        var keys = discovery ? $"\"discoveryUrl\": {RegistryJson.J(DiscoveryUrl)}" : $"\"jwksUrl\": {RegistryJson.J(JwksUrl)}";
-        return $$"""{ "issuer": {{RegistryJson.J(Issuer)}}, "audiences": [ {{RegistryJson.J(audience)}} ], {{keys}}, "requireHttps": false{{extra}} }""";
+        var keys = discovery ? $"\"discoveryUrl\": {JsonSerializer.Serialize(DiscoveryUrl)}" : $"\"jwksUrl\": {JsonSerializer.Serialize(JwksUrl)}";
+        return $$"""{ "issuer": {{JsonSerializer.Serialize(Issuer)}}, "audiences": [ {{JsonSerializer.Serialize(audience)}} ], {{keys}}, "requireHttps": false{{extra}} }""";
     }
 
     /// <summary>Publishes exactly these keys from now on.</summary>
