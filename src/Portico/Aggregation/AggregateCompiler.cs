@@ -234,9 +234,10 @@ internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptio
                 continue;
             }
 
-            if (template.Literal is { } literal && ValueTemplate.IsUnsafeHeaderValue(literal))
+            // The whole text: literal parts around placeholders are sent as they are.
+            if (HttpFieldValue.Problem(value) is { } valueProblem)
             {
-                Error(field, "the value contains a line break");
+                Error(field, $"the value {valueProblem}");
                 continue;
             }
 

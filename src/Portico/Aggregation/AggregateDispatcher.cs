@@ -237,7 +237,7 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
 
             if (use.Context == InputContext.Header && ValueTemplate.IsUnsafeHeaderValue(text))
             {
-                return (GatewayProblems.BadRequest, $"The {input.Description} contains a line break.");
+                return (GatewayProblems.BadRequest, $"The {input.Description} cannot be sent in a header: it contains a line break, a control character or a non-ASCII character.");
             }
         }
 

@@ -151,7 +151,7 @@ internal sealed partial class RegistryCompiler(
         void Error(string field, string message) => errors.Add("routes", index, subject, field, message);
 
         var pattern = ParseTemplate(route.Match.Path, Error);
-        var constraints = pattern is null ? [] : ResolveConstraints(pattern, Error);
+        var constraints = pattern is null ? [] : RouteConstraintCheck.Resolve(pattern, constraintResolver, Error);
         var methods = CompileMethods(route.Match.Methods, Error);
         var hosts = CompileHosts(route.Match.Hosts, Error);
 
@@ -282,41 +282,6 @@ internal sealed partial class RegistryCompiler(
         }
     }
 
-    private KeyValuePair<string, IRouteConstraint>[] ResolveConstraints(RoutePattern pattern, Action<string, string> error)
-    {
-        var result = new List<KeyValuePair<string, IRouteConstraint>>();
-        foreach (var (name, policies) in pattern.ParameterPolicies)
-        {
-            foreach (var policy in policies)
-            {
-                if (policy.Content is null)
-                {
-                    continue;
-                }
-
-                IRouteConstraint? constraint = null;
-                try
-                {
-                    constraint = constraintResolver.ResolveConstraint(policy.Content);
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or RouteCreationException)
-                {
-                    // Reported below as unknown; the resolver's message names .NET types.
-                }
-
-                if (constraint is null)
-                {
-                    error("match.path", $"unknown route constraint '{policy.Content}' on '{{{name}}}'");
-                    continue;
-                }
-
-                result.Add(new(name, constraint));
-            }
-        }
-
-        return [.. result];
-    }
-
     private static string[]? CompileMethods(IReadOnlyList<string>? methods, Action<string, string> error)
     {
         if (methods is null)
@@ -412,9 +377,9 @@ internal sealed partial class RegistryCompiler(
             {
                 error("static.headers", $"'{name}' is set by Portico (use 'contentType' for the media type)");
             }
-            else if (value.Any(c => c is '\r' or '\n' or '\0'))
+            else if (HttpFieldValue.Problem(value) is { } valueProblem)
             {
-                error("static.headers", $"the value of '{name}' contains a line break");
+                error("static.headers", $"the value of '{name}' {valueProblem}");
             }
             else
             {
@@ -423,7 +388,7 @@ internal sealed partial class RegistryCompiler(
         }
 
         var contentType = definition.ContentType ?? (definition.Json is not null ? "application/json" : "text/plain; charset=utf-8");
-        if (!MediaTypeHeaderValue.TryParse(contentType, out _))
+        if (!MediaTypeHeaderValue.TryParse(contentType, out _) || !HttpFieldValue.IsValid(contentType))
         {
             error("static.contentType", $"'{contentType}' is not a media type");
             return null;
