@@ -13,7 +13,7 @@ internal static class DemoCommand
             await using var backends = await DemoBackends.StartAsync(error, ct);
             if (backends is null)
             {
-                return ExitCodes.Unavailable;
+                return ExitCodes.CannotListen;
             }
 
             await output.WriteLineAsync($"Demo backends listening on {DemoBackends.Url}; registry file: {DemoBackends.ConfigurationPath}");
