@@ -6,9 +6,10 @@ using Portico.Cli.Serve;
 
 namespace Portico.Cli;
 
-/// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c> and <c>demo</c>.</summary>
+/// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c>, <c>keys …</c> and <c>demo</c>.</summary>
 internal static class PorticoCommand
 {
+    /// <summary>Runs one command line; the exit code is one of <see cref="ExitCodes"/>, whatever happens.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("Portico: a serverless API gateway for Azure.")
@@ -31,6 +32,26 @@ internal static class PorticoCommand
             return ExitCodes.Invalid;
         }
 
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        try
+        {
+            // Exceptions reach the handler below instead of System.CommandLine's, which prints a stack trace and exits 1.
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return await CliFailure.ReportAsync(Name(parsed.CommandResult.Command), ex, error, cancellationToken);
+        }
+    }
+
+    /// <summary>The full name of a command, such as <c>portico config import</c>, for messages.</summary>
+    public static string Name(Command command)
+    {
+        var names = new List<string>();
+        for (var c = command; c is not null and not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault())
+        {
+            names.Insert(0, c.Name);
+        }
+
+        return string.Join(' ', ["portico", .. names]);
     }
 }

@@ -28,18 +28,18 @@ internal static class ConfigCommands
     {
         var file = FileArgument();
         var command = new Command("validate", "Check a registry file; prints every error with its line and field.") { file };
-        command.SetAction((parsed, ct) => Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
             var path = parsed.GetRequiredValue(file);
-            var (ok, snapshot) = await ValidateFileAsync(path, error, ct);
-            if (!ok)
+            var (code, snapshot) = await ValidateFileAsync("portico config validate", path, error, ct);
+            if (code != ExitCodes.Ok)
             {
-                return ExitCodes.Invalid;
+                return code;
             }
 
             await output.WriteLineAsync($"{path}: valid ({snapshot!.Document.Backends.Count} backends, {snapshot.Routes.Routes.Length} routes)");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -50,12 +50,12 @@ internal static class ConfigCommands
         var prune = new Option<bool>("--prune") { Description = "Also remove items the file does not name." };
         var command = new Command("import", "Upsert a registry file into Table storage (idempotent); running gateways pick it up within their reload interval.") { file, prune };
         storage.AddTo(command, required: true);
-        command.SetAction((parsed, ct) => Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (ok, snapshot) = await ValidateFileAsync(parsed.GetRequiredValue(file), error, ct);
-            if (!ok)
+            var (code, snapshot) = await ValidateFileAsync("portico config import", parsed.GetRequiredValue(file), error, ct);
+            if (code != ExitCodes.Ok)
             {
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var store = storage.CreateStore(parsed);
@@ -77,7 +77,7 @@ internal static class ConfigCommands
             await output.WriteLineAsync(diff.IsEmpty ? "No changes." : diff.ToString());
             await output.WriteLineAsync($"Imported into {store.Description}: {diff.Changes.Count} change(s).");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -87,8 +87,14 @@ internal static class ConfigCommands
         var target = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file instead of standard output." };
         var command = new Command("export", "Write the registry held in Table storage as a declarative file.") { target };
         storage.AddTo(command, required: true);
-        command.SetAction((parsed, ct) => Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
+            if (parsed.GetValue(target) is { } outputFile && Directory.Exists(outputFile.FullName))
+            {
+                await error.WriteLineAsync($"portico config export: {outputFile}: is a directory, not a file");
+                return ExitCodes.Unavailable;
+            }
+
             var store = storage.CreateStore(parsed);
             var loaded = await store.LoadAsync(ct);
             if (loaded.Document is null)
@@ -108,7 +114,7 @@ internal static class ConfigCommands
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -118,12 +124,12 @@ internal static class ConfigCommands
         var storage = new StorageArguments();
         var command = new Command("diff", "Show what importing a file with --prune would change: + added, - removed, ~ changed. Exit code 1 when there are differences.") { file };
         storage.AddTo(command, required: true);
-        command.SetAction((parsed, ct) => Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (ok, snapshot) = await ValidateFileAsync(parsed.GetRequiredValue(file), error, ct);
-            if (!ok)
+            var (code, snapshot) = await ValidateFileAsync("portico config diff", parsed.GetRequiredValue(file), error, ct);
+            if (code != ExitCodes.Ok)
             {
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var store = storage.CreateStore(parsed);
@@ -137,16 +143,17 @@ internal static class ConfigCommands
             var diff = RegistryDiff.Compute(loaded.Document, snapshot!.Document);
             await output.WriteLineAsync(diff.IsEmpty ? "No differences." : diff.ToString());
             return diff.IsEmpty ? ExitCodes.Ok : ExitCodes.Differences;
-        }));
+        });
         return command;
     }
 
-    private static async Task<(bool Ok, GatewaySnapshot? Snapshot)> ValidateFileAsync(FileInfo path, TextWriter error, CancellationToken ct)
+    /// <summary>Reads and validates a registry file: <see cref="ExitCodes.Ok"/> with its snapshot, or the exit code with the reason written.</summary>
+    private static async Task<(int Code, GatewaySnapshot? Snapshot)> ValidateFileAsync(string command, FileInfo path, TextWriter error, CancellationToken ct)
     {
-        if (!path.Exists)
+        if (InputFile.Problem(path.ToString()) is { } problem)
         {
-            await error.WriteLineAsync($"portico: {path}: no such file");
-            return (false, null);
+            await error.WriteLineAsync($"{command}: {problem}");
+            return (ExitCodes.Unavailable, null);
         }
 
         using var store = new FileRegistryStore(path.ToString(), watch: false);
@@ -159,10 +166,10 @@ internal static class ConfigCommands
         if (outcome.Errors.Count > 0)
         {
             await WriteErrorsAsync(error, path.ToString(), outcome.Errors);
-            return (false, null);
+            return (ExitCodes.Invalid, null);
         }
 
-        return (true, snapshot);
+        return (ExitCodes.Ok, snapshot);
     }
 
     private static async Task WriteErrorsAsync(TextWriter error, string source, IReadOnlyList<ConfigurationError> errors)
@@ -173,30 +180,4 @@ internal static class ConfigCommands
             await error.WriteLineAsync("  " + e);
         }
     }
-
-    /// <summary>Turns store and file failures into a one-line message and exit code 3, never a stack trace.</summary>
-    internal static async Task<int> Guard(TextWriter error, Func<Task<int>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (Exception ex) when (StoreFailure.Is(ex))
-        {
-            await error.WriteLineAsync($"portico: storage or file unavailable: {FirstLine(ex.Message)}");
-            return ExitCodes.Unavailable;
-        }
-        catch (ArgumentException ex)
-        {
-            await error.WriteLineAsync($"portico: {ex.Message}");
-            return ExitCodes.Invalid;
-        }
-        catch (InvalidOperationException ex)
-        {
-            await error.WriteLineAsync($"portico: {ex.Message}");
-            return ExitCodes.Invalid;
-        }
-    }
-
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Portico.Auth;
-using Portico.Cli.Config;
 using Portico.Configuration;
 using Portico.Registry;
 using Portico.Storage.File;
@@ -40,28 +39,31 @@ internal static class KeysCommands
         {
             command.Add(Config);
             Storage.AddTo(command, required: false);
+            StorageArguments.AcceptOnlyTableNames(KeysTable);
             command.Add(KeysTable);
         }
 
-        /// <summary>The chosen store, or an error message.</summary>
-        public (KeyTarget? Target, string? Error) Open(ParseResult parsed)
+        /// <summary>The chosen store, or an error message with its exit code.</summary>
+        public (KeyTarget? Target, string? Error, int ExitCode) Open(ParseResult parsed)
         {
             var file = parsed.GetValue(Config);
             var storage = parsed.GetValue(Storage.Storage);
             if ((file is null) == (storage is null))
             {
-                return (null, "choose one of --config FILE or --storage CONNECTION_OR_ENDPOINT.");
+                return (null, "choose one of --config FILE or --storage CONNECTION_OR_ENDPOINT.", ExitCodes.Invalid);
             }
 
             if (file is not null)
             {
-                return file.Exists ? (new KeyTarget(new FileRegistryStore(file.ToString(), watch: false), null), null) : (null, $"{file}: no such file");
+                return InputFile.Problem(file.ToString()) is { } problem
+                    ? (null, problem, ExitCodes.Unavailable)
+                    : (new KeyTarget(new FileRegistryStore(file.ToString(), watch: false), null), null, ExitCodes.Ok);
             }
 
             var service = TableStorage.CreateServiceClient(storage!);
             return (new KeyTarget(
                 new TableRegistryStore(service, parsed.GetRequiredValue(Storage.Table)),
-                new TableApiKeyStore(service, parsed.GetRequiredValue(KeysTable))), null);
+                new TableApiKeyStore(service, parsed.GetRequiredValue(KeysTable))), null, ExitCodes.Ok);
         }
     }
 
@@ -92,13 +94,13 @@ internal static class KeysCommands
         var target = new Target();
         var command = new Command("create", "Generate an API key for a consumer; the key is printed once and only its hash is stored.") { consumer };
         target.AddTo(command);
-        command.SetAction((parsed, ct) => ConfigCommands.Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (store, problem) = target.Open(parsed);
+            var (store, problem, code) = target.Open(parsed);
             if (store is null)
             {
                 await error.WriteLineAsync($"portico keys create: {problem}");
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var consumerId = parsed.GetRequiredValue(consumer);
@@ -142,7 +144,7 @@ internal static class KeysCommands
             await output.WriteLineAsync(key);
             await error.WriteLineAsync($"Created API key {id} for consumer '{consumerId}' in {store.Table?.Description ?? store.Registry.Description}. It is shown only now: store it safely.");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -152,13 +154,13 @@ internal static class KeysCommands
         var target = new Target();
         var command = new Command("list", "List API keys (ids, consumers, status; never keys or hashes).") { consumer };
         target.AddTo(command);
-        command.SetAction((parsed, ct) => ConfigCommands.Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (store, problem) = target.Open(parsed);
+            var (store, problem, code) = target.Open(parsed);
             if (store is null)
             {
                 await error.WriteLineAsync($"portico keys list: {problem}");
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var document = await store.LoadAsync(ct);
@@ -170,7 +172,7 @@ internal static class KeysCommands
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -180,13 +182,13 @@ internal static class KeysCommands
         var target = new Target();
         var command = new Command("revoke", "Revoke an API key; gateways refuse it within the key cache duration (30 s by default).") { id };
         target.AddTo(command);
-        command.SetAction((parsed, ct) => ConfigCommands.Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (store, problem) = target.Open(parsed);
+            var (store, problem, code) = target.Open(parsed);
             if (store is null)
             {
                 await error.WriteLineAsync($"portico keys revoke: {problem}");
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var keyId = parsed.GetRequiredValue(id);
@@ -203,7 +205,7 @@ internal static class KeysCommands
 
             await output.WriteLineAsync($"Revoked API key {keyId}.");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

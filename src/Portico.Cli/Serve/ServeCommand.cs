@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Portico.Cli.Demo;
 using Portico.Hosting;
 using Portico.Registry;
@@ -37,11 +36,27 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
     {
+        const string Command = "portico serve";
         var sources = (config is null ? 0 : 1) + (storage is null ? 0 : 1) + (demo ? 1 : 0);
         if (sources > 1)
         {
-            await error.WriteLineAsync("portico serve: choose one of --config, --storage or --demo.");
+            await error.WriteLineAsync($"{Command}: choose one of --config, --storage or --demo.");
             return ExitCodes.Invalid;
+        }
+
+        if (ServeAddresses.Problem(urls, tls.Certificate is not null) is { } addressProblem)
+        {
+            await error.WriteLineAsync($"{Command}: {addressProblem}");
+            return ExitCodes.Invalid;
+        }
+
+        foreach (var file in new[] { config, tls.Certificate, tls.CertificateKey })
+        {
+            if (file is not null && InputFile.Problem(file.ToString()) is { } fileProblem)
+            {
+                await error.WriteLineAsync($"{Command}: {fileProblem}");
+                return ExitCodes.Unavailable;
+            }
         }
 
         var settings = new Dictionary<string, string?>();
@@ -71,32 +86,23 @@ internal static class ServeCommand
         }
         else if (tls.ClientCertificates != "none")
         {
-            await error.WriteLineAsync("portico serve: --client-certificates needs --certificate (client certificates are asked for over TLS).");
+            await error.WriteLineAsync($"{Command}: --client-certificates needs --certificate (client certificates are asked for over TLS).");
             return ExitCodes.Invalid;
         }
 
         await using var backends = demo ? await DemoBackends.StartAsync(error, ct) : null;
         if (demo && backends is null)
         {
-            return ExitCodes.Unavailable;
+            return ExitCodes.CannotListen;
         }
 
-        var (built, exitCode) = await BuildAsync(settings, urls, error, ct);
-        if (built is null)
-        {
-            return exitCode;
-        }
-
-        await using var app = built;
-        try
-        {
-            await app.StartAsync(ct);
-        }
-        catch (IOException ex)
-        {
-            await error.WriteLineAsync($"portico serve: cannot listen on {urls}: {ex.Message}");
-            return ExitCodes.Unavailable;
-        }
+        // Failures below (an invalid registry, unreachable storage, a busy port) reach PorticoCommand, which prints one
+        // line and the exit code; the host's own start-up error log, with its stack trace, is held back meanwhile.
+        var startup = new StartupLogGate();
+        await using var app = StandaloneHost.Build(settings, urls, startup: startup);
+        await app.Services.InitializePorticoAsync(ct);
+        await app.StartAsync(ct);
+        startup.Open();
 
         foreach (var address in StandaloneHost.Addresses(app))
         {
@@ -105,46 +111,6 @@ internal static class ServeCommand
 
         await app.WaitForShutdownAsync(ct);
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Builds the host and loads the registry; null (with the reason written) when it cannot start.</summary>
-    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication? App, int ExitCode)> BuildAsync(Dictionary<string, string?> settings, string urls, TextWriter error, CancellationToken ct)
-    {
-        Microsoft.AspNetCore.Builder.WebApplication? app = null;
-        int exitCode;
-        try
-        {
-            app = StandaloneHost.Build(settings, urls);
-            await app.Services.InitializePorticoAsync(ct);
-            return (app, ExitCodes.Ok);
-        }
-        catch (RegistryLoadException ex)
-        {
-            await error.WriteLineAsync(ex.Message);
-            exitCode = ex.Errors.Count > 0 ? ExitCodes.Invalid : ExitCodes.Unavailable;
-        }
-        catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
-        {
-            await error.WriteLineAsync($"portico serve: {ex.Message}");
-            exitCode = ExitCodes.Invalid;
-        }
-        catch (OptionsValidationException ex)
-        {
-            foreach (var failure in ex.Failures)
-            {
-                await error.WriteLineAsync($"portico serve: {failure}");
-            }
-
-            await error.WriteLineAsync("Pass --config FILE, --storage CONNECTION_OR_ENDPOINT or --demo.");
-            exitCode = ExitCodes.Invalid;
-        }
-
-        if (app is not null)
-        {
-            await app.DisposeAsync();
-        }
-
-        return (null, exitCode);
     }
 
     private sealed record TlsArguments(FileInfo? Certificate, FileInfo? CertificateKey, string ClientCertificates);

@@ -17,8 +17,11 @@ namespace Portico.Cli.Serve;
 /// </summary>
 internal static class StandaloneHost
 {
-    /// <summary>Builds the host; <paramref name="settings"/> become <c>Portico:*</c> configuration over appsettings and environment.</summary>
-    public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> settings, string urls, Action<IServiceCollection>? configureServices = null)
+    /// <summary>
+    /// Builds the host; <paramref name="settings"/> become <c>Portico:*</c> configuration over appsettings and environment.
+    /// With <paramref name="startup"/>, the generic host's own log is held back until it opens.
+    /// </summary>
+    public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> settings, string urls, Action<IServiceCollection>? configureServices = null, StartupLogGate? startup = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         // Defaults of the standalone host, at the lowest priority so appsettings and environment variables override them.
@@ -50,6 +53,10 @@ internal static class StandaloneHost
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
         });
+        if (startup is not null)
+        {
+            builder.Logging.AddFilter(StartupLogGate.HostCategory, startup.Allows);
+        }
 
         builder.Services.AddPortico(builder.Configuration);
         builder.AddPorticoTelemetry();
