@@ -57,7 +57,7 @@ internal static class KeysCommands
             {
                 return InputFile.Problem(file.ToString()) is { } problem
                     ? (null, problem, ExitCodes.Unavailable)
-                    : (new KeyTarget(new FileRegistryStore(file.ToString(), watch: false), null), null, ExitCodes.Ok);
+                    : (new KeyTarget(new FileRegistryStore(file.ToString(), watch: false), null) { File = file.ToString() }, null, ExitCodes.Ok);
             }
 
             var service = TableStorage.CreateServiceClient(storage!);
@@ -70,6 +70,9 @@ internal static class KeysCommands
     /// <summary>A registry store, and in Table mode the key table beside it.</summary>
     private sealed record KeyTarget(IRegistryStore Registry, TableApiKeyStore? Table)
     {
+        /// <summary>The registry file in DB-less mode.</summary>
+        public string? File { get; init; }
+
         public async Task<RegistryDocument> LoadAsync(CancellationToken ct)
         {
             var loaded = await Registry.LoadAsync(ct);
@@ -135,9 +138,13 @@ internal static class KeysCommands
                     return ExitCodes.Unavailable;
                 }
             }
-            else
+            else if (!await EditFileAsync(store.File!, bytes => ApiKeyFileEdit.AddKey(bytes, definition), ct))
             {
-                await store.Registry.ImportAsync(new RegistryDocument { ApiKeys = [definition] }, prune: false, ct);
+                await error.WriteLineAsync($"portico keys create: {store.File}: the file's layout could not be edited in place, so it was left unchanged.");
+                await error.WriteLineAsync($"Add this entry to its \"apiKeys\" array yourself, then give the key below to the consumer:");
+                await error.WriteLineAsync("  " + ApiKeyFileEdit.Entry(definition));
+                await output.WriteLineAsync(key);
+                return ExitCodes.Unavailable;
             }
 
             // The key alone on standard output (KEY=$(portico keys create …) works); the note on standard error.
@@ -195,7 +202,16 @@ internal static class KeysCommands
             var document = await store.LoadAsync(ct);
             if (document.ApiKeys.FirstOrDefault(k => k.Id == keyId) is { } declared)
             {
-                await store.Registry.ImportAsync(new RegistryDocument { ApiKeys = [declared with { Status = "revoked" }] }, prune: false, ct);
+                if (store.File is null)
+                {
+                    await store.Registry.ImportAsync(new RegistryDocument { ApiKeys = [declared with { Status = "revoked" }] }, prune: false, ct);
+                }
+                else if (!await EditFileAsync(store.File, bytes => ApiKeyFileEdit.Revoke(bytes, keyId), ct))
+                {
+                    await error.WriteLineAsync($"portico keys revoke: {store.File}: the file's layout could not be edited in place, so it was left unchanged.");
+                    await error.WriteLineAsync($"Set \"status\": \"revoked\" on key '{keyId}' in its \"apiKeys\" array yourself.");
+                    return ExitCodes.Unavailable;
+                }
             }
             else if (store.Table is null || !await store.Table.RevokeAsync(keyId, ct))
             {
@@ -207,5 +223,28 @@ internal static class KeysCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Rewrites <paramref name="path"/> with <paramref name="edit"/>'s result, beside it and renamed over it so a watching
+    /// gateway never reads half a file, keeping its permissions; false (nothing written) when the edit declines.
+    /// </summary>
+    private static async Task<bool> EditFileAsync(string path, Func<byte[], byte[]?> edit, CancellationToken ct)
+    {
+        var edited = edit(await File.ReadAllBytesAsync(path, ct));
+        if (edited is null)
+        {
+            return false;
+        }
+
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        await File.WriteAllBytesAsync(temp, edited, ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, File.GetUnixFileMode(path));
+        }
+
+        File.Move(temp, path, overwrite: true);
+        return true;
     }
 }
