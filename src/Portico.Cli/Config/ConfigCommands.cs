@@ -38,6 +38,12 @@ internal static class ConfigCommands
             }
 
             await output.WriteLineAsync($"{path}: valid ({snapshot!.Document.Backends.Count} backends, {snapshot.Routes.Routes.Length} routes)");
+            if (snapshot.Routes.Routes.Length == 0)
+            {
+                await error.WriteLineAsync($"portico config validate: warning: {path} has no routes: a gateway serving it answers 404 to every request, "
+                    + "and a running gateway refuses it as a reload unless Portico:Registry:AllowEmpty is true.");
+            }
+
             return ExitCodes.Ok;
         });
         return command;
@@ -48,7 +54,8 @@ internal static class ConfigCommands
         var file = FileArgument();
         var storage = new StorageArguments();
         var prune = new Option<bool>("--prune") { Description = "Also remove items the file does not name." };
-        var command = new Command("import", "Upsert a registry file into Table storage (idempotent); running gateways pick it up within their reload interval.") { file, prune };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Import even when the result has no routes while the table has some (gateways also need Portico:Registry:AllowEmpty)." };
+        var command = new Command("import", "Upsert a registry file into Table storage (idempotent); running gateways pick it up within their reload interval.") { file, prune, allowEmpty };
         storage.AddTo(command, required: true);
         command.SetAction(async (parsed, ct) =>
         {
@@ -60,7 +67,19 @@ internal static class ConfigCommands
 
             var store = storage.CreateStore(parsed);
             var pruning = parsed.GetValue(prune);
-            var diff = await store.ImportAsync(snapshot!.Document, pruning, ct);
+            var document = snapshot!.Document;
+            if ((await store.LoadAsync(ct)).Document is { } live)
+            {
+                var merged = RegistrySection.All.Aggregate(live, (doc, section) => section.Merge(doc, document, pruning));
+                if (merged.Routes.Count == 0 && live.Routes.Count > 0 && !parsed.GetValue(allowEmpty))
+                {
+                    await error.WriteLineAsync($"portico config import: the import would leave {store.Description} with no routes (it has {live.Routes.Count}): "
+                        + "every request would answer 404, and running gateways refuse such a reload. Nothing was written; pass --allow-empty if this is intended.");
+                    return ExitCodes.Invalid;
+                }
+            }
+
+            var diff = await store.ImportAsync(document, pruning, ct);
             if (!pruning)
             {
                 // Without --prune the result could still be invalid (a kept route naming a backend the file
@@ -103,6 +122,12 @@ internal static class ConfigCommands
                 return ExitCodes.Invalid;
             }
 
+            if (IsEmpty(loaded.Document))
+            {
+                await error.WriteLineAsync($"portico config export: {store.Description} holds no registry: nothing was imported into it, or --table names another table.");
+                return ExitCodes.Unavailable;
+            }
+
             var bytes = RegistrySerializer.SerializeDocument(loaded.Document);
             if (parsed.GetValue(target) is { } file)
             {
@@ -140,6 +165,11 @@ internal static class ConfigCommands
                 return ExitCodes.Invalid;
             }
 
+            if (IsEmpty(loaded.Document))
+            {
+                await error.WriteLineAsync($"portico config diff: note: {store.Description} holds no registry yet (nothing was imported into it, or --table names another table).");
+            }
+
             var diff = RegistryDiff.Compute(loaded.Document, snapshot!.Document);
             await output.WriteLineAsync(diff.IsEmpty ? "No differences." : diff.ToString());
             return diff.IsEmpty ? ExitCodes.Ok : ExitCodes.Differences;
@@ -171,6 +201,8 @@ internal static class ConfigCommands
 
         return (ExitCodes.Ok, snapshot);
     }
+
+    private static bool IsEmpty(RegistryDocument document) => RegistrySection.All.All(section => section.Read(document).Count == 0);
 
     private static async Task WriteErrorsAsync(TextWriter error, string source, IReadOnlyList<ConfigurationError> errors)
     {

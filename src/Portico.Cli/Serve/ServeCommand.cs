@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Portico.Cli.Demo;
 using Portico.Hosting;
 using Portico.Registry;
@@ -18,6 +20,7 @@ internal static class ServeCommand
         var config = new Option<FileInfo?>("--config") { Description = "Serve the registry in this declarative file (DB-less mode); reloaded when it changes." };
         var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
         var table = new Option<string?>("--table") { Description = "The registry table in Table mode (default PorticoRegistry)." };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Serve a registry without routes, and accept reloads that remove every route (Portico:Registry:AllowEmpty)." };
         var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.Url}." };
         var certificate = new Option<FileInfo?>("--certificate") { Description = "Server certificate for https:// addresses: a PFX (password in PORTICO_CERTIFICATE_PASSWORD) or a PEM certificate." };
         var certificateKey = new Option<FileInfo?>("--certificate-key") { Description = "The PEM private key of a PEM --certificate, when not in the same file." };
@@ -27,14 +30,14 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "none",
         };
         clientCertificates.AcceptOnlyFromAmong("none", "allow", "require");
-        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo, certificate, certificateKey, clientCertificates };
+        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo, allowEmpty, certificate, certificateKey, clientCertificates };
         command.SetAction((parsed, ct) => RunAsync(
-            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo),
+            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo), parsed.GetValue(allowEmpty),
             new TlsArguments(parsed.GetValue(certificate), parsed.GetValue(certificateKey), parsed.GetRequiredValue(clientCertificates)), output, error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, bool allowEmpty, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
     {
         const string Command = "portico serve";
         var sources = (config is null ? 0 : 1) + (storage is null ? 0 : 1) + (demo ? 1 : 0);
@@ -77,6 +80,11 @@ internal static class ServeCommand
             settings["Portico:Registry:File"] = DemoBackends.ConfigurationPath;
         }
 
+        if (allowEmpty)
+        {
+            settings["Portico:Registry:AllowEmpty"] = "true";
+        }
+
         if (tls.Certificate is not null)
         {
             settings[ServeTls.CertificatePath] = tls.Certificate.FullName;
@@ -107,6 +115,13 @@ internal static class ServeCommand
         foreach (var address in StandaloneHost.Addresses(app))
         {
             await output.WriteLineAsync($"Portico listening on {address}");
+        }
+
+        var runtime = app.Services.GetRequiredService<RegistryRuntime>();
+        if (runtime.Current.Routes.Routes.Length == 0 && !app.Services.GetRequiredService<IOptions<PorticoOptions>>().Value.Registry.AllowEmpty)
+        {
+            await error.WriteLineAsync($"{Command}: warning: the registry in {runtime.Store.Description} has no routes: every request answers 404. "
+                + "Is the file or table name right? (--allow-empty makes this intended.)");
         }
 
         await app.WaitForShutdownAsync(ct);
