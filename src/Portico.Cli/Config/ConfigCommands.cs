@@ -70,6 +70,7 @@ internal static class ConfigCommands
             var document = snapshot!.Document;
             if ((await store.LoadAsync(ct)).Document is { } live)
             {
+                document = await KeepRevocationsAsync(document, live, store.Description, error);
                 var merged = RegistrySection.All.Aggregate(live, (doc, section) => section.Merge(doc, document, pruning));
                 if (merged.Routes.Count == 0 && live.Routes.Count > 0 && !parsed.GetValue(allowEmpty))
                 {
@@ -203,6 +204,25 @@ internal static class ConfigCommands
     }
 
     private static bool IsEmpty(RegistryDocument document) => RegistrySection.All.All(section => section.Read(document).Count == 0);
+
+    /// <summary>
+    /// A key revoked in storage (portico keys revoke --storage) stays revoked when the file still says active: an import
+    /// never undoes a revocation (docs/cli.md). The operator is told, so the file can be brought in line.
+    /// </summary>
+    private static async Task<RegistryDocument> KeepRevocationsAsync(RegistryDocument document, RegistryDocument live, string store, TextWriter error)
+    {
+        var revoked = live.ApiKeys.Where(k => k.Status == "revoked").Select(k => k.Id).ToHashSet(StringComparer.Ordinal);
+        var undone = document.ApiKeys.Where(k => (k.Status is null or "active") && revoked.Contains(k.Id)).ToList();
+        foreach (var key in undone)
+        {
+            await error.WriteLineAsync($"portico config import: warning: API key {key.Id} is revoked in {store} but active in the file; it stays revoked "
+                + "(an import never undoes a revocation). Mark it \"revoked\" in the file, or remove it and create a new key.");
+        }
+
+        return undone.Count == 0
+            ? document
+            : document with { ApiKeys = [.. document.ApiKeys.Select(k => undone.Contains(k) ? k with { Status = "revoked" } : k)] };
+    }
 
     private static async Task WriteErrorsAsync(TextWriter error, string source, IReadOnlyList<ConfigurationError> errors)
     {

@@ -205,6 +205,7 @@ internal static class KeysCommands
                 if (store.File is null)
                 {
                     await store.Registry.ImportAsync(new RegistryDocument { ApiKeys = [declared with { Status = "revoked" }] }, prune: false, ct);
+                    await error.WriteLineAsync($"Key {keyId} is declared in the registry file imported into {store.Registry.Description}: a later 'portico config import' keeps it revoked even where the file says active. Mark it \"revoked\" in the file too.");
                 }
                 else if (!await EditFileAsync(store.File, bytes => ApiKeyFileEdit.Revoke(bytes, keyId), ct))
                 {

@@ -6,8 +6,9 @@ using Portico.Registry;
 namespace Portico.Admin;
 
 /// <summary>
-/// <c>/health/ready</c>: 200 once a registry snapshot is live, 503 before. Says which revision serves, but
-/// never why a reload failed (that is in the logs, not for the public).
+/// <c>/health/ready</c>: 200 once a registry snapshot is live, 503 before. Says which revision serves and, when a newer
+/// one was rejected, its revision and error count (the instance stays ready: the live snapshot serves), but never why
+/// (the errors are in the log, event 101, not for the public).
 /// </summary>
 internal sealed class ReadinessEndpoint(RegistryRuntime runtime) : IPorticoEndpoint
 {
@@ -28,6 +29,15 @@ internal sealed class ReadinessEndpoint(RegistryRuntime runtime) : IPorticoEndpo
             writer.WriteString("revision", snapshot.Revision);
             writer.WriteNumber("routes", snapshot.Routes.Routes.Length);
             writer.WriteString("loadedAt", snapshot.LoadedAt);
+        }
+
+        if (runtime.LastRejected is { } rejected)
+        {
+            writer.WriteStartObject("rejected");
+            writer.WriteString("revision", rejected.Revision);
+            writer.WriteNumber("errors", rejected.ErrorCount);
+            writer.WriteString("at", rejected.At);
+            writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
