@@ -112,9 +112,11 @@ internal static class ServeCommand
         await app.StartAsync(ct);
         startup.Open();
 
+        // With JSON logs, standard output stays JSON lines only: the address line goes to standard error.
+        var announce = StandaloneHost.LogsAsJson(app) ? error : output;
         foreach (var address in StandaloneHost.Addresses(app))
         {
-            await output.WriteLineAsync($"Portico listening on {address}");
+            await announce.WriteLineAsync($"Portico listening on {address}");
         }
 
         var runtime = app.Services.GetRequiredService<RegistryRuntime>();
