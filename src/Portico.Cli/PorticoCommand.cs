@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
 using Portico.Cli.Keys;
@@ -9,15 +10,22 @@ namespace Portico.Cli;
 /// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c>, <c>keys …</c> and <c>demo</c>.</summary>
 internal static class PorticoCommand
 {
+    /// <summary>The command's name, as help and messages show it.</summary>
+    public const string Root = "portico";
+
     /// <summary>Runs one command line; the exit code is one of <see cref="ExitCodes"/>, whatever happens.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("Portico: a serverless API gateway for Azure.")
+        // A plain command named portico, not RootCommand: that one takes the running file's name, which is
+        // "Portico.Cli" under dotnet run, and help would show it.
+        var root = new Command(Root, "Portico: a serverless API gateway for Azure.")
         {
             ServeCommand.Create(output, error),
             ConfigCommands.Create(output, error),
             DemoCommand.Create(output, error),
             KeysCommands.Create(output, error),
+            new HelpOption { Recursive = true },
+            new VersionOption(),
         };
 
         var parsed = root.Parse(args);
@@ -47,11 +55,11 @@ internal static class PorticoCommand
     public static string Name(Command command)
     {
         var names = new List<string>();
-        for (var c = command; c is not null and not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault())
+        for (var c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault())
         {
             names.Insert(0, c.Name);
         }
 
-        return string.Join(' ', ["portico", .. names]);
+        return string.Join(' ', names);
     }
 }

@@ -7,16 +7,16 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", $"Run the demo backends on {DemoBackends.Url} (the gateway itself runs elsewhere, for example under func start).");
+        var command = new Command("demo", $"Run the demo backends on {DemoBackends.DefaultUrl} (the gateway itself runs elsewhere, for example under func start).");
         command.SetAction(async (parsed, ct) =>
         {
-            await using var backends = await DemoBackends.StartAsync(error, ct);
+            await using var backends = await DemoBackends.StartAsync(error, anyPortWhenTaken: false, ct);
             if (backends is null)
             {
                 return ExitCodes.CannotListen;
             }
 
-            await output.WriteLineAsync($"Demo backends listening on {DemoBackends.Url}; registry file: {DemoBackends.ConfigurationPath}");
+            await output.WriteLineAsync($"Demo backends listening on {backends.Url}; registry file: {DemoBackends.ConfigurationPath}");
             try
             {
                 await backends.WaitAsync(ct);

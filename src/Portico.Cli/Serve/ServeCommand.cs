@@ -21,7 +21,7 @@ internal static class ServeCommand
         var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
         var table = new Option<string?>("--table") { Description = "The registry table in Table mode (default PorticoRegistry)." };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Serve a registry without routes, and accept reloads that remove every route (Portico:Registry:AllowEmpty)." };
-        var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.Url}." };
+        var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.DefaultUrl} (another free port when that one is taken)." };
         var certificate = new Option<FileInfo?>("--certificate") { Description = "Server certificate for https:// addresses: a PFX (password in PORTICO_CERTIFICATE_PASSWORD) or a PEM certificate." };
         var certificateKey = new Option<FileInfo?>("--certificate-key") { Description = "The PEM private key of a PEM --certificate, when not in the same file." };
         var clientCertificates = new Option<string>("--client-certificates")
@@ -75,10 +75,6 @@ internal static class ServeCommand
                 settings["Portico:Registry:TableName"] = table;
             }
         }
-        else if (demo)
-        {
-            settings["Portico:Registry:File"] = DemoBackends.ConfigurationPath;
-        }
 
         if (allowEmpty)
         {
@@ -98,10 +94,15 @@ internal static class ServeCommand
             return ExitCodes.Invalid;
         }
 
-        await using var backends = demo ? await DemoBackends.StartAsync(error, ct) : null;
-        if (demo && backends is null)
+        await using var backends = demo ? await DemoBackends.StartAsync(error, anyPortWhenTaken: true, ct) : null;
+        using var demoDirectory = backends is null ? null : new TemporaryDirectory();
+        if (backends is not null)
         {
-            return ExitCodes.CannotListen;
+            settings["Portico:Registry:File"] = await backends.RegistryFileAsync(demoDirectory!.Path, ct);
+            if (backends.Url != DemoBackends.DefaultUrl)
+            {
+                await error.WriteLineAsync($"{Command}: {DemoBackends.DefaultUrl} is in use: the demo backends listen on {backends.Url} instead, and the demo registry points there.");
+            }
         }
 
         // Failures below (an invalid registry, unreachable storage, a busy port) reach PorticoCommand, which prints one

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Portico.Pipeline;
@@ -21,7 +22,8 @@ internal sealed class ReadinessEndpoint(RegistryRuntime runtime) : IPorticoEndpo
         response.StatusCode = snapshot.IsLoaded ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-store";
-        await using var writer = new Utf8JsonWriter(response.Body);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using var writer = new Utf8JsonWriter(buffer);
         writer.WriteStartObject();
         writer.WriteString("status", snapshot.IsLoaded ? "ready" : "starting");
         if (snapshot.IsLoaded)
@@ -41,5 +43,9 @@ internal sealed class ReadinessEndpoint(RegistryRuntime runtime) : IPorticoEndpo
         }
 
         writer.WriteEndObject();
+        writer.Flush();
+        buffer.Write("\n"u8); // every JSON answer Portico composes ends with a newline
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory);
     }
 }

@@ -141,6 +141,8 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
             return;
         }
 
+        buffer.GetSpan(1)[0] = (byte)'\n'; // every JSON answer Portico composes ends with a newline
+        buffer.Advance(1);
         Runtime.Metrics.RecordResponse(RouteId, partial ? "partial" : "complete");
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;

@@ -79,6 +79,8 @@ public static class ProblemResponse
             writer.WriteEndObject();
         }
 
+        buffer.Write("\n"u8); // every JSON answer Portico composes ends with a newline
+
         response.ContentLength = buffer.WrittenCount;
         return HttpMethods.IsHead(context.Request.Method)
             ? Task.CompletedTask

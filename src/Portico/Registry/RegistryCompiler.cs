@@ -308,6 +308,12 @@ internal sealed partial class RegistryCompiler(
             result.Add(HttpMethods.GetCanonicalizedValue(method.ToUpperInvariant()));
         }
 
+        if (result.Contains(HttpMethods.Get) && !result.Contains(HttpMethods.Head))
+        {
+            // RFC 9110 §9.3.2: HEAD is GET without the body; a resource that answers GET answers HEAD.
+            result.Add(HttpMethods.Head);
+        }
+
         return [.. result.Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 
@@ -355,8 +361,9 @@ internal sealed partial class RegistryCompiler(
             return null;
         }
 
+        // A JSON body ends with a newline, like every JSON answer Portico composes (curl's output then ends its line).
         byte[] body = definition.Json is { } json
-            ? JsonSerializer.SerializeToUtf8Bytes(json)
+            ? [.. JsonSerializer.SerializeToUtf8Bytes(json), (byte)'\n']
             : Encoding.UTF8.GetBytes(definition.Body ?? "");
         if (body.Length > 0 && (status is 204 or 304 || status < 200))
         {

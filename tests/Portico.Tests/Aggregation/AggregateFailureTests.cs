@@ -30,7 +30,7 @@ public sealed class AggregateFailureTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("true", Assert.Single(response.Headers.GetValues("X-Portico-Partial")));
         Assert.Equal(
-            """{"profile":{"id":"42"},"orders":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""",
+            """{"profile":{"id":"42"},"orders":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""" + "\n",
             await response.Content.ReadAsStringAsync());
         var log = Assert.Single(gateway.Logs.Entries, e => e.EventId.Id == 50);
         Assert.Contains("recommendations", log.Message);
@@ -52,7 +52,7 @@ public sealed class AggregateFailureTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.Contains("X-Portico-Partial"));
         Assert.Equal(
-            """{"recommendations":{"items":[]},"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""",
+            """{"recommendations":{"items":[]},"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""" + "\n",
             await response.Content.ReadAsStringAsync());
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("not valid JSON", StringComparison.Ordinal));
     }
@@ -155,7 +155,7 @@ public sealed class AggregateFailureTests
             { "name": "a", "backend": "good", "path": "/a" }, { "name": "zipped", "backend": "other", "path": "/z", "optional": true }
         """);
 
-        Assert.Equal("""{"a":1,"_portico":{"partial":true,"failed":["zipped"]}}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Equal("""{"a":1,"_portico":{"partial":true,"failed":["zipped"]}}""" + "\n", await gateway.Client.GetStringAsync("/c"));
         Assert.Null(gzip.LastRequest.Header("Accept-Encoding"));
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("content-encoded", StringComparison.Ordinal));
     }
@@ -180,7 +180,7 @@ public sealed class AggregateFailureTests
         using var response = await answer.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("deadline", StringComparison.Ordinal));
     }
 
@@ -227,7 +227,7 @@ public sealed class AggregateFailureTests
         using var response = await answer.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"fast":1,"_portico":{"partial":true,"failed":["slow"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"fast":1,"_portico":{"partial":true,"failed":["slow"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("timeout, no answer within 500ms", StringComparison.Ordinal));
     }
 
@@ -277,7 +277,7 @@ public sealed class AggregateFailureTests
         using var response = await gateway.Client.GetAsync("/c");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"a":1,"fits":""" + big + ""","_portico":{"partial":true,"failed":["optionalBig"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"a":1,"fits":""" + big + ""","_portico":{"partial":true,"failed":["optionalBig"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("too-large", StringComparison.Ordinal));
     }
 
@@ -313,7 +313,7 @@ public sealed class AggregateFailureTests
         Assert.Equal(status, (int)response.StatusCode);
         if (optional)
         {
-            Assert.Equal("""{"a":"xxxxxxxxxx","_portico":{"partial":true,"failed":["b"]}}""", await response.Content.ReadAsStringAsync());
+            Assert.Equal("""{"a":"xxxxxxxxxx","_portico":{"partial":true,"failed":["b"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         }
         else
         {
@@ -330,7 +330,7 @@ public sealed class AggregateFailureTests
             { "name": "a", "backend": "good", "path": "/a" }, { "name": "b", "backend": "other", "path": "/b" }
         """, maxResponseSize: 45);
 
-        Assert.Equal("""{"a":"xxxxxxxxxx","b":"yyyyyyyyyyyyyyyyyyyy"}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Equal("""{"a":"xxxxxxxxxx","b":"yyyyyyyyyyyyyyyyyyyy"}""" + "\n", await gateway.Client.GetStringAsync("/c"));
     }
 
     [Fact]
@@ -346,7 +346,7 @@ public sealed class AggregateFailureTests
 
         using var response = await gateway.Client.GetAsync("/c");
 
-        Assert.Equal("""{"base":{"id":"1"},"_portico":{"partial":true,"failed":["details","lookup"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"base":{"id":"1"},"_portico":{"partial":true,"failed":["details","lookup"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Equal(["/b"], good.Requests.Select(r => r.Path));
     }
 
@@ -362,7 +362,7 @@ public sealed class AggregateFailureTests
 
         using var response = await gateway.Client.GetAsync("/c");
 
-        Assert.Equal("""{"profile":{"name":"no id here"},"_portico":{"partial":true,"failed":["orders"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"profile":{"name":"no id here"},"_portico":{"partial":true,"failed":["orders"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Equal(0, other.Count);
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("field 'id' of part 'profile' is missing", StringComparison.Ordinal));
     }
@@ -375,7 +375,7 @@ public sealed class AggregateFailureTests
             { "name": "a", "backend": "good", "path": "/a", "optional": true }, { "name": "b", "backend": "other", "path": "/b", "optional": true }
         """);
 
-        Assert.Equal("""{"_portico":{"partial":true,"failed":["a","b"]}}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Equal("""{"_portico":{"partial":true,"failed":["a","b"]}}""" + "\n", await gateway.Client.GetStringAsync("/c"));
     }
 
     [Theory]
@@ -404,7 +404,7 @@ public sealed class AggregateFailureTests
             { "name": "a", "backend": "good", "path": "/a" }, { "name": "search", "backend": "other", "path": "/s?q={query.q}", "optional": true }
         """);
 
-        Assert.Equal("""{"a":{},"_portico":{"partial":true,"failed":["search"]}}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Equal("""{"a":{},"_portico":{"partial":true,"failed":["search"]}}""" + "\n", await gateway.Client.GetStringAsync("/c"));
         Assert.Equal(1, backend.Count);
     }
 

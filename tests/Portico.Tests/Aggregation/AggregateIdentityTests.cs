@@ -93,7 +93,7 @@ public sealed class AggregateIdentityTests : IAsyncLifetime
         using var response = await GetAsync("/home", ("Authorization", "Bearer " + Token()), ("X-Portico-Consumer", "admin"), ("X-Portico-Auth-Method", "mtls"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"me":{"name":"Ada"},"orders":[{"id":1}]}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"me":{"name":"Ada"},"orders":[{"id":1}]}""" + "\n", await response.Content.ReadAsStringAsync());
 
         var me = _profiles.LastRequest;
         Assert.Equal("/users/partner-app", me.Path);

@@ -16,8 +16,9 @@ public sealed class ReadmeExamplesTests
         var authority = new Uri(await gateway.WaitUntilListeningAsync()).Authority;
         foreach (var (command, expected) in examples)
         {
+            // Exact, final newline included: what the README shows is what the terminal shows.
             var actual = await RunShellAsync(command.Replace("127.0.0.1:7071", authority, StringComparison.Ordinal));
-            Assert.Equal(expected.Replace("127.0.0.1:7071", authority, StringComparison.Ordinal), actual);
+            Assert.Equal(expected.Replace("127.0.0.1:7071", authority, StringComparison.Ordinal) + "\n", actual);
         }
     }
 
@@ -54,6 +55,6 @@ public sealed class ReadmeExamplesTests
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        return output.TrimEnd('\n');
+        return output;
     }
 }
