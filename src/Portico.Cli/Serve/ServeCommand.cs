@@ -88,6 +88,11 @@ internal static class ServeCommand
             settings[ServeTls.CertificatePassword] = Environment.GetEnvironmentVariable("PORTICO_CERTIFICATE_PASSWORD");
             settings[ServeTls.ClientCertificates] = tls.ClientCertificates;
         }
+        else if (tls.CertificateKey is not null)
+        {
+            await error.WriteLineAsync($"{Command}: --certificate-key needs --certificate (the key of a PEM server certificate).");
+            return ExitCodes.Invalid;
+        }
         else if (tls.ClientCertificates != "none")
         {
             await error.WriteLineAsync($"{Command}: --client-certificates needs --certificate (client certificates are asked for over TLS).");

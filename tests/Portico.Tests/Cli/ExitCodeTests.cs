@@ -40,6 +40,7 @@ public sealed class ExitCodeTests : IDisposable
         { "serve --demo --config {ok}", ExitCodes.Invalid, "choose one of" },
         { "serve --storage AccountKey=sekrit;nonsense --urls http://127.0.0.1:0", ExitCodes.Invalid, "neither an https endpoint nor a valid connection string" },
         { "serve --config {ok} --client-certificates maybe", ExitCodes.Invalid, "maybe" },
+        { "serve --config {ok} --urls http://127.0.0.1:0 --certificate-key {dir}/fake.pfx", ExitCodes.Invalid, "--certificate-key needs --certificate" },
         { "config validate", ExitCodes.Invalid, "Required argument missing" },
         { "config import {ok}", ExitCodes.Invalid, "--storage" },
         { "config export --storage UseDevelopmentStorage=true --table ab", ExitCodes.Invalid, "'ab' is not a table name" },
@@ -99,6 +100,8 @@ public sealed class ExitCodeTests : IDisposable
         Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", error + output, StringComparison.Ordinal);
         Assert.DoesNotContain("sekrit", error + output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Retry settings can be adjusted", error, StringComparison.Ordinal); // the cause, not the retry policy
+        Assert.DoesNotContain("(Parameter '", error, StringComparison.Ordinal);
         Assert.DoesNotContain(Azurite.AccountKey, error + output, StringComparison.Ordinal);
     }
 
