@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Portico.Cli.Admin;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
@@ -10,15 +11,23 @@ namespace Portico.Cli;
 /// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c>, <c>keys …</c>, <c>admin …</c> and <c>demo</c>.</summary>
 internal static class PorticoCommand
 {
+    /// <summary>The command's name, as help and messages show it.</summary>
+    public const string Root = "portico";
+
+    /// <summary>Runs one command line; the exit code is one of <see cref="ExitCodes"/>, whatever happens.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("Portico: a serverless API gateway for Azure.")
+        // A plain command named portico, not RootCommand: that one takes the running file's name, which is
+        // "Portico.Cli" under dotnet run, and help would show it.
+        var root = new Command(Root, "Portico: a serverless API gateway for Azure.")
         {
             ServeCommand.Create(output, error),
             ConfigCommands.Create(output, error),
             DemoCommand.Create(output, error),
             KeysCommands.Create(output, error),
             AdminCommands.Create(output, error),
+            new HelpOption { Recursive = true },
+            new VersionOption(),
         };
 
         var parsed = root.Parse(args);
@@ -33,6 +42,26 @@ internal static class PorticoCommand
             return ExitCodes.Invalid;
         }
 
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        try
+        {
+            // Exceptions reach the handler below instead of System.CommandLine's, which prints a stack trace and exits 1.
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return await CliFailure.ReportAsync(Name(parsed.CommandResult.Command), ex, error, cancellationToken);
+        }
+    }
+
+    /// <summary>The full name of a command, such as <c>portico config import</c>, for messages.</summary>
+    public static string Name(Command command)
+    {
+        var names = new List<string>();
+        for (var c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault())
+        {
+            names.Insert(0, c.Name);
+        }
+
+        return string.Join(' ', names);
     }
 }

@@ -18,8 +18,19 @@ internal sealed class StorageArguments
         DefaultValueFactory = _ => TableRegistryStore.DefaultTableName,
     };
 
+    /// <summary>Refuses a table name Table storage would refuse, as a bad argument (exit code 2) before any request.</summary>
+    public static void AcceptOnlyTableNames(Option<string> option) => option.Validators.Add(result =>
+    {
+        var name = result.GetValueOrDefault<string>();
+        if (!TableStorage.IsTableName(name))
+        {
+            result.AddError($"{option.Name}: '{name}' is not a table name (3 to 63 letters and digits, starting with a letter).");
+        }
+    });
+
     public void AddTo(Command command, bool required)
     {
+        AcceptOnlyTableNames(Table);
         Storage.Required = required;
         command.Add(Storage);
         command.Add(Table);

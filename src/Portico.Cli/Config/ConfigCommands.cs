@@ -28,18 +28,24 @@ internal static class ConfigCommands
     {
         var file = FileArgument();
         var command = new Command("validate", "Check a registry file; prints every error with its line and field.") { file };
-        command.SetAction((parsed, ct) => Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
             var path = parsed.GetRequiredValue(file);
-            var (ok, snapshot) = await ValidateFileAsync(path, error, ct);
-            if (!ok)
+            var (code, snapshot) = await ValidateFileAsync("portico config validate", path, error, ct);
+            if (code != ExitCodes.Ok)
             {
-                return ExitCodes.Invalid;
+                return code;
             }
 
             await output.WriteLineAsync($"{path}: valid ({snapshot!.Document.Backends.Count} backends, {snapshot.Routes.Routes.Length} routes)");
+            if (snapshot.Routes.Routes.Length == 0)
+            {
+                await error.WriteLineAsync($"portico config validate: warning: {path} has no routes: a gateway serving it answers 404 to every request, "
+                    + "and a running gateway refuses it as a reload unless Portico:Registry:AllowEmpty is true.");
+            }
+
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -48,19 +54,33 @@ internal static class ConfigCommands
         var file = FileArgument();
         var storage = new StorageArguments();
         var prune = new Option<bool>("--prune") { Description = "Also remove items the file does not name." };
-        var command = new Command("import", "Upsert a registry file into Table storage (idempotent); running gateways pick it up within their reload interval.") { file, prune };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Import even when the result has no routes while the table has some (gateways also need Portico:Registry:AllowEmpty)." };
+        var command = new Command("import", "Upsert a registry file into Table storage (idempotent); running gateways pick it up within their reload interval.") { file, prune, allowEmpty };
         storage.AddTo(command, required: true);
-        command.SetAction((parsed, ct) => Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (ok, snapshot) = await ValidateFileAsync(parsed.GetRequiredValue(file), error, ct);
-            if (!ok)
+            var (code, snapshot) = await ValidateFileAsync("portico config import", parsed.GetRequiredValue(file), error, ct);
+            if (code != ExitCodes.Ok)
             {
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var store = storage.CreateStore(parsed);
             var pruning = parsed.GetValue(prune);
-            var diff = await store.ImportAsync(snapshot!.Document, pruning, ct);
+            var document = snapshot!.Document;
+            if ((await store.LoadAsync(ct)).Document is { } live)
+            {
+                document = await KeepRevocationsAsync(document, live, store.Description, error);
+                var merged = RegistrySection.All.Aggregate(live, (doc, section) => section.Merge(doc, document, pruning));
+                if (merged.Routes.Count == 0 && live.Routes.Count > 0 && !parsed.GetValue(allowEmpty))
+                {
+                    await error.WriteLineAsync($"portico config import: the import would leave {store.Description} with no routes (it has {live.Routes.Count}): "
+                        + "every request would answer 404, and running gateways refuse such a reload. Nothing was written; pass --allow-empty if this is intended.");
+                    return ExitCodes.Invalid;
+                }
+            }
+
+            var diff = await store.ImportAsync(document, pruning, ct);
             if (!pruning)
             {
                 // Without --prune the result could still be invalid (a kept route naming a backend the file
@@ -77,7 +97,7 @@ internal static class ConfigCommands
             await output.WriteLineAsync(diff.IsEmpty ? "No changes." : diff.ToString());
             await output.WriteLineAsync($"Imported into {store.Description}: {diff.Changes.Count} change(s).");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -87,14 +107,26 @@ internal static class ConfigCommands
         var target = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file instead of standard output." };
         var command = new Command("export", "Write the registry held in Table storage as a declarative file.") { target };
         storage.AddTo(command, required: true);
-        command.SetAction((parsed, ct) => Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
+            if (parsed.GetValue(target) is { } outputFile && Directory.Exists(outputFile.FullName))
+            {
+                await error.WriteLineAsync($"portico config export: {outputFile}: is a directory, not a file");
+                return ExitCodes.Unavailable;
+            }
+
             var store = storage.CreateStore(parsed);
             var loaded = await store.LoadAsync(ct);
             if (loaded.Document is null)
             {
                 await WriteErrorsAsync(error, store.Description, loaded.Errors);
                 return ExitCodes.Invalid;
+            }
+
+            if (IsEmpty(loaded.Document))
+            {
+                await error.WriteLineAsync($"portico config export: {store.Description} holds no registry: nothing was imported into it, or --table names another table.");
+                return ExitCodes.Unavailable;
             }
 
             var bytes = RegistrySerializer.SerializeDocument(loaded.Document);
@@ -108,7 +140,7 @@ internal static class ConfigCommands
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -118,12 +150,12 @@ internal static class ConfigCommands
         var storage = new StorageArguments();
         var command = new Command("diff", "Show what importing a file with --prune would change: + added, - removed, ~ changed. Exit code 1 when there are differences.") { file };
         storage.AddTo(command, required: true);
-        command.SetAction((parsed, ct) => Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (ok, snapshot) = await ValidateFileAsync(parsed.GetRequiredValue(file), error, ct);
-            if (!ok)
+            var (code, snapshot) = await ValidateFileAsync("portico config diff", parsed.GetRequiredValue(file), error, ct);
+            if (code != ExitCodes.Ok)
             {
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var store = storage.CreateStore(parsed);
@@ -134,19 +166,25 @@ internal static class ConfigCommands
                 return ExitCodes.Invalid;
             }
 
+            if (IsEmpty(loaded.Document))
+            {
+                await error.WriteLineAsync($"portico config diff: note: {store.Description} holds no registry yet (nothing was imported into it, or --table names another table).");
+            }
+
             var diff = RegistryDiff.Compute(loaded.Document, snapshot!.Document);
             await output.WriteLineAsync(diff.IsEmpty ? "No differences." : diff.ToString());
             return diff.IsEmpty ? ExitCodes.Ok : ExitCodes.Differences;
-        }));
+        });
         return command;
     }
 
-    private static async Task<(bool Ok, GatewaySnapshot? Snapshot)> ValidateFileAsync(FileInfo path, TextWriter error, CancellationToken ct)
+    /// <summary>Reads and validates a registry file: <see cref="ExitCodes.Ok"/> with its snapshot, or the exit code with the reason written.</summary>
+    private static async Task<(int Code, GatewaySnapshot? Snapshot)> ValidateFileAsync(string command, FileInfo path, TextWriter error, CancellationToken ct)
     {
-        if (!path.Exists)
+        if (InputFile.Problem(path.ToString()) is { } problem)
         {
-            await error.WriteLineAsync($"portico: {path}: no such file");
-            return (false, null);
+            await error.WriteLineAsync($"{command}: {problem}");
+            return (ExitCodes.Unavailable, null);
         }
 
         using var store = new FileRegistryStore(path.ToString(), watch: false);
@@ -159,10 +197,31 @@ internal static class ConfigCommands
         if (outcome.Errors.Count > 0)
         {
             await WriteErrorsAsync(error, path.ToString(), outcome.Errors);
-            return (false, null);
+            return (ExitCodes.Invalid, null);
         }
 
-        return (true, snapshot);
+        return (ExitCodes.Ok, snapshot);
+    }
+
+    private static bool IsEmpty(RegistryDocument document) => RegistrySection.All.All(section => section.Read(document).Count == 0);
+
+    /// <summary>
+    /// A key revoked in storage (portico keys revoke --storage) stays revoked when the file still says active: an import
+    /// never undoes a revocation (docs/cli.md). The operator is told, so the file can be brought in line.
+    /// </summary>
+    private static async Task<RegistryDocument> KeepRevocationsAsync(RegistryDocument document, RegistryDocument live, string store, TextWriter error)
+    {
+        var revoked = live.ApiKeys.Where(k => k.Status == "revoked").Select(k => k.Id).ToHashSet(StringComparer.Ordinal);
+        var undone = document.ApiKeys.Where(k => (k.Status is null or "active") && revoked.Contains(k.Id)).ToList();
+        foreach (var key in undone)
+        {
+            await error.WriteLineAsync($"portico config import: warning: API key {key.Id} is revoked in {store} but active in the file; it stays revoked "
+                + "(an import never undoes a revocation). Mark it \"revoked\" in the file, or remove it and create a new key.");
+        }
+
+        return undone.Count == 0
+            ? document
+            : document with { ApiKeys = [.. document.ApiKeys.Select(k => undone.Contains(k) ? k with { Status = "revoked" } : k)] };
     }
 
     private static async Task WriteErrorsAsync(TextWriter error, string source, IReadOnlyList<ConfigurationError> errors)
@@ -173,30 +232,4 @@ internal static class ConfigCommands
             await error.WriteLineAsync("  " + e);
         }
     }
-
-    /// <summary>Turns store and file failures into a one-line message and exit code 3, never a stack trace.</summary>
-    internal static async Task<int> Guard(TextWriter error, Func<Task<int>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (Exception ex) when (StoreFailure.Is(ex))
-        {
-            await error.WriteLineAsync($"portico: storage or file unavailable: {FirstLine(ex.Message)}");
-            return ExitCodes.Unavailable;
-        }
-        catch (ArgumentException ex)
-        {
-            await error.WriteLineAsync($"portico: {ex.Message}");
-            return ExitCodes.Invalid;
-        }
-        catch (InvalidOperationException ex)
-        {
-            await error.WriteLineAsync($"portico: {ex.Message}");
-            return ExitCodes.Invalid;
-        }
-    }
-
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,8 +16,10 @@ namespace Portico.Cli.Demo;
 /// </summary>
 internal sealed class DemoBackends : IAsyncDisposable
 {
-    /// <summary>Where the demo backends listen by default; <c>demo/portico.json</c> points at it.</summary>
+    /// <summary>Where the demo backends listen when the port is free; <c>demo/portico.json</c> points at it.</summary>
     public const string DefaultUrl = "http://127.0.0.1:7080";
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     private static readonly string[] EchoedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Api-Key", "X-Portico-Consumer", "X-Portico-Auth-Method"];
 
@@ -38,14 +43,34 @@ internal sealed class DemoBackends : IAsyncDisposable
         Url = url;
     }
 
-    /// <summary>The address the backends listen on (the bound port when started on port 0).</summary>
+    /// <summary>Where these backends listen: <see cref="DefaultUrl"/>, or a free port when that one was taken.</summary>
     public string Url { get; }
 
     /// <summary>The demo registry file, copied beside the program.</summary>
     public static string ConfigurationPath => Path.Combine(AppContext.BaseDirectory, "demo", "portico.json");
 
-    /// <summary>Starts the backends on <paramref name="url"/> (default <see cref="DefaultUrl"/>); null (with a message) when the port is taken.</summary>
-    public static async Task<DemoBackends?> StartAsync(TextWriter error, CancellationToken cancellationToken, string url = DefaultUrl)
+    /// <summary>
+    /// Starts the backends on <paramref name="url"/> (default <see cref="DefaultUrl"/>); when its port is taken, on a
+    /// free port if <paramref name="anyPortWhenTaken"/>, else null with a message.
+    /// </summary>
+    public static async Task<DemoBackends?> StartAsync(TextWriter error, bool anyPortWhenTaken, CancellationToken cancellationToken, string url = DefaultUrl)
+    {
+        if (await TryStartAsync(url, cancellationToken) is { } backends)
+        {
+            return backends;
+        }
+
+        if (!anyPortWhenTaken)
+        {
+            await error.WriteLineAsync($"portico demo: cannot listen: {url} is in use (portico serve --demo picks another port by itself).");
+            return null;
+        }
+
+        return await TryStartAsync("http://127.0.0.1:0", cancellationToken)
+            ?? throw new IOException("the demo backends found no free port on 127.0.0.1");
+    }
+
+    private static async Task<DemoBackends?> TryStartAsync(string url, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(url);
@@ -56,14 +81,31 @@ internal sealed class DemoBackends : IAsyncDisposable
         {
             await app.StartAsync(cancellationToken);
         }
-        catch (IOException ex)
+        catch (IOException)
         {
-            await error.WriteLineAsync($"portico: the demo backends cannot listen on {url}: {ex.Message}");
             await app.DisposeAsync();
             return null;
         }
 
-        return new DemoBackends(app, app.Urls.First().TrimEnd('/'));
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DemoBackends(app, bound.TrimEnd('/'));
+    }
+
+    /// <summary>
+    /// The demo registry pointed at <see cref="Url"/>: the bundled file when the backends have their default address,
+    /// else a copy with the address replaced, written into <paramref name="directory"/>.
+    /// </summary>
+    public async Task<string> RegistryFileAsync(string directory, CancellationToken cancellationToken)
+    {
+        if (Url == DefaultUrl)
+        {
+            return ConfigurationPath;
+        }
+
+        var text = await File.ReadAllTextAsync(ConfigurationPath, cancellationToken);
+        var path = Path.Combine(directory, "portico.json");
+        await File.WriteAllTextAsync(path, text.Replace(DefaultUrl, Url, StringComparison.Ordinal), cancellationToken);
+        return path;
     }
 
     public async ValueTask DisposeAsync()
@@ -78,10 +120,10 @@ internal sealed class DemoBackends : IAsyncDisposable
     private static void Map(WebApplication app)
     {
         app.MapGet("/users/{id}", (string id) => Users.TryGetValue(id, out var user)
-            ? Results.Json(user)
+            ? Json(user)
             : Results.Problem(statusCode: 404, title: "No such user"));
 
-        app.MapGet("/orders", (string? user) => Results.Json(new
+        app.MapGet("/orders", (string? user) => Json(new
         {
             user,
             orders = user == "42"
@@ -90,7 +132,7 @@ internal sealed class DemoBackends : IAsyncDisposable
         }));
 
         app.MapGet("/recommendations/{userId}", (string userId) => Recommendations.TryGetValue(userId, out var recommendations)
-            ? Results.Json(recommendations)
+            ? Json(recommendations)
             : Results.Problem(statusCode: 503, title: "Recommendations are unavailable"));
 
         app.Map("/echo/{**rest}", async (HttpContext context) =>
@@ -100,14 +142,18 @@ internal sealed class DemoBackends : IAsyncDisposable
             var headers = EchoedHeaders
                 .Where(h => request.Headers.ContainsKey(h))
                 .ToDictionary(h => h, h => request.Headers[h].ToString());
-            return Results.Json(new
+            return Json(new
             {
                 method = request.Method,
                 path = request.Path.Value,
                 query = request.QueryString.Value,
                 headers,
                 bodyLength = body.Length,
-            }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            });
         });
     }
+
+    /// <summary>A JSON answer ending with a newline, so curl's output ends its line as the README shows.</summary>
+    private static IResult Json(object value) =>
+        Results.Text(JsonSerializer.Serialize(value, JsonOptions) + "\n", "application/json", System.Text.Encoding.UTF8);
 }

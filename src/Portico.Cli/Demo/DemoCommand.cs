@@ -15,10 +15,10 @@ internal static class DemoCommand
         var command = new Command("demo", $"Run the demo backends on {DemoBackends.DefaultUrl} (the gateway itself runs elsewhere, for example under func start).") { urls };
         command.SetAction(async (parsed, ct) =>
         {
-            await using var backends = await DemoBackends.StartAsync(error, ct, parsed.GetRequiredValue(urls));
+            await using var backends = await DemoBackends.StartAsync(error, anyPortWhenTaken: false, ct, parsed.GetRequiredValue(urls));
             if (backends is null)
             {
-                return ExitCodes.Unavailable;
+                return ExitCodes.CannotListen;
             }
 
             await output.WriteLineAsync($"Demo backends listening on {backends.Url}; registry file: {DemoBackends.ConfigurationPath}");

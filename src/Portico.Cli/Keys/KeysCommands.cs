@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Portico.Auth;
-using Portico.Cli.Config;
 using Portico.Configuration;
 using Portico.Registry;
 using Portico.Storage.File;
@@ -40,34 +39,40 @@ internal static class KeysCommands
         {
             command.Add(Config);
             Storage.AddTo(command, required: false);
+            StorageArguments.AcceptOnlyTableNames(KeysTable);
             command.Add(KeysTable);
         }
 
-        /// <summary>The chosen store, or an error message.</summary>
-        public (KeyTarget? Target, string? Error) Open(ParseResult parsed)
+        /// <summary>The chosen store, or an error message with its exit code.</summary>
+        public (KeyTarget? Target, string? Error, int ExitCode) Open(ParseResult parsed)
         {
             var file = parsed.GetValue(Config);
             var storage = parsed.GetValue(Storage.Storage);
             if ((file is null) == (storage is null))
             {
-                return (null, "choose one of --config FILE or --storage CONNECTION_OR_ENDPOINT.");
+                return (null, "choose one of --config FILE or --storage CONNECTION_OR_ENDPOINT.", ExitCodes.Invalid);
             }
 
             if (file is not null)
             {
-                return file.Exists ? (new KeyTarget(new FileRegistryStore(file.ToString(), watch: false), null), null) : (null, $"{file}: no such file");
+                return InputFile.Problem(file.ToString()) is { } problem
+                    ? (null, problem, ExitCodes.Unavailable)
+                    : (new KeyTarget(new FileRegistryStore(file.ToString(), watch: false), null) { File = file.ToString() }, null, ExitCodes.Ok);
             }
 
             var service = TableStorage.CreateServiceClient(storage!);
             return (new KeyTarget(
                 new TableRegistryStore(service, parsed.GetRequiredValue(Storage.Table)),
-                new TableApiKeyStore(service, parsed.GetRequiredValue(KeysTable))), null);
+                new TableApiKeyStore(service, parsed.GetRequiredValue(KeysTable))), null, ExitCodes.Ok);
         }
     }
 
     /// <summary>A registry store, and in Table mode the key table beside it.</summary>
     private sealed record KeyTarget(IRegistryStore Registry, TableApiKeyStore? Table)
     {
+        /// <summary>The registry file in DB-less mode.</summary>
+        public string? File { get; init; }
+
         public async Task<RegistryDocument> LoadAsync(CancellationToken ct)
         {
             var loaded = await Registry.LoadAsync(ct);
@@ -92,13 +97,13 @@ internal static class KeysCommands
         var target = new Target();
         var command = new Command("create", "Generate an API key for a consumer; the key is printed once and only its hash is stored.") { consumer };
         target.AddTo(command);
-        command.SetAction((parsed, ct) => ConfigCommands.Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (store, problem) = target.Open(parsed);
+            var (store, problem, code) = target.Open(parsed);
             if (store is null)
             {
                 await error.WriteLineAsync($"portico keys create: {problem}");
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var consumerId = parsed.GetRequiredValue(consumer);
@@ -133,16 +138,20 @@ internal static class KeysCommands
                     return ExitCodes.Unavailable;
                 }
             }
-            else
+            else if (!await EditFileAsync(store.File!, bytes => ApiKeyFileEdit.AddKey(bytes, definition), ct))
             {
-                await store.Registry.ImportAsync(new RegistryDocument { ApiKeys = [definition] }, prune: false, ct);
+                await error.WriteLineAsync($"portico keys create: {store.File}: the file's layout could not be edited in place, so it was left unchanged.");
+                await error.WriteLineAsync($"Add this entry to its \"apiKeys\" array yourself, then give the key below to the consumer:");
+                await error.WriteLineAsync("  " + ApiKeyFileEdit.Entry(definition));
+                await output.WriteLineAsync(key);
+                return ExitCodes.Unavailable;
             }
 
             // The key alone on standard output (KEY=$(portico keys create …) works); the note on standard error.
             await output.WriteLineAsync(key);
             await error.WriteLineAsync($"Created API key {id} for consumer '{consumerId}' in {store.Table?.Description ?? store.Registry.Description}. It is shown only now: store it safely.");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -152,13 +161,13 @@ internal static class KeysCommands
         var target = new Target();
         var command = new Command("list", "List API keys (ids, consumers, status; never keys or hashes).") { consumer };
         target.AddTo(command);
-        command.SetAction((parsed, ct) => ConfigCommands.Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (store, problem) = target.Open(parsed);
+            var (store, problem, code) = target.Open(parsed);
             if (store is null)
             {
                 await error.WriteLineAsync($"portico keys list: {problem}");
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var document = await store.LoadAsync(ct);
@@ -170,7 +179,7 @@ internal static class KeysCommands
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -180,20 +189,30 @@ internal static class KeysCommands
         var target = new Target();
         var command = new Command("revoke", "Revoke an API key; gateways refuse it within the key cache duration (30 s by default).") { id };
         target.AddTo(command);
-        command.SetAction((parsed, ct) => ConfigCommands.Guard(error, async () =>
+        command.SetAction(async (parsed, ct) =>
         {
-            var (store, problem) = target.Open(parsed);
+            var (store, problem, code) = target.Open(parsed);
             if (store is null)
             {
                 await error.WriteLineAsync($"portico keys revoke: {problem}");
-                return ExitCodes.Invalid;
+                return code;
             }
 
             var keyId = parsed.GetRequiredValue(id);
             var document = await store.LoadAsync(ct);
             if (document.ApiKeys.FirstOrDefault(k => k.Id == keyId) is { } declared)
             {
-                await store.Registry.ImportAsync(new RegistryDocument { ApiKeys = [declared with { Status = "revoked" }] }, prune: false, ct);
+                if (store.File is null)
+                {
+                    await store.Registry.ImportAsync(new RegistryDocument { ApiKeys = [declared with { Status = "revoked" }] }, prune: false, ct);
+                    await error.WriteLineAsync($"Key {keyId} is declared in the registry file imported into {store.Registry.Description}: a later 'portico config import' keeps it revoked even where the file says active. Mark it \"revoked\" in the file too.");
+                }
+                else if (!await EditFileAsync(store.File, bytes => ApiKeyFileEdit.Revoke(bytes, keyId), ct))
+                {
+                    await error.WriteLineAsync($"portico keys revoke: {store.File}: the file's layout could not be edited in place, so it was left unchanged.");
+                    await error.WriteLineAsync($"Set \"status\": \"revoked\" on key '{keyId}' in its \"apiKeys\" array yourself.");
+                    return ExitCodes.Unavailable;
+                }
             }
             else if (store.Table is null || !await store.Table.RevokeAsync(keyId, ct))
             {
@@ -203,7 +222,30 @@ internal static class KeysCommands
 
             await output.WriteLineAsync($"Revoked API key {keyId}.");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
+    }
+
+    /// <summary>
+    /// Rewrites <paramref name="path"/> with <paramref name="edit"/>'s result, beside it and renamed over it so a watching
+    /// gateway never reads half a file, keeping its permissions; false (nothing written) when the edit declines.
+    /// </summary>
+    private static async Task<bool> EditFileAsync(string path, Func<byte[], byte[]?> edit, CancellationToken ct)
+    {
+        var edited = edit(await File.ReadAllBytesAsync(path, ct));
+        if (edited is null)
+        {
+            return false;
+        }
+
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        await File.WriteAllBytesAsync(temp, edited, ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, File.GetUnixFileMode(path));
+        }
+
+        File.Move(temp, path, overwrite: true);
+        return true;
     }
 }

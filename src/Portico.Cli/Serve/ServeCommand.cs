@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portico.Cli.Demo;
@@ -19,7 +20,8 @@ internal static class ServeCommand
         var config = new Option<FileInfo?>("--config") { Description = "Serve the registry in this declarative file (DB-less mode); reloaded when it changes." };
         var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
         var table = new Option<string?>("--table") { Description = "The registry table in Table mode (default PorticoRegistry)." };
-        var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.DefaultUrl}." };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Serve a registry without routes, and accept reloads that remove every route (Portico:Registry:AllowEmpty)." };
+        var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.DefaultUrl} (another free port when that one is taken)." };
         var certificate = new Option<FileInfo?>("--certificate") { Description = "Server certificate for https:// addresses: a PFX (password in PORTICO_CERTIFICATE_PASSWORD) or a PEM certificate." };
         var certificateKey = new Option<FileInfo?>("--certificate-key") { Description = "The PEM private key of a PEM --certificate, when not in the same file." };
         var clientCertificates = new Option<string>("--client-certificates")
@@ -28,20 +30,36 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "none",
         };
         clientCertificates.AcceptOnlyFromAmong("none", "allow", "require");
-        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo, certificate, certificateKey, clientCertificates };
+        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo, allowEmpty, certificate, certificateKey, clientCertificates };
         command.SetAction((parsed, ct) => RunAsync(
-            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo),
+            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo), parsed.GetValue(allowEmpty),
             new TlsArguments(parsed.GetValue(certificate), parsed.GetValue(certificateKey), parsed.GetRequiredValue(clientCertificates)), output, error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, bool allowEmpty, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
     {
+        const string Command = "portico serve";
         var sources = (config is null ? 0 : 1) + (storage is null ? 0 : 1) + (demo ? 1 : 0);
         if (sources > 1)
         {
-            await error.WriteLineAsync("portico serve: choose one of --config, --storage or --demo.");
+            await error.WriteLineAsync($"{Command}: choose one of --config, --storage or --demo.");
             return ExitCodes.Invalid;
+        }
+
+        if (ServeAddresses.Problem(urls, tls.Certificate is not null) is { } addressProblem)
+        {
+            await error.WriteLineAsync($"{Command}: {addressProblem}");
+            return ExitCodes.Invalid;
+        }
+
+        foreach (var file in new[] { config, tls.Certificate, tls.CertificateKey })
+        {
+            if (file is not null && InputFile.Problem(file.ToString()) is { } fileProblem)
+            {
+                await error.WriteLineAsync($"{Command}: {fileProblem}");
+                return ExitCodes.Unavailable;
+            }
         }
 
         var settings = new Dictionary<string, string?>();
@@ -57,9 +75,10 @@ internal static class ServeCommand
                 settings["Portico:Registry:TableName"] = table;
             }
         }
-        else if (demo)
+
+        if (allowEmpty)
         {
-            settings["Portico:Registry:File"] = DemoBackends.ConfigurationPath;
+            settings["Portico:Registry:AllowEmpty"] = "true";
         }
 
         if (tls.Certificate is not null)
@@ -69,82 +88,52 @@ internal static class ServeCommand
             settings[ServeTls.CertificatePassword] = Environment.GetEnvironmentVariable("PORTICO_CERTIFICATE_PASSWORD");
             settings[ServeTls.ClientCertificates] = tls.ClientCertificates;
         }
+        else if (tls.CertificateKey is not null)
+        {
+            await error.WriteLineAsync($"{Command}: --certificate-key needs --certificate (the key of a PEM server certificate).");
+            return ExitCodes.Invalid;
+        }
         else if (tls.ClientCertificates != "none")
         {
-            await error.WriteLineAsync("portico serve: --client-certificates needs --certificate (client certificates are asked for over TLS).");
+            await error.WriteLineAsync($"{Command}: --client-certificates needs --certificate (client certificates are asked for over TLS).");
             return ExitCodes.Invalid;
         }
 
-        await using var backends = demo ? await DemoBackends.StartAsync(error, ct) : null;
-        if (demo && backends is null)
+        await using var backends = demo ? await DemoBackends.StartAsync(error, anyPortWhenTaken: true, ct) : null;
+        using var demoDirectory = backends is null ? null : new TemporaryDirectory();
+        if (backends is not null)
         {
-            return ExitCodes.Unavailable;
+            settings["Portico:Registry:File"] = await backends.RegistryFileAsync(demoDirectory!.Path, ct);
+            if (backends.Url != DemoBackends.DefaultUrl)
+            {
+                await error.WriteLineAsync($"{Command}: {DemoBackends.DefaultUrl} is in use: the demo backends listen on {backends.Url} instead, and the demo registry points there.");
+            }
         }
 
-        var (built, exitCode) = await BuildAsync(settings, urls, error, ct);
-        if (built is null)
-        {
-            return exitCode;
-        }
+        // Failures below (an invalid registry, unreachable storage, a busy port) reach PorticoCommand, which prints one
+        // line and the exit code; the host's own start-up error log, with its stack trace, is held back meanwhile.
+        var startup = new StartupLogGate();
+        await using var app = StandaloneHost.Build(settings, urls, startup: startup);
+        await app.Services.InitializePorticoAsync(ct);
+        await app.StartAsync(ct);
+        startup.Open();
 
-        await using var app = built;
-        try
-        {
-            await app.StartAsync(ct);
-        }
-        catch (IOException ex)
-        {
-            await error.WriteLineAsync($"portico serve: cannot listen on {urls}: {ex.Message}");
-            return ExitCodes.Unavailable;
-        }
-
+        // With JSON logs, standard output stays JSON lines only: the address line goes to standard error.
+        var announce = StandaloneHost.LogsAsJson(app) ? error : output;
         foreach (var address in StandaloneHost.Addresses(app))
         {
-            await output.WriteLineAsync($"Portico listening on {address}");
+            await announce.WriteLineAsync($"Portico listening on {address}");
+        }
+
+        var runtime = app.Services.GetRequiredService<RegistryRuntime>();
+        if (runtime.Current.Routes.Routes.Length == 0 && !app.Services.GetRequiredService<IOptions<PorticoOptions>>().Value.Registry.AllowEmpty)
+        {
+            await error.WriteLineAsync($"{Command}: warning: the registry in {runtime.Store.Description} has no routes: every request answers 404. "
+                + "Is the file or table name right? (--allow-empty makes this intended.)");
         }
 
         await app.WaitForShutdownAsync(ct);
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Builds the host and loads the registry; null (with the reason written) when it cannot start.</summary>
-    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication? App, int ExitCode)> BuildAsync(Dictionary<string, string?> settings, string urls, TextWriter error, CancellationToken ct)
-    {
-        Microsoft.AspNetCore.Builder.WebApplication? app = null;
-        int exitCode;
-        try
-        {
-            app = StandaloneHost.Build(settings, urls);
-            await app.Services.InitializePorticoAsync(ct);
-            return (app, ExitCodes.Ok);
-        }
-        catch (RegistryLoadException ex)
-        {
-            await error.WriteLineAsync(ex.Message);
-            exitCode = ex.Errors.Count > 0 ? ExitCodes.Invalid : ExitCodes.Unavailable;
-        }
-        catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
-        {
-            await error.WriteLineAsync($"portico serve: {ex.Message}");
-            exitCode = ExitCodes.Invalid;
-        }
-        catch (OptionsValidationException ex)
-        {
-            foreach (var failure in ex.Failures)
-            {
-                await error.WriteLineAsync($"portico serve: {failure}");
-            }
-
-            await error.WriteLineAsync("Pass --config FILE, --storage CONNECTION_OR_ENDPOINT or --demo.");
-            exitCode = ExitCodes.Invalid;
-        }
-
-        if (app is not null)
-        {
-            await app.DisposeAsync();
-        }
-
-        return (null, exitCode);
     }
 
     private sealed record TlsArguments(FileInfo? Certificate, FileInfo? CertificateKey, string ClientCertificates);

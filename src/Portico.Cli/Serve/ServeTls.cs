@@ -55,13 +55,21 @@ internal static class ServeTls
             throw new ArgumentException($"the server certificate {path} does not exist.");
         }
 
-        if (keyPath is not null || path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".crt", StringComparison.OrdinalIgnoreCase))
+        try
         {
-            using var pem = X509Certificate2.CreateFromPemFile(path, keyPath);
-            // Re-import so the private key is usable by TLS on every platform.
-            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        }
+            if (keyPath is not null || path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".crt", StringComparison.OrdinalIgnoreCase))
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(path, keyPath);
+                // Re-import so the private key is usable by TLS on every platform.
+                return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
 
-        return X509CertificateLoader.LoadPkcs12FromFile(path, password);
+            return X509CertificateLoader.LoadPkcs12FromFile(path, password);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            // A wrong password, a file that is not a certificate, or a PEM certificate without its key.
+            throw new ArgumentException($"the server certificate {path} cannot be loaded: {ex.Message} (a PFX with its password in PORTICO_CERTIFICATE_PASSWORD, or a PEM certificate with --certificate-key)", ex);
+        }
     }
 }

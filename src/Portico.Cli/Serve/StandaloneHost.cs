@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Portico.Hosting;
 using Portico.Observability;
 using Portico.Pipeline;
@@ -17,8 +18,11 @@ namespace Portico.Cli.Serve;
 /// </summary>
 internal static class StandaloneHost
 {
-    /// <summary>Builds the host; <paramref name="settings"/> become <c>Portico:*</c> configuration over appsettings and environment.</summary>
-    public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> settings, string urls, Action<IServiceCollection>? configureServices = null)
+    /// <summary>
+    /// Builds the host; <paramref name="settings"/> become <c>Portico:*</c> configuration over appsettings and environment.
+    /// With <paramref name="startup"/>, the generic host's own log is held back until it opens.
+    /// </summary>
+    public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> settings, string urls, Action<IServiceCollection>? configureServices = null, StartupLogGate? startup = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         // Defaults of the standalone host, at the lowest priority so appsettings and environment variables override them.
@@ -40,12 +44,11 @@ internal static class StandaloneHost
             // The engine applies each route's body limit; Kestrel's own 30 MB default would cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
         });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
+        ConfigureConsole(builder);
+        if (startup is not null)
         {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss ";
-        });
+            builder.Logging.AddFilter(StartupLogGate.HostCategory, startup.Allows);
+        }
 
         builder.Services.AddPortico(builder.Configuration);
         builder.AddPorticoTelemetry();
@@ -56,6 +59,43 @@ internal static class StandaloneHost
         app.Run(engine.InvokeAsync);
         return app;
     }
+
+    /// <summary>
+    /// The console log follows <c>Logging:Console</c>: <c>FormatterName=json</c> writes every log line as JSON, for log
+    /// collectors (docs/observability.md). Without settings, the simple formatter writes one line per event with the
+    /// time, and the JSON one an ISO 8601 UTC timestamp; <c>Logging:Console:FormatterOptions</c> settings win over both.
+    /// </summary>
+    private static void ConfigureConsole(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        bool IsSet(string option) => configuration["Logging:Console:FormatterOptions:" + option] is not null;
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole();
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(console =>
+        {
+            console.SingleLine = IsSet("SingleLine") ? console.SingleLine : true;
+            console.TimestampFormat = IsSet("TimestampFormat") ? console.TimestampFormat : "HH:mm:ss ";
+        });
+        builder.Services.Configure<JsonConsoleFormatterOptions>(console =>
+        {
+            console.TimestampFormat = IsSet("TimestampFormat") ? console.TimestampFormat : "yyyy-MM-ddTHH:mm:ss.fffZ";
+            console.UseUtcTimestamp = IsSet("UseUtcTimestamp") ? console.UseUtcTimestamp : true;
+        });
+
+        // The slim builder's own console set-up pins the simple formatter after the configuration is read, so the
+        // configured formatter is applied again last (issue 22: FormatterName=json was ignored).
+        builder.Services.PostConfigure<ConsoleLoggerOptions>(console =>
+        {
+            if (configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+            {
+                console.FormatterName = formatter;
+            }
+        });
+    }
+
+    /// <summary>Whether console logs are JSON lines (<c>Logging:Console:FormatterName=json</c>): standard output then carries only JSON.</summary>
+    public static bool LogsAsJson(WebApplication app) =>
+        string.Equals(app.Configuration["Logging:Console:FormatterName"], ConsoleFormatterNames.Json, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The addresses Kestrel actually bound (resolves port 0).</summary>
     public static IReadOnlyCollection<string> Addresses(WebApplication app) =>

@@ -5,7 +5,7 @@ namespace Portico.Admin;
 /// <summary><c>/health/live</c>: the process answers. Never touches storage.</summary>
 internal sealed class LivenessEndpoint : IPorticoEndpoint
 {
-    private static readonly byte[] Body = """{"status":"live"}"""u8.ToArray();
+    private static readonly byte[] Body = "{\"status\":\"live\"}\n"u8.ToArray();
 
     public string Path => "/health/live";
 

@@ -141,6 +141,8 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
             return;
         }
 
+        buffer.GetSpan(1)[0] = (byte)'\n'; // every JSON answer Portico composes ends with a newline
+        buffer.Advance(1);
         Runtime.Metrics.RecordResponse(RouteId, partial ? "partial" : "complete");
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -237,7 +239,7 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
 
             if (use.Context == InputContext.Header && ValueTemplate.IsUnsafeHeaderValue(text))
             {
-                return (GatewayProblems.BadRequest, $"The {input.Description} contains a line break.");
+                return (GatewayProblems.BadRequest, $"The {input.Description} cannot be sent in a header: it contains a line break, a control character or a non-ASCII character.");
             }
         }
 

@@ -212,9 +212,10 @@ internal sealed class AggregatePartCompiler(
                 continue;
             }
 
-            if (template.Literal is { } literal && ValueTemplate.IsUnsafeHeaderValue(literal))
+            // The whole text: literal parts around placeholders are sent as they are.
+            if (HttpFieldValue.Problem(value) is { } valueProblem)
             {
-                error(field, "the value contains a line break");
+                error(field, $"the value {valueProblem}");
                 continue;
             }
 

@@ -147,8 +147,8 @@ internal sealed class ValueTemplate
         return JsonScalar.TryFormat(json, out text);
     }
 
-    /// <summary>Whether a header value would break the header block (RFC 9110 §5.5: no CR, LF or NUL).</summary>
-    public static bool IsUnsafeHeaderValue(string value) => value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;
+    /// <summary>Whether a value cannot be sent as a header value (RFC 9110 §5.5; see <see cref="Configuration.HttpFieldValue"/>).</summary>
+    public static bool IsUnsafeHeaderValue(string value) => !Configuration.HttpFieldValue.IsValid(value);
 
     /// <summary>Whether a value would be a dot segment in a path, which URI normalization removes (RFC 3986 §5.2.4).</summary>
     public static bool IsDotSegment(string value) => value is "." or "..";

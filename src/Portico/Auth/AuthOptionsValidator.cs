@@ -31,6 +31,11 @@ internal sealed class AuthOptionsValidator : OptionsValidator
             errors.Add("Portico:Auth:ApiKeys:LookupTimeout must be between 0 and 30 seconds.");
         }
 
+        if (!Storage.Tables.TableStorage.IsTableName(keys.TableName))
+        {
+            errors.Add($"Portico:Auth:ApiKeys:TableName '{keys.TableName}' is not a table name (3 to 63 letters and digits, starting with a letter).");
+        }
+
         if (keys.MaxCachedKeys < 1)
         {
             errors.Add("Portico:Auth:ApiKeys:MaxCachedKeys must be at least 1.");

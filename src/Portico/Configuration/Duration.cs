@@ -8,8 +8,25 @@ namespace Portico.Configuration;
 /// </summary>
 public static class Duration
 {
-    /// <summary>Parses <paramref name="text"/>; false when it is not a duration.</summary>
+    /// <summary>
+    /// The longest duration of any registry field (each field has its own, usually much smaller, bound). Beyond it a
+    /// time plus the duration could overflow the calendar or a timer while serving a request (issue 22).
+    /// </summary>
+    public static readonly TimeSpan Maximum = TimeSpan.FromDays(365);
+
+    /// <summary>Parses <paramref name="text"/>; false when it is not a duration or is longer than <see cref="Maximum"/>.</summary>
     public static bool TryParse(string? text, out TimeSpan value)
+    {
+        if (!TryParseAny(text, out value) || value > Maximum || value < -Maximum)
+        {
+            value = default;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool TryParseAny(string? text, out TimeSpan value)
     {
         value = default;
         if (string.IsNullOrWhiteSpace(text))

@@ -18,6 +18,11 @@ internal sealed class JsonLocationIndex
     /// <summary>Indexes every property and array element of <paramref name="utf8Json"/>.</summary>
     public static JsonLocationIndex Build(ReadOnlySpan<byte> utf8Json)
     {
+        if (utf8Json.StartsWith("\uFEFF"u8))
+        {
+            utf8Json = utf8Json[3..]; // a byte order mark is not a column
+        }
+
         var index = new JsonLocationIndex();
         var lineStarts = new List<int> { 0 };
         for (int i = 0; i < utf8Json.Length; i++)

@@ -8,8 +8,9 @@ namespace Portico.Configuration;
 public static partial class RegistrySerializer
 {
     /// <summary>Parses a whole registry document; <paramref name="sourceName"/> prefixes error locations.</summary>
+    /// <remarks>A UTF-8 byte order mark, which some editors write, is skipped.</remarks>
     public static ParseResult<RegistryDocument> ParseDocument(ReadOnlySpan<byte> utf8Json, string sourceName) =>
-        Parse(utf8Json, sourceName, RegistryJsonContext.Default.RegistryDocument);
+        Parse(utf8Json.StartsWith("\uFEFF"u8) ? utf8Json[3..] : utf8Json, sourceName, RegistryJsonContext.Default.RegistryDocument);
 
     /// <summary>Parses one item (a backend, a route, …) stored on its own, as in a table entity.</summary>
     public static ParseResult<T> ParseItem<T>(string json, string sourceName, JsonTypeInfo<T> typeInfo) =>

@@ -28,8 +28,9 @@ internal static class StaticResponseCompiler
             return null;
         }
 
+        // A JSON body ends with a newline, like every JSON answer Portico composes (curl's output then ends its line).
         byte[] body = definition.Json is { } json
-            ? JsonSerializer.SerializeToUtf8Bytes(json)
+            ? [.. JsonSerializer.SerializeToUtf8Bytes(json), (byte)'\n']
             : Encoding.UTF8.GetBytes(definition.Body ?? "");
         if (body.Length > 0 && (status is 204 or 304 || status < 200))
         {
@@ -50,9 +51,9 @@ internal static class StaticResponseCompiler
             {
                 error("static.headers", $"'{name}' is set by Portico (use 'contentType' for the media type)");
             }
-            else if (value.Any(c => c is '\r' or '\n' or '\0'))
+            else if (HttpFieldValue.Problem(value) is { } valueProblem)
             {
-                error("static.headers", $"the value of '{name}' contains a line break");
+                error("static.headers", $"the value of '{name}' {valueProblem}");
             }
             else
             {
@@ -61,7 +62,7 @@ internal static class StaticResponseCompiler
         }
 
         var contentType = definition.ContentType ?? (definition.Json is not null ? "application/json" : "text/plain; charset=utf-8");
-        if (!MediaTypeHeaderValue.TryParse(contentType, out _))
+        if (!MediaTypeHeaderValue.TryParse(contentType, out _) || !HttpFieldValue.IsValid(contentType))
         {
             error("static.contentType", $"'{contentType}' is not a media type");
             return null;

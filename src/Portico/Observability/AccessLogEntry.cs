@@ -16,4 +16,4 @@ internal readonly record struct AccessLogEntry(
     double? UpstreamMs,
     long BytesIn,
     long BytesOut,
-    string? TraceId);
+    RequestTraceId TraceId);

@@ -115,7 +115,9 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
 
         json.WriteNumber("bytesIn", entry.BytesIn);
         json.WriteNumber("bytesOut", entry.BytesOut);
-        WriteOptional(json, "traceId", entry.TraceId);
+        Span<char> traceId = stackalloc char[RequestTraceId.Length];
+        entry.TraceId.Format(traceId);
+        json.WriteString("traceId", traceId);
         json.WriteEndObject();
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Portico.Observability;
 using Portico.Registry;
 using Portico.Routing;
 using Portico.Security;
@@ -14,6 +15,7 @@ namespace Portico.Pipeline;
 public sealed class GatewayContext
 {
     private ClientAddress? _client;
+    private RequestTraceId _traceId;
 
     internal GatewayContext(HttpContext httpContext, GatewaySnapshot snapshot, ForwardedHeadersPolicy forwardedHeaders)
     {
@@ -56,6 +58,9 @@ public sealed class GatewayContext
 
     /// <summary>The path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
     internal PathString UpstreamPath { get; set; }
+
+    /// <summary>The request's W3C trace id, resolved on first use (problem answers and the access log read it).</summary>
+    internal RequestTraceId TraceId => _traceId.IsEmpty ? _traceId = RequestTraceId.Resolve(HttpContext.Request) : _traceId;
 
     /// <summary>The client's address and forwarding chain, resolved on first use (trusted proxies honoured).</summary>
     internal ClientAddress Client => _client ??= ForwardedHeaders.Resolve(HttpContext);

@@ -1,8 +1,8 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using Portico.Observability;
 
 namespace Portico.Problems;
 
@@ -72,10 +72,14 @@ public static class ProblemResponse
                 }
             }
 
-            var traceId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
+            // The id the access log and, with tracing, the spans carry (W3C Trace Context), never a connection id.
+            Span<char> traceId = stackalloc char[RequestTraceId.Length];
+            RequestTraceId.Of(context).Format(traceId);
             writer.WriteString("traceId", traceId);
             writer.WriteEndObject();
         }
+
+        buffer.Write("\n"u8); // every JSON answer Portico composes ends with a newline
 
         response.ContentLength = buffer.WrittenCount;
         return HttpMethods.IsHead(context.Request.Method)

@@ -18,6 +18,11 @@ internal sealed class RegistryOptionsValidator : OptionsValidator
             errors.Add("Portico:Registry:FullRefreshInterval must not be shorter than ReloadInterval.");
         }
 
+        if (registry.File is null && !Storage.Tables.TableStorage.IsTableName(registry.TableName))
+        {
+            errors.Add($"Portico:Registry:TableName '{registry.TableName}' is not a table name (3 to 63 letters and digits, starting with a letter).");
+        }
+
         if (registry.StoreTimeout <= TimeSpan.Zero)
         {
             errors.Add("Portico:Registry:StoreTimeout must be positive.");

@@ -1,6 +1,7 @@
-using Azure;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Observability;
 using Portico.Storage;
 
@@ -15,8 +16,11 @@ internal sealed partial class RegistryRuntime(
     RegistryCompiler compiler,
     PorticoMetrics metrics,
     TimeProvider timeProvider,
+    IOptions<PorticoOptions> options,
     ILogger<RegistryRuntime> logger)
 {
+    private readonly bool _allowEmpty = options.Value.Registry.AllowEmpty;
+
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private GatewaySnapshot _current = GatewaySnapshot.NotLoaded;
 
@@ -83,6 +87,13 @@ internal sealed partial class RegistryRuntime(
                 errors = [.. compiled.Errors.Select(e => e with { Location = e.Location ?? loaded.Locate(e.JsonPath) })];
             }
 
+            if (compiled?.Snapshot is { } candidate && errors.Count == 0 && EmptiesLiveRoutes(candidate))
+            {
+                errors = [new ConfigurationError("$", "", "routes",
+                    $"the new registry has no routes, and the live one has {Current.Routes.Routes.Length}: every request would answer 404. "
+                    + "If that is intended, set Portico:Registry:AllowEmpty=true (portico serve --allow-empty)") { Location = loaded.Locate("$") ?? store.Description }];
+            }
+
             if (errors.Count > 0 || compiled?.Snapshot is null)
             {
                 LastErrors = errors;
@@ -99,8 +110,22 @@ internal sealed partial class RegistryRuntime(
                 return new ReloadOutcome(ReloadKind.Unchanged, [], null);
             }
 
+            var first = !Current.IsLoaded;
             Volatile.Write(ref _current, snapshot);
             LogApplied(logger, store.Description, snapshot.Revision, snapshot.Routes.Routes.Length, snapshot.Document.Backends.Count);
+            if (first && snapshot.Routes.Routes.Length == 0)
+            {
+                // A mistyped file or table name, or a table nothing was imported into, looks exactly like this.
+                if (_allowEmpty)
+                {
+                    LogStartedEmptyAllowed(logger, store.Description);
+                }
+                else
+                {
+                    LogStartedEmpty(logger, store.Description);
+                }
+            }
+
             Count("applied");
             return new ReloadOutcome(ReloadKind.Applied, [], null);
         }
@@ -110,6 +135,10 @@ internal sealed partial class RegistryRuntime(
         }
     }
 
+    /// <summary>Whether <paramref name="candidate"/> would take every route away from a live registry that has some.</summary>
+    private bool EmptiesLiveRoutes(GatewaySnapshot candidate) =>
+        !_allowEmpty && candidate.Routes.Routes.Length == 0 && Current.IsLoaded && Current.Routes.Routes.Length > 0;
+
     private void Count(string outcome) => metrics.RegistryReloads.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Registry from {Store} applied: revision {Revision}, {Routes} routes, {Backends} backends")]
@@ -117,6 +146,12 @@ internal sealed partial class RegistryRuntime(
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Registry from {Store} rejected with {Count} error(s); revision {LiveRevision} stays live:\n{Errors}")]
     private static partial void LogRejected(ILogger logger, string store, int count, string liveRevision, string errors);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "The registry from {Store} has NO ROUTES: every request answers 404 until routes are added. Check that the file or table name is the intended one (an empty or missing table has no routes), import a registry with 'portico config import', or set Portico:Registry:AllowEmpty=true to start empty on purpose")]
+    private static partial void LogStartedEmpty(ILogger logger, string store);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "The registry from {Store} has no routes yet (Portico:Registry:AllowEmpty is set)")]
+    private static partial void LogStartedEmptyAllowed(ILogger logger, string store);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Registry store {Store} unavailable; the live snapshot keeps serving: {Reason}")]
     private static partial void LogStoreUnavailable(ILogger logger, string store, string reason);

@@ -39,6 +39,23 @@ internal sealed class HostPattern
         }
 
         var wildcard = value.StartsWith("*.", StringComparison.Ordinal);
+        if (!value.Contains('[') && (!System.Text.Ascii.IsValid(value) || value.Contains("xn--", StringComparison.OrdinalIgnoreCase)))
+        {
+            // HttpRequest.Host decodes an internationalized name the client sent in its ASCII form (RFC 5890 A-labels,
+            // "xn--…") to Unicode: compare in that form, whichever form the pattern was written in.
+            try
+            {
+                var idn = new System.Globalization.IdnMapping();
+                var suffix = wildcard ? value[2..] : value;
+                value = (wildcard ? "*." : "") + idn.GetUnicode(idn.GetAscii(suffix));
+            }
+            catch (ArgumentException)
+            {
+                error = $"'{text}' is not a valid internationalized host name";
+                return null;
+            }
+        }
+
         var name = wildcard ? value[1..] : value; // keep the leading dot for suffix matching
         var check = wildcard ? name[1..] : name;
         if (check.Length == 0 || Uri.CheckHostName(check) == UriHostNameType.Unknown || check.Contains('*'))

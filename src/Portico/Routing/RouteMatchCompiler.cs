@@ -43,41 +43,9 @@ internal sealed class RouteMatchCompiler(IOptions<PorticoOptions> options, IInli
         }
     }
 
-    /// <summary>The inline constraints of <c>match.path</c> (<c>{id:int}</c>), each one ASP.NET Core knows.</summary>
-    public KeyValuePair<string, IRouteConstraint>[] ResolveConstraints(RoutePattern pattern, Action<string, string> error)
-    {
-        var result = new List<KeyValuePair<string, IRouteConstraint>>();
-        foreach (var (name, policies) in pattern.ParameterPolicies)
-        {
-            foreach (var policy in policies)
-            {
-                if (policy.Content is null)
-                {
-                    continue;
-                }
-
-                IRouteConstraint? constraint = null;
-                try
-                {
-                    constraint = constraintResolver.ResolveConstraint(policy.Content);
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or RouteCreationException)
-                {
-                    // Reported below as unknown; the resolver's message names .NET types.
-                }
-
-                if (constraint is null)
-                {
-                    error("match.path", $"unknown route constraint '{policy.Content}' on '{{{name}}}'");
-                    continue;
-                }
-
-                result.Add(new(name, constraint));
-            }
-        }
-
-        return [.. result];
-    }
+    /// <summary>The inline constraints of <c>match.path</c> (<c>{id:int}</c>), each checked so that matching cannot fail (<see cref="RouteConstraintCheck"/>).</summary>
+    public KeyValuePair<string, IRouteConstraint>[] ResolveConstraints(RoutePattern pattern, Action<string, string> error) =>
+        RouteConstraintCheck.Resolve(pattern, constraintResolver, error);
 
     /// <summary><c>match.methods</c>: HTTP methods (tokens), upper-cased and without repeats; null for every method.</summary>
     public static string[]? CompileMethods(IReadOnlyList<string>? methods, Action<string, string> error)
@@ -98,6 +66,12 @@ internal sealed class RouteMatchCompiler(IOptions<PorticoOptions> options, IInli
 
             // Known methods are interned so matching compares the same strings Kestrel hands out.
             result.Add(HttpMethods.GetCanonicalizedValue(method.ToUpperInvariant()));
+        }
+
+        if (result.Contains(HttpMethods.Get) && !result.Contains(HttpMethods.Head))
+        {
+            // RFC 9110 §9.3.2: HEAD is GET without the body; a resource that answers GET answers HEAD.
+            result.Add(HttpMethods.Head);
         }
 
         return [.. result.Distinct(StringComparer.OrdinalIgnoreCase)];

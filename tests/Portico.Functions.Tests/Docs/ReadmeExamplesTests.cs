@@ -10,7 +10,7 @@ public sealed class ReadmeExamplesTests
     [Fact]
     public async Task Readme_DemoExamplesThroughTheFunctionsApp_AnswerAsDocumented()
     {
-        await using var backends = await DemoBackends.StartAsync(TextWriter.Null, CancellationToken.None, "http://127.0.0.1:0");
+        await using var backends = await DemoBackends.StartAsync(TextWriter.Null, anyPortWhenTaken: false, CancellationToken.None, "http://127.0.0.1:0");
         Assert.NotNull(backends);
         var registry = (await File.ReadAllTextAsync(Repository.Path("samples", "demo", "portico.json")))
             .Replace(DemoBackends.DefaultUrl, backends.Url, StringComparison.Ordinal);

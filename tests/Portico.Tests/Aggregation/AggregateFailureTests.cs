@@ -30,7 +30,7 @@ public sealed class AggregateFailureTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("true", Assert.Single(response.Headers.GetValues("X-Portico-Partial")));
         Assert.Equal(
-            """{"profile":{"id":"42"},"orders":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""",
+            """{"profile":{"id":"42"},"orders":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""" + "\n",
             await response.Content.ReadAsStringAsync());
         var log = Assert.Single(gateway.Logs.Entries, e => e.EventId.Id == 50);
         Assert.Contains("recommendations", log.Message);
@@ -52,7 +52,7 @@ public sealed class AggregateFailureTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.Contains("X-Portico-Partial"));
         Assert.Equal(
-            """{"recommendations":{"items":[]},"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""",
+            """{"recommendations":{"items":[]},"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""" + "\n",
             await response.Content.ReadAsStringAsync());
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("not valid JSON", StringComparison.Ordinal));
     }
@@ -158,7 +158,7 @@ public sealed class AggregateFailureTests
             { "name": "a", "backend": "good", "path": "/a" }, { "name": "zipped", "backend": "other", "path": "/z", "optional": true }
         """);
 
-        Assert.Equal("""{"a":1,"_portico":{"partial":true,"failed":["zipped"]}}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Equal("""{"a":1,"_portico":{"partial":true,"failed":["zipped"]}}""" + "\n", await gateway.Client.GetStringAsync("/c"));
         Assert.Null(gzip.LastRequest.Header("Accept-Encoding"));
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("content-encoded", StringComparison.Ordinal));
     }
@@ -183,7 +183,7 @@ public sealed class AggregateFailureTests
         using var response = await answer.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("deadline", StringComparison.Ordinal));
     }
 
@@ -230,7 +230,7 @@ public sealed class AggregateFailureTests
         using var response = await answer.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"fast":1,"_portico":{"partial":true,"failed":["slow"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"fast":1,"_portico":{"partial":true,"failed":["slow"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("timeout, no answer within 500ms", StringComparison.Ordinal));
     }
 
@@ -280,7 +280,7 @@ public sealed class AggregateFailureTests
         using var response = await gateway.Client.GetAsync("/c");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"a":1,"fits":""" + big + ""","_portico":{"partial":true,"failed":["optionalBig"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"a":1,"fits":""" + big + ""","_portico":{"partial":true,"failed":["optionalBig"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("too-large", StringComparison.Ordinal));
     }
 
@@ -316,7 +316,7 @@ public sealed class AggregateFailureTests
         Assert.Equal(status, (int)response.StatusCode);
         if (optional)
         {
-            Assert.Equal("""{"a":"xxxxxxxxxx","_portico":{"partial":true,"failed":["b"]}}""", await response.Content.ReadAsStringAsync());
+            Assert.Equal("""{"a":"xxxxxxxxxx","_portico":{"partial":true,"failed":["b"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         }
         else
         {
@@ -333,7 +333,7 @@ public sealed class AggregateFailureTests
             { "name": "a", "backend": "good", "path": "/a" }, { "name": "b", "backend": "other", "path": "/b" }
         """, maxResponseSize: 45);
 
-        Assert.Equal("""{"a":"xxxxxxxxxx","b":"yyyyyyyyyyyyyyyyyyyy"}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Equal("""{"a":"xxxxxxxxxx","b":"yyyyyyyyyyyyyyyyyyyy"}""" + "\n", await gateway.Client.GetStringAsync("/c"));
     }
 
     [Fact]
@@ -349,7 +349,7 @@ public sealed class AggregateFailureTests
 
         using var response = await gateway.Client.GetAsync("/c");
 
-        Assert.Equal("""{"base":{"id":"1"},"_portico":{"partial":true,"failed":["details","lookup"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"base":{"id":"1"},"_portico":{"partial":true,"failed":["details","lookup"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Equal(["/b"], good.Requests.Select(r => r.Path));
     }
 
@@ -365,7 +365,7 @@ public sealed class AggregateFailureTests
 
         using var response = await gateway.Client.GetAsync("/c");
 
-        Assert.Equal("""{"profile":{"name":"no id here"},"_portico":{"partial":true,"failed":["orders"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"profile":{"name":"no id here"},"_portico":{"partial":true,"failed":["orders"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Equal(0, other.Count);
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("field 'id' of part 'profile' is missing", StringComparison.Ordinal));
     }
@@ -378,7 +378,7 @@ public sealed class AggregateFailureTests
             { "name": "a", "backend": "good", "path": "/a", "optional": true }, { "name": "b", "backend": "other", "path": "/b", "optional": true }
         """);
 
-        Assert.Equal("""{"_portico":{"partial":true,"failed":["a","b"]}}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Equal("""{"_portico":{"partial":true,"failed":["a","b"]}}""" + "\n", await gateway.Client.GetStringAsync("/c"));
     }
 
     [Theory]
@@ -407,7 +407,7 @@ public sealed class AggregateFailureTests
             { "name": "a", "backend": "good", "path": "/a" }, { "name": "search", "backend": "other", "path": "/s?q={query.q}", "optional": true }
         """);
 
-        Assert.Equal("""{"a":{},"_portico":{"partial":true,"failed":["search"]}}""", await gateway.Client.GetStringAsync("/c"));
+        Assert.Equal("""{"a":{},"_portico":{"partial":true,"failed":["search"]}}""" + "\n", await gateway.Client.GetStringAsync("/c"));
         Assert.Equal(1, backend.Count);
     }
 

@@ -97,7 +97,7 @@ public sealed class AggregateIdentityTests(AggregateIdentityTests.Fixture fixtur
         using var response = await GetAsync("/home", Bearer(Token()), ("X-Portico-Consumer", "admin"), ("X-Portico-Auth-Method", "mtls"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"me":{"name":"Ada"},"orders":[{"id":1}]}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"me":{"name":"Ada"},"orders":[{"id":1}]}""" + "\n", await response.Content.ReadAsStringAsync());
 
         var me = Profiles.LastRequest;
         Assert.Equal("/users/partner-app", me.Path);

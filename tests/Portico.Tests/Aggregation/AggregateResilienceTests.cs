@@ -20,7 +20,7 @@ public sealed class AggregateResilienceTests
         using var response = await gateway.Client.GetAsync("/c");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"profile":{"id":"42"}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"profile":{"id":"42"}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Equal(2, flaky.Count);
     }
 
@@ -71,7 +71,7 @@ public sealed class AggregateResilienceTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(
-            """{"profile":{"id":"42"},"_portico":{"partial":true,"failed":["extras"]}}""",
+            """{"profile":{"id":"42"},"_portico":{"partial":true,"failed":["extras"]}}""" + "\n",
             await response.Content.ReadAsStringAsync());
         Assert.Equal(2, broken.Count);
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("circuit is open", StringComparison.Ordinal));

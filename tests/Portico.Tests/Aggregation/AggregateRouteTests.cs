@@ -53,7 +53,7 @@ public sealed class AggregateRouteTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.False(response.Headers.Contains("X-Portico-Partial"));
-        Assert.Equal("""{"profile":{"id":"42","name":"Ada"},"orders":[{"id":"o-1"}],"recommendations":{"items":["book"]}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"profile":{"id":"42","name":"Ada"},"orders":[{"id":"o-1"}],"recommendations":{"items":["book"]}}""" + "\n", await response.Content.ReadAsStringAsync());
         Assert.Equal("/users/42", profile.LastRequest.Path);
         Assert.Equal("?user=42", orders.LastRequest.Query);
         Assert.Equal("/recommendations/42", recommendations.LastRequest.Path);
@@ -98,7 +98,7 @@ public sealed class AggregateRouteTests
         Assert.Equal("/api/orders/u%201%2F%26x?city=Z%C3%BCrich&tag=b&age=36&vip=true", rawTarget);
         Assert.Equal("u 1/&x", orders.LastRequest.Header("X-User"));
         // Declaration order, and the profile's selection applies to the answer, not to what other parts read.
-        Assert.Equal("""{"orders":{"orders":[]},"profile":{"id":"u 1/&x"}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"orders":{"orders":[]},"profile":{"id":"u 1/&x"}}""" + "\n", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class AggregateRouteTests
 
         // Root members come first (declaration order); a root member never replaces an explicit member or the marker.
         Assert.Equal(
-            """{"version":"v2","location":"eu","profile":"shadowed","user":{"fullName":"Ada","id":"42"},"orders":[{"id":"o-1","total":4.5},{"id":"o-2","total":7}]}""",
+            """{"version":"v2","location":"eu","profile":"shadowed","user":{"fullName":"Ada","id":"42"},"orders":[{"id":"o-1","total":4.5},{"id":"o-2","total":7}]}""" + "\n",
             body);
     }
 
@@ -149,7 +149,7 @@ public sealed class AggregateRouteTests
         }
         """);
 
-        Assert.Equal("""{"x":1,"user":{"name":"Ada"}}""", await gateway.Client.GetStringAsync("/r"));
+        Assert.Equal("""{"x":1,"user":{"name":"Ada"}}""" + "\n", await gateway.Client.GetStringAsync("/r"));
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class AggregateRouteTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(
-            $$"""{"order":{"created":true,"method":"POST","contentType":"application/json; charset=utf-8","length":{{payload.Length}}},"audit":null}""",
+            $$"""{"order":{"created":true,"method":"POST","contentType":"application/json; charset=utf-8","length":{{payload.Length}}},"audit":null}""" + "\n",
             await response.Content.ReadAsStringAsync());
         Assert.Equal("/audit/c-9", audit.LastRequest.Path);
         Assert.Equal("PUT", audit.LastRequest.Method);
@@ -239,7 +239,7 @@ public sealed class AggregateRouteTests
         using var response = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/r"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"a":{"a":1}}""".Length, response.Content.Headers.ContentLength);
+        Assert.Equal("""{"a":{"a":1}}""".Length + 1, response.Content.Headers.ContentLength); // with the final newline
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         Assert.Equal("GET", backend.LastRequest.Method);
     }
@@ -289,7 +289,7 @@ public sealed class AggregateRouteTests
         Assert.Equal("/a", backend.LastRequest.Path);
         clock.Advance(TimeSpan.FromSeconds(1)); // a's timeout frees the slot; b, then c, take it in turn
 
-        Assert.Equal("""{"b":"b","c":"c","_portico":{"partial":true,"failed":["a"]}}""", await answer.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("""{"b":"b","c":"c","_portico":{"partial":true,"failed":["a"]}}""" + "\n", await answer.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(["/a", "/b", "/c"], backend.Requests.Select(r => r.Path));
     }
 
@@ -313,6 +313,6 @@ public sealed class AggregateRouteTests
         }
         """);
 
-        Assert.Equal("""{"empty":null,"number":3.50,"json":{"detail":"x"},"array":["s",null]}""", await gateway.Client.GetStringAsync("/r"));
+        Assert.Equal("""{"empty":null,"number":3.50,"json":{"detail":"x"},"array":["s",null]}""" + "\n", await gateway.Client.GetStringAsync("/r"));
     }
 }

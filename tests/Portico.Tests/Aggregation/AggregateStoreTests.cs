@@ -70,7 +70,7 @@ public sealed class AggregateStoreTests
         await using var fromTable = await GatewayHost.StartWithTableAsync(connection, table);
         await using var fromFile = await GatewayHost.StartWithFileAsync(Registry(backend.Url));
 
-        const string expected = """{"profile":{"id":"7","fullName":"Alan"},"recentOrders":{"items":["o-1"]},"version":3}""";
+        const string expected = """{"profile":{"id":"7","fullName":"Alan"},"recentOrders":{"items":["o-1"]},"version":3}""" + "\n";
         Assert.Equal(expected, await fromTable.Client.GetStringAsync("/home/7"));
         Assert.Equal(expected, await fromFile.Client.GetStringAsync("/home/7"));
     }

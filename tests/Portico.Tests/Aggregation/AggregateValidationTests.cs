@@ -158,7 +158,7 @@ public sealed class AggregateValidationTests
         }
         """;
         await using var gateway = await GatewayHost.StartWithFileAsync(Registry("/p"), new Dictionary<string, string?> { ["Portico:Registry:ReloadInterval"] = "00:00:01" });
-        Assert.Equal("""{"profile":{"id":"1"},"orders":{"id":"1"}}""", await gateway.Client.GetStringAsync("/home"));
+        Assert.Equal("""{"profile":{"id":"1"},"orders":{"id":"1"}}""" + "\n", await gateway.Client.GetStringAsync("/home"));
 
         await gateway.WriteConfigAsync(Registry("/p/{orders.id}"));
 
@@ -168,7 +168,7 @@ public sealed class AggregateValidationTests
         Assert.Contains("cycle", rejection.Message);
         using var response = await gateway.Client.GetAsync("/home");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"profile":{"id":"1"},"orders":{"id":"1"}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"profile":{"id":"1"},"orders":{"id":"1"}}""" + "\n", await response.Content.ReadAsStringAsync());
     }
 
     private static Task<IReadOnlyList<ConfigurationError>> ErrorsAsync(string parts, string aggregateExtra = "") => RegistryValidation.ErrorsAsync($$"""

@@ -121,4 +121,37 @@ public sealed class ApiKeyTableTests : IAsyncLifetime
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 330 && !e.Message.Contains(uncached, StringComparison.Ordinal));
         Assert.Equal(1 + 1, _backend.Count);
     }
+
+    [Fact]
+    public async Task KeysRevoke_KeyDeclaredInTheImportedFile_StaysRevokedWhenTheFileIsImportedAgain()
+    {
+        var storage = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        using var directory = new TempDirectory();
+        var path = directory.File("declared.json");
+        await File.WriteAllTextAsync(path, """
+        {
+          "consumers": [ { "id": "partner-a" } ],
+          "authPolicies": [ { "id": "keys", "type": "apiKey" } ],
+          "routes": [ { "id": "r", "auth": "keys", "match": { "path": "/x" }, "static": { "body": "x" } } ]
+        }
+        """);
+        var (code, key, error) = await PorticoCli.RunAsync("keys", "create", "--consumer", "partner-a", "--config", path);
+        Assert.True(code == 0, error);
+        var id = key.Trim()[3..15];
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", path, "--storage", storage, "--table", table)).ExitCode);
+
+        (code, _, error) = await PorticoCli.RunAsync("keys", "revoke", id, "--storage", storage, "--table", table);
+        Assert.True(code == 0, error);
+        Assert.Contains("keeps it revoked", error, StringComparison.Ordinal);
+
+        // The file still says active: importing it again warns and does not bring the key back.
+        (code, _, error) = await PorticoCli.RunAsync("config", "import", path, "--storage", storage, "--table", table);
+        Assert.True(code == 0, error);
+        Assert.Contains($"API key {id} is revoked", error, StringComparison.Ordinal);
+        Assert.Contains("stays revoked", error, StringComparison.Ordinal);
+        var (_, exported, _) = await PorticoCli.RunAsync("config", "export", "--storage", storage, "--table", table);
+        var document = Portico.Configuration.RegistrySerializer.ParseDocument(System.Text.Encoding.UTF8.GetBytes(exported), "export").Value!;
+        Assert.Equal("revoked", Assert.Single(document.ApiKeys).Status);
+    }
 }

@@ -36,10 +36,10 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Validate_MissingFile_ExitsTwo()
+    public async Task Validate_MissingFile_ExitsThree()
     {
         var (code, _, error) = await PorticoCli.RunAsync("config", "validate", _directory.File("absent.json"));
-        Assert.Equal(2, code);
+        Assert.Equal(3, code);
         Assert.Contains("no such file", error);
     }
 
@@ -108,7 +108,7 @@ public sealed class ConfigCommandTests : IDisposable
         var closed = Azurite.ConnectionStringFor($"http://127.0.0.1:{Azurite.FreePort()}/{Azurite.AccountName}");
         var (code, _, error) = await PorticoCli.RunAsync("config", "import", await WriteAsync("r.json", Registry), "--storage", closed);
         Assert.Equal(3, code);
-        Assert.StartsWith("portico: storage or file unavailable", error);
+        Assert.StartsWith("portico config import: storage or file unavailable", error);
         Assert.DoesNotContain("   at ", error);
         Assert.DoesNotContain(Azurite.AccountKey, error);
     }

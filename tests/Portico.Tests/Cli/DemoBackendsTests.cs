@@ -8,7 +8,7 @@ public sealed class DemoBackendsTests
     [Fact]
     public async Task StartAsync_PortZero_ListensOnTheBoundPortAndServesTheDemoUser()
     {
-        await using var backends = await DemoBackends.StartAsync(TextWriter.Null, CancellationToken.None, "http://127.0.0.1:0");
+        await using var backends = await DemoBackends.StartAsync(TextWriter.Null, anyPortWhenTaken: false, CancellationToken.None, "http://127.0.0.1:0");
         Assert.NotNull(backends);
         var port = new Uri(backends.Url).Port;
         Assert.NotEqual(0, port);

@@ -41,7 +41,7 @@ public sealed class StaticResponseTests : IAsyncLifetime
         using var response = await _gateway.Client.GetAsync("/mock/user");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("""{"id":1,"name":"Grace","tags":["a","b"]}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"id":1,"name":"Grace","tags":["a","b"]}""" + "\n", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class StaticResponseTests : IAsyncLifetime
     {
         using var response = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/mock/user"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(40, response.Content.Headers.ContentLength);
+        Assert.Equal(41, response.Content.Headers.ContentLength); // the JSON and its final newline
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 

@@ -58,25 +58,35 @@ public sealed class GatewayProcess : IAsyncDisposable
                 process._output.AppendLine(e.Data);
             }
 
-            const string marker = "Portico listening on ";
-            if (e.Data.StartsWith(marker, StringComparison.Ordinal))
-            {
-                process._listening.TrySetResult(e.Data[marker.Length..].Trim());
-            }
+            process.NoticeListening(e.Data);
         };
         process._process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is not null)
+            if (e.Data is null)
             {
-                lock (process._error)
-                {
-                    process._error.AppendLine(e.Data);
-                }
+                return;
             }
+
+            lock (process._error)
+            {
+                process._error.AppendLine(e.Data);
+            }
+
+            // With JSON console logs, serve announces its address on standard error.
+            process.NoticeListening(e.Data);
         };
         process._process.BeginOutputReadLine();
         process._process.BeginErrorReadLine();
         return process;
+    }
+
+    private void NoticeListening(string line)
+    {
+        const string marker = "Portico listening on ";
+        if (line.StartsWith(marker, StringComparison.Ordinal))
+        {
+            _listening.TrySetResult(line[marker.Length..].Trim());
+        }
     }
 
     /// <summary>Runs a command to completion and returns its exit code.</summary>

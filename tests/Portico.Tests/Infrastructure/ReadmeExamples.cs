@@ -40,7 +40,7 @@ public static class ReadmeExamples
     /// <summary>The examples of the repository's README.</summary>
     public static List<(string Command, string Expected)> FromReadme() => Parse(File.ReadAllLines(Repository.Path("README.md")));
 
-    /// <summary>Runs a command with bash and returns its standard output without the final newline.</summary>
+    /// <summary>Runs a command with bash and returns its standard output.</summary>
     public static async Task<string> RunShellAsync(string command)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, UseShellExecute = false };
@@ -49,7 +49,7 @@ public static class ReadmeExamples
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        return output.TrimEnd('\n');
+        return output;
     }
 
     /// <summary>Runs every example against <paramref name="authority"/> and asserts each answers as documented.</summary>
@@ -59,8 +59,9 @@ public static class ReadmeExamples
         Assert.True(examples.Count >= 5, "the README's examples block was not found");
         foreach (var (command, expected) in examples)
         {
+            // Exact, final newline included: what the README shows is what the terminal shows.
             var actual = await RunShellAsync(command.Replace(DocumentedAuthority, authority, StringComparison.Ordinal));
-            Assert.Equal(expected.Replace(DocumentedAuthority, authority, StringComparison.Ordinal), actual);
+            Assert.Equal(expected.Replace(DocumentedAuthority, authority, StringComparison.Ordinal) + "\n", actual);
         }
     }
 }

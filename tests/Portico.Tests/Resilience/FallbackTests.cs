@@ -24,7 +24,7 @@ public sealed class FallbackTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("{\"items\":[]}", await response.Content.ReadAsStringAsync());
+        Assert.Equal("{\"items\":[]}\n", await response.Content.ReadAsStringAsync());
         Assert.Equal("static", response.Headers.GetValues("X-Fallback").Single());
         Assert.Equal(1, metrics.Sum("portico.resilience.fallbacks", ("portico.route", "r"), ("portico.backend", "b"), ("kind", "static")));
         Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 410);

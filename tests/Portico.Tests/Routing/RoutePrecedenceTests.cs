@@ -78,7 +78,7 @@ public sealed class RoutePrecedenceTests : IAsyncLifetime
     {
         using var response = await _gateway.Client.PostAsync("/things/1", null);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
-        Assert.Equal("GET, PUT", string.Join(", ", response.Content.Headers.Allow));
+        Assert.Equal("GET, HEAD, PUT", string.Join(", ", response.Content.Headers.Allow)); // HEAD comes with GET (RFC 9110 §9.3.2)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 

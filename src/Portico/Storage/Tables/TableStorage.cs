@@ -11,6 +11,10 @@ namespace Portico.Storage.Tables;
 /// </summary>
 public static class TableStorage
 {
+    /// <summary>Whether <paramref name="name"/> is a Table storage table name: 3 to 63 letters and digits, starting with a letter.</summary>
+    public static bool IsTableName(string? name) =>
+        name is { Length: >= 3 and <= 63 } && char.IsAsciiLetter(name[0]) && name.All(char.IsAsciiLetterOrDigit);
+
     /// <summary>Whether <paramref name="value"/> is an endpoint URL rather than a connection string.</summary>
     public static bool IsEndpoint(string value) =>
         !value.Contains('=') && Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
