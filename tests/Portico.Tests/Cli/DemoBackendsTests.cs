@@ -15,6 +15,6 @@ public sealed class DemoBackendsTests
         Assert.NotEqual(7080, port);
 
         using var client = new HttpClient();
-        Assert.Equal("""{"id":"42","name":"Ada Lovelace","plan":"pro"}""", await client.GetStringAsync(backends.Url + "/users/42"));
+        Assert.Equal("""{"id":"42","name":"Ada Lovelace","plan":"pro"}""" + "\n", await client.GetStringAsync(backends.Url + "/users/42"));
     }
 }
