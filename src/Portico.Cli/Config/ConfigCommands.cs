@@ -115,21 +115,19 @@ internal static class ConfigCommands
                 return ExitCodes.Unavailable;
             }
 
-            var store = storage.CreateStore(parsed);
-            var loaded = await store.LoadAsync(ct);
-            if (loaded.Document is null)
+            var (store, live) = await LoadTableAsync(storage, parsed, error, ct);
+            if (live is null)
             {
-                await WriteErrorsAsync(error, store.Description, loaded.Errors);
                 return ExitCodes.Invalid;
             }
 
-            if (IsEmpty(loaded.Document))
+            if (IsEmpty(live))
             {
                 await error.WriteLineAsync($"portico config export: {store.Description} holds no registry: nothing was imported into it, or --table names another table.");
                 return ExitCodes.Unavailable;
             }
 
-            var bytes = RegistrySerializer.SerializeDocument(loaded.Document);
+            var bytes = RegistrySerializer.SerializeDocument(live);
             if (parsed.GetValue(target) is { } file)
             {
                 await File.WriteAllBytesAsync(file.FullName, bytes, ct);
@@ -158,20 +156,18 @@ internal static class ConfigCommands
                 return code;
             }
 
-            var store = storage.CreateStore(parsed);
-            var loaded = await store.LoadAsync(ct);
-            if (loaded.Document is null)
+            var (store, live) = await LoadTableAsync(storage, parsed, error, ct);
+            if (live is null)
             {
-                await WriteErrorsAsync(error, store.Description, loaded.Errors);
                 return ExitCodes.Invalid;
             }
 
-            if (IsEmpty(loaded.Document))
+            if (IsEmpty(live))
             {
                 await error.WriteLineAsync($"portico config diff: note: {store.Description} holds no registry yet (nothing was imported into it, or --table names another table).");
             }
 
-            var diff = RegistryDiff.Compute(loaded.Document, snapshot!.Document);
+            var diff = RegistryDiff.Compute(live, snapshot!.Document);
             await output.WriteLineAsync(diff.IsEmpty ? "No differences." : diff.ToString());
             return diff.IsEmpty ? ExitCodes.Ok : ExitCodes.Differences;
         });
@@ -201,6 +197,19 @@ internal static class ConfigCommands
         }
 
         return (ExitCodes.Ok, snapshot);
+    }
+
+    /// <summary>The registry held in the table the command line names; a null document (its errors written) when it cannot be read as one.</summary>
+    private static async Task<(IRegistryStore Store, RegistryDocument? Document)> LoadTableAsync(StorageArguments storage, ParseResult parsed, TextWriter error, CancellationToken ct)
+    {
+        var store = storage.CreateStore(parsed);
+        var loaded = await store.LoadAsync(ct);
+        if (loaded.Document is null)
+        {
+            await WriteErrorsAsync(error, store.Description, loaded.Errors);
+        }
+
+        return (store, loaded.Document);
     }
 
     private static bool IsEmpty(RegistryDocument document) => RegistrySection.All.All(section => section.Read(document).Count == 0);

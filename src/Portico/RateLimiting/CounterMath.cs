@@ -38,24 +38,21 @@ internal static class CounterMath
         var starts = default(PerPeriod<long>);
         for (int p = 0; p < QuotaWindow.PeriodCount; p++)
         {
-            var period = (QuotaPeriod)p;
-            var limit = limits.Quota(period);
-            if (limit == CounterLimits.NoQuota)
+            if (!TryGetQuotaWindow(in limits, p, now, out var limit, out var start))
             {
                 continue;
             }
 
-            var start = QuotaWindow.Start(period, now);
             starts[p] = start;
             if (values.Quotas[p].In(start) + tokens > limit)
             {
                 quotaOk = false;
-                var end = QuotaWindow.End(period, start);
+                var end = QuotaWindow.End((QuotaPeriod)p, start);
                 // Several exhausted quotas: the request passes only once the last of them resets.
                 if (end - now > quotaRetry)
                 {
                     quotaRetry = end - now;
-                    decision.ExceededPeriod = period;
+                    decision.ExceededPeriod = (QuotaPeriod)p;
                     decision.QuotaResetsAt = end;
                 }
             }
@@ -91,17 +88,23 @@ internal static class CounterMath
 
         for (int p = 0; p < QuotaWindow.PeriodCount; p++)
         {
-            var period = (QuotaPeriod)p;
-            var limit = limits.Quota(period);
-            if (limit == CounterLimits.NoQuota)
+            if (TryGetQuotaWindow(in limits, p, now, out var limit, out var start))
             {
-                continue;
+                decision.QuotaRemaining[p] = Math.Max(0, limit - values.Quotas[p].In(start));
+                decision.QuotaResetTicks[p] = QuotaWindow.End((QuotaPeriod)p, start) - now;
             }
-
-            var start = QuotaWindow.Start(period, now);
-            decision.QuotaRemaining[p] = Math.Max(0, limit - values.Quotas[p].In(start));
-            decision.QuotaResetTicks[p] = QuotaWindow.End(period, start) - now;
         }
+    }
+
+    /// <summary>
+    /// The limit of quota period <paramref name="p"/> and the start of its window containing <paramref name="now"/>;
+    /// false when the policy sets no such quota.
+    /// </summary>
+    private static bool TryGetQuotaWindow(in CounterLimits limits, int p, long now, out long limit, out long start)
+    {
+        limit = limits.Quota((QuotaPeriod)p);
+        start = limit == CounterLimits.NoQuota ? 0 : QuotaWindow.Start((QuotaPeriod)p, now);
+        return limit != CounterLimits.NoQuota;
     }
 
     /// <summary>Tokens in the bucket now (0 to burst).</summary>
@@ -122,11 +125,9 @@ internal static class CounterMath
         var take = Math.Min(wanted, Available(in values, in limits, now));
         for (int p = 0; p < QuotaWindow.PeriodCount; p++)
         {
-            var period = (QuotaPeriod)p;
-            var limit = limits.Quota(period);
-            if (limit != CounterLimits.NoQuota)
+            if (TryGetQuotaWindow(in limits, p, now, out var limit, out var start))
             {
-                take = Math.Min(take, limit - values.Quotas[p].In(QuotaWindow.Start(period, now)));
+                take = Math.Min(take, limit - values.Quotas[p].In(start));
             }
         }
 
@@ -163,14 +164,13 @@ internal static class CounterMath
 
         for (int p = 0; p < QuotaWindow.PeriodCount; p++)
         {
-            var period = (QuotaPeriod)p;
-            if (limits.Quota(period) == CounterLimits.NoQuota)
+            if (!TryGetQuotaWindow(in limits, p, now, out _, out var start))
             {
                 continue;
             }
 
             var current = values.Quotas[p];
-            if (current.Start == takenInWindow[p] && current.Start == QuotaWindow.Start(period, now))
+            if (current.Start == takenInWindow[p] && current.Start == start)
             {
                 values.Quotas[p] = current with { Count = Math.Max(0, current.Count - tokens) };
             }

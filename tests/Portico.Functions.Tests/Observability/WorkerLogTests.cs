@@ -23,7 +23,7 @@ public sealed class WorkerLogTests
         await using var gateway = await FunctionsGateway.StartWithFileAsync(Registry);
         var before = gateway.Host.Log.Entries.Count;
 
-        Assert.Equal("""{"status":"ok"}""", await gateway.Client.GetStringAsync("/status"));
+        Assert.Equal("""{"status":"ok"}""" + "\n", await gateway.Client.GetStringAsync("/status"));
 
         Assert.True(
             await Eventually.TrueAsync(() => gateway.Host.Log.Entries.Skip(before).Any(e => e.Category == "Portico.AccessLog"), TimeSpan.FromSeconds(30)),
