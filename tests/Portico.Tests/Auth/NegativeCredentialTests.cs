@@ -86,7 +86,11 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
                 { "id": "cert-control", "auth": "certs", "match": { "path": "/control/cert" }, "backend": "control" }
               ]
             }
-            """, new Dictionary<string, string?> { ["Portico:Auth:ClientCertificates:TrustForwardedHeader"] = "true" });
+            """, new Dictionary<string, string?>
+            {
+                ["Portico:Auth:ClientCertificates:TrustForwardedHeader"] = "true",
+                ["Logging:LogLevel:Portico.Auth"] = "Debug", // refusals (events 300, 301) are Debug
+            });
         }
 
         public async Task DisposeAsync()
