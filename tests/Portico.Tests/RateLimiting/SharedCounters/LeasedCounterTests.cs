@@ -101,4 +101,60 @@ public sealed class LeasedCounterTests
 
         Assert.Equal(held + 1, counter.LeaseTokens);
     }
+
+    /// <summary>
+    /// Issue 23: instances over their share refuse while the shared bucket still holds tokens (they wait for a whole
+    /// lease), and a refusal repeated from memory carries what was last known. The <c>RateLimit</c> field of a 429
+    /// must never claim remaining quota (<c>r=0</c> for the policy that refused), and an allowed request's estimate
+    /// never exceeds the burst.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 2)]
+    [InlineData(20, 3)]
+    [InlineData(100, 4)]
+    public async Task AcquireAsync_InstancesOverTheirShare_RefusalsNeverReportRemainingTokens(int perSecond, int instances)
+    {
+        var policy = Policy($$"""{ "id": "leased", "rate": { "requests": {{perSecond}}, "per": "1s" }, "store": "leased" }""", storageConfigured: true);
+        using var first = await CounterRig.StartAsync(instances: instances);
+        var rigs = new List<CounterRig> { first };
+        for (int i = 1; i < instances; i++)
+        {
+            rigs.Add(await CounterRig.BesideAsync(first, instances));
+        }
+
+        try
+        {
+            var step = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / (10 * perSecond));
+            var (refused, claimed) = (0, new List<string>());
+            for (int i = 0; i < 10 * perSecond * 5; i++)
+            {
+                first.Time.Advance(step);
+                var rig = rigs[i % instances];
+                var decision = await rig.AdvancingAsync(rig.Limiter.AcquireAsync(policy, "k").AsTask());
+                var live = RateLimitHeaders.Live([policy], [decision], 1, limited: !decision.IsAllowed);
+                if (!decision.IsAllowed)
+                {
+                    refused++;
+                    if (live != "\"leased\";r=0;t=" + RateLimitHeaders.Seconds(decision.RateResetTicks))
+                    {
+                        claimed.Add(live ?? "(none)");
+                    }
+                }
+                else
+                {
+                    Assert.InRange(decision.RateRemaining, 0, perSecond);
+                }
+            }
+
+            Assert.True(refused > 0);
+            Assert.True(claimed.Count == 0, $"{claimed.Count} of {refused} refusals claimed remaining tokens, e.g. {string.Join(" | ", claimed.Take(3))}");
+        }
+        finally
+        {
+            foreach (var rig in rigs.Skip(1))
+            {
+                rig.Dispose();
+            }
+        }
+    }
 }
