@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Portico.Observability;
 using Portico.Pipeline;
 using Portico.Problems;
 using Yarp.ReverseProxy.Forwarder;
@@ -16,10 +17,14 @@ internal sealed partial class ForwardingErrors(ILogger<ForwardingErrors> logger)
     {
         var http = context.HttpContext;
         var exception = http.Features.Get<IForwarderErrorFeature>()?.Exception;
-        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
-            || http.RequestAborted.IsCancellationRequested)
+        // A backend that broke its response also ends the client's connection (the forwarder aborts it), so the
+        // client's token is cancelled then too: that is not the client going away.
+        if (context.Outcome != RequestOutcome.UpstreamAborted
+            && (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+                or ForwarderError.ResponseBodyClient || http.RequestAborted.IsCancellationRequested))
         {
             // The client went away; nobody is left to answer. 499 in logs and metrics, as nginx does.
+            context.Outcome = RequestOutcome.ClientAborted;
             LogClientAborted(logger, context.RouteId, error);
             if (!http.Response.HasStarted)
             {
