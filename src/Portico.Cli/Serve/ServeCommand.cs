@@ -19,6 +19,10 @@ internal static class ServeCommand
         var config = new Option<FileInfo?>("--config") { Description = "Serve the registry in this declarative file (DB-less mode); reloaded when it changes." };
         var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
         var table = new Option<string?>("--table") { Description = "The registry table in Table mode (default PorticoRegistry)." };
+        var countersStorage = new Option<string?>("--counters-storage")
+        {
+            Description = "With --config: keep rate-limit counters and circuit breakers in this storage account (a connection string or an account endpoint), shared by every instance serving the same file.",
+        };
         var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.DefaultUrl}." };
         var certificate = new Option<FileInfo?>("--certificate") { Description = "Server certificate for https:// addresses: a PFX (password in PORTICO_CERTIFICATE_PASSWORD) or a PEM certificate." };
         var certificateKey = new Option<FileInfo?>("--certificate-key") { Description = "The PEM private key of a PEM --certificate, when not in the same file." };
@@ -28,14 +32,15 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "none",
         };
         clientCertificates.AcceptOnlyFromAmong("none", "allow", "require");
-        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo, certificate, certificateKey, clientCertificates };
+        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, countersStorage, demo, certificate, certificateKey, clientCertificates };
         command.SetAction((parsed, ct) => RunAsync(
-            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo),
+            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(countersStorage), parsed.GetValue(table), parsed.GetValue(demo),
             new TlsArguments(parsed.GetValue(certificate), parsed.GetValue(certificateKey), parsed.GetRequiredValue(clientCertificates)), output, error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> RunAsync(
+        string urls, FileInfo? config, string? storage, string? countersStorage, string? table, bool demo, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
     {
         var sources = (config is null ? 0 : 1) + (storage is null ? 0 : 1) + (demo ? 1 : 0);
         if (sources > 1)
@@ -44,14 +49,27 @@ internal static class ServeCommand
             return ExitCodes.Invalid;
         }
 
+        if (countersStorage is not null && config is null)
+        {
+            // With --storage the registry's account holds the counters already; the demo is one instance.
+            await error.WriteLineAsync("portico serve: --counters-storage goes with --config (with --storage, counters are kept in that account).");
+            return ExitCodes.Invalid;
+        }
+
         var settings = new Dictionary<string, string?>();
         if (config is not null)
         {
             settings["Portico:Registry:File"] = config.ToString();
+            if (countersStorage is not null)
+            {
+                // The registry stays the file (it wins over storage as the registry source); counters, heartbeats
+                // and shared circuit breakers use the account.
+                settings[StorageSetting(countersStorage)] = countersStorage;
+            }
         }
         else if (storage is not null)
         {
-            settings[Storage.Tables.TableStorage.IsEndpoint(storage) ? "Portico:Storage:TableServiceUri" : "Portico:Storage:ConnectionString"] = storage;
+            settings[StorageSetting(storage)] = storage;
             if (table is not null)
             {
                 settings["Portico:Registry:TableName"] = table;
@@ -106,6 +124,10 @@ internal static class ServeCommand
         await app.WaitForShutdownAsync(ct);
         return ExitCodes.Ok;
     }
+
+    /// <summary>The setting a storage argument goes to: an <c>https://</c> endpoint (managed identity) or a connection string.</summary>
+    private static string StorageSetting(string storage) =>
+        Storage.Tables.TableStorage.IsEndpoint(storage) ? "Portico:Storage:TableServiceUri" : "Portico:Storage:ConnectionString";
 
     /// <summary>Builds the host and loads the registry; null (with the reason written) when it cannot start.</summary>
     private static async Task<(Microsoft.AspNetCore.Builder.WebApplication? App, int ExitCode)> BuildAsync(Dictionary<string, string?> settings, string urls, TextWriter error, CancellationToken ct)
