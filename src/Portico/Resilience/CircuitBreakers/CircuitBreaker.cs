@@ -178,7 +178,7 @@ internal sealed class CircuitBreaker
         Volatile.Write(ref _openUntil, until.UtcTicks); // before the state, so a reader that sees Open sees its end
         if (Interlocked.CompareExchange(ref _state, Open, from) == from)
         {
-            _backend.OnOpened(routeId, now, until, reason);
+            _backend.OnOpened(routeId, now, until, reason, afterTrial: from == HalfOpen);
         }
     }
 
