@@ -21,6 +21,10 @@ internal static class ServeCommand
         var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
         var table = new Option<string?>("--table") { Description = "The registry table in Table mode (default PorticoRegistry)." };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Serve a registry without routes, and accept reloads that remove every route (Portico:Registry:AllowEmpty)." };
+        var countersStorage = new Option<string?>("--counters-storage")
+        {
+            Description = "With --config: keep rate-limit counters and circuit breakers in this storage account (a connection string or an account endpoint), shared by every instance serving the same file.",
+        };
         var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.DefaultUrl} (another free port when that one is taken)." };
         var certificate = new Option<FileInfo?>("--certificate") { Description = "Server certificate for https:// addresses: a PFX (password in PORTICO_CERTIFICATE_PASSWORD) or a PEM certificate." };
         var certificateKey = new Option<FileInfo?>("--certificate-key") { Description = "The PEM private key of a PEM --certificate, when not in the same file." };
@@ -30,14 +34,15 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "none",
         };
         clientCertificates.AcceptOnlyFromAmong("none", "allow", "require");
-        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, demo, allowEmpty, certificate, certificateKey, clientCertificates };
+        var command = new Command("serve", "Run the gateway on Kestrel.") { urls, config, storage, table, countersStorage, demo, allowEmpty, certificate, certificateKey, clientCertificates };
         command.SetAction((parsed, ct) => RunAsync(
-            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(table), parsed.GetValue(demo), parsed.GetValue(allowEmpty),
+            parsed.GetRequiredValue(urls), parsed.GetValue(config), parsed.GetValue(storage), parsed.GetValue(countersStorage), parsed.GetValue(table), parsed.GetValue(demo), parsed.GetValue(allowEmpty),
             new TlsArguments(parsed.GetValue(certificate), parsed.GetValue(certificateKey), parsed.GetRequiredValue(clientCertificates)), output, error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, FileInfo? config, string? storage, string? table, bool demo, bool allowEmpty, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> RunAsync(
+        string urls, FileInfo? config, string? storage, string? countersStorage, string? table, bool demo, bool allowEmpty, TlsArguments tls, TextWriter output, TextWriter error, CancellationToken ct)
     {
         const string Command = "portico serve";
         var sources = (config is null ? 0 : 1) + (storage is null ? 0 : 1) + (demo ? 1 : 0);
@@ -62,14 +67,27 @@ internal static class ServeCommand
             }
         }
 
+        if (countersStorage is not null && config is null)
+        {
+            // With --storage the registry's account holds the counters already; the demo is one instance.
+            await error.WriteLineAsync($"{Command}: --counters-storage goes with --config (with --storage, counters are kept in that account).");
+            return ExitCodes.Invalid;
+        }
+
         var settings = new Dictionary<string, string?>();
         if (config is not null)
         {
             settings["Portico:Registry:File"] = config.ToString();
+            if (countersStorage is not null)
+            {
+                // The registry stays the file (it wins over storage as the registry source); counters, heartbeats
+                // and shared circuit breakers use the account.
+                settings[StorageSetting(countersStorage)] = countersStorage;
+            }
         }
         else if (storage is not null)
         {
-            settings[Storage.Tables.TableStorage.IsEndpoint(storage) ? "Portico:Storage:TableServiceUri" : "Portico:Storage:ConnectionString"] = storage;
+            settings[StorageSetting(storage)] = storage;
             if (table is not null)
             {
                 settings["Portico:Registry:TableName"] = table;
@@ -135,6 +153,10 @@ internal static class ServeCommand
         await app.WaitForShutdownAsync(ct);
         return ExitCodes.Ok;
     }
+
+    /// <summary>The setting a storage argument goes to: an <c>https://</c> endpoint (managed identity) or a connection string.</summary>
+    private static string StorageSetting(string storage) =>
+        Storage.Tables.TableStorage.IsEndpoint(storage) ? "Portico:Storage:TableServiceUri" : "Portico:Storage:ConnectionString";
 
     private sealed record TlsArguments(FileInfo? Certificate, FileInfo? CertificateKey, string ClientCertificates);
 }

@@ -163,7 +163,14 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
     {
         Runtime.Metrics.RecordResponse(RouteId, "failed");
         var problem = outcome.IsTimeout() ? GatewayProblems.PartTimeout : GatewayProblems.PartFailed;
-        AggregateLog.RequiredPartFailed(Runtime.Logger, RouteId, problem.Status, part.Name, outcome.Name());
+        if (outcome == PartOutcome.Refused)
+        {
+            AggregateLog.RequiredPartRefused(Runtime.Logger, RouteId, problem.Status, part.Name);
+        }
+        else
+        {
+            AggregateLog.RequiredPartFailed(Runtime.Logger, RouteId, problem.Status, part.Name, outcome.Name());
+        }
         var detail = outcome.IsTimeout() ? $"The required part '{part.Name}' did not answer in time." : $"The required part '{part.Name}' failed.";
         return ProblemResponse.WriteAsync(http, problem, detail, [new("part", part.Name)]);
     }

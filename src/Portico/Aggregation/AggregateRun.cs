@@ -187,6 +187,10 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
         {
             AggregateLog.PartSkipped(runtime.Logger, _plan.RouteId, part.Name, state.Outcome.Name());
         }
+        else if (state.Outcome == PartOutcome.Refused)
+        {
+            AggregateLog.PartRefused(runtime.Logger, _plan.RouteId, part.Name, part.Backend.Id, detail ?? "");
+        }
         else
         {
             AggregateLog.PartFailed(runtime.Logger, _plan.RouteId, part.Name, part.Backend.Id, state.Outcome.Name(), detail ?? "", exception);
@@ -256,15 +260,15 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
         catch (Exception ex)
         {
             // As YARP's forwarder does, any exception from the backend call is that call failing: connection refused
-            // or reset, an invalid answer, the backend's resilience pipeline refusing it (open circuit, full bulkhead).
-            // The warning log entry carries the exception, so a bug would still show; a refusal is named plainly.
-            var detail = ex switch
+            // or reset, an invalid answer. The warning log entry carries the exception, so a bug would still show.
+            // The backend's resilience refusing the call (open circuit, full bulkhead) is an expected outcome that
+            // comes as often as requests do: named plainly, without a stack (issue 23).
+            return ex switch
             {
-                BrokenCircuitException => "the backend's circuit is open",
-                BulkheadRejectedException => "the backend's bulkhead is full",
-                _ => ex.GetType().Name,
+                BrokenCircuitException => (new PartState(PartOutcome.Refused, status, null, null, default), "the backend's circuit is open", null),
+                BulkheadRejectedException => (new PartState(PartOutcome.Refused, status, null, null, default), "the backend's bulkhead is full", null),
+                _ => (new PartState(PartOutcome.Unreachable, status, null, null, default), ex.GetType().Name, ex),
             };
-            return (new PartState(PartOutcome.Unreachable, status, null, null, default), detail, ex);
         }
         finally
         {

@@ -61,9 +61,15 @@ internal sealed class ClientBody : IDisposable
         }
         catch (BadHttpRequestException ex)
         {
-            // The server cuts a body at the route's limit (RequestLimitsStage sets it) with a 413.
+            // The server cuts a body at the route's limit (RequestLimitsStage sets it) with a 413, and a body arriving
+            // slower than the minimum data rate with a 408.
             ArrayPool<byte>.Shared.Return(buffer);
-            return (null, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? GatewayProblems.PayloadTooLarge : GatewayProblems.BadRequest);
+            return (null, ex.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => GatewayProblems.PayloadTooLarge,
+                StatusCodes.Status408RequestTimeout => GatewayProblems.RequestTimeout,
+                _ => GatewayProblems.BadRequest,
+            });
         }
         catch (IOException) when (!http.RequestAborted.IsCancellationRequested)
         {

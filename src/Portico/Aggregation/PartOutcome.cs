@@ -35,4 +35,7 @@ internal enum PartOutcome
 
     /// <summary>Stopped because a required part failed or the client went away.</summary>
     Cancelled,
+
+    /// <summary>The backend's resilience refused the call without sending it (an open circuit, a full bulkhead).</summary>
+    Refused,
 }

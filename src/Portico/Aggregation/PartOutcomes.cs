@@ -4,7 +4,7 @@ namespace Portico.Aggregation;
 internal static class PartOutcomes
 {
     private static readonly string[] Names =
-        ["pending", "ok", "http-error", "unreachable", "timeout", "deadline", "too-large", "invalid", "missing-value", "dependency-failed", "cancelled"];
+        ["pending", "ok", "http-error", "unreachable", "timeout", "deadline", "too-large", "invalid", "missing-value", "dependency-failed", "cancelled", "refused"];
 
     /// <summary>The metric tag and log word.</summary>
     public static string Name(this PartOutcome outcome) => Names[(int)outcome];

@@ -5,10 +5,12 @@ namespace Portico.Auth;
 /// <summary>Authentication log events (ids 300–349). None carries a credential, a token or a key id from the request.</summary>
 internal static partial class AuthLog
 {
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Authentication refused on route {RouteId}: policy {Policy} ({Method}) {Status}, reason {Reason}")]
+    // 300 and 301 are Debug: a refusal comes once per request, as often as a caller sends bad credentials, and the
+    // access log and the metrics already record it (issue 23). The reason is here for whoever turns Debug on.
+    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Authentication refused on route {RouteId}: policy {Policy} ({Method}) {Status}, reason {Reason}")]
     public static partial void Refused(ILogger logger, string? routeId, string policy, string method, AuthStatus status, string reason);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Authorization refused on route {RouteId} for consumer {ConsumerId}: {Reason}")]
+    [LoggerMessage(EventId = 301, Level = LogLevel.Debug, Message = "Authorization refused on route {RouteId} for consumer {ConsumerId}: {Reason}")]
     public static partial void Forbidden(ILogger logger, string? routeId, string? consumerId, string reason);
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Signing keys of issuer {Issuer} loaded from {Source}: {Count} key(s)")]

@@ -115,6 +115,7 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
 
         json.WriteNumber("bytesIn", entry.BytesIn);
         json.WriteNumber("bytesOut", entry.BytesOut);
+        json.WriteString("outcome", entry.Outcome.Name());
         Span<char> traceId = stackalloc char[RequestTraceId.Length];
         entry.TraceId.Format(traceId);
         json.WriteString("traceId", traceId);

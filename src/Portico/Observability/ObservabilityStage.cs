@@ -67,16 +67,28 @@ internal sealed partial class ObservabilityStage : IGatewayStage
         {
             var elapsed = Stopwatch.GetElapsedTime(context.StartTimestamp);
             var status = http.Response.StatusCode;
-            _metrics.RecordRequest(context.RouteId, http.Request.Method, status, elapsed, context.BackendId, context.UpstreamDuration);
+            if (context.Outcome == RequestOutcome.Completed && http.RequestAborted.IsCancellationRequested)
+            {
+                // The connection ended before the response did, and no stage said it was the backend's doing.
+                context.Outcome = RequestOutcome.ClientAborted;
+            }
+
+            var outcome = context.Outcome;
+            _metrics.RecordRequest(context.RouteId, http.Request.Method, status, elapsed, context.BackendId, context.UpstreamDuration, outcome);
             if (activity is not null)
             {
                 activity.DisplayName = context.RouteId is null ? http.Request.Method : $"{http.Request.Method} {context.RouteId}";
                 activity.SetTag("portico.route", context.RouteId);
                 activity.SetTag("portico.backend", context.BackendId);
                 activity.SetTag("http.response.status_code", PorticoMetrics.Box(status));
-                if (status >= 500)
+                if (outcome != RequestOutcome.Completed)
                 {
-                    activity.SetStatus(ActivityStatusCode.Error);
+                    activity.SetTag("error.type", outcome.Name());
+                }
+
+                if (status >= 500 || outcome == RequestOutcome.UpstreamAborted)
+                {
+                    activity.SetStatus(ActivityStatusCode.Error, outcome == RequestOutcome.UpstreamAborted ? "the backend broke the response" : null);
                 }
             }
 
@@ -85,7 +97,7 @@ internal sealed partial class ObservabilityStage : IGatewayStage
                 _accessLog.Write(new AccessLogEntry(
                     _timeProvider.GetUtcNow(), http.Request.Method, http.Request.Path.Value, status, context.RouteId, context.BackendId,
                     context.Identity.ConsumerId, context.Client.Address, elapsed.TotalMilliseconds, context.UpstreamDuration?.TotalMilliseconds,
-                    bytesIn!.Count, bytesOut!.Count, context.TraceId));
+                    bytesIn!.Count, bytesOut!.Count, context.TraceId, outcome));
             }
         }
     }

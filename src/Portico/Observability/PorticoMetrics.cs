@@ -63,7 +63,7 @@ internal sealed class PorticoMetrics
 
     public Counter<long> LoadShed { get; }
 
-    public void RecordRequest(string? routeId, string method, int status, TimeSpan duration, string? backendId, TimeSpan? upstream)
+    public void RecordRequest(string? routeId, string method, int status, TimeSpan duration, string? backendId, TimeSpan? upstream, RequestOutcome outcome)
     {
         var tags = new TagList
         {
@@ -71,6 +71,12 @@ internal sealed class PorticoMetrics
             { "http.request.method", NormalizeMethod(method) },
             { "http.response.status_code", Box(status) },
         };
+        if (outcome != RequestOutcome.Completed)
+        {
+            // OpenTelemetry's error.type: a 200 whose body broke is not a success.
+            tags.Add("error.type", outcome.Name());
+        }
+
         Requests.Add(1, tags);
         RequestDuration.Record(duration.TotalSeconds, tags);
         if (upstream is { } u)

@@ -33,6 +33,11 @@ public static class PorticoTelemetryExtensions
         ["Logging:LogLevel:Microsoft"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging:LogLevel:Yarp"] = "Warning",
+
+        // YARP's forwarder logs every failed forward at Warning with the exception's stack (event 48, about 600 bytes),
+        // an open circuit's or a full bulkhead's refusal included. Portico logs each failure once itself (event 20, or
+        // 402/408/409 where the resilience pipeline decided), so the forwarder's copy is off (issue 23).
+        ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder.HttpForwarder"] = "Error",
     };
 
     /// <summary>

@@ -40,6 +40,9 @@ public sealed class GatewayContext
     /// <summary>Time spent waiting on the upstream, when the request was forwarded.</summary>
     public TimeSpan? UpstreamDuration { get; internal set; }
 
+    /// <summary>How the exchange ended, which a status sent before the body broke cannot say.</summary>
+    public Observability.RequestOutcome Outcome { get; internal set; }
+
     internal GatewaySnapshot Snapshot { get; }
 
     internal ForwardedHeadersPolicy ForwardedHeaders { get; }

@@ -12,6 +12,9 @@ public static class GatewayProblems
     /// <summary>The request body is larger than the route allows.</summary>
     public static readonly Problem PayloadTooLarge = new(413, "payload-too-large", "The request body is too large");
 
+    /// <summary>The client sent its request body slower than <c>Portico:Limits:MinRequestBodyDataRate</c> allows.</summary>
+    public static readonly Problem RequestTimeout = new(408, "request-timeout", "The request body arrived too slowly");
+
     /// <summary>The client sent a request the gateway could not read.</summary>
     public static readonly Problem BadRequest = new(400, "bad-request", "The request is malformed");
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Portico.Dispatch;
+using Portico.Observability;
 using Portico.Pipeline;
 using Portico.Resilience;
 using Yarp.ReverseProxy.Forwarder;
@@ -32,6 +33,14 @@ internal sealed class ProxyDispatcher(
         context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
         if (error != ForwarderError.None)
         {
+            if (error is ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeResponseDestination)
+            {
+                // The backend broke its response after it had started: the client's status line is already out
+                // (a truncated 200 is all it can get), so the records say what happened (issue 23).
+                context.Outcome = RequestOutcome.UpstreamAborted;
+                (_invoker as ResilientInvoker)?.RecordBrokenResponse();
+            }
+
             if (error == ForwarderError.Request && !http.RequestAborted.IsCancellationRequested
                 && ResilienceErrors.TryAnswer(http, http.Features.Get<IForwarderErrorFeature>()?.Exception, out var answer))
             {

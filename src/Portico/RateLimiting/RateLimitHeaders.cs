@@ -79,17 +79,22 @@ internal static class RateLimitHeaders
                 continue; // counters unreachable: nothing true to report
             }
 
+            // A refusal never claims remaining quota (issue 23): a leased counter refuses while the shared bucket as
+            // it last saw it still holds tokens (they are another instance's share, or fewer than a lease), and a
+            // refusal repeated from memory carries the bucket as it was. What refused this request shows r=0.
             var limits = policy.Limits;
             if (limits.HasRate)
             {
-                Append(ref handler, ref any, policy.Id, null, decision.RateRemaining, decision.RateResetTicks);
+                var remaining = decision.Outcome == RateLimitOutcome.Limited ? 0 : decision.RateRemaining;
+                Append(ref handler, ref any, policy.Id, null, remaining, decision.RateResetTicks);
             }
 
             foreach (var period in QuotaWindow.AllPeriods)
             {
                 if (limits.HasQuota(period))
                 {
-                    Append(ref handler, ref any, policy.Id, QuotaWindow.Name(period), decision.QuotaRemaining[(int)period], decision.QuotaResetTicks[(int)period]);
+                    var remaining = decision.Outcome == RateLimitOutcome.QuotaExceeded && decision.ExceededPeriod == period ? 0 : decision.QuotaRemaining[(int)period];
+                    Append(ref handler, ref any, policy.Id, QuotaWindow.Name(period), remaining, decision.QuotaResetTicks[(int)period]);
                 }
             }
 

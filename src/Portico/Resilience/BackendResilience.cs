@@ -76,7 +76,9 @@ internal sealed class BackendResilience
 
     /// <summary>
     /// Applies a record another instance wrote: an open circuit is adopted until its end (a longer one extends it);
-    /// a close decided after this instance's own last decision closes the circuit here too.
+    /// a close decided after this instance's own last decision closes the circuit here too. An open that another
+    /// instance's failed half-open trial decided is not adopted: each instance probes with its own trial, so one
+    /// failed trial against a flaky backend does not cut every instance off again (issue 23).
     /// </summary>
     public void Adopt(CircuitBreakerRecord record)
     {
@@ -87,6 +89,11 @@ internal sealed class BackendResilience
         }
 
         _lastAdopted = record.ChangedAt;
+        if (record.IsOpen && record.AfterTrial)
+        {
+            return;
+        }
+
         if (record.IsOpen)
         {
             if (record.OpenUntil > _time.GetUtcNow() && _breaker.AdoptOpen(record.OpenUntil))
@@ -106,12 +113,12 @@ internal sealed class BackendResilience
         }
     }
 
-    internal void OnOpened(string? routeId, DateTimeOffset now, DateTimeOffset until, string reason)
+    internal void OnOpened(string? routeId, DateTimeOffset now, DateTimeOffset until, string reason, bool afterTrial)
     {
         Volatile.Write(ref _lastLocalTransition, now.UtcTicks);
         _telemetry.CircuitChanged(BackendId, routeId, "open", "local");
         ResilienceTelemetry.LogOpened(_telemetry.Logger, BackendId, (until - now).TotalMilliseconds, reason);
-        Publish(isOpen: true, until, now);
+        Publish(isOpen: true, until, now, afterTrial);
     }
 
     internal void OnHalfOpened(string? routeId)
@@ -126,14 +133,14 @@ internal sealed class BackendResilience
         Volatile.Write(ref _lastLocalTransition, now.UtcTicks);
         _telemetry.CircuitChanged(BackendId, routeId, "closed", "local");
         ResilienceTelemetry.LogClosed(_telemetry.Logger, BackendId, "trial request succeeded");
-        Publish(isOpen: false, now, now);
+        Publish(isOpen: false, now, now, afterTrial: false);
     }
 
-    private void Publish(bool isOpen, DateTimeOffset openUntil, DateTimeOffset changedAt)
+    private void Publish(bool isOpen, DateTimeOffset openUntil, DateTimeOffset changedAt, bool afterTrial)
     {
         if (Settings.Shared)
         {
-            _board.Publish(new CircuitBreakerRecord(BackendId, ConfigHash, isOpen, openUntil, _board.InstanceId, changedAt));
+            _board.Publish(new CircuitBreakerRecord(BackendId, ConfigHash, isOpen, openUntil, _board.InstanceId, changedAt, afterTrial));
         }
     }
 }

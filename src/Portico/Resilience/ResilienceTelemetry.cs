@@ -118,7 +118,8 @@ internal sealed partial class ResilienceTelemetry
     [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Circuit of backend {BackendId} adopted as closed, as recorded by instance {Instance}")]
     public static partial void LogAdoptedClosed(ILogger logger, string backendId, string instance);
 
-    [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "Bulkhead of backend {BackendId} is full; a request on route {RouteId} was refused")]
+    // Debug, as event 409: a full bulkhead refuses every request past it; portico.resilience.rejections counts them (issue 23).
+    [LoggerMessage(EventId = 408, Level = LogLevel.Debug, Message = "Bulkhead of backend {BackendId} is full; a request on route {RouteId} was refused")]
     public static partial void LogBulkheadFull(ILogger logger, string backendId, string? routeId);
 
     [LoggerMessage(EventId = 409, Level = LogLevel.Debug, Message = "Circuit of backend {BackendId} is open; a request on route {RouteId} was answered without calling it")]

@@ -71,6 +71,12 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
 
     public RouteResilienceSettings Settings => _settings;
 
+    /// <summary>
+    /// The backend broke a response after it had started well (its status was recorded as a success): the circuit
+    /// breaker counts it as the backend failing (issue 23).
+    /// </summary>
+    public void RecordBrokenResponse() => _resilience.Breaker?.RecordBrokenResponse(_routeId);
+
     public override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         _resilience.Budget.Deposit();

@@ -1,4 +1,9 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.Extensions.Options;
+using Portico.Hosting;
 using Portico.Pipeline;
 using Portico.Problems;
 
@@ -6,10 +11,16 @@ namespace Portico.Security;
 
 /// <summary>
 /// Applies the matched route's request-body limit: a declared <c>Content-Length</c> over it is refused at once
-/// with 413; a chunked body is cut off by the server when it crosses it.
+/// with 413; a chunked body is cut off by the server when it crosses it. It also sets the slowest pace the body
+/// may arrive at (<c>Portico:Limits:MinRequestBodyDataRate</c>), the same under both hosts.
 /// </summary>
-internal sealed class RequestLimitsStage : IGatewayStage
+internal sealed class RequestLimitsStage(IOptions<PorticoOptions> options) : IGatewayStage
 {
+    // Built once: the server keeps a reference, so one instance serves every request.
+    private readonly MinDataRate? _minBodyRate = options.Value.Limits.MinRequestBodyDataRate is > 0 and var rate
+        ? new MinDataRate(rate, options.Value.Limits.RequestBodyGracePeriod)
+        : null;
+
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
     {
         var limit = context.Route!.MaxRequestBodySize;
@@ -25,6 +36,19 @@ internal sealed class RequestLimitsStage : IGatewayStage
             feature.MaxRequestBodySize = limit;
         }
 
+        // HTTP/1.x only: Kestrel enforces the server-wide rate on HTTP/2 and HTTP/3 streams and refuses a per-request one.
+        if (HttpProtocol.IsHttp11(http.Request.Protocol) || HttpProtocol.IsHttp10(http.Request.Protocol))
+        {
+            if (http.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } pace)
+            {
+                pace.MinDataRate = _minBodyRate;
+            }
+        }
+
         return next(context);
     }
+
+    /// <summary>What a client that sent its body too slowly is told (408 <c>request-timeout</c>).</summary>
+    public static string SlowBodyDetail(LimitsOptions limits) =>
+        $"The request body arrived slower than {limits.MinRequestBodyDataRate} bytes per second (after a grace period of {limits.RequestBodyGracePeriod.TotalSeconds:0.#} s).";
 }

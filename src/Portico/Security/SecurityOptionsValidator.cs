@@ -12,6 +12,18 @@ internal sealed class SecurityOptionsValidator : OptionsValidator
             errors.Add("Portico:Limits:MaxRequestBodySize must be 0 or more.");
         }
 
+        if (options.Limits.MinRequestBodyDataRate < 0)
+        {
+            errors.Add($"Portico:Limits:MinRequestBodyDataRate {options.Limits.MinRequestBodyDataRate} must be 0 (off) or more bytes per second.");
+        }
+
+        // Kestrel checks the rate once a second, so it refuses a grace period of a second or less.
+        var grace = options.Limits.RequestBodyGracePeriod;
+        if (grace <= TimeSpan.FromSeconds(1) || grace > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Portico:Limits:RequestBodyGracePeriod {grace} must be more than 1 second and at most 10 minutes.");
+        }
+
         foreach (var proxy in options.ForwardedHeaders.TrustedProxies)
         {
             try

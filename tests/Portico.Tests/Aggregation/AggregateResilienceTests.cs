@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Aggregation;
@@ -55,7 +56,7 @@ public sealed class AggregateResilienceTests
             { "name": "extras", "backend": "broken", "path": "/x", "optional": true }
           ] } } ]
         }
-        """);
+        """, new Dictionary<string, string?> { ["Logging:LogLevel:Portico.Aggregation"] = "Debug" }); // event 54 is Debug
 
         // Two failures open the circuit (500 is a breaker failure and not retried).
         for (int i = 0; i < 2; i++)
@@ -74,7 +75,7 @@ public sealed class AggregateResilienceTests
             """{"profile":{"id":"42"},"_portico":{"partial":true,"failed":["extras"]}}""" + "\n",
             await response.Content.ReadAsStringAsync());
         Assert.Equal(2, broken.Count);
-        Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("circuit is open", StringComparison.Ordinal));
+        Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 54 && e.Level == LogLevel.Debug && e.Exception is null && e.Message.Contains("circuit is open", StringComparison.Ordinal));
     }
 
     private static Task<GatewayHost> StartAsync(TestBackend backend, string parts) =>

@@ -95,7 +95,11 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
         }
         """;
 
-        protected override Dictionary<string, string?> Settings() => new() { ["Portico:Auth:ClientCertificates:TrustForwardedHeader"] = "true" };
+        protected override Dictionary<string, string?> Settings() => new()
+        {
+            ["Portico:Auth:ClientCertificates:TrustForwardedHeader"] = "true",
+            ["Logging:LogLevel:Portico.Auth"] = "Debug", // refusals (events 300, 301) are Debug
+        };
     }
 
     /// <summary>One forged or invalid credential: the route it is sent to, how the request is built, and the expected answer.</summary>

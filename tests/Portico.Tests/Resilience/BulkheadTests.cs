@@ -22,7 +22,8 @@ public sealed class BulkheadTests
             await Faults.WaitFor(release.Task)(context);
         });
         await using var gateway = await ResilienceGateway.StartAsync(
-            backend.Url, """{ "retry": { "maxAttempts": 1 } }""", """{ "bulkhead": { "maxConcurrency": 2, "queueLimit": 1 } }""");
+            backend.Url, """{ "retry": { "maxAttempts": 1 } }""", """{ "bulkhead": { "maxConcurrency": 2, "queueLimit": 1 } }""",
+            settings: new Dictionary<string, string?> { ["Logging:LogLevel:Portico.Resilience"] = "Debug" }); // event 408 is Debug
         using var metrics = new MetricRecorder(gateway.Services);
 
         var first = gateway.Client.GetAsync("/r/1");

@@ -98,6 +98,45 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
     }
 
+    /// <summary>
+    /// Issue 23: a failed half-open trial on one instance reopens that instance's circuit only. Against a flaky
+    /// backend, adopting every failed trial kept all instances cut off whenever any one trial failed; each instance
+    /// now probes with its own trial, while the first open (failure ratio reached) is still shared.
+    /// </summary>
+    [Fact]
+    public async Task Shared_TrialFailsOnOneInstance_TheOthersProbeOnTheirOwn()
+    {
+        var table = await RegistryTables.ImportAsync(Registry(breakDuration: "2s"));
+        await using var first = await StartAsync(table);
+        await using var second = await StartAsync(table);
+        using var secondMetrics = new MetricRecorder(second.Services);
+        await OpenAsync(first);
+        Assert.True(await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is not null, TimeSpan.FromSeconds(15)));
+        var adopted = second.Services.Backend("b").OpenUntil!.Value;
+
+        // After the break the first instance's next request is its trial; the backend still fails it.
+        var calls = _backend.Count;
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            using var response = await first.Client.GetAsync("/r/x");
+            return _backend.Count > calls;
+        }, TimeSpan.FromSeconds(20)));
+        var store = new TableCircuitBreakerStore(await Azurite.ServiceClientAsync(), _breakerTable);
+        Assert.True(
+            await Eventually.TrueAsync(async () => (await store.ReadAllAsync(CancellationToken.None)).Any(r => r.IsOpen && r.OpenUntil > adopted), TimeSpan.FromSeconds(15)),
+            "the failed trial was not recorded");
+
+        // Two reads by the second instance later it has seen that record, and not taken it as its own.
+        var reads = secondMetrics.Sum("portico.resilience.circuit.store", ("operation", "read"), ("outcome", "ok"));
+        Assert.True(await Eventually.TrueAsync(
+            () => secondMetrics.Sum("portico.resilience.circuit.store", ("operation", "read"), ("outcome", "ok")) >= reads + 2, TimeSpan.FromSeconds(15)));
+        Assert.True(second.Services.Backend("b").OpenUntil is not { } until || until <= adopted, "the second instance adopted the first one's failed trial");
+        var before = _backend.Count;
+        using var own = await second.Client.GetAsync("/r/x");
+        Assert.Equal("backend", await own.Content.ReadAsStringAsync()); // its own trial reached the backend
+        Assert.Equal(before + 1, _backend.Count);
+    }
+
     [Fact]
     public async Task Shared_SharingTurnedOffForTheBackend_OtherInstancesKeepCalling()
     {

@@ -65,4 +65,49 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         using var accepted = await _gateway.Client.GetAsync("/none");
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
     }
+
+    /// <summary>
+    /// Issue 23: a client too slow to send its body is timed out by the server's minimum data rate; it gets 408 with
+    /// a problem that says so (not 400 "malformed"), and the rate and grace period are Portico settings.
+    /// </summary>
+    [Fact]
+    public async Task Body_ArrivingSlowerThanTheMinimumRate_Answers408RequestTimeout()
+    {
+        await using var gateway = await GatewayHost.StartWithFileAsync($$"""
+        {
+          "backends": [ { "id": "b", "url": "{{_backend.Url}}" } ],
+          "routes": [ { "id": "upload", "auth": "anonymous", "match": { "path": "/upload" }, "backend": "b" } ]
+        }
+        """, new Dictionary<string, string?>
+        {
+            ["Portico:Limits:MinRequestBodyDataRate"] = "100",
+            ["Portico:Limits:RequestBodyGracePeriod"] = "00:00:02",
+        });
+        var uri = new Uri(gateway.Url);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var stream = tcp.GetStream();
+        var head = $"POST /upload HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head + "0123456789")); // then nothing more
+
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        var read = reader.ReadToEndAsync();
+        var answer = await read.WaitAsync(TimeSpan.FromSeconds(60)); // the server closes the connection after its answer
+
+        Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", answer, StringComparison.Ordinal);
+        Assert.Contains("request-timeout", answer, StringComparison.Ordinal);
+        Assert.Contains("100 bytes per second", answer, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Portico:Limits:MinRequestBodyDataRate", "-1", "Portico:Limits:MinRequestBodyDataRate")]
+    [InlineData("Portico:Limits:RequestBodyGracePeriod", "00:00:00.5", "Portico:Limits:RequestBodyGracePeriod")]
+    public async Task Settings_BodyRateOutOfRange_StartFailsNamingTheSetting(string setting, string value, string named)
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => GatewayHost.StartWithFileAsync(
+            """{ "routes": [ { "id": "s", "auth": "anonymous", "match": { "path": "/s" }, "static": { "body": "ok" } } ] }""",
+            new Dictionary<string, string?> { [setting] = value }));
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
 }

@@ -6,6 +6,11 @@ namespace Portico.RateLimiting.SharedCounters;
 /// write. Tokens are given back only to the quota windows they were taken in.
 /// </summary>
 /// <remarks>
+/// A <b>paced</b> lease (<see cref="LeasePlanner.PacedSize"/>) holds tokens taken ahead of the refill: they are
+/// released one per token interval, each no earlier than the shared bucket would have held it, so the instance
+/// spends them at the policy's rate and never faster than one bucket would admit.
+/// </remarks>
+/// <remarks>
 /// A mutable struct kept in a field of its counter (no allocation per key) and used only in place, with the
 /// counter's lock held.
 /// </remarks>
@@ -13,6 +18,9 @@ internal struct LeaseBook
 {
     private long _expires;
     private PerPeriod<long> _windows;
+    private long _pace; // ticks between released tokens of a paced lease; 0: every token may be spent at once
+    private long _nextRelease; // when the next token of a paced lease may be spent (UTC ticks)
+    private long _backlog; // how far behind its schedule a paced lease may be spent (ticks)
 
     /// <summary>Tokens held (unspent, whether or not the lease has expired).</summary>
     public long Tokens { readonly get; private set; }
@@ -29,30 +37,44 @@ internal struct LeaseBook
     /// </summary>
     public bool TrySpend(long now, in CounterValues shared, in CounterLimits limits, ref RateLimitDecision decision)
     {
-        if (Tokens <= 0 || now >= _expires)
+        if (Tokens <= 0 || now >= _expires || (_pace > 0 && now < _nextRelease))
         {
             return false;
         }
 
         Tokens--;
+        var held = Tokens;
+        if (_pace > 0)
+        {
+            // Released tokens the instance did not spend pile up no further than one bucket's burst and one lease cap
+            // (a request arriving a little after a release must not lose that token at a burst of one): beyond that
+            // the schedule moves on, and the rest go back when the lease expires.
+            _nextRelease = Math.Max(_nextRelease, now - _backlog + _pace) + _pace;
+            held = now >= _nextRelease ? Math.Min(Tokens, ((now - _nextRelease) / _pace) + 1) : 0;
+        }
+
         decision.Outcome = RateLimitOutcome.Allowed;
         decision.RetryAfterTicks = 0;
         CounterMath.Describe(in shared, limits, now, ref decision);
         if (limits.HasRate)
         {
-            decision.RateRemaining = Math.Min(limits.Burst, decision.RateRemaining + Tokens);
+            decision.RateRemaining = Math.Min(limits.Burst, decision.RateRemaining + held);
         }
 
         for (int p = 0; p < QuotaWindow.PeriodCount; p++)
         {
             if (limits.HasQuota((QuotaPeriod)p))
             {
-                decision.QuotaRemaining[p] = Math.Min(limits.Quota((QuotaPeriod)p), decision.QuotaRemaining[p] + Tokens);
+                decision.QuotaRemaining[p] = Math.Min(limits.Quota((QuotaPeriod)p), decision.QuotaRemaining[p] + held);
             }
         }
 
         return true;
     }
+
+    /// <summary>Ticks until the next token of a valid paced lease is released (0 when one may be spent now, or none is held).</summary>
+    public readonly long UntilNextRelease(long now) =>
+        _pace > 0 && Tokens > 0 && now < _expires && now < _nextRelease ? _nextRelease - now : 0;
 
     /// <summary>Takes back the token of a request denied by a later policy, if the lease is still valid.</summary>
     public bool TryRefund(long now)
@@ -63,6 +85,11 @@ internal struct LeaseBook
         }
 
         Tokens++;
+        if (_pace > 0)
+        {
+            _nextRelease -= _pace; // the token can be spent again at once
+        }
+
         return true;
     }
 
@@ -83,6 +110,23 @@ internal struct LeaseBook
         Tokens = Tokens - returned + taken;
         _expires = now + ttlTicks;
         _windows = CounterMath.WindowStarts(now);
+        _pace = 0;
+    }
+
+    /// <summary>
+    /// Books a write at <paramref name="now"/> that gave back <paramref name="returned"/> tokens and took
+    /// <paramref name="taken"/> ahead of the refill: the first may be spent at <paramref name="firstRelease"/>, the
+    /// next ones one every <paramref name="pace"/>, at most <paramref name="backlogTicks"/> behind that schedule, and
+    /// what is left a TTL after the last release goes back.
+    /// </summary>
+    public void RenewPaced(long returned, long taken, long now, long ttlTicks, long firstRelease, long pace, long backlogTicks)
+    {
+        Tokens = Tokens - returned + taken;
+        _windows = CounterMath.WindowStarts(now);
+        _pace = pace;
+        _backlog = backlogTicks;
+        _nextRelease = firstRelease;
+        _expires = Math.Max(now, firstRelease + ((Tokens - 1) * pace)) + ttlTicks;
     }
 
     /// <summary>Forgets the tokens of an expired lease (a write that may have given them back failed: never give them twice).</summary>

@@ -13,6 +13,37 @@ internal static class LeasePlanner
     /// <summary><see cref="HorizonSeconds"/> in ticks: also how soon a whole lease must refill for an instance to wait for it.</summary>
     public const long HorizonTicks = TimeSpan.TicksPerSecond / 2;
 
+    /// <summary>Furthest a paced lease reaches ahead of the refill (<see cref="PacedSize"/>).</summary>
+    public const long PacedHorizonTicks = 20 * TimeSpan.TicksPerSecond;
+
+    /// <summary>
+    /// Storage calls a paced lease should pay for, per instance sharing the key and one more (issue 23): a lease of
+    /// four tokens per call keeps a key at ten times its limit near 0.025 calls per request, whatever the limit.
+    /// </summary>
+    private const long PacedTokensPerCall = 4;
+
+    /// <summary>
+    /// Tokens of a <b>paced</b> lease, or 0 for none (issue 23). When this instance alone asks for more than the
+    /// policy's whole rate, the bucket is empty for every instance and whole leases of the cap are small at low
+    /// limits (one token at 1/s): a storage call for every token or two. Then one instance takes a block of tokens
+    /// ahead of the refill (moving the shared timestamp past the burst) and spends them as they would have refilled
+    /// (<see cref="LeaseBook.RenewPaced"/>); the others find the bucket taken until then and refuse from memory. So
+    /// a call serves <c>4 × (instances + 1)</c> tokens, within <see cref="PacedHorizonTicks"/> of the refill, while
+    /// no token is spent before one bucket would have admitted it. Rate-only policies: tokens taken ahead would count
+    /// against a quota early.
+    /// </summary>
+    public static long PacedSize(double demandRate, CompiledRateLimitPolicy policy, int instances)
+    {
+        var limits = policy.Limits;
+        if (!limits.HasRate || limits.HasQuotas || demandRate < TimeSpan.TicksPerSecond / (double)limits.Interval)
+        {
+            return 0; // the instance could not spend the tokens at the policy's rate: whole leases serve it
+        }
+
+        var size = Math.Min(PacedTokensPerCall * (Math.Max(1, instances) + 1), Math.Max(1, PacedHorizonTicks / limits.Interval));
+        return size > policy.LeaseCap(instances) ? size : 0;
+    }
+
     /// <summary>Tokens to ask for: half a second of this instance's demand, at least one, at most the policy's lease cap.</summary>
     public static long Size(double demandRate, CompiledRateLimitPolicy policy, int instances) =>
         Math.Clamp((long)Math.Ceiling(demandRate * HorizonSeconds), 1, policy.LeaseCap(instances));

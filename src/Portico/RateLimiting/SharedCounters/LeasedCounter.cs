@@ -27,12 +27,14 @@ internal sealed class LeasedCounter(CompiledRateLimitPolicy policy, string keyHa
     private long _wanted;
     private int _instances;
     private bool _starved;
+    private long _paced; // tokens of a paced lease to take (LeasePlanner.PacedSize), or 0
 
     // Its last attempt: when, the counter it would write, what it gives back and takes, and the refusal if it takes none.
     private long _preparedAt;
     private CounterValues _prepared;
     private long _returning;
     private long _take;
+    private long _firstRelease; // when the first token of a paced lease taken may be spent, or 0 for a whole lease
     private RateLimitDecision _denial;
 
     /// <summary>Leased tokens this instance holds (for tests and the janitor).</summary>
@@ -104,7 +106,26 @@ internal sealed class LeasedCounter(CompiledRateLimitPolicy policy, string keyHa
             return true;
         }
 
-        return _denied.TryDeny(now, in Stored.Values, policy.Limits, ref decision);
+        return RefuseUntilReleased(now, policy.Limits, ref decision) || _denied.TryDeny(now, in Stored.Values, policy.Limits, ref decision);
+    }
+
+    /// <summary>
+    /// Refuses from memory while the paced lease held has no token released yet: this instance holds the key's next
+    /// tokens, and storage would only find the bucket taken (issue 23). The lock is held.
+    /// </summary>
+    private bool RefuseUntilReleased(long now, in CounterLimits limits, ref RateLimitDecision decision)
+    {
+        var wait = _lease.UntilNextRelease(now);
+        if (wait <= 0)
+        {
+            return false;
+        }
+
+        decision.Outcome = RateLimitOutcome.Limited;
+        CounterMath.Describe(in Stored.Values, limits, now, ref decision);
+        decision.RetryAfterTicks = wait;
+        decision.RateRemaining = 0;
+        return true;
     }
 
     protected override bool TryRefuseWhileBusy(RateLimiter owner, CompiledRateLimitPolicy policy, long now, out RateLimitDecision refusal)
@@ -173,6 +194,7 @@ internal sealed class LeasedCounter(CompiledRateLimitPolicy policy, string keyHa
 
         (_batch, _policy, _first, _need, _wanted, _instances) = (batch, policy, first, need, wanted, instances);
         _starved = LeasePlanner.IsOverShare(demand, policy.Limits, instances);
+        _paced = _starved && need > 0 ? LeasePlanner.PacedSize(demand, policy, instances) : 0;
         return Stored.UpdateAsync(owner, this, now);
     }
 
@@ -192,12 +214,15 @@ internal sealed class LeasedCounter(CompiledRateLimitPolicy policy, string keyHa
                 first++;
             }
 
-            if (first < batch.Count && _denied.IsActive(now))
+            if (first < batch.Count && (_denied.IsActive(now) || _lease.UntilNextRelease(now) > 0))
             {
                 for (int i = first; i < batch.Count; i++)
                 {
                     batch[i].Decision = new RateLimitDecision { State = this };
-                    _denied.TryDeny(now, in Stored.Values, limits, ref batch[i].Decision);
+                    if (!RefuseUntilReleased(now, limits, ref batch[i].Decision))
+                    {
+                        _denied.TryDeny(now, in Stored.Values, limits, ref batch[i].Decision);
+                    }
                 }
 
                 first = batch.Count;
@@ -219,7 +244,22 @@ internal sealed class LeasedCounter(CompiledRateLimitPolicy policy, string keyHa
 
         Fallback.MergePending(ref values, now);
         var take = CounterMath.MaxTake(in values, limits, now, _wanted);
-        if (_starved && take < _wanted && LeasePlanner.WaitsForWholeLease(in values, limits, now, _wanted))
+        _firstRelease = 0;
+        if (_paced > 0)
+        {
+            // This instance alone asks for more than the whole rate: take a block ahead of the refill, released as it
+            // would have refilled, if its first token is due within the horizon (LeasePlanner.PacedSize).
+            var start = Math.Max(values.Tat, now);
+            // Its first tokens may be due already (the bucket held some): they are spent at once, up to the burst.
+            var firstRelease = start + limits.Interval - limits.Tolerance;
+            take = firstRelease - now <= LeasePlanner.HorizonTicks ? _paced : 0;
+            if (take > 0)
+            {
+                values.Tat = start + (take * limits.Interval);
+                _firstRelease = firstRelease;
+            }
+        }
+        else if (_starved && take < _wanted && LeasePlanner.WaitsForWholeLease(in values, limits, now, _wanted))
         {
             // This instance wants more than its share: rather than many small leases (a storage call for every
             // token or two), deny here until a whole lease has refilled. The tokens stay in the bucket.
@@ -227,7 +267,7 @@ internal sealed class LeasedCounter(CompiledRateLimitPolicy policy, string keyHa
         }
 
         var denial = new RateLimitDecision { State = this };
-        if (take > 0)
+        if (take > 0 && _firstRelease == 0)
         {
             CounterMath.TryTake(ref values, limits, now, take, ref denial);
         }
@@ -243,9 +283,18 @@ internal sealed class LeasedCounter(CompiledRateLimitPolicy policy, string keyHa
     void ICounterUpdate.Written(in CounterValues values, long now)
     {
         Fallback.End();
-        _lease.Renew(_returning, _take, now, _policy.LeaseTtlTicks);
         var limits = _policy.Limits;
-        if (_take > 0 && _starved && LeasePlanner.WaitsForWholeLease(in values, limits, now, _wanted))
+        if (_firstRelease > 0)
+        {
+            var backlog = limits.Tolerance + (_policy.LeaseCap(_instances) * limits.Interval);
+            _lease.RenewPaced(_returning, _take, now, _policy.LeaseTtlTicks, _firstRelease, limits.Interval, backlog);
+        }
+        else
+        {
+            _lease.Renew(_returning, _take, now, _policy.LeaseTtlTicks);
+        }
+
+        if (_take > 0 && _firstRelease == 0 && _starved && LeasePlanner.WaitsForWholeLease(in values, limits, now, _wanted))
         {
             // Over its share: once this lease is spent, the bucket holds less than another one until it refills,
             // so wait for that here rather than ask storage again at once.
@@ -356,6 +405,7 @@ internal sealed class LeasedCounter(CompiledRateLimitPolicy policy, string keyHa
         {
             batch[i].Decision = new RateLimitDecision { State = this };
             if (!_lease.TrySpend(now, in Stored.Values, limits, ref batch[i].Decision)
+                && !RefuseUntilReleased(now, limits, ref batch[i].Decision)
                 && !_denied.TryDeny(now, in Stored.Values, limits, ref batch[i].Decision))
             {
                 // The lease was smaller than the batch: the rest waits for the next token.

@@ -125,6 +125,25 @@ internal sealed class CircuitBreaker
         }
     }
 
+    /// <summary>
+    /// Counts a call whose outcome was recorded as a success, but whose response body the backend then broke
+    /// (a reset mid-body, issue 23), as a failure of the closed circuit; opens it when that reaches the threshold.
+    /// </summary>
+    public void RecordBrokenResponse(string? routeId)
+    {
+        if (Volatile.Read(ref _state) != Closed)
+        {
+            return; // open or half-open: the verdict is already being decided by trials
+        }
+
+        _window.RecordLateFailure();
+        var (calls, failures) = _window.Totals();
+        if (calls >= _minimumThroughput && failures >= _failureRatio * calls)
+        {
+            OpenFrom(Closed, routeId, "failure ratio reached");
+        }
+    }
+
     /// <summary>Opens the circuit until <paramref name="until"/> (another instance's break), unless it is already open longer.</summary>
     public bool AdoptOpen(DateTimeOffset until)
     {
@@ -159,7 +178,7 @@ internal sealed class CircuitBreaker
         Volatile.Write(ref _openUntil, until.UtcTicks); // before the state, so a reader that sees Open sees its end
         if (Interlocked.CompareExchange(ref _state, Open, from) == from)
         {
-            _backend.OnOpened(routeId, now, until, reason);
+            _backend.OnOpened(routeId, now, until, reason, afterTrial: from == HalfOpen);
         }
     }
 

@@ -10,4 +10,5 @@ namespace Portico.Resilience.CircuitBreakers;
 /// <param name="OpenUntil">When an open circuit lets a trial through; ignored when closed.</param>
 /// <param name="Instance">The instance that wrote the record.</param>
 /// <param name="ChangedAt">When the instance decided.</param>
-internal sealed record CircuitBreakerRecord(string BackendId, string ConfigHash, bool IsOpen, DateTimeOffset OpenUntil, string Instance, DateTimeOffset ChangedAt);
+/// <param name="AfterTrial">An open decided by a failed half-open trial of that instance: other instances do not adopt it (issue 23).</param>
+internal sealed record CircuitBreakerRecord(string BackendId, string ConfigHash, bool IsOpen, DateTimeOffset OpenUntil, string Instance, DateTimeOffset ChangedAt, bool AfterTrial = false);

@@ -26,20 +26,24 @@ internal sealed class HealthWindow
 
     public void Record(bool failed)
     {
-        var id = _time.GetTimestamp() / _bucketTicks;
-        var bucket = _buckets[id % BucketCount];
-        var seen = Volatile.Read(ref bucket.Id);
-        if (seen != id && Interlocked.CompareExchange(ref bucket.Id, id, seen) == seen)
-        {
-            // This thread moved the bucket to the new slice of time: forget what it held.
-            Volatile.Write(ref bucket.Calls, 0);
-            Volatile.Write(ref bucket.Failures, 0);
-        }
-
+        var bucket = Current();
         Interlocked.Increment(ref bucket.Calls);
         if (failed)
         {
             Interlocked.Increment(ref bucket.Failures);
+        }
+    }
+
+    /// <summary>
+    /// Turns a call already recorded as a success into a failure: its response started well and then broke (issue
+    /// 23). If its slice of time has been forgotten meanwhile, the call is counted again, as a failure.
+    /// </summary>
+    public void RecordLateFailure()
+    {
+        var bucket = Current();
+        if (Interlocked.Increment(ref bucket.Failures) > Volatile.Read(ref bucket.Calls))
+        {
+            Interlocked.Increment(ref bucket.Calls);
         }
     }
 
@@ -59,6 +63,22 @@ internal sealed class HealthWindow
         }
 
         return (calls, failures);
+    }
+
+    /// <summary>The bucket of the current slice of time, emptied first if it still held an older slice.</summary>
+    private Bucket Current()
+    {
+        var id = _time.GetTimestamp() / _bucketTicks;
+        var bucket = _buckets[id % BucketCount];
+        var seen = Volatile.Read(ref bucket.Id);
+        if (seen != id && Interlocked.CompareExchange(ref bucket.Id, id, seen) == seen)
+        {
+            // This thread moved the bucket to the new slice of time: forget what it held.
+            Volatile.Write(ref bucket.Calls, 0);
+            Volatile.Write(ref bucket.Failures, 0);
+        }
+
+        return bucket;
     }
 
     /// <summary>Forgets everything (a closed circuit starts afresh).</summary>

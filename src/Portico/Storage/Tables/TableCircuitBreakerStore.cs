@@ -103,6 +103,7 @@ internal sealed class TableCircuitBreakerStore : ICircuitBreakerStore
         ["ConfigHash"] = record.ConfigHash,
         ["Instance"] = record.Instance,
         ["ChangedAt"] = record.ChangedAt,
+        ["AfterTrial"] = record.AfterTrial,
     };
 
     private static CircuitBreakerRecord? FromEntity(TableEntity entity)
@@ -115,6 +116,8 @@ internal sealed class TableCircuitBreakerStore : ICircuitBreakerStore
             return null; // not ours, or edited by hand into something unreadable: ignore rather than guess
         }
 
-        return new CircuitBreakerRecord(entity.RowKey, entity.GetString("ConfigHash") ?? "", state == "open", openUntil, entity.GetString("Instance") ?? "", changedAt);
+        return new CircuitBreakerRecord(
+            entity.RowKey, entity.GetString("ConfigHash") ?? "", state == "open", openUntil, entity.GetString("Instance") ?? "", changedAt,
+            entity.GetBoolean("AfterTrial") ?? false);
     }
 }

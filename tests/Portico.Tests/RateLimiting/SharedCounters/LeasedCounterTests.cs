@@ -101,4 +101,118 @@ public sealed class LeasedCounterTests
 
         Assert.Equal(held + 1, counter.LeaseTokens);
     }
+
+    /// <summary>
+    /// Issue 23: at ten times a low limit, refused requests must not reach storage and leases must be large enough
+    /// that a storage call serves at least twenty requests, with what was admitted still within 5 % of the limit.
+    /// Several instances on one table and one fake clock, requests round-robin, as a load balancer sends them.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2, 100)]
+    [InlineData(1, 4, 100)]
+    [InlineData(5, 2, 40)]
+    [InlineData(5, 4, 40)]
+    [InlineData(20, 3, 20)]
+    [InlineData(100, 4, 10)]
+    public async Task AcquireAsync_InstancesAtTenTimesTheLimit_AtMostOneStorageCallPerTwentyRequestsAndWithinFivePercent(int perSecond, int instances, int seconds)
+    {
+        var policy = Policy($$"""{ "id": "leased", "rate": { "requests": {{perSecond}}, "per": "1s" }, "store": "leased" }""", storageConfigured: true);
+        using var first = await CounterRig.StartAsync(instances: instances);
+        var rigs = new List<CounterRig> { first };
+        for (int i = 1; i < instances; i++)
+        {
+            rigs.Add(await CounterRig.BesideAsync(first, instances));
+        }
+
+        try
+        {
+            var step = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / (10 * perSecond));
+            var requests = 10 * perSecond * seconds;
+            var admitted = 0;
+            double operationsAfterWarmUp = 0;
+            for (int i = 0; i < requests; i++)
+            {
+                if (i == 10 * perSecond)
+                {
+                    operationsAfterWarmUp = rigs.Sum(r => r.StorageOperations()); // the first second fills the leases
+                }
+
+                first.Time.Advance(step);
+                var rig = rigs[i % instances];
+                if ((await rig.AdvancingAsync(rig.Limiter.AcquireAsync(policy, "k").AsTask())).IsAllowed)
+                {
+                    admitted++;
+                }
+            }
+
+            var steady = rigs.Sum(r => r.StorageOperations()) - operationsAfterWarmUp;
+            var perRequest = steady / (requests - (10 * perSecond));
+            Assert.True(perRequest <= 0.05, $"{perRequest:0.000} storage calls per request ({steady} for {requests - (10 * perSecond)})");
+            var limit = perSecond + (perSecond * seconds);
+            Assert.InRange(admitted, limit * 0.95, limit * 1.05);
+        }
+        finally
+        {
+            foreach (var rig in rigs.Skip(1))
+            {
+                rig.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Issue 23: instances over their share refuse while the shared bucket still holds tokens (they wait for a whole
+    /// lease), and a refusal repeated from memory carries what was last known. The <c>RateLimit</c> field of a 429
+    /// must never claim remaining quota (<c>r=0</c> for the policy that refused), and an allowed request's estimate
+    /// never exceeds the burst.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 2)]
+    [InlineData(20, 3)]
+    [InlineData(100, 4)]
+    public async Task AcquireAsync_InstancesOverTheirShare_RefusalsNeverReportRemainingTokens(int perSecond, int instances)
+    {
+        var policy = Policy($$"""{ "id": "leased", "rate": { "requests": {{perSecond}}, "per": "1s" }, "store": "leased" }""", storageConfigured: true);
+        using var first = await CounterRig.StartAsync(instances: instances);
+        var rigs = new List<CounterRig> { first };
+        for (int i = 1; i < instances; i++)
+        {
+            rigs.Add(await CounterRig.BesideAsync(first, instances));
+        }
+
+        try
+        {
+            var step = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / (10 * perSecond));
+            var (refused, claimed) = (0, new List<string>());
+            for (int i = 0; i < 10 * perSecond * 5; i++)
+            {
+                first.Time.Advance(step);
+                var rig = rigs[i % instances];
+                var decision = await rig.AdvancingAsync(rig.Limiter.AcquireAsync(policy, "k").AsTask());
+                var live = RateLimitHeaders.Live([policy], [decision], 1, limited: !decision.IsAllowed);
+                if (!decision.IsAllowed)
+                {
+                    refused++;
+                    if (live != "\"leased\";r=0;t=" + RateLimitHeaders.Seconds(decision.RateResetTicks))
+                    {
+                        claimed.Add(live ?? "(none)");
+                    }
+                }
+                else
+                {
+                    Assert.InRange(decision.RateRemaining, 0, perSecond);
+                }
+            }
+
+            Assert.True(refused > 0);
+            Assert.True(claimed.Count == 0, $"{claimed.Count} of {refused} refusals claimed remaining tokens, e.g. {string.Join(" | ", claimed.Take(3))}");
+        }
+        finally
+        {
+            foreach (var rig in rigs.Skip(1))
+            {
+                rig.Dispose();
+            }
+        }
+    }
 }
