@@ -237,7 +237,7 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
 
             if (use.Context == InputContext.Header && ValueTemplate.IsUnsafeHeaderValue(text))
             {
-                return (GatewayProblems.BadRequest, $"The {input.Description} contains a line break.");
+                return (GatewayProblems.BadRequest, $"The {input.Description} contains a control character.");
             }
         }
 

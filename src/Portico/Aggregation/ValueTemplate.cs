@@ -125,7 +125,7 @@ internal sealed class ValueTemplate
     /// <summary>Renders a path and query; null with <paramref name="failure"/> when a value is missing or unusable.</summary>
     public string? RenderUrl(IValueResolver values, out RenderFailure failure) => Render(values, url: true, header: false, out failure);
 
-    /// <summary>Renders text as is (a header value when <paramref name="header"/>, which refuses line breaks).</summary>
+    /// <summary>Renders text as is (a header value when <paramref name="header"/>, which refuses control characters).</summary>
     public string? RenderText(IValueResolver values, bool header, out RenderFailure failure) => Render(values, url: false, header, out failure);
 
     /// <summary>The text of one placeholder's value for this request.</summary>
@@ -147,8 +147,8 @@ internal sealed class ValueTemplate
         return JsonScalar.TryFormat(json, out text);
     }
 
-    /// <summary>Whether a header value would break the header block (RFC 9110 §5.5: no CR, LF or NUL).</summary>
-    public static bool IsUnsafeHeaderValue(string value) => value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;
+    /// <summary>Whether a header value cannot be sent (RFC 9110 §5.5: no control character but tab, which includes CR, LF and NUL).</summary>
+    public static bool IsUnsafeHeaderValue(string value) => !Security.HeaderHygiene.IsValidValue(value);
 
     /// <summary>Whether a value would be a dot segment in a path, which URI normalization removes (RFC 3986 §5.2.4).</summary>
     public static bool IsDotSegment(string value) => value is "." or "..";

@@ -15,6 +15,15 @@ public static class GatewayProblems
     /// <summary>The client sent a request the gateway could not read.</summary>
     public static readonly Problem BadRequest = new(400, "bad-request", "The request is malformed");
 
+    /// <summary>A request header is not a valid HTTP field (RFC 9110 §5.5): a name that is not a token, or a control character in a value.</summary>
+    public static readonly Problem InvalidHeader = new(400, "invalid-header", "A request header is not a valid HTTP field");
+
+    /// <summary>The client stopped sending its request body for longer than the route waits (or slower than the server accepts).</summary>
+    public static readonly Problem RequestTimeout = new(408, "request-timeout", "The request body did not arrive in time");
+
+    /// <summary>The request uses a transfer coding other than <c>chunked</c> (RFC 9112 §6.1).</summary>
+    public static readonly Problem UnsupportedTransferCoding = new(501, "unsupported-transfer-coding", "The request's transfer coding is not supported");
+
     /// <summary>The backend could not be reached or broke the exchange.</summary>
     public static readonly Problem BadGateway = new(502, "bad-gateway", "The upstream service could not be reached");
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Portico.Auth;
 using Portico.Hosting;
 using Portico.Pipeline;
+using Portico.Problems;
 using Portico.Security;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -11,7 +12,8 @@ namespace Portico.Proxy;
 
 /// <summary>
 /// Shapes the outgoing request: the rewritten path with the client's query, no spoofable or platform headers,
-/// and <c>X-Forwarded-For/Proto/Host</c> written by the gateway from what it could verify.
+/// and <c>X-Forwarded-For/Proto/Host</c> written by the gateway from what it could verify. A header that cannot be
+/// forwarded is answered here (the forwarder then sends nothing), as the client's fault.
 /// </summary>
 internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, IdentityForwarding identity) : HttpTransformer
 {
@@ -23,7 +25,13 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, I
         var context = httpContext.Features.GetRequiredFeature<GatewayContext>();
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, context.UpstreamPath, httpContext.Request.QueryString);
 
-        HeaderHygiene.Clean(httpContext.Request.Headers, proxyRequest, _identityPrefix);
+        if (HeaderHygiene.Clean(httpContext.Request.Headers, proxyRequest, _identityPrefix, out var detail) is { } refusal)
+        {
+            context.BackendId = null; // nothing reaches the backend
+            await ProblemResponse.WriteAsync(httpContext, refusal, detail);
+            return;
+        }
+
         identity.Apply(context, proxyRequest);
 
         // The backend sees its own host name (as with YARP's transforms and Kong's default); the client's

@@ -1,15 +1,28 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using Portico.Problems;
 
 namespace Portico.Security;
 
 /// <summary>
 /// The request headers a client must never get through to a backend: spoofable forwarding and identity headers,
-/// method overrides, and headers added by the Azure Functions / App Service front ends.
+/// method overrides, and headers added by the Azure Functions / App Service front ends; and the headers that cannot
+/// be forwarded at all (not valid HTTP fields), which are the client's fault.
 /// </summary>
 internal static class HeaderHygiene
 {
+    // RFC 9110 §5.6.2: a field name is a token.
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    // RFC 9110 §5.5: a field value holds visible characters, spaces, tabs and obs-text (octets above 0x7F, which
+    // arrive as UTF-8 and are forwarded as such); every other control character is invalid.
+    private static readonly SearchValues<char> InvalidValueChars = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
+
     // Exact names. App Service and the Functions host add these on their hop; a client can forge all of them.
     private static readonly FrozenSet<string> BlockedNames = new[]
     {
@@ -45,18 +58,55 @@ internal static class HeaderHygiene
         return false;
     }
 
+    /// <summary>Whether <paramref name="value"/> may be forwarded as a field value (RFC 9110 §5.5): no control character but tab.</summary>
+    public static bool IsValidValue(ReadOnlySpan<char> value) => value.IndexOfAny(InvalidValueChars) < 0;
+
     /// <summary>
     /// Removes, from the outgoing request, every blocked header the client sent and every header its
-    /// <c>Connection</c> header names (RFC 9110 §7.6.1: those are hop-by-hop for this connection only).
+    /// <c>Connection</c> header names (RFC 9110 §7.6.1: those are hop-by-hop for this connection only). Returns the
+    /// problem to answer with instead when the client sent a header that cannot be forwarded: a name that is not a
+    /// token or a value with a control character (400), or a transfer coding other than <c>chunked</c> (501);
+    /// <paramref name="detail"/> then names the header, never its value.
     /// </summary>
-    public static void Clean(IHeaderDictionary incoming, HttpRequestMessage outgoing, string identityPrefix)
+    public static Problem? Clean(IHeaderDictionary incoming, HttpRequestMessage outgoing, string identityPrefix, out string? detail)
     {
         foreach (var header in incoming)
         {
-            if (IsBlocked(header.Key, identityPrefix))
+            var name = header.Key;
+            if (!name.StartsWith(':') && name.AsSpan().IndexOfAnyExcept(TokenChars) >= 0)
             {
-                Remove(outgoing, header.Key);
+                detail = "A request header name is not a valid token.";
+                return GatewayProblems.InvalidHeader;
             }
+
+            foreach (var value in header.Value)
+            {
+                if (value is not null && !IsValidValue(value))
+                {
+                    detail = $"The request header '{name}' contains a control character.";
+                    return GatewayProblems.InvalidHeader;
+                }
+            }
+
+            if (IsBlocked(name, identityPrefix))
+            {
+                Remove(outgoing, name);
+            }
+        }
+
+        if (incoming.TransferEncoding.Count > 0)
+        {
+            // Kestrel decodes exactly one final chunked coding; any other coding would reach the backend still
+            // applied, with nothing saying so (RFC 9112 §6.1: 501 for a coding the server does not understand).
+            if (!IsChunkedOnly(incoming.TransferEncoding))
+            {
+                detail = "Only the chunked transfer coding is supported.";
+                return GatewayProblems.UnsupportedTransferCoding;
+            }
+
+            // With both framings, Kestrel reads by Transfer-Encoding and renames the client's Content-Length to
+            // X-Content-Length; RFC 9112 §6.3 has the proxy forward without it.
+            Remove(outgoing, "X-Content-Length");
         }
 
         foreach (var value in incoming[HeaderNames.Connection])
@@ -71,7 +121,13 @@ internal static class HeaderHygiene
                 Remove(outgoing, token);
             }
         }
+
+        detail = null;
+        return null;
     }
+
+    private static bool IsChunkedOnly(Microsoft.Extensions.Primitives.StringValues transferEncoding) =>
+        transferEncoding.Count == 1 && transferEncoding[0].AsSpan().Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase);
 
     private static void Remove(HttpRequestMessage outgoing, string name)
     {
