@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Portico.Hosting;
 using Portico.Observability;
 using Portico.Pipeline;
+using Portico.Security;
 
 namespace Portico.Cli.Serve;
 
@@ -43,6 +44,8 @@ internal static class StandaloneHost
             kestrel.AddServerHeader = false;
             // The engine applies each route's body limit; Kestrel's own 30 MB default would cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
+            // Kestrel shortens some Connection headers; the gateway needs every option the client named.
+            ConnectionHeaderCapture.Configure(kestrel);
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>

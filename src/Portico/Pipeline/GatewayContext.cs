@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
 using Portico.Registry;
 using Portico.Routing;
 using Portico.Security;
@@ -47,6 +48,12 @@ public sealed class GatewayContext
     internal CompiledRoute? Route { get; set; }
 
     internal RouteValueDictionary RouteValues { get; } = new();
+
+    /// <summary>
+    /// Every <c>Connection</c> line of the request as the client sent it, where the host could keep them
+    /// (<see cref="ConnectionHeaderCapture"/>); empty when the request has none.
+    /// </summary>
+    internal StringValues ConnectionHeader { get; set; }
 
     /// <summary>The path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
     internal PathString UpstreamPath { get; set; }

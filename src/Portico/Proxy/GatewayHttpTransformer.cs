@@ -25,7 +25,7 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, I
         var context = httpContext.Features.GetRequiredFeature<GatewayContext>();
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, context.UpstreamPath, httpContext.Request.QueryString);
 
-        if (HeaderHygiene.Clean(httpContext.Request.Headers, proxyRequest, _identityPrefix, out var detail) is { } refusal)
+        if (HeaderHygiene.Clean(httpContext.Request.Headers, context.ConnectionHeader, proxyRequest, _identityPrefix, out var detail) is { } refusal)
         {
             context.BackendId = null; // nothing reaches the backend
             await ProblemResponse.WriteAsync(httpContext, refusal, detail);

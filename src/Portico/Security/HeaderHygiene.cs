@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
+using Microsoft.Extensions.Primitives;
 using Portico.Problems;
 
 namespace Portico.Security;
@@ -24,19 +24,22 @@ internal static class HeaderHygiene
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
 
     // Exact names. App Service and the Functions host add these on their hop; a client can forge all of them.
+    // "Proxy" is no header of HTTP's, but CGI-style backends turn it into HTTP_PROXY (httpoxy, CVE-2016-5385).
     private static readonly FrozenSet<string> BlockedNames = new[]
     {
+        "Proxy",
         "Forwarded", "X-Real-IP", "X-Client-IP", "X-Client-Port", "Client-IP",
         "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
         "x-ms-invocation-id", "DISGUISED-HOST", "WAS-DEFAULT-HOSTNAME", "X-SITE-DEPLOYMENT-ID",
         "X-AppService-Proto", "X-WAWS-Unencoded-URL", "X-Forwarded-TlsVersion",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
-    // Prefixes: forwarding headers (rewritten by the gateway), App Service's ARR and URL-rewrite headers, and
-    // Easy Auth's identity headers, which a backend might otherwise trust.
+    // Prefixes: hop-by-hop proxy headers (the forwarder removes the standard ones; the rest describe a proxy hop
+    // too), forwarding headers (rewritten by the gateway), App Service's ARR and URL-rewrite headers, and Easy Auth's
+    // identity headers, which a backend might otherwise trust.
     private static readonly string[] BlockedPrefixes =
     [
-        "X-Forwarded-", "X-ARR-", "X-Original-", "X-MS-CLIENT-PRINCIPAL", "X-MS-TOKEN-",
+        "Proxy-", "X-Forwarded-", "X-ARR-", "X-Original-", "X-MS-CLIENT-PRINCIPAL", "X-MS-TOKEN-",
     ];
 
     /// <summary>Whether a client-sent request header must be dropped before forwarding.</summary>
@@ -63,12 +66,13 @@ internal static class HeaderHygiene
 
     /// <summary>
     /// Removes, from the outgoing request, every blocked header the client sent and every header its
-    /// <c>Connection</c> header names (RFC 9110 §7.6.1: those are hop-by-hop for this connection only). Returns the
+    /// <c>Connection</c> header names (RFC 9110 §7.6.1: those are hop-by-hop for this connection only), in every line
+    /// of <paramref name="connection"/> (the client's lines; see <see cref="ConnectionHeaderCapture"/>). Returns the
     /// problem to answer with instead when the client sent a header that cannot be forwarded: a name that is not a
     /// token or a value with a control character (400), or a transfer coding other than <c>chunked</c> (501);
     /// <paramref name="detail"/> then names the header, never its value.
     /// </summary>
-    public static Problem? Clean(IHeaderDictionary incoming, HttpRequestMessage outgoing, string identityPrefix, out string? detail)
+    public static Problem? Clean(IHeaderDictionary incoming, StringValues connection, HttpRequestMessage outgoing, string identityPrefix, out string? detail)
     {
         foreach (var header in incoming)
         {
@@ -109,16 +113,12 @@ internal static class HeaderHygiene
             Remove(outgoing, "X-Content-Length");
         }
 
-        foreach (var value in incoming[HeaderNames.Connection])
+        foreach (var value in connection)
         {
-            if (value is null)
+            if (!RemoveNamedHeaders(value, outgoing))
             {
-                continue;
-            }
-
-            foreach (var token in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                Remove(outgoing, token);
+                detail = "The Connection header is not a comma-separated list of tokens.";
+                return GatewayProblems.InvalidHeader;
             }
         }
 
@@ -126,7 +126,37 @@ internal static class HeaderHygiene
         return null;
     }
 
-    private static bool IsChunkedOnly(Microsoft.Extensions.Primitives.StringValues transferEncoding) =>
+    /// <summary>
+    /// Removes the header each option of one <c>Connection</c> line names (RFC 9110 §7.6.1: a comma-separated list of
+    /// tokens, with optional whitespace and empty elements); false when an element is not a token.
+    /// </summary>
+    private static bool RemoveNamedHeaders(string? line, HttpRequestMessage outgoing)
+    {
+        foreach (var range in line.AsSpan().Split(','))
+        {
+            var option = line.AsSpan()[range].Trim(" \t");
+            if (option.IsEmpty || IsConnectionKeyword(option))
+            {
+                continue; // the connection's own options name headers the forwarder never sends
+            }
+
+            if (option.IndexOfAnyExcept(TokenChars) >= 0)
+            {
+                return false;
+            }
+
+            Remove(outgoing, option.ToString());
+        }
+
+        return true;
+    }
+
+    private static bool IsConnectionKeyword(ReadOnlySpan<char> option) =>
+        option.Equals("close", StringComparison.OrdinalIgnoreCase)
+        || option.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+        || option.Equals("upgrade", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsChunkedOnly(StringValues transferEncoding) =>
         transferEncoding.Count == 1 && transferEncoding[0].AsSpan().Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase);
 
     private static void Remove(HttpRequestMessage outgoing, string name)

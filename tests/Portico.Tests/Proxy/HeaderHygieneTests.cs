@@ -80,6 +80,78 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Equal("3", _backend.LastRequest.Header("X-End-To-End"));
     }
 
+    [Theory]
+    [InlineData("Connection: close, X-Secret")]
+    [InlineData("Connection: keep-alive, X-Secret")]
+    [InlineData("Connection: X-Secret, close")]
+    [InlineData("Connection: Upgrade, X-Secret\nUpgrade: foo/1")]
+    [InlineData("Connection: close\nConnection: X-Secret")]
+    [InlineData("Connection: X-Secret\nConnection: keep-alive")]
+    [InlineData("Connection: X-Secret\nConnection: X-Other-Hop")]
+    [InlineData("Connection:   ,  x-secret  ,, close,")]
+    [InlineData("Connection: CLOSE,\tX-SECRET")]
+    [InlineData("Connection: keep-alive,X-Secret,X-Other-Hop")]
+    public async Task Forward_HeadersNamedInConnectionInAnyForm_AreNotForwarded(string connection)
+    {
+        // Raw bytes: HttpClient would rewrite the Connection header. Without "close" the connection stays open.
+        var response = await RawHttp.SendAsync(_gateway.Url, $"GET /c HTTP/1.1\n{connection}\nX-Secret: 1\nX-Other-Hop: 2\nX-End-To-End: 3");
+
+        Assert.Equal(200, response.Status);
+        var seen = _backend.LastRequest;
+        Assert.Null(seen.Header("X-Secret"));
+        Assert.Equal(connection.Contains("X-Other-Hop", StringComparison.Ordinal) ? null : "2", seen.Header("X-Other-Hop"));
+        Assert.Equal("3", seen.Header("X-End-To-End"));
+        Assert.Null(seen.Header("Upgrade"));
+    }
+
+    [Fact]
+    public async Task Forward_KeepAliveConnectionNamingHeaders_EachRequestStripsOnlyItsOwn()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var client = await RawHttp.ConnectAsync(_gateway.Url, cancel.Token);
+        var stream = client.GetStream();
+        var host = new Uri(_gateway.Url).Authority;
+
+        // The same connection: a request naming X-Secret, one naming nothing more, the first one again.
+        foreach (var (connection, secretForwarded) in new[] { ("keep-alive, X-Secret", false), ("keep-alive", true), ("keep-alive, X-Secret", false) })
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /k HTTP/1.1\r\nHost: {host}\r\nConnection: {connection}\r\nX-Secret: 1\r\n\r\n"), cancel.Token);
+            var response = await RawHttp.ReadResponseAsync(stream, cancel.Token);
+            Assert.Equal(200, response.Status);
+            Assert.Equal(secretForwarded ? "1" : null, _backend.LastRequest.Header("X-Secret"));
+        }
+    }
+
+    [Theory]
+    [InlineData("Connection: close;X-Secret")]
+    [InlineData("Connection: close, X Secret")]
+    [InlineData("Connection: \"X-Secret\"")]
+    public async Task Forward_ConnectionThatIsNotATokenList_Answers400(string connection)
+    {
+        var response = await RawHttp.SendAsync(_gateway.Url, $"GET /c HTTP/1.1\n{connection}\nX-Secret: 1");
+
+        Assert.Equal(400, response.Status);
+        response.Problem("invalid-header");
+    }
+
+    [Theory]
+    [InlineData("Proxy", "http://evil.example:8080")] // httpoxy: CGI-style backends turn it into HTTP_PROXY
+    [InlineData("Proxy-Authorization", "Basic Zm9vOmJhcg==")]
+    [InlineData("Proxy-Foo", "1")]
+    [InlineData("TE", "trailers")]
+    [InlineData("Upgrade", "h2c")]
+    [InlineData("HTTP2-Settings", "AAMAAABkAAQAAP__")]
+    [InlineData("Keep-Alive", "timeout=5")]
+    [InlineData("Close", "1")]
+    public async Task Forward_HopByHopHeader_IsNotForwarded(string name, string value)
+    {
+        var response = await RawHttp.SendAsync(_gateway.Url, $"GET /h HTTP/1.1\n{name}: {value}\nX-Kept: yes\nConnection: close");
+
+        Assert.Equal(200, response.Status);
+        Assert.Null(_backend.LastRequest.Header(name));
+        Assert.Equal("yes", _backend.LastRequest.Header("X-Kept"));
+    }
+
     [Fact]
     public async Task Forward_UntrustedPeerSpoofsForwardedHeaders_GatewayWritesTheRealOnes()
     {
