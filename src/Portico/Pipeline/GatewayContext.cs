@@ -55,8 +55,11 @@ public sealed class GatewayContext
     /// </summary>
     internal StringValues ConnectionHeader { get; set; }
 
-    /// <summary>The path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
-    internal PathString UpstreamPath { get; set; }
+    /// <summary>The request's path and query as the client sent them; set when the route is matched.</summary>
+    internal RequestTarget Target { get; set; }
+
+    /// <summary>The raw path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
+    internal ReadOnlyMemory<char> UpstreamPath { get; set; }
 
     /// <summary>The client's address and forwarding chain, resolved on first use (trusted proxies honoured).</summary>
     internal ClientAddress Client => _client ??= ForwardedHeaders.Resolve(HttpContext);

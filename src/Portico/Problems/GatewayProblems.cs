@@ -15,6 +15,9 @@ public static class GatewayProblems
     /// <summary>The client sent a request the gateway could not read.</summary>
     public static readonly Problem BadRequest = new(400, "bad-request", "The request is malformed");
 
+    /// <summary>The request path is malformed or could be read as another path by a backend (dot segments, encoded separators, path parameters…).</summary>
+    public static readonly Problem InvalidPath = new(400, "invalid-path", "The request path is malformed or ambiguous");
+
     /// <summary>A request header is not a valid HTTP field (RFC 9110 §5.5): a name that is not a token, or a control character in a value.</summary>
     public static readonly Problem InvalidHeader = new(400, "invalid-header", "A request header is not a valid HTTP field");
 

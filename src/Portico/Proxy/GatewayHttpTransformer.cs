@@ -11,7 +11,8 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Portico.Proxy;
 
 /// <summary>
-/// Shapes the outgoing request: the rewritten path with the client's query, no spoofable or platform headers,
+/// Shapes the outgoing request: the rewritten path with the client's query (both as the client encoded them), no
+/// spoofable or platform headers,
 /// and <c>X-Forwarded-For/Proto/Host</c> written by the gateway from what it could verify. A header that cannot be
 /// forwarded is answered here (the forwarder then sends nothing), as the client's fault.
 /// </summary>
@@ -23,7 +24,8 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, I
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var context = httpContext.Features.GetRequiredFeature<GatewayContext>();
-        proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, context.UpstreamPath, httpContext.Request.QueryString);
+        // The query as the client sent it (the server never decodes it), less what the gateway removed (an API key).
+        proxyRequest.RequestUri = UpstreamUri.Create(destinationPrefix, context.UpstreamPath.Span, httpContext.Request.QueryString.Value);
 
         if (HeaderHygiene.Clean(httpContext.Request.Headers, context.ConnectionHeader, proxyRequest, _identityPrefix, out var detail) is { } refusal)
         {

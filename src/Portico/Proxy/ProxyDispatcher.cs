@@ -24,7 +24,7 @@ internal sealed class ProxyDispatcher(
     public async Task DispatchAsync(GatewayContext context)
     {
         var http = context.HttpContext;
-        context.UpstreamPath = context.Route!.Rewriter.Rewrite(http.Request.Path, context.RouteValues);
+        context.UpstreamPath = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
         context.BackendId = backend.Id;
         if (http.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
         {

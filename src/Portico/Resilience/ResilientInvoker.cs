@@ -356,7 +356,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             var rest = original.StartsWith(_backend.DestinationPrefix, StringComparison.Ordinal) ? original[_backend.DestinationPrefix.Length..] : request.RequestUri.PathAndQuery;
             try
             {
-                var response = await fallback.SendAsync(Copy(request, fallback.UriFor(rest), body), callerToken).ConfigureAwait(false);
+                var response = await fallback.SendAsync(Copy(request, fallback.UriAsSent(rest), body), callerToken).ConfigureAwait(false);
                 return Replace(outcome, response, "backend", reason);
             }
             catch (Exception) when (!callerToken.IsCancellationRequested)
