@@ -214,7 +214,7 @@ internal sealed partial class AggregateCompiler(AggregateRuntime runtime, IOptio
                 continue;
             }
 
-            if (HeaderHygiene.IsBlocked(name, _identityPrefix))
+            if (HeaderHygiene.IsReserved(name, _identityPrefix))
             {
                 Error(field, $"'{name}' is reserved: Portico writes forwarding and identity headers itself");
                 continue;

@@ -7,9 +7,10 @@ using Portico.Problems;
 namespace Portico.Security;
 
 /// <summary>
-/// The request headers a client must never get through to a backend: spoofable forwarding and identity headers,
-/// method overrides, and headers added by the Azure Functions / App Service front ends; and the headers that cannot
-/// be forwarded at all (not valid HTTP fields), which are the client's fault.
+/// The request headers a client must never get through to a backend: forwarding, address, scheme, URL, certificate
+/// and identity headers that backends trust when a front end sets them, method overrides, headers added by the Azure
+/// Functions / App Service front ends, and hop-by-hop headers; and the headers that cannot be forwarded at all (not
+/// valid HTTP fields), which are the client's fault. docs/security.md lists every one and who honours it.
 /// </summary>
 internal static class HeaderHygiene
 {
@@ -23,34 +24,77 @@ internal static class HeaderHygiene
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F" +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
 
-    // Exact names. App Service and the Functions host add these on their hop; a client can forge all of them.
-    // "Proxy" is no header of HTTP's, but CGI-style backends turn it into HTTP_PROXY (httpoxy, CVE-2016-5385).
-    private static readonly FrozenSet<string> BlockedNames = new[]
-    {
+    // Reserved: what the gateway itself writes (forwarding and identity headers), what App Service and the Functions
+    // host add on their hop (a client can forge all of them), method overrides, and hop-by-hop proxy headers (the
+    // forwarder removes the standard ones; the rest describe a proxy hop too). Neither a client nor a composite
+    // route's configuration may send these. "Proxy" is no header of HTTP's, but CGI-style backends turn it into
+    // HTTP_PROXY (httpoxy, CVE-2016-5385).
+    private static readonly string[] ReservedNames =
+    [
         "Proxy",
         "Forwarded", "X-Real-IP", "X-Client-IP", "X-Client-Port", "Client-IP",
         "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
         "x-ms-invocation-id", "DISGUISED-HOST", "WAS-DEFAULT-HOSTNAME", "X-SITE-DEPLOYMENT-ID",
         "X-AppService-Proto", "X-WAWS-Unencoded-URL", "X-Forwarded-TlsVersion",
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    ];
 
-    // Prefixes: hop-by-hop proxy headers (the forwarder removes the standard ones; the rest describe a proxy hop
-    // too), forwarding headers (rewritten by the gateway), App Service's ARR and URL-rewrite headers, and Easy Auth's
-    // identity headers, which a backend might otherwise trust.
-    private static readonly string[] BlockedPrefixes =
+    private static readonly string[] ReservedPrefixes =
     [
         "Proxy-", "X-Forwarded-", "X-ARR-", "X-Original-", "X-MS-CLIENT-PRINCIPAL", "X-MS-TOKEN-",
     ];
 
-    /// <summary>Whether a client-sent request header must be dropped before forwarding.</summary>
+    // Trusted by backends when a front end sets them, so never taken from a client (docs/security.md lists who
+    // honours which). A composite route's configuration may still send them, from values the gateway verified.
+    private static readonly string[] TrustedNames =
+    [
+        // The URL or host to serve: Symfony, Zend/Laminas and IIS URL Rewrite read X-Rewrite-URL and X-Original-URL.
+        "X-Rewrite-URL", "X-Override-URL", "X-HTTP-Destinationurl", "X-Host", "X-HTTP-Host-Override",
+        // The client's address, as CDNs and load balancers (Akamai, Cloudflare, Fastly, Azure Front Door) set it.
+        "True-Client-IP", "CF-Connecting-IP", "CF-Connecting-IPv6", "Fastly-Client-IP", "X-Cluster-Client-IP",
+        "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "X-ProxyUser-Ip",
+        "X-Azure-ClientIP", "X-Azure-SocketIP", "X-Azure-FDID",
+        // The scheme the client used.
+        "Front-End-Https", "X-Url-Scheme", "X-Scheme", "CF-Visitor",
+        // A client certificate a TLS-terminating proxy verified (ASP.NET Core's certificate forwarding reads X-Client-Cert).
+        "X-Client-Cert", "X-Client-Verify", "SSL-Client-Cert", "SSL-Client-Verify",
+        // A user an authenticating proxy verified (Kubernetes' front proxy, Grafana's auth proxy, Apache REMOTE_USER).
+        "Remote-User", "X-Remote-User", "X-Remote-Group", "X-WEBAUTH-USER",
+    ];
+
+    private static readonly string[] TrustedPrefixes =
+    [
+        "X-SSL-", // nginx and HAProxy conventions for the client certificate and its verification
+        "X-Amzn-Oidc-", "X-Goog-Authenticated-", "X-Goog-IAP-", "Cf-Access-", "X-Auth-Request-", "X-Remote-Extra-", // AWS ALB, Google IAP, Cloudflare Access, oauth2-proxy, Kubernetes
+        "X-Envoy-", // Envoy and Istio sidecars act on them (timeouts, retries, "internal" requests)
+    ];
+
+    private static readonly FrozenSet<string> BlockedNames = ReservedNames.Concat(TrustedNames).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    // The blocked prefixes by the lower-case ASCII letter they start with, so most names try none or a few.
+    private static readonly string[][] BlockedPrefixesByLetter = Enumerable.Range(0, 26)
+        .Select(i => ReservedPrefixes.Concat(TrustedPrefixes).Where(p => char.ToLowerInvariant(p[0]) == 'a' + i).ToArray())
+        .ToArray();
+
+    /// <summary>Whether a client-sent request header must be dropped before forwarding (and never read from a client).</summary>
     public static bool IsBlocked(string name, string identityPrefix)
     {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+
         if (BlockedNames.Contains(name) || name.StartsWith(identityPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
 
-        foreach (var prefix in BlockedPrefixes)
+        var letter = (name[0] | 0x20) - 'a';
+        if ((uint)letter >= 26)
+        {
+            return false;
+        }
+
+        foreach (var prefix in BlockedPrefixesByLetter[letter])
         {
             if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             {
@@ -60,6 +104,15 @@ internal static class HeaderHygiene
 
         return false;
     }
+
+    /// <summary>
+    /// Whether only the gateway or its platform may send this header: forwarding and identity headers, platform
+    /// headers, method overrides and proxy headers. A composite route's configuration cannot set these.
+    /// </summary>
+    public static bool IsReserved(string name, string identityPrefix) =>
+        name.StartsWith(identityPrefix, StringComparison.OrdinalIgnoreCase)
+        || ReservedNames.Contains(name, StringComparer.OrdinalIgnoreCase)
+        || ReservedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Whether <paramref name="value"/> may be forwarded as a field value (RFC 9110 §5.5): no control character but tab.</summary>
     public static bool IsValidValue(ReadOnlySpan<char> value) => value.IndexOfAny(InvalidValueChars) < 0;
