@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Portico.Cli.Admin;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
 using Portico.Cli.Keys;
@@ -6,7 +7,7 @@ using Portico.Cli.Serve;
 
 namespace Portico.Cli;
 
-/// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c> and <c>demo</c>.</summary>
+/// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c>, <c>keys …</c>, <c>admin …</c> and <c>demo</c>.</summary>
 internal static class PorticoCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -17,6 +18,7 @@ internal static class PorticoCommand
             ConfigCommands.Create(output, error),
             DemoCommand.Create(output, error),
             KeysCommands.Create(output, error),
+            AdminCommands.Create(output, error),
         };
 
         var parsed = root.Parse(args);

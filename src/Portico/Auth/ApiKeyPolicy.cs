@@ -34,7 +34,7 @@ internal sealed class ApiKeyPolicy : AuthPolicy
     public override async ValueTask<AuthOutcome> AuthenticateAsync(GatewayContext context)
     {
         var request = context.HttpContext.Request;
-        var key = TakeKey(request, context.Route!.Auth.ApiKeyInQuery, out var repeated);
+        var key = TakeKey(request, context.Route?.Auth.ApiKeyInQuery == true, out var repeated); // no route: the admin policy
         if (repeated)
         {
             return AuthOutcome.Invalid("malformed", GatewayProblems.InvalidApiKey, _invalidChallenge);

@@ -5,6 +5,12 @@ namespace Portico.Auth;
 /// <summary>The authentication policies of one snapshot, and the compiler of routes' auth settings against them.</summary>
 internal sealed class CompiledAuth(Dictionary<string, AuthPolicy> policies, HashSet<string> defined, bool canSignIdentityTokens)
 {
+    /// <summary>The policies that compiled, by id, <c>anonymous</c> included.</summary>
+    public IReadOnlyDictionary<string, AuthPolicy> Policies => policies;
+
+    /// <summary>Whether the registry defines a policy named <paramref name="id"/> (compiled or not).</summary>
+    public bool Defines(string id) => defined.Contains(id);
+
     /// <summary>Compiles a route's <c>auth</c>, <c>authorization</c>, <c>forwardAuthorization</c>, <c>apiKeyInQuery</c> and <c>identityToken</c>.</summary>
     public RouteAuth? CompileRoute(RouteDefinition route, Action<string, string> error)
     {

@@ -19,7 +19,7 @@ public sealed class PorticoOptions
     public const string SectionName = "Portico";
 
     /// <summary>
-    /// Prefix of Portico's own endpoints (health, later keys and metrics), identical in both hosts. Default
+    /// Prefix of Portico's own endpoints (health, JWKS and the admin endpoints), identical in both hosts. Default
     /// <c>/_portico</c>; the Functions host reserves <c>/admin</c> and <c>/runtime</c>.
     /// </summary>
     public string EndpointPrefix { get; set; } = "/_portico";
@@ -56,4 +56,7 @@ public sealed class PorticoOptions
 
     /// <summary>Authentication: API key storage, client certificates, identity headers and identity tokens.</summary>
     public Portico.Auth.AuthOptions Auth { get; set; } = new();
+
+    /// <summary>Who may call the admin endpoints under <c>{EndpointPrefix}/admin</c> (docs/admin.md).</summary>
+    public Portico.Admin.AdminOptions Admin { get; set; } = new();
 }

@@ -40,7 +40,7 @@ public static class PorticoServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        // Each feature checks its own settings at start-up; AddPorticoAuth and AddPorticoResilience add theirs.
+        // Each feature checks its own settings at start-up; AddPorticoAuth, AddPorticoAdmin and AddPorticoResilience add theirs.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, PorticoOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, RegistryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, SecurityOptionsValidator>());
@@ -63,7 +63,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<ForwardingErrors>();
         services.TryAddSingleton<ForwardedHeadersPolicy>();
         services.TryAddSingleton<RateLimitCompiler>();
-        services.TryAddSingleton(RateCounterStore.Create);
+        services.TryAddSingleton<IRateCounterStore>(TableRateCounterStore.Create);
         services.TryAddSingleton<StorageHealth>();
         services.TryAddSingleton<InstanceCount>();
         services.TryAddSingleton<RateLimiter>();
@@ -76,6 +76,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();
         services.AddPorticoAuth();
+        services.AddPorticoAdmin();
 
         // Pipeline stages, in GatewayPipeline's order.
         services.TryAddSingleton<ObservabilityStage>();

@@ -50,6 +50,12 @@ public sealed class GatewayContext
     internal RouteValueDictionary RouteValues { get; } = new();
 
     /// <summary>
+    /// For a Portico endpoint that owns a sub-tree (<c>/admin/backends</c>), the request path below it (<c>/b-1</c>);
+    /// empty otherwise.
+    /// </summary>
+    internal string EndpointSubpath { get; set; } = "";
+
+    /// <summary>
     /// Every <c>Connection</c> line of the request as the client sent it, where the host could keep them
     /// (<see cref="ConnectionHeaderCapture"/>); empty when the request has none.
     /// </summary>

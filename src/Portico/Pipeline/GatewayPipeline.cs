@@ -21,7 +21,7 @@ internal static class GatewayPipeline
         IGatewayStage[] stages =
         [
             services.GetRequiredService<ObservabilityStage>(),   // wraps everything: trace, metrics, access log, last-chance errors
-            services.GetRequiredService<PorticoEndpointsStage>(), // /_portico/* (health, later keys and metrics)
+            services.GetRequiredService<PorticoEndpointsStage>(), // /_portico/*: public health and JWKS; /_portico/admin/* behind the admin policy, audited
             services.GetRequiredService<RouteMatchStage>(),       // snapshot route table → GatewayContext.Route or 404/405
             services.GetRequiredService<LoadSheddingStage>(),     // gateway-wide and per-route requests in flight → 503 beyond
             services.GetRequiredService<RequestLimitsStage>(),    // per-route body size

@@ -87,6 +87,12 @@ public static class GatewayProblems
     /// <summary>The caller is authenticated but the token lacks a required scope (RFC 6750 §3.1).</summary>
     public static readonly Problem InsufficientScope = new(403, "insufficient-scope", "The access token lacks a required scope");
 
+    /// <summary>No way into the admin endpoints is configured (<c>Portico:Admin</c>); the detail says how to turn them on.</summary>
+    public static readonly Problem AdminNotConfigured = new(403, "admin-not-configured", "Admin endpoints are not enabled on this gateway");
+
+    /// <summary>The client address made too many failed admin attempts; it is refused before any credential is checked (<c>Retry-After</c>).</summary>
+    public static readonly Problem AdminRateLimited = new(429, "admin-rate-limited", "Too many failed admin attempts from this address");
+
     /// <summary>The service that verifies credentials (key store, token issuer, introspection endpoint) could not be reached.</summary>
     public static readonly Problem AuthenticationUnavailable = new(503, "auth-unavailable", "Credentials cannot be verified right now");
 }

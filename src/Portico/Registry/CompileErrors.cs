@@ -18,4 +18,8 @@ internal sealed class CompileErrors
             subject,
             field,
             message));
+
+    /// <summary>Records an error on a whole section (<paramref name="member"/>, for example <c>authPolicies</c>) rather than one of its items.</summary>
+    public void AddSection(string member, string message) =>
+        _errors.Add(new ConfigurationError($"$.{member}", "", member, message));
 }

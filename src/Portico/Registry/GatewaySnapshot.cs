@@ -1,3 +1,4 @@
+using Portico.Auth;
 using Portico.Configuration;
 using Portico.Proxy;
 using Portico.Routing;
@@ -20,8 +21,10 @@ internal sealed class GatewaySnapshot
         DateTimeOffset loadedAt,
         RouteTable routes,
         IReadOnlyDictionary<string, CompiledBackend> backends,
-        bool isLoaded = true)
+        bool isLoaded = true,
+        IReadOnlyDictionary<string, AuthPolicy>? authPolicies = null)
     {
+        AuthPolicies = authPolicies ?? new Dictionary<string, AuthPolicy>();
         Backends = backends;
         Consumers = document.Consumers.ToDictionary(c => c.Id, StringComparer.Ordinal);
         Document = document;
@@ -47,6 +50,9 @@ internal sealed class GatewaySnapshot
 
     /// <summary>Backends by id.</summary>
     public IReadOnlyDictionary<string, CompiledBackend> Backends { get; }
+
+    /// <summary>Compiled authentication policies by id (<c>anonymous</c> included), for users outside routes such as the admin policy.</summary>
+    public IReadOnlyDictionary<string, AuthPolicy> AuthPolicies { get; }
 
     /// <summary>Consumers by id.</summary>
     public IReadOnlyDictionary<string, ConsumerDefinition> Consumers { get; }

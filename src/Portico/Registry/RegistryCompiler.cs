@@ -50,6 +50,12 @@ internal sealed partial class RegistryCompiler(
         CheckIds(document, errors);
         var backends = CompileBackends(document, errors);
         var auth = authCompiler.Compile(document, errors);
+        if (_options.Admin.Policy is { Length: > 0 } adminPolicy && !auth.Defines(adminPolicy))
+        {
+            // A registry that drops the admin policy would lock operators out of a running gateway: refuse it instead.
+            errors.AddSection("authPolicies", $"the gateway setting Portico:Admin:Policy names '{adminPolicy}', which is not defined here: the admin endpoints would have no way in");
+        }
+
         var routes = new List<CompiledRoute>();
         for (int i = 0; i < document.Routes.Count; i++)
         {
@@ -71,7 +77,7 @@ internal sealed partial class RegistryCompiler(
             return new CompileResult(null, errors.All);
         }
 
-        var snapshot = new GatewaySnapshot(document, revision, RegistryDiff.ContentHash(document), timeProvider.GetUtcNow(), new RouteTable(routes), backends);
+        var snapshot = new GatewaySnapshot(document, revision, RegistryDiff.ContentHash(document), timeProvider.GetUtcNow(), new RouteTable(routes), backends, authPolicies: auth.Policies);
         return new CompileResult(snapshot, []);
     }
 

@@ -32,6 +32,9 @@ internal sealed partial class RegistryRuntime(
     /// <summary>The errors of the last rejected load; empty after a good one.</summary>
     public IReadOnlyList<ConfigurationError> LastErrors { get; private set; } = [];
 
+    /// <summary>The last revision refused, kept after later good loads (the admin registry view shows it); null if none was.</summary>
+    public RejectedRevision? LastRejected { get; private set; }
+
     /// <summary>Loads at start-up, retrying a storage outage briefly; throws <see cref="RegistryLoadException"/> when there is no valid registry.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -83,6 +86,7 @@ internal sealed partial class RegistryRuntime(
             if (errors.Count > 0 || compiled?.Snapshot is null)
             {
                 LastErrors = errors;
+                LastRejected = new RejectedRevision(loaded.Revision, timeProvider.GetUtcNow(), errors);
                 LogRejected(logger, store.Description, errors.Count, Current.IsLoaded ? Current.Revision : "(none)", string.Join(Environment.NewLine, errors));
                 Count("rejected");
                 return new ReloadOutcome(ReloadKind.Rejected, errors, null);

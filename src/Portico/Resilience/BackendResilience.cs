@@ -1,5 +1,4 @@
 using Polly.CircuitBreaker;
-using Polly.RateLimiting;
 using Polly.Timeout;
 using Polly;
 using Portico.Proxy;
@@ -74,7 +73,7 @@ internal sealed class BackendResilience
     {
         null => outcome.Result is { } response && Settings.FailureStatusCodes.Contains((int)response.StatusCode),
         UpstreamTimeoutException or TimeoutRejectedException => true,
-        OperationCanceledException or BrokenCircuitException or RateLimiterRejectedException or ClientRequestException => false,
+        OperationCanceledException or BrokenCircuitException or BulkheadRejectedException or ClientRequestException => false,
         _ => true,
     };
 

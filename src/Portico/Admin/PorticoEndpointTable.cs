@@ -1,0 +1,114 @@
+using System.Collections.Frozen;
+using System.Text.RegularExpressions;
+
+namespace Portico.Admin;
+
+/// <summary>
+/// Matches request paths against Portico's own endpoints. Health probes hit it constantly and every other request
+/// passes through it, so matching allocates nothing: one prefix comparison for ordinary requests, one case-insensitive
+/// span lookup for exact paths, and a short scan of sub-tree owners only when that fails.
+/// </summary>
+/// <remarks>
+/// The layout is checked here, once: every admin endpoint lives under <see cref="AdminPath"/> and no public one does,
+/// so the admin policy can never be skipped by a path that looks public, and a public probe never needs credentials.
+/// Mistakes are bugs in a feature's registration and throw at start-up.
+/// </remarks>
+internal sealed partial class PorticoEndpointTable
+{
+    /// <summary>Where every operator endpoint lives, below the prefix.</summary>
+    public const string AdminPath = "/admin";
+
+    /// <summary>The methods of an endpoint that only reads.</summary>
+    public static readonly IReadOnlyList<string> GetOnly = ["GET"];
+
+    private readonly string _prefix;
+    private readonly FrozenDictionary<string, RegisteredEndpoint>.AlternateLookup<ReadOnlySpan<char>> _exact;
+    private readonly RegisteredEndpoint[] _subtrees;
+
+    public PorticoEndpointTable(string prefix, IEnumerable<IPorticoEndpoint> endpoints)
+    {
+        _prefix = prefix;
+        var registered = new Dictionary<string, RegisteredEndpoint>(StringComparer.OrdinalIgnoreCase);
+        foreach (var endpoint in endpoints)
+        {
+            Check(endpoint);
+            if (!registered.TryAdd(endpoint.Path, new RegisteredEndpoint(endpoint)))
+            {
+                throw new InvalidOperationException($"Two Portico endpoints claim '{endpoint.Path}'.");
+            }
+        }
+
+        Endpoints = registered.Values.ToArray();
+        _exact = registered.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        // The deepest owner first, so /admin/backends/pools wins over /admin/backends.
+        _subtrees = [.. registered.Values.Where(e => e.IsSubtree).OrderByDescending(e => e.Endpoint.Path.Length)];
+    }
+
+    /// <summary>Every registered endpoint.</summary>
+    public IReadOnlyList<RegisteredEndpoint> Endpoints { get; }
+
+    /// <summary>Finds what <paramref name="path"/> (the request path, decoded as ASP.NET Core gives it) is.</summary>
+    public PorticoEndpointMatch Match(string? path)
+    {
+        var prefixLength = _prefix.Length;
+        if (path is null
+            || !path.StartsWith(_prefix, StringComparison.OrdinalIgnoreCase)
+            || (path.Length > prefixLength && path[prefixLength] != '/'))
+        {
+            return PorticoEndpointMatch.Outside; // the common case: one comparison
+        }
+
+        var rest = path.AsSpan(prefixLength);
+        if (_exact.TryGetValue(rest, out var exact))
+        {
+            return new PorticoEndpointMatch(KindOf(exact), exact, path.Length);
+        }
+
+        foreach (var owner in _subtrees)
+        {
+            var ownerPath = owner.Endpoint.Path;
+            if (rest.Length > ownerPath.Length && rest[ownerPath.Length] == '/' && rest.StartsWith(ownerPath, StringComparison.OrdinalIgnoreCase))
+            {
+                return new PorticoEndpointMatch(KindOf(owner), owner, prefixLength + ownerPath.Length);
+            }
+        }
+
+        return IsAdminPath(rest) ? new PorticoEndpointMatch(PorticoEndpointMatchKind.Admin, null, 0) : PorticoEndpointMatch.NotFound;
+    }
+
+    /// <summary>Whether a path below the prefix is in the admin area (<c>/admin</c> or below, any case).</summary>
+    public static bool IsAdminPath(ReadOnlySpan<char> pathBelowPrefix) =>
+        pathBelowPrefix.StartsWith(AdminPath, StringComparison.OrdinalIgnoreCase)
+        && (pathBelowPrefix.Length == AdminPath.Length || pathBelowPrefix[AdminPath.Length] == '/');
+
+    private static PorticoEndpointMatchKind KindOf(RegisteredEndpoint endpoint) =>
+        endpoint.Access == PorticoEndpointAccess.Admin ? PorticoEndpointMatchKind.Admin : PorticoEndpointMatchKind.Public;
+
+    private static void Check(IPorticoEndpoint endpoint)
+    {
+        var path = endpoint.Path;
+        if (!EndpointPath().IsMatch(path))
+        {
+            throw new InvalidOperationException($"Portico endpoint path '{path}' must be literal segments such as '/health/live' (no trailing '/', no templates).");
+        }
+
+        var admin = IsAdminPath(path);
+        if (admin != (endpoint.Access == PorticoEndpointAccess.Admin))
+        {
+            throw new InvalidOperationException(admin
+                ? $"Portico endpoint '{path}' is under {AdminPath} but is not declared Admin: every endpoint there goes through the admin policy."
+                : $"Admin endpoint '{path}' must live under {AdminPath}, where the admin policy guards every path.");
+        }
+
+        if (endpoint.Methods.Count == 0 || endpoint.Methods.Any(m => !MethodToken().IsMatch(m)))
+        {
+            throw new InvalidOperationException($"Portico endpoint '{path}' must name its methods in upper case, for example GET.");
+        }
+    }
+
+    [GeneratedRegex("^(/[A-Za-z0-9._~-]+)+$")]
+    private static partial Regex EndpointPath();
+
+    [GeneratedRegex("^[A-Z]+$")]
+    private static partial Regex MethodToken();
+}
