@@ -55,6 +55,9 @@ internal static class StandaloneHost
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // Requests Kestrel refuses never reach the engine; they still belong in the access log.
+        var refusals = ServerRefusalLog.Subscribe(app.Services);
+        app.Lifetime.ApplicationStopped.Register(refusals.Dispose);
         var engine = app.Services.GetRequiredService<GatewayEngine>();
         app.Run(engine.InvokeAsync);
         return app;

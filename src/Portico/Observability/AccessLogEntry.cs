@@ -2,10 +2,13 @@ using System.Net;
 
 namespace Portico.Observability;
 
-/// <summary>One request as the access log records it; a value type so queuing it allocates nothing.</summary>
+/// <summary>
+/// One request as the access log records it; a value type so queuing it allocates nothing. A request the server
+/// refused while parsing it has no method, path or route, and says why in <see cref="Refused"/>.
+/// </summary>
 internal readonly record struct AccessLogEntry(
     DateTimeOffset Time,
-    string Method,
+    string? Method,
     string? Path,
     int Status,
     string? RouteId,
@@ -16,4 +19,5 @@ internal readonly record struct AccessLogEntry(
     double? UpstreamMs,
     long BytesIn,
     long BytesOut,
-    string? TraceId);
+    string? TraceId,
+    string? Refused = null);

@@ -96,8 +96,8 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
     {
         json.WriteStartObject();
         json.WriteString("time", entry.Time);
-        json.WriteString("method", entry.Method);
-        json.WriteString("path", entry.Path);
+        WriteOptional(json, "method", entry.Method);
+        WriteOptional(json, "path", entry.Path);
         json.WriteNumber("status", entry.Status);
         WriteOptional(json, "route", entry.RouteId);
         WriteOptional(json, "backend", entry.BackendId);
@@ -116,6 +116,7 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
         json.WriteNumber("bytesIn", entry.BytesIn);
         json.WriteNumber("bytesOut", entry.BytesOut);
         WriteOptional(json, "traceId", entry.TraceId);
+        WriteOptional(json, "refused", entry.Refused);
         json.WriteEndObject();
     }
 

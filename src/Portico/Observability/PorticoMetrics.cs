@@ -20,6 +20,7 @@ internal sealed class PorticoMetrics
     {
         Meter = meterFactory.Create(PorticoTelemetry.Name);
         Requests = Meter.CreateCounter<long>("portico.requests", "{request}", "Requests answered by the gateway.");
+        RequestsRefused = Meter.CreateCounter<long>("portico.requests.refused", "{request}", "Requests the server refused while parsing them, before the gateway saw them.");
         RequestDuration = Meter.CreateHistogram<double>(
             "portico.request.duration", "s", "Time from the gateway receiving a request to its answer.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
@@ -40,6 +41,8 @@ internal sealed class PorticoMetrics
     public Meter Meter { get; }
 
     public Counter<long> Requests { get; }
+
+    public Counter<long> RequestsRefused { get; }
 
     public Histogram<double> RequestDuration { get; }
 
