@@ -27,7 +27,7 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, I
         // The query as the client sent it (the server never decodes it), less what the gateway removed (an API key).
         proxyRequest.RequestUri = UpstreamUri.Create(destinationPrefix, context.UpstreamPath.Span, httpContext.Request.QueryString.Value);
 
-        if (HeaderHygiene.Clean(httpContext.Request.Headers, context.ConnectionHeader, proxyRequest, _identityPrefix, out var detail) is { } refusal)
+        if (HeaderHygiene.Clean(httpContext.Request.Headers, httpContext.Request.Protocol, context.ConnectionHeader, proxyRequest, _identityPrefix, out var detail) is { } refusal)
         {
             context.BackendId = null; // nothing reaches the backend
             await ProblemResponse.WriteAsync(httpContext, refusal, detail);

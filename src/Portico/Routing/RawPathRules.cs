@@ -21,7 +21,10 @@ namespace Portico.Routing;
 /// <item>raw matrix parameters (<c>;</c>): Tomcat and Spring strip <c>;jsessionid=…</c>-style parameters before
 /// routing, so <c>/admin;x/secret</c> would match a public catch-all here and be <c>/admin/secret</c> there
 /// (encoded as <c>%3B</c>, a semicolon is data and passes);</item>
-/// <item>empty segments (<c>//</c>), which many servers merge.</item>
+/// <item>empty segments (<c>//</c>), which many servers merge;</item>
+/// <item>a dot, slash or backslash percent-encoded twice (<c>%252e</c>, <c>%25%32%66</c>), for a backend that
+/// decodes twice, and characters that Unicode normalization or Windows' best-fit mapping turn into one
+/// (fullwidth <c>%EF%BC%8F</c>, the division slash <c>%E2%88%95</c>).</item>
 /// </list>
 /// An encoded slash (<c>%2F</c>) is data: it stays inside its segment for matching and reaches the backend as sent.
 /// </remarks>
@@ -44,6 +47,7 @@ internal static class RawPathRules
         var segmentStart = 0;
         var pending = 0; // UTF-8 continuation bytes still due
         byte lower = 0x80, upper = 0xBF; // the range the next continuation byte must fall in (Unicode table 3-7)
+        var codePoint = 0; // of the encoded UTF-8 sequence being read
         var i = 0;
         while (i < path.Length)
         {
@@ -65,8 +69,14 @@ internal static class RawPathRules
                     }
 
                     (lower, upper) = (0x80, 0xBF);
+                    codePoint = (codePoint << 6) | (b & 0x3F);
                     if (--pending == 0)
                     {
+                        if (IsSeparatorLookalike(codePoint))
+                        {
+                            return Lookalike;
+                        }
+
                         piece.Other();
                     }
 
@@ -91,7 +101,13 @@ internal static class RawPathRules
                         return NotUtf8;
                     }
 
+                    codePoint = b & (0x7F >> (pending + 1)); // the lead byte's payload bits
                     continue;
+                }
+
+                if (b == '%' && IsEncodedSeparatorOrDot(path[i..]))
+                {
+                    return DoubleEncoded;
                 }
 
                 var decoded = (char)b;
@@ -167,6 +183,53 @@ internal static class RawPathRules
     private const string NotUtf8 = "The path has percent-encoded octets that are not UTF-8.";
     private const string ControlCharacter = "The path has a control character.";
     private const string DotSegment = "The path has a '.' or '..' segment, written out, percent-encoded, or behind an encoded '/' or '\\' or a ';'.";
+
+    private const string DoubleEncoded = "The path has a double percent-encoded '.', '/' or '\\' (such as %252e).";
+    private const string Lookalike = "The path has a character that Unicode normalization or a best-fit mapping turns into '.', '/' or '\\'.";
+
+    /// <summary>
+    /// Whether <paramref name="rest"/> (what follows an encoded <c>%</c>) starts with the two hexadecimal digits of a
+    /// dot, slash or backslash, each written out or encoded once (<c>2e</c>, <c>%32%65</c>): what a backend that
+    /// decodes twice reads as that character.
+    /// </summary>
+    private static bool IsEncodedSeparatorOrDot(ReadOnlySpan<char> rest)
+    {
+        var j = 0;
+        if (NextDigit(rest, ref j) is not (>= 0 and var high) || NextDigit(rest, ref j) is not (>= 0 and var low))
+        {
+            return false;
+        }
+
+        return ((high << 4) | low) is '.' or '/' or '\\';
+    }
+
+    /// <summary>The value of the hexadecimal digit at <paramref name="j"/>, raw or percent-encoded; -1 when there is none.</summary>
+    private static int NextDigit(ReadOnlySpan<char> s, ref int j)
+    {
+        if (j < s.Length && char.IsAsciiHexDigit(s[j]))
+        {
+            return HexValue(s[j++]);
+        }
+
+        if (j + 2 < s.Length && s[j] == '%' && char.IsAsciiHexDigit(s[j + 1]) && char.IsAsciiHexDigit(s[j + 2]))
+        {
+            var c = (char)((HexValue(s[j + 1]) << 4) | HexValue(s[j + 2]));
+            if (char.IsAsciiHexDigit(c))
+            {
+                j += 3;
+                return HexValue(c);
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Fullwidth and small forms of '.', '/' and '\' the one-dot leader, and the division slash and set minus: NFKC normalization (which some
+    /// frameworks apply to paths) and Windows' best-fit code-page mapping turn them into the ASCII separator or dot.
+    /// </summary>
+    private static bool IsSeparatorLookalike(int codePoint) =>
+        codePoint is 0xFF0E or 0xFF0F or 0xFF3C or 0xFE52 or 0xFE68 or 0x2215 or 0x2216 or 0x2024;
 
     private static bool IsControl(char c) => c < ' ' || c == '\u007F';
 

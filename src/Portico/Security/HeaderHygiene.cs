@@ -122,10 +122,10 @@ internal static class HeaderHygiene
     /// <c>Connection</c> header names (RFC 9110 §7.6.1: those are hop-by-hop for this connection only), in every line
     /// of <paramref name="connection"/> (the client's lines; see <see cref="ConnectionHeaderCapture"/>). Returns the
     /// problem to answer with instead when the client sent a header that cannot be forwarded: a name that is not a
-    /// token or a value with a control character (400), or a transfer coding other than <c>chunked</c> (501);
+    /// token or a value with a control character, or a <c>Transfer-Encoding</c> in HTTP/1.0 (400), or a transfer coding other than <c>chunked</c> (501);
     /// <paramref name="detail"/> then names the header, never its value.
     /// </summary>
-    public static Problem? Clean(IHeaderDictionary incoming, StringValues connection, HttpRequestMessage outgoing, string identityPrefix, out string? detail)
+    public static Problem? Clean(IHeaderDictionary incoming, string protocol, StringValues connection, HttpRequestMessage outgoing, string identityPrefix, out string? detail)
     {
         foreach (var header in incoming)
         {
@@ -153,6 +153,14 @@ internal static class HeaderHygiene
 
         if (incoming.TransferEncoding.Count > 0)
         {
+            if (HttpProtocol.IsHttp10(protocol))
+            {
+                // RFC 9112 §6.1: HTTP/1.0 has no transfer codings, so such a message's framing is faulty; a front end
+                // before the gateway may have read its body by Content-Length or to the end of the connection.
+                detail = "Transfer-Encoding is not allowed in an HTTP/1.0 request.";
+                return GatewayProblems.InvalidHeader;
+            }
+
             // Kestrel decodes exactly one final chunked coding; any other coding would reach the backend still
             // applied, with nothing saying so (RFC 9112 §6.1: 501 for a coding the server does not understand).
             if (!IsChunkedOnly(incoming.TransferEncoding))

@@ -67,6 +67,36 @@ public sealed class ClientFaultTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("Content-Type", "text/plain; charset=café")]
+    [InlineData("Content-Disposition", "attachment; filename=\"café.txt\"")]
+    [InlineData("Content-Language", "café")]
+    [InlineData("Content-Location", "/café")]
+    [InlineData("Cookie", "a=café")]
+    [InlineData("Authorization", "Bearer café")]
+    [InlineData("Range", "bytes=café")]
+    [InlineData("If-Modified-Since", "café")]
+    [InlineData("If-None-Match", "\"café\"")]
+    [InlineData("Referer", "http://café.example/")]
+    [InlineData("User-Agent", "café/1.0")]
+    [InlineData("Accept", "café/x")]
+    [InlineData("Cache-Control", "café")]
+    [InlineData("Via", "1.1 café")]
+    [InlineData("Expect", "café")]
+    public async Task Forward_NonAsciiValueOfAHeaderTheClientLibraryTypes_ForwardedAsSentNotCounted(string name, string value)
+    {
+        // The outgoing client parses these headers into typed values; a value it cannot parse must still go through
+        // as sent (or be refused as the client's), never fail the call as if the backend were down.
+        for (int i = 0; i < Attempts; i++)
+        {
+            var response = await RawHttp.SendAsync(_gateway.Url, $"POST /anon/h HTTP/1.1\n{name}: {value}\nContent-Length: 1\nConnection: close", "a"u8.ToArray());
+            Assert.Equal(200, response.Status);
+            Assert.Equal(value, _backend.LastRequest.Header(name));
+        }
+
+        await AssertBackendHealthyAsync();
+    }
+
+    [Theory]
     [InlineData("X-Bad: a\u0001b")]
     [InlineData("X-Bad: a\u007Fb")]
     [InlineData("X-Bad: a\u000Bb")]
@@ -261,6 +291,42 @@ public sealed class ClientFaultTests : IAsyncLifetime
                 // RFC 9112 §6.1: a transfer coding other than chunked is not understood here (501); the rest is malformed.
                 Assert.Equal(calls, _backend.Count);
             }
+        }
+
+        await AssertBackendHealthyAsync();
+    }
+
+    [Fact]
+    public async Task Forward_TransferEncodingInHttp10_Answers400NotCounted()
+    {
+        // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing (HTTP/1.0 has no chunked coding,
+        // so a front end before the gateway may have read the body another way).
+        for (int i = 0; i < Attempts; i++)
+        {
+            var response = await RawHttp.SendAsync(_gateway.Url, "POST /anon/f HTTP/1.0\nTransfer-Encoding: chunked", Encoding.ASCII.GetBytes("5\r\nhello\r\n0\r\n\r\n"));
+            Assert.Equal(400, response.Status);
+            response.Problem("invalid-header");
+        }
+
+        Assert.Equal(0, _backend.Count);
+        await AssertBackendHealthyAsync();
+    }
+
+    [Theory]
+    [InlineData("0\r\nX-T: caf\u00E9\r\n\r\n")]
+    [InlineData("0\r\nX-T: a\u0001b\r\n\r\n")]
+    [InlineData("0\r\nX-Original-URL: /admin\r\nConnection: x\r\n\r\n")]
+    public async Task Forward_RequestTrailers_NeverReachTheBackendNotCounted(string lastChunk)
+    {
+        // The forwarder sends no request trailers upstream: whatever a client puts there neither reaches the backend
+        // nor fails the call.
+        for (int i = 0; i < Attempts; i++)
+        {
+            var response = await RawHttp.SendAsync(_gateway.Url, "POST /anon/t HTTP/1.1\nTransfer-Encoding: chunked\nConnection: close", Encoding.UTF8.GetBytes("5\r\nhello\r\n" + lastChunk));
+            Assert.Equal(200, response.Status);
+            Assert.Null(_backend.LastRequest.Header("X-T"));
+            Assert.Null(_backend.LastRequest.Header("X-Original-URL"));
+            Assert.Equal(5, _backend.LastRequest.BodyLength);
         }
 
         await AssertBackendHealthyAsync();
