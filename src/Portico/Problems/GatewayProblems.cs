@@ -81,6 +81,9 @@ public static class GatewayProblems
     /// <summary>A client certificate was presented and is not trusted or not valid now.</summary>
     public static readonly Problem InvalidClientCertificate = new(401, "invalid-client-certificate", "The client certificate is not valid");
 
+    /// <summary>The client's address is outside the gateway's or the route's allow list, or in a deny list.</summary>
+    public static readonly Problem IpForbidden = new(403, "ip-forbidden", "The client's address may not use this route");
+
     /// <summary>The caller is authenticated but lacks a required role or claim value.</summary>
     public static readonly Problem Forbidden = new(403, "forbidden", "The caller is not allowed to use this route");
 

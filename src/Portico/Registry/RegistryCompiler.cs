@@ -187,6 +187,9 @@ internal sealed partial class RegistryCompiler(
         }
 
         var routeAuth = auth.CompileRoute(route, Error);
+        var clientAddresses = route.IpRestriction is { } ips
+            ? Security.IpRestriction.Compile(ips.Allow, ips.Deny, (field, message) => Error("ipRestriction." + field, message))
+            : null;
         var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
 
         var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1);
@@ -259,7 +262,7 @@ internal sealed partial class RegistryCompiler(
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth };
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, ClientAddresses = clientAddresses };
     }
 
     private RoutePattern? ParseTemplate(string path, Action<string, string> error)
