@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Console;
 using Portico.Hosting;
 using Portico.Observability;
 using Portico.Pipeline;
+using Portico.Security;
 
 namespace Portico.Cli.Serve;
 
@@ -43,6 +44,8 @@ internal static class StandaloneHost
             kestrel.AddServerHeader = false;
             // The engine applies each route's body limit; Kestrel's own 30 MB default would cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
+            // Kestrel shortens some Connection headers; the gateway needs every option the client named.
+            ConnectionHeaderCapture.Configure(kestrel);
         });
         ConfigureConsole(builder);
         if (startup is not null)
@@ -55,6 +58,9 @@ internal static class StandaloneHost
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // Requests Kestrel refuses never reach the engine; they still belong in the access log.
+        var refusals = ServerRefusalLog.Subscribe(app.Services);
+        app.Lifetime.ApplicationStopped.Register(refusals.Dispose);
         var engine = app.Services.GetRequiredService<GatewayEngine>();
         app.Run(engine.InvokeAsync);
         return app;

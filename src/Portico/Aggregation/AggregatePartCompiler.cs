@@ -192,7 +192,7 @@ internal sealed class AggregatePartCompiler(
                 continue;
             }
 
-            if (HeaderHygiene.IsBlocked(name, identityPrefix))
+            if (HeaderHygiene.IsReserved(name, identityPrefix))
             {
                 error(field, $"'{name}' is reserved: Portico writes forwarding and identity headers itself");
                 continue;

@@ -9,7 +9,7 @@ internal enum InputContext
     /// <summary>A URL query: percent-encoded.</summary>
     Query,
 
-    /// <summary>A header value: no line breaks.</summary>
+    /// <summary>A header value: no control characters but tab.</summary>
     Header,
 
     /// <summary>Text inside a JSON string.</summary>

@@ -10,6 +10,6 @@ internal readonly record struct RenderFailure(ValueReference Value, ValueStatus 
     {
         ValueStatus.Missing => $"{Value.Description} is missing",
         ValueStatus.NotScalar => $"{Value.Description} is an object or array, not a string, number or boolean",
-        _ => $"{Value.Description} has a value that cannot be sent there (a line break, or a '.' or '..' path segment)",
+        _ => $"{Value.Description} has a value that cannot be sent there (a control character in a header, or a '.' or '..' path segment)",
     };
 }

@@ -12,6 +12,6 @@ internal enum ValueStatus
     /// <summary>A JSON object or array where text is needed.</summary>
     NotScalar,
 
-    /// <summary>A value that cannot be sent where it goes: a line break in a header, a dot segment in a path.</summary>
+    /// <summary>A value that cannot be sent where it goes: a control character in a header, a dot segment in a path.</summary>
     Unsafe,
 }

@@ -125,7 +125,7 @@ internal sealed class ValueTemplate
     /// <summary>Renders a path and query; null with <paramref name="failure"/> when a value is missing or unusable.</summary>
     public string? RenderUrl(IValueResolver values, out RenderFailure failure) => Render(values, url: true, header: false, out failure);
 
-    /// <summary>Renders text as is (a header value when <paramref name="header"/>, which refuses line breaks).</summary>
+    /// <summary>Renders text as is (a header value when <paramref name="header"/>, which refuses control characters).</summary>
     public string? RenderText(IValueResolver values, bool header, out RenderFailure failure) => Render(values, url: false, header, out failure);
 
     /// <summary>The text of one placeholder's value for this request.</summary>

@@ -39,6 +39,9 @@ public sealed record RouteDefinition
     /// <summary>Largest request body in bytes this route accepts (413 beyond it); default from the gateway options.</summary>
     public long? MaxRequestBodySize { get; init; }
 
+    /// <summary>Client addresses that may (or may not) use this route, checked before authentication; everyone when absent.</summary>
+    public IpRestrictionDefinition? IpRestriction { get; init; }
+
     /// <summary>Rate limits on this route: policies added, and per-plan overrides.</summary>
     public RouteRateLimitDefinition? RateLimit { get; init; }
 

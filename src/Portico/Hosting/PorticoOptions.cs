@@ -36,6 +36,9 @@ public sealed class PorticoOptions
     /// <summary>Which proxies' <c>X-Forwarded-*</c> headers are believed.</summary>
     public ForwardedHeadersOptions ForwardedHeaders { get; set; } = new();
 
+    /// <summary>Gateway-wide client address allow and deny lists.</summary>
+    public IpRestrictionOptions IpRestriction { get; set; } = new();
+
     /// <summary>Size limits.</summary>
     public LimitsOptions Limits { get; set; } = new();
 

@@ -83,6 +83,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<PorticoEndpointsStage>();
         services.TryAddSingleton<RouteMatchStage>();
         services.TryAddSingleton<LoadSheddingStage>();
+        services.TryAddSingleton<IpRestrictionStage>();
         services.TryAddSingleton<RequestLimitsStage>();
         services.TryAddSingleton<RateLimitStage>();
         services.TryAddSingleton<DispatchStage>();

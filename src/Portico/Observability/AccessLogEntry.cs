@@ -2,10 +2,13 @@ using System.Net;
 
 namespace Portico.Observability;
 
-/// <summary>One request as the access log records it; a value type so queuing it allocates nothing.</summary>
+/// <summary>
+/// One request as the access log records it; a value type so queuing it allocates nothing. A request the server
+/// refused while parsing it has no method, path or route, and says why in <see cref="Refused"/>.
+/// </summary>
 internal readonly record struct AccessLogEntry(
     DateTimeOffset Time,
-    string Method,
+    string? Method,
     string? Path,
     int Status,
     string? RouteId,
@@ -17,4 +20,5 @@ internal readonly record struct AccessLogEntry(
     long BytesIn,
     long BytesOut,
     RequestTraceId TraceId,
-    RequestOutcome Outcome);
+    RequestOutcome Outcome,
+    string? Refused = null);

@@ -96,8 +96,8 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
     {
         json.WriteStartObject();
         json.WriteString("time", entry.Time);
-        json.WriteString("method", entry.Method);
-        json.WriteString("path", entry.Path);
+        WriteOptional(json, "method", entry.Method);
+        WriteOptional(json, "path", entry.Path);
         json.WriteNumber("status", entry.Status);
         WriteOptional(json, "route", entry.RouteId);
         WriteOptional(json, "backend", entry.BackendId);
@@ -115,10 +115,19 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
 
         json.WriteNumber("bytesIn", entry.BytesIn);
         json.WriteNumber("bytesOut", entry.BytesOut);
-        json.WriteString("outcome", entry.Outcome.Name());
-        Span<char> traceId = stackalloc char[RequestTraceId.Length];
-        entry.TraceId.Format(traceId);
-        json.WriteString("traceId", traceId);
+        if (entry.Refused is null)
+        {
+            json.WriteString("outcome", entry.Outcome.Name());
+        }
+
+        if (!entry.TraceId.IsEmpty)
+        {
+            Span<char> traceId = stackalloc char[RequestTraceId.Length];
+            entry.TraceId.Format(traceId);
+            json.WriteString("traceId", traceId);
+        }
+
+        WriteOptional(json, "refused", entry.Refused);
         json.WriteEndObject();
     }
 

@@ -20,6 +20,7 @@ internal sealed class PorticoMetrics
     {
         Meter = meterFactory.Create(PorticoTelemetry.Name);
         Requests = Meter.CreateCounter<long>("portico.requests", "{request}", "Requests answered by the gateway.");
+        RequestsRefused = Meter.CreateCounter<long>("portico.requests.refused", "{request}", "Requests the server refused while parsing them, before the gateway saw them.");
         RequestDuration = Meter.CreateHistogram<double>(
             "portico.request.duration", "s", "Time from the gateway receiving a request to its answer.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
@@ -34,12 +35,15 @@ internal sealed class PorticoMetrics
         RateLimitFallback = Meter.CreateCounter<long>("portico.ratelimit.fallback", "{decision}", "Decisions made without shared counters while storage was unreachable, by policy and failure mode.");
         RateLimitContention = Meter.CreateCounter<long>("portico.ratelimit.contention", "{batch}", "Requests denied because too many instances updated one counter at once.");
         RateLimitLeaseTokens = Meter.CreateCounter<long>("portico.ratelimit.lease.tokens", "{token}", "Tokens leased from (taken) and given back to (returned) shared buckets.");
+        IpRefusals = Meter.CreateCounter<long>("portico.ip.refusals", "{request}", "Requests refused because of the client's address, by scope (gateway, route).");
         LoadShed = Meter.CreateCounter<long>("portico.loadshed", "{request}", "Requests shed with 503 by a concurrency limit (scope gateway or route).");
     }
 
     public Meter Meter { get; }
 
     public Counter<long> Requests { get; }
+
+    public Counter<long> RequestsRefused { get; }
 
     public Histogram<double> RequestDuration { get; }
 
@@ -62,6 +66,8 @@ internal sealed class PorticoMetrics
     public Counter<long> RateLimitLeaseTokens { get; }
 
     public Counter<long> LoadShed { get; }
+
+    public Counter<long> IpRefusals { get; }
 
     public void RecordRequest(string? routeId, string method, int status, TimeSpan duration, string? backendId, TimeSpan? upstream, RequestOutcome outcome)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
 using Portico.Observability;
 using Portico.Registry;
 using Portico.Routing;
@@ -59,8 +60,17 @@ public sealed class GatewayContext
     /// </summary>
     internal string EndpointSubpath { get; set; } = "";
 
-    /// <summary>The path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
-    internal PathString UpstreamPath { get; set; }
+    /// <summary>
+    /// Every <c>Connection</c> line of the request as the client sent it, where the host could keep them
+    /// (<see cref="ConnectionHeaderCapture"/>); empty when the request has none.
+    /// </summary>
+    internal StringValues ConnectionHeader { get; set; }
+
+    /// <summary>The request's path and query as the client sent them; set when the route is matched.</summary>
+    internal RequestTarget Target { get; set; }
+
+    /// <summary>The raw path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
+    internal ReadOnlyMemory<char> UpstreamPath { get; set; }
 
     /// <summary>The request's W3C trace id, resolved on first use (problem answers and the access log read it).</summary>
     internal RequestTraceId TraceId => _traceId.IsEmpty ? _traceId = RequestTraceId.Resolve(HttpContext.Request) : _traceId;

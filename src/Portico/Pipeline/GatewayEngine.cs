@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using Portico.Registry;
 using Portico.Security;
 
@@ -25,6 +26,13 @@ public sealed class GatewayEngine
     public Task InvokeAsync(HttpContext httpContext)
     {
         var context = new GatewayContext(httpContext, _runtime.Current, _forwardedHeaders);
+        var connection = httpContext.Request.Headers.Connection;
+        if (connection.Count > 0)
+        {
+            // What Kestrel kept of the Connection header, and the lines as they arrived (RFC 9110 §7.6.1 needs every option).
+            context.ConnectionHeader = StringValues.Concat(connection, ConnectionHeaderCapture.Take());
+        }
+
         httpContext.Features.Set(context);
         return _pipeline(context);
     }

@@ -12,11 +12,20 @@ public static class GatewayProblems
     /// <summary>The request body is larger than the route allows.</summary>
     public static readonly Problem PayloadTooLarge = new(413, "payload-too-large", "The request body is too large");
 
-    /// <summary>The client sent its request body slower than <c>Portico:Limits:MinRequestBodyDataRate</c> allows.</summary>
-    public static readonly Problem RequestTimeout = new(408, "request-timeout", "The request body arrived too slowly");
-
     /// <summary>The client sent a request the gateway could not read.</summary>
     public static readonly Problem BadRequest = new(400, "bad-request", "The request is malformed");
+
+    /// <summary>The request path is malformed or could be read as another path by a backend (dot segments, encoded separators, path parameters…).</summary>
+    public static readonly Problem InvalidPath = new(400, "invalid-path", "The request path is malformed or ambiguous");
+
+    /// <summary>A request header is not a valid HTTP field (RFC 9110 §5.5): a name that is not a token, or a control character in a value.</summary>
+    public static readonly Problem InvalidHeader = new(400, "invalid-header", "A request header is not a valid HTTP field");
+
+    /// <summary>The client stopped sending its request body for longer than the route waits, or sent it slower than <c>Portico:Limits:MinRequestBodyDataRate</c>.</summary>
+    public static readonly Problem RequestTimeout = new(408, "request-timeout", "The request body did not arrive in time");
+
+    /// <summary>The request uses a transfer coding other than <c>chunked</c> (RFC 9112 §6.1).</summary>
+    public static readonly Problem UnsupportedTransferCoding = new(501, "unsupported-transfer-coding", "The request's transfer coding is not supported");
 
     /// <summary>The backend could not be reached or broke the exchange.</summary>
     public static readonly Problem BadGateway = new(502, "bad-gateway", "The upstream service could not be reached");
@@ -71,6 +80,9 @@ public static class GatewayProblems
 
     /// <summary>A client certificate was presented and is not trusted or not valid now.</summary>
     public static readonly Problem InvalidClientCertificate = new(401, "invalid-client-certificate", "The client certificate is not valid");
+
+    /// <summary>The client's address is outside the gateway's or the route's allow list, or in a deny list.</summary>
+    public static readonly Problem IpForbidden = new(403, "ip-forbidden", "The client's address may not use this route");
 
     /// <summary>The caller is authenticated but lacks a required role or claim value.</summary>
     public static readonly Problem Forbidden = new(403, "forbidden", "The caller is not allowed to use this route");

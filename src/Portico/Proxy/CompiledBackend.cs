@@ -29,6 +29,9 @@ internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClie
     /// <summary>An absolute URI for <paramref name="pathAndQuery"/> on this backend.</summary>
     public Uri UriFor(string pathAndQuery) => new(DestinationPrefix + (pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery));
 
+    /// <summary>An absolute URI for <paramref name="pathAndQuery"/> (raw, as a client sent it) on this backend, sent exactly as written.</summary>
+    public Uri UriAsSent(string pathAndQuery) => UpstreamUri.Create(DestinationPrefix, pathAndQuery.StartsWith('/') ? "" : "/", pathAndQuery);
+
     /// <summary>
     /// Sends a request the caller built (absolute URI on this backend) through the backend's resilience pipeline
     /// and returns the response headers. Refusals surface as exceptions, as from any <see cref="HttpMessageInvoker"/>:

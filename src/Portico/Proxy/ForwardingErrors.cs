@@ -11,8 +11,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Portico.Proxy;
 
 /// <summary>
-/// Maps YARP's forwarding errors to answers: connection failures 502, timeouts 504, a client body over the
-/// limit 413. The problem body never carries backend detail; the log line does.
+/// Maps YARP's forwarding errors to answers: connection failures 502, timeouts 504; a request body the client broke
+/// 400, sent too slowly 408 or over the limit 413 (the client's fault, logged as such, never the backend's). The
+/// problem body never carries backend detail; the log line does.
 /// </summary>
 internal sealed partial class ForwardingErrors(ILogger<ForwardingErrors> logger, IOptions<PorticoOptions> options)
 {
@@ -20,46 +21,62 @@ internal sealed partial class ForwardingErrors(ILogger<ForwardingErrors> logger,
     {
         var http = context.HttpContext;
         var exception = http.Features.Get<IForwarderErrorFeature>()?.Exception;
+        var fault = ClientRequestException.Find(exception);
+        if (fault is { Status: not StatusCodes.Status499ClientClosedRequest } || (fault is null && error == ForwarderError.RequestBodyClient))
+        {
+            // Checked first: the server aborts a request whose body it refuses, yet the answer can still be written.
+            var status = fault?.Status ?? ServerBodyStatus(exception) ?? StatusCodes.Status400BadRequest;
+            return AnswerClientFaultAsync(context, status, error, exception);
+        }
+
         // A backend that broke its response also ends the client's connection (the forwarder aborts it), so the
         // client's token is cancelled then too: that is not the client going away.
         if (context.Outcome != RequestOutcome.UpstreamAborted
-            && (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
-                or ForwarderError.ResponseBodyClient || http.RequestAborted.IsCancellationRequested))
+            && (fault is not null
+                || error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+                    or ForwarderError.ResponseBodyClient
+                || http.RequestAborted.IsCancellationRequested))
         {
             // The client went away; nobody is left to answer. 499 in logs and metrics, as nginx does.
             context.Outcome = RequestOutcome.ClientAborted;
             LogClientAborted(logger, context.RouteId, error);
             if (!http.Response.HasStarted)
             {
-                http.Response.StatusCode = 499;
+                http.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
             }
 
             return Task.CompletedTask;
         }
 
-        var clientStatus = error == ForwarderError.RequestBodyClient ? ClientBodyStatus(exception) : 0;
-        if (clientStatus == StatusCodes.Status408RequestTimeout)
-        {
-            // The client sent its body too slowly (Portico:Limits:MinRequestBodyDataRate): its fault, said as such.
-            LogSlowBody(logger, context.RouteId);
-            return ProblemResponse.WriteAsync(http, GatewayProblems.RequestTimeout, RequestLimitsStage.SlowBodyDetail(options.Value.Limits));
-        }
-
         LogForwardingFailed(logger, context.RouteId, context.BackendId, error, exception);
-        var problem = error switch
-        {
-            ForwarderError.RequestTimedOut => GatewayProblems.GatewayTimeout,
-            ForwarderError.RequestBodyClient when clientStatus == StatusCodes.Status413PayloadTooLarge => GatewayProblems.PayloadTooLarge,
-            ForwarderError.RequestBodyClient => GatewayProblems.BadRequest,
-            _ => GatewayProblems.BadGateway,
-        };
+        var problem = error == ForwarderError.RequestTimedOut ? GatewayProblems.GatewayTimeout : GatewayProblems.BadGateway;
 
         // Once the response has started the forwarder has already aborted it: a status cannot change any more.
         return ProblemResponse.WriteAsync(http, problem);
     }
 
-    /// <summary>The status the server gave reading the client's body failed with (413 too large, 408 too slow), or 0.</summary>
-    private static int ClientBodyStatus(Exception? exception)
+    private Task AnswerClientFaultAsync(GatewayContext context, int status, ForwarderError error, Exception? exception)
+    {
+        var http = context.HttpContext;
+        LogClientFault(logger, context.RouteId, status, error, exception?.GetBaseException().Message);
+        if (status == StatusCodes.Status408RequestTimeout && IsSlowBody(exception))
+        {
+            // The client sent its body too slowly (Portico:Limits:MinRequestBodyDataRate): its fault, said as such.
+            return ProblemResponse.WriteAsync(http, GatewayProblems.RequestTimeout, RequestLimitsStage.SlowBodyDetail(options.Value.Limits));
+        }
+
+        var problem = status switch
+        {
+            // No limit in the detail: this answer can come before the caller is authenticated.
+            StatusCodes.Status413PayloadTooLarge => GatewayProblems.PayloadTooLarge,
+            StatusCodes.Status408RequestTimeout => GatewayProblems.RequestTimeout,
+            _ => GatewayProblems.BadRequest,
+        };
+        return ProblemResponse.WriteAsync(http, problem);
+    }
+
+    /// <summary>The status the server refused reading the client's body with (413 too large, 408 too slow, 400 malformed), or null.</summary>
+    private static int? ServerBodyStatus(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -69,14 +86,17 @@ internal sealed partial class ForwardingErrors(ILogger<ForwardingErrors> logger,
             }
         }
 
-        return 0;
+        return null;
     }
+
+    /// <summary>Whether the server gave up on the body for its pace (its 408), rather than a route's timeout running out.</summary>
+    private static bool IsSlowBody(Exception? exception) => ServerBodyStatus(exception) == StatusCodes.Status408RequestTimeout;
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Forwarding for route {RouteId} to backend {BackendId} failed: {Error}")]
     private static partial void LogForwardingFailed(ILogger logger, string? routeId, string? backendId, ForwarderError error, Exception? exception);
 
-    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Request on route {RouteId} refused with 408: its body arrived slower than the minimum data rate")]
-    private static partial void LogSlowBody(ILogger logger, string? routeId);
+    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "The client's request on route {RouteId} could not be forwarded ({Status}, {Error}): {Reason}")]
+    private static partial void LogClientFault(ILogger logger, string? routeId, int status, ForwarderError error, string? reason);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Client aborted the request on route {RouteId} ({Error})")]
     private static partial void LogClientAborted(ILogger logger, string? routeId, ForwarderError error);

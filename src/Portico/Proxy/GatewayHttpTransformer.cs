@@ -4,14 +4,17 @@ using Microsoft.Extensions.Options;
 using Portico.Auth;
 using Portico.Hosting;
 using Portico.Pipeline;
+using Portico.Problems;
 using Portico.Security;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Proxy;
 
 /// <summary>
-/// Shapes the outgoing request: the rewritten path with the client's query, no spoofable or platform headers,
-/// and <c>X-Forwarded-For/Proto/Host</c> written by the gateway from what it could verify.
+/// Shapes the outgoing request: the rewritten path with the client's query (both as the client encoded them), no
+/// spoofable or platform headers,
+/// and <c>X-Forwarded-For/Proto/Host</c> written by the gateway from what it could verify. A header that cannot be
+/// forwarded is answered here (the forwarder then sends nothing), as the client's fault.
 /// </summary>
 internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, IdentityForwarding identity) : HttpTransformer
 {
@@ -21,9 +24,16 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, I
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var context = httpContext.Features.GetRequiredFeature<GatewayContext>();
-        proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, context.UpstreamPath, httpContext.Request.QueryString);
+        // The query as the client sent it (the server never decodes it), less what the gateway removed (an API key).
+        proxyRequest.RequestUri = UpstreamUri.Create(destinationPrefix, context.UpstreamPath.Span, httpContext.Request.QueryString.Value);
 
-        HeaderHygiene.Clean(httpContext.Request.Headers, proxyRequest, _identityPrefix);
+        if (HeaderHygiene.Clean(httpContext.Request.Headers, httpContext.Request.Protocol, context.ConnectionHeader, proxyRequest, _identityPrefix, out var detail) is { } refusal)
+        {
+            context.BackendId = null; // nothing reaches the backend
+            await ProblemResponse.WriteAsync(httpContext, refusal, detail);
+            return;
+        }
+
         identity.Apply(context, proxyRequest);
 
         // The backend sees its own host name (as with YARP's transforms and Kong's default); the client's

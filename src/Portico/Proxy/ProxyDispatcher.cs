@@ -25,8 +25,13 @@ internal sealed class ProxyDispatcher(
     public async Task DispatchAsync(GatewayContext context)
     {
         var http = context.HttpContext;
-        context.UpstreamPath = context.Route!.Rewriter.Rewrite(http.Request.Path, context.RouteValues);
+        context.UpstreamPath = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
         context.BackendId = backend.Id;
+        if (http.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
+        {
+            // A failure to read the body is marked as the client's, so it never counts against the backend.
+            http.Request.Body = new ClientBodyStream(http.Request.Body, http.RequestAborted);
+        }
 
         var started = Stopwatch.GetTimestamp();
         var error = await forwarder.SendAsync(http, backend.DestinationPrefix, _invoker, requestConfig, transformer, http.RequestAborted);

@@ -169,6 +169,9 @@ internal sealed partial class RegistryCompiler(
         var activityTimeout = CompileActivityTimeout(route.ActivityTimeout, Error);
         var maxBody = CompileMaxRequestBodySize(route, Error);
         var routeAuth = auth.CompileRoute(route, Error);
+        var clientAddresses = route.IpRestriction is { } ips
+            ? Security.IpRestriction.Compile(ips.Allow, ips.Deny, (field, message) => Error("ipRestriction." + field, message))
+            : null;
         var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
         CheckOneTarget(route, Error);
         var rewriter = CompileRewrite(route, pattern, Error);
@@ -178,7 +181,7 @@ internal sealed partial class RegistryCompiler(
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits };
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, ClientAddresses = clientAddresses };
     }
 
     /// <summary><c>activityTimeout</c>: how long the backend may stay silent, 100 s by default, at most 225 s.</summary>

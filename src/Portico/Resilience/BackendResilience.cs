@@ -65,12 +65,15 @@ internal sealed class BackendResilience
     /// <summary>When the break ends, while the circuit is open or half-open.</summary>
     public DateTimeOffset? OpenUntil => _breaker?.OpenUntil;
 
-    /// <summary>What counts against the backend: connection failures, timeouts and the configured statuses; not a client that went away.</summary>
+    /// <summary>
+    /// What counts against the backend: connection failures, timeouts and the configured statuses; not a client that
+    /// went away, nor a client request that could not be read (<see cref="ClientRequestException"/>).
+    /// </summary>
     public bool IsFailure(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
     {
         null => outcome.Result is { } response && Settings.FailureStatusCodes.Contains((int)response.StatusCode),
         UpstreamTimeoutException or TimeoutRejectedException => true,
-        OperationCanceledException or BrokenCircuitException or BulkheadRejectedException => false,
+        OperationCanceledException or BrokenCircuitException or BulkheadRejectedException or ClientRequestException => false,
         _ => true,
     };
 

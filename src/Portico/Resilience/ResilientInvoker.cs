@@ -226,6 +226,12 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             var message = copy ? Copy(state.Request, state.Request.RequestUri!, state.Body) : state.Request;
             outcome = Outcome.FromResult(await _upstream.SendAsync(message, token).ConfigureAwait(false));
         }
+        catch (Exception ex) when (ClientRequestException.Find(ex) is not null)
+        {
+            // Reading the client's body failed (even when a timeout cancelled the wait for it): the client's fault,
+            // never the backend's. Neither the circuit, the retries nor the fallback treat it as a failure.
+            outcome = Outcome.FromException<HttpResponseMessage>(ClientRequestException.Find(ex)!);
+        }
         catch (OperationCanceledException ex) when (!state.CallerToken.IsCancellationRequested)
         {
             outcome = Outcome.FromException<HttpResponseMessage>(new UpstreamTimeoutException(ex));
@@ -324,6 +330,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         {
             null => outcome.Result is { } response && _settings.FallbackStatusCodes.Contains((int)response.StatusCode),
             OperationCanceledException and not UpstreamTimeoutException => false,
+            ClientRequestException => false, // the client's own request failed: another backend would fail it too
             _ => true,
         };
     }
@@ -355,7 +362,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             var rest = original.StartsWith(_backend.DestinationPrefix, StringComparison.Ordinal) ? original[_backend.DestinationPrefix.Length..] : request.RequestUri.PathAndQuery;
             try
             {
-                var response = await fallback.SendAsync(Copy(request, fallback.UriFor(rest), body), callerToken).ConfigureAwait(false);
+                var response = await fallback.SendAsync(Copy(request, fallback.UriAsSent(rest), body), callerToken).ConfigureAwait(false);
                 return Replace(outcome, response, "backend", reason);
             }
             catch (Exception) when (!callerToken.IsCancellationRequested)

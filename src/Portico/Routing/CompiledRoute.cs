@@ -43,6 +43,9 @@ internal sealed class CompiledRoute
         IsRootOnly = pattern.PathSegments.Count == 0;
     }
 
+    /// <summary>Who may call by address (<c>ipRestriction</c>); null when anyone may.</summary>
+    public Security.IpRestriction? ClientAddresses { get; init; }
+
     /// <summary>The route as configured.</summary>
     public RouteDefinition Definition { get; }
 

@@ -4,14 +4,19 @@ using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace Portico.Routing;
 
-/// <summary>Turns the request path into the upstream path, once per request, from a plan compiled with the route.</summary>
+/// <summary>
+/// Turns the request path into the upstream path, once per request, from a plan compiled with the route. The result
+/// is made of the client's raw path (<see cref="RequestTarget"/>): what the client sent is forwarded byte for byte,
+/// percent-encoding included (<c>%2F</c> stays <c>%2F</c>, nothing is decoded or encoded twice); only the parts the
+/// rewrite replaces change. The decoded path the route matched is given beside it.
+/// </summary>
 internal abstract class PathRewriter
 {
     /// <summary>Leaves the path as the client sent it.</summary>
     public static readonly PathRewriter None = new Unchanged();
 
-    /// <summary>The upstream path for this request.</summary>
-    public abstract PathString Rewrite(PathString requestPath, RouteValueDictionary routeValues);
+    /// <summary>The upstream path for this request, percent-encoded as the client sent it.</summary>
+    public abstract ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, RouteValueDictionary routeValues);
 
     /// <summary>Removes a literal prefix at a segment boundary, for example <c>/api</c> from <c>/api/users</c>.</summary>
     public static PathRewriter StripPrefix(string prefix) => new Strip(new PathString(prefix.TrimEnd('/')));
@@ -33,28 +38,28 @@ internal abstract class PathRewriter
             return null;
         }
 
-        var parts = new List<(string? Literal, string? Parameter, bool CatchAll)>();
+        var parts = new List<(string? Literal, string? Parameter, ParameterSource? Source)>();
         foreach (var segment in pattern.PathSegments)
         {
-            parts.Add(("/", null, false));
+            parts.Add(("/", null, null));
             foreach (var part in segment.Parts)
             {
                 switch (part)
                 {
                     case RoutePatternLiteralPart literal:
-                        parts.Add((literal.Content, null, false));
+                        parts.Add((literal.Content, null, null));
                         break;
                     case RoutePatternSeparatorPart separator:
-                        parts.Add((separator.Content, null, false));
+                        parts.Add((separator.Content, null, null));
                         break;
                     case RoutePatternParameterPart parameter:
-                        if (matchPattern.GetParameter(parameter.Name) is null)
+                        if (ParameterSource.Find(matchPattern, parameter.Name) is not { } source)
                         {
                             error = $"parameter '{{{parameter.Name}}}' is not a parameter of match.path";
                             return null;
                         }
 
-                        parts.Add((null, parameter.Name, parameter.IsCatchAll));
+                        parts.Add((null, parameter.Name, source));
                         break;
                 }
             }
@@ -66,23 +71,34 @@ internal abstract class PathRewriter
 
     private sealed class Unchanged : PathRewriter
     {
-        public override PathString Rewrite(PathString requestPath, RouteValueDictionary routeValues) => requestPath;
+        public override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, RouteValueDictionary routeValues) => target.Path;
     }
 
     private sealed class Strip(PathString prefix) : PathRewriter
     {
-        public override PathString Rewrite(PathString requestPath, RouteValueDictionary routeValues) =>
-            requestPath.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out var remaining)
-                ? (remaining.HasValue ? remaining : new PathString("/"))
-                : requestPath;
+        private readonly int _segments = prefix.Value!.AsSpan().Count('/');
+
+        public override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, RouteValueDictionary routeValues)
+        {
+            if (!requestPath.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return target.Path;
+            }
+
+            // The prefix matched the decoded path; drop the same segments from the raw one (the client may have
+            // encoded them differently), and keep the rest exactly as sent.
+            var path = target.Path;
+            var rest = path[RawSegments.StartOf(path.Span, _segments)..];
+            return rest.IsEmpty ? "/".AsMemory() : rest;
+        }
     }
 
-    private sealed class Template((string? Literal, string? Parameter, bool CatchAll)[] parts) : PathRewriter
+    private sealed class Template((string? Literal, string? Parameter, ParameterSource? Source)[] parts) : PathRewriter
     {
-        public override PathString Rewrite(PathString requestPath, RouteValueDictionary routeValues)
+        public override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, RouteValueDictionary routeValues)
         {
             var builder = new System.Text.StringBuilder(64);
-            foreach (var (literal, parameter, catchAll) in parts)
+            foreach (var (literal, parameter, source) in parts)
             {
                 if (literal is not null)
                 {
@@ -90,7 +106,7 @@ internal abstract class PathRewriter
                     continue;
                 }
 
-                var value = routeValues.TryGetValue(parameter!, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+                var value = ParameterSource.ValueOf(routeValues, parameter!);
                 if (string.IsNullOrEmpty(value))
                 {
                     // An optional parameter that did not match leaves no empty segment behind.
@@ -102,11 +118,10 @@ internal abstract class PathRewriter
                     continue;
                 }
 
-                // A plain parameter is one segment: a '/' it carries (sent as %2F) must stay escaped.
-                builder.Append(catchAll ? value : value.Replace("/", "%2F", StringComparison.Ordinal));
+                builder.Append(source!.RawValue(target.Path, requestPath, routeValues, value).Span);
             }
 
-            return builder.Length == 0 ? new PathString("/") : new PathString(builder.ToString());
+            return builder.Length == 0 ? "/".AsMemory() : builder.ToString().AsMemory();
         }
     }
 }

@@ -4,7 +4,10 @@ using Portico.Problems;
 
 namespace Portico.Routing;
 
-/// <summary>Finds the route in the request's snapshot; answers 404 (or 405 with <c>Allow</c>) when none matches.</summary>
+/// <summary>
+/// Finds the route in the request's snapshot; answers 404 (or 405 with <c>Allow</c>) when none matches, and 400
+/// <c>invalid-path</c>, before any route, for a path a backend could read differently (<see cref="RawPathRules"/>).
+/// </summary>
 internal sealed class RouteMatchStage : IGatewayStage
 {
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
@@ -17,6 +20,13 @@ internal sealed class RouteMatchStage : IGatewayStage
             return ProblemResponse.WriteAsync(http, GatewayProblems.NotReady);
         }
 
+        // One path for matching and forwarding: a path a backend could read as another route's is refused first.
+        if (RequestTarget.Read(http, out var target) is { } refused)
+        {
+            return ProblemResponse.WriteAsync(http, GatewayProblems.InvalidPath, refused);
+        }
+
+        context.Target = target;
         var route = snapshot.Routes.Match(http, context.RouteValues, out var allowed);
         if (route is null)
         {

@@ -14,6 +14,11 @@ namespace Portico.Security;
 /// with 413; a chunked body is cut off by the server when it crosses it. It also sets the slowest pace the body
 /// may arrive at (<c>Portico:Limits:MinRequestBodyDataRate</c>), the same under both hosts.
 /// </summary>
+/// <remarks>
+/// The early refusal runs before authentication, so no credential is verified for a body the route would refuse
+/// anyway. Its detail names the limit only on an anonymous route: on any other, the caller is not yet known, and the
+/// limit is the operator's to publish (issue 17).
+/// </remarks>
 internal sealed class RequestLimitsStage(IOptions<PorticoOptions> options) : IGatewayStage
 {
     // Built once: the server keeps a reference, so one instance serves every request.
@@ -27,7 +32,8 @@ internal sealed class RequestLimitsStage(IOptions<PorticoOptions> options) : IGa
         var http = context.HttpContext;
         if (http.Request.ContentLength > limit)
         {
-            return ProblemResponse.WriteAsync(http, GatewayProblems.PayloadTooLarge, $"The body may be at most {limit} bytes.");
+            var detail = context.Route.Auth.IsAnonymous ? $"The body may be at most {limit} bytes." : null;
+            return ProblemResponse.WriteAsync(http, GatewayProblems.PayloadTooLarge, detail);
         }
 
         var feature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();

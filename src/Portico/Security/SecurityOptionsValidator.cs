@@ -2,7 +2,7 @@ using Portico.Hosting;
 
 namespace Portico.Security;
 
-/// <summary>Start-up checks of <c>Portico:Limits</c> and <c>Portico:ForwardedHeaders</c>.</summary>
+/// <summary>Start-up checks of <c>Portico:Limits</c>, <c>Portico:IpRestriction</c> and <c>Portico:ForwardedHeaders</c>.</summary>
 internal sealed class SecurityOptionsValidator : OptionsValidator
 {
     protected override void Validate(PorticoOptions options, List<string> errors)
@@ -23,6 +23,9 @@ internal sealed class SecurityOptionsValidator : OptionsValidator
         {
             errors.Add($"Portico:Limits:RequestBodyGracePeriod {grace} must be more than 1 second and at most 10 minutes.");
         }
+
+        IpRestriction.Compile(options.IpRestriction.Allow, options.IpRestriction.Deny, (field, message) =>
+            errors.Add($"Portico:IpRestriction:{char.ToUpperInvariant(field[0])}{field[1..].Replace('[', ':').Replace("]", "", StringComparison.Ordinal)}: {message}."));
 
         foreach (var proxy in options.ForwardedHeaders.TrustedProxies)
         {

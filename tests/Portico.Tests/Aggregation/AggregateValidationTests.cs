@@ -112,6 +112,23 @@ public sealed class AggregateValidationTests
     }
 
     [Fact]
+    public async Task Validate_PartReadsAHeaderBackendsTrustFromFrontEnds_IsRefused()
+    {
+        var errors = await ErrorsAsync("""
+            { "name": "url", "backend": "b", "path": "/x", "headers": { "X-A": "{header.X-Rewrite-URL}" } },
+            { "name": "user", "backend": "b", "path": "/x", "headers": { "X-A": "{header.X-Remote-User}" } },
+            { "name": "ip", "backend": "b", "path": "/x", "headers": { "X-A": "{header.True-Client-IP}" } },
+            { "name": "setsit", "backend": "b", "path": "/x", "headers": { "X-Remote-User": "{route.id}" } }
+            """);
+
+        Expect(errors, "aggregate.parts[0].headers.X-A", "clients can forge 'X-Rewrite-URL'");
+        Expect(errors, "aggregate.parts[1].headers.X-A", "clients can forge 'X-Remote-User'");
+        Expect(errors, "aggregate.parts[2].headers.X-A", "clients can forge 'True-Client-IP'");
+        // Sending one, from a value the gateway has, is the route's choice.
+        Assert.DoesNotContain(errors, e => e.Field.StartsWith("aggregate.parts[3]", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Validate_AggregateNextToAnotherTargetOrWithRewrite_IsRefused()
     {
         var errors = await RegistryValidation.ErrorsAsync("""

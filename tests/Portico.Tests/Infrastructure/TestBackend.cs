@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
@@ -76,7 +77,8 @@ public sealed class TestBackend : IAsyncDisposable
                 request.Path.Value ?? "",
                 request.QueryString.Value ?? "",
                 request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                bodyLength));
+                bodyLength,
+                context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget));
             await handler(context);
         });
         await app.StartAsync();

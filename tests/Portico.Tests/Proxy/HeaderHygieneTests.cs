@@ -54,6 +54,66 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
     [InlineData("x-portico-scopes", "admin")]
     [InlineData("Proxy-Connection", "keep-alive")]
     [InlineData("Keep-Alive", "timeout=5")]
+    // URL and host overrides that frameworks honour (Symfony, Zend/Laminas, IIS URL Rewrite, Spring, ASP.NET Core).
+    [InlineData("X-Rewrite-URL", "/admin")]
+    [InlineData("x-rewrite-url", "/admin")]
+    [InlineData("X-Override-URL", "/admin")]
+    [InlineData("X-HTTP-Destinationurl", "http://evil.example/")]
+    [InlineData("X-Host", "evil.example")]
+    [InlineData("X-HTTP-Host-Override", "evil.example")]
+    [InlineData("X-Forwarded-Server", "evil.example")]
+    [InlineData("X-Forwarded-Prefix", "/admin")]
+    [InlineData("X-Original-For", "6.6.6.6")]
+    // Client addresses that CDNs and load balancers set and frameworks trust.
+    [InlineData("X-Client-IP", "6.6.6.6")]
+    [InlineData("True-Client-IP", "6.6.6.6")]
+    [InlineData("CF-Connecting-IP", "6.6.6.6")]
+    [InlineData("CF-Connecting-IPv6", "::6")]
+    [InlineData("Fastly-Client-IP", "6.6.6.6")]
+    [InlineData("X-Cluster-Client-IP", "6.6.6.6")]
+    [InlineData("X-Originating-IP", "6.6.6.6")]
+    [InlineData("X-Remote-IP", "6.6.6.6")]
+    [InlineData("X-Remote-Addr", "6.6.6.6")]
+    [InlineData("X-ProxyUser-Ip", "6.6.6.6")]
+    [InlineData("X-Azure-ClientIP", "6.6.6.6")]
+    [InlineData("X-Azure-SocketIP", "6.6.6.6")]
+    [InlineData("X-Azure-FDID", "00000000-0000-0000-0000-000000000000")]
+    // Scheme and TLS.
+    [InlineData("Front-End-Https", "on")]
+    [InlineData("X-Url-Scheme", "https")]
+    [InlineData("X-Scheme", "https")]
+    [InlineData("X-Forwarded-Ssl", "on")]
+    [InlineData("X-ARR-SSL", "on")]
+    [InlineData("X-AppService-Proto", "https")]
+    // Client certificates forwarded by a TLS-terminating proxy (ASP.NET Core's certificate forwarding reads X-Client-Cert).
+    [InlineData("X-Client-Cert", "MIIforged")]
+    [InlineData("X-SSL-Client-Cert", "MIIforged")]
+    [InlineData("X-SSL-Client-Verify", "SUCCESS")]
+    [InlineData("SSL-Client-Cert", "MIIforged")]
+    [InlineData("X-Forwarded-Client-Cert", "Hash=forged")]
+    // Identities set by authenticating front ends: App Service Easy Auth, AWS ALB, Google IAP, Cloudflare Access,
+    // oauth2-proxy, Kubernetes' front proxy, Grafana's auth proxy.
+    [InlineData("X-MS-CLIENT-PRINCIPAL", "eyJmb3JnZWQiOnRydWV9")]
+    [InlineData("X-MS-CLIENT-PRINCIPAL-ID", "forged")]
+    [InlineData("X-MS-CLIENT-PRINCIPAL-IDP", "aad")]
+    [InlineData("X-Amzn-Oidc-Identity", "forged")]
+    [InlineData("X-Amzn-Oidc-Data", "forged")]
+    [InlineData("X-Goog-Authenticated-User-Email", "accounts.google.com:admin@example.com")]
+    [InlineData("X-Goog-IAP-JWT-Assertion", "forged")]
+    [InlineData("Cf-Access-Jwt-Assertion", "forged")]
+    [InlineData("Cf-Access-Authenticated-User-Email", "admin@example.com")]
+    [InlineData("X-Auth-Request-User", "admin")]
+    [InlineData("X-Auth-Request-Email", "admin@example.com")]
+    [InlineData("X-Forwarded-User", "admin")]
+    [InlineData("X-Forwarded-Email", "admin@example.com")]
+    [InlineData("X-Remote-User", "admin")]
+    [InlineData("Remote-User", "admin")]
+    [InlineData("X-Remote-Group", "system:masters")]
+    [InlineData("X-Remote-Extra-Scopes", "admin")]
+    [InlineData("X-WEBAUTH-USER", "admin")]
+    // Service-mesh and platform control headers.
+    [InlineData("X-Envoy-Upstream-Rq-Timeout-Ms", "1")]
+    [InlineData("X-Envoy-Internal", "true")]
     public async Task Forward_SpoofableOrPlatformHeader_IsNotForwarded(string name, string value)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/h");
@@ -78,6 +138,78 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Null(_backend.LastRequest.Header("X-Secret-Hop"));
         Assert.Null(_backend.LastRequest.Header("X-Other-Hop"));
         Assert.Equal("3", _backend.LastRequest.Header("X-End-To-End"));
+    }
+
+    [Theory]
+    [InlineData("Connection: close, X-Secret")]
+    [InlineData("Connection: keep-alive, X-Secret")]
+    [InlineData("Connection: X-Secret, close")]
+    [InlineData("Connection: Upgrade, X-Secret\nUpgrade: foo/1")]
+    [InlineData("Connection: close\nConnection: X-Secret")]
+    [InlineData("Connection: X-Secret\nConnection: keep-alive")]
+    [InlineData("Connection: X-Secret\nConnection: X-Other-Hop")]
+    [InlineData("Connection:   ,  x-secret  ,, close,")]
+    [InlineData("Connection: CLOSE,\tX-SECRET")]
+    [InlineData("Connection: keep-alive,X-Secret,X-Other-Hop")]
+    public async Task Forward_HeadersNamedInConnectionInAnyForm_AreNotForwarded(string connection)
+    {
+        // Raw bytes: HttpClient would rewrite the Connection header. Without "close" the connection stays open.
+        var response = await RawHttp.SendAsync(_gateway.Url, $"GET /c HTTP/1.1\n{connection}\nX-Secret: 1\nX-Other-Hop: 2\nX-End-To-End: 3");
+
+        Assert.Equal(200, response.Status);
+        var seen = _backend.LastRequest;
+        Assert.Null(seen.Header("X-Secret"));
+        Assert.Equal(connection.Contains("X-Other-Hop", StringComparison.Ordinal) ? null : "2", seen.Header("X-Other-Hop"));
+        Assert.Equal("3", seen.Header("X-End-To-End"));
+        Assert.Null(seen.Header("Upgrade"));
+    }
+
+    [Fact]
+    public async Task Forward_KeepAliveConnectionNamingHeaders_EachRequestStripsOnlyItsOwn()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var client = await RawHttp.ConnectAsync(_gateway.Url, cancel.Token);
+        var stream = client.GetStream();
+        var host = new Uri(_gateway.Url).Authority;
+
+        // The same connection: a request naming X-Secret, one naming nothing more, the first one again.
+        foreach (var (connection, secretForwarded) in new[] { ("keep-alive, X-Secret", false), ("keep-alive", true), ("keep-alive, X-Secret", false) })
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /k HTTP/1.1\r\nHost: {host}\r\nConnection: {connection}\r\nX-Secret: 1\r\n\r\n"), cancel.Token);
+            var response = await RawHttp.ReadResponseAsync(stream, cancel.Token);
+            Assert.Equal(200, response.Status);
+            Assert.Equal(secretForwarded ? "1" : null, _backend.LastRequest.Header("X-Secret"));
+        }
+    }
+
+    [Theory]
+    [InlineData("Connection: close;X-Secret")]
+    [InlineData("Connection: close, X Secret")]
+    [InlineData("Connection: \"X-Secret\"")]
+    public async Task Forward_ConnectionThatIsNotATokenList_Answers400(string connection)
+    {
+        var response = await RawHttp.SendAsync(_gateway.Url, $"GET /c HTTP/1.1\n{connection}\nX-Secret: 1");
+
+        Assert.Equal(400, response.Status);
+        response.Problem("invalid-header");
+    }
+
+    [Theory]
+    [InlineData("Proxy", "http://evil.example:8080")] // httpoxy: CGI-style backends turn it into HTTP_PROXY
+    [InlineData("Proxy-Authorization", "Basic Zm9vOmJhcg==")]
+    [InlineData("Proxy-Foo", "1")]
+    [InlineData("TE", "trailers")]
+    [InlineData("Upgrade", "h2c")]
+    [InlineData("HTTP2-Settings", "AAMAAABkAAQAAP__")]
+    [InlineData("Keep-Alive", "timeout=5")]
+    [InlineData("Close", "1")]
+    public async Task Forward_HopByHopHeader_IsNotForwarded(string name, string value)
+    {
+        var response = await RawHttp.SendAsync(_gateway.Url, $"GET /h HTTP/1.1\n{name}: {value}\nX-Kept: yes\nConnection: close");
+
+        Assert.Equal(200, response.Status);
+        Assert.Null(_backend.LastRequest.Header(name));
+        Assert.Equal("yes", _backend.LastRequest.Header("X-Kept"));
     }
 
     [Fact]

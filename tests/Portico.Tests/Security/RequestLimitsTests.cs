@@ -1,11 +1,14 @@
 using System.Net;
 using Portico.Tests.Infrastructure;
+using static Portico.Tests.Infrastructure.RegistryJson;
 
 namespace Portico.Tests.Security;
 
 /// <summary>Per-route request body limits.</summary>
 public sealed class RequestLimitsTests : IAsyncLifetime
 {
+    private static readonly (string Key, string Id) Credential = Portico.Auth.ApiKeyFormat.Generate();
+
     private TestBackend _backend = null!;
     private GatewayHost _gateway = null!;
 
@@ -15,7 +18,11 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         _gateway = await GatewayHost.StartWithFileAsync($$"""
         {
           "backends": [ { "id": "b", "url": "{{_backend.Url}}" } ],
+          "consumers": [ { "id": "c" } ],
+          "apiKeys": [ {{ApiKey(Credential.Id, "c", Credential.Key)}} ],
+          "authPolicies": [ { "id": "keys", "type": "apiKey", "apiKey": { "header": "X-Api-Key" } } ],
           "routes": [
+            { "id": "keyed", "auth": "keys", "match": { "path": "/keyed" }, "backend": "b", "maxRequestBodySize": 1024 },
             { "id": "small", "auth": "anonymous", "match": { "path": "/small" }, "backend": "b", "maxRequestBodySize": 1024 },
             { "id": "none",  "auth": "anonymous", "match": { "path": "/none" },  "backend": "b", "maxRequestBodySize": 0 }
           ]
@@ -36,6 +43,60 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         await ProblemAssert.ReadAsync(response, "payload-too-large");
         Assert.Equal(0, _backend.Count);
+    }
+
+    [Fact]
+    public async Task Limit_AnonymousRouteOverLimit_DetailNamesTheLimit()
+    {
+        using var response = await _gateway.Client.PostAsync("/small", new ByteArrayContent(new byte[2048]));
+        var problem = await ProblemAssert.ReadAsync(response, "payload-too-large");
+        Assert.Contains("1024 bytes", problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("pk_wrong_key")]
+    public async Task Limit_AuthenticatedRouteOverLimitBeforeAuthentication_RefusedEarlyWithoutTheLimit(string? key)
+    {
+        // The declared length is refused before the credentials are checked (no key is verified for a body the route
+        // would refuse anyway), so the answer must not tell an unauthenticated caller what the limit is.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/keyed") { Content = new ByteArrayContent(new byte[1025]) };
+        if (key is not null)
+        {
+            request.Headers.Add("X-Api-Key", key);
+        }
+
+        using var response = await _gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        var problem = await ProblemAssert.ReadAsync(response, "payload-too-large");
+        Assert.DoesNotContain("1024", body);
+        Assert.DoesNotContain("1025", body);
+        Assert.False(problem.TryGetProperty("detail", out _), body);
+        Assert.Equal(0, _backend.Count);
+    }
+
+    [Fact]
+    public async Task Limit_AuthenticatedRouteChunkedOverLimit_413WithoutTheLimit()
+    {
+        var content = new StreamContent(new MemoryStream(new byte[4096]));
+        content.Headers.ContentLength = null;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/keyed") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Add("X-Api-Key", Credential.Key);
+        using var response = await _gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.DoesNotContain("1024", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Limit_AuthenticatedRouteWithinLimit_IsForwarded()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/keyed") { Content = new ByteArrayContent(new byte[1024]) };
+        request.Headers.Add("X-Api-Key", Credential.Key);
+        using var response = await _gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1024, _backend.LastRequest.BodyLength);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Polly.CircuitBreaker;
 using Polly;
+using Portico.Proxy;
 using Portico.Resilience.Timeouts;
 
 namespace Portico.Resilience.CircuitBreakers;
@@ -91,13 +92,14 @@ internal sealed class CircuitBreaker
     /// <summary>Counts the outcome of a call <see cref="TryEnter"/> let through, and opens or closes the circuit when it decides.</summary>
     public void Record(Outcome<HttpResponseMessage> outcome, bool trial, string? routeId)
     {
-        var inconclusive = outcome.Exception is OperationCanceledException and not UpstreamTimeoutException;
+        // A client that went away, or whose request could not be read, says nothing about the backend.
+        var inconclusive = outcome.Exception is (OperationCanceledException and not UpstreamTimeoutException) or ClientRequestException;
         var failed = !inconclusive && _backend.IsFailure(outcome);
         if (trial)
         {
             if (inconclusive)
             {
-                // The caller went away during the trial: no verdict; the next call is the trial.
+                // The caller went away (or failed) during the trial: no verdict; the next call is the trial.
                 Volatile.Write(ref _openUntil, _time.GetUtcNow().UtcTicks);
                 Interlocked.CompareExchange(ref _state, Open, HalfOpen);
             }
