@@ -246,7 +246,7 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
 
             if (use.Context == InputContext.Header && ValueTemplate.IsUnsafeHeaderValue(text))
             {
-                return (GatewayProblems.BadRequest, $"The {input.Description} cannot be sent in a header: it contains a line break, a control character or a non-ASCII character.");
+                return (GatewayProblems.BadRequest, $"The {input.Description} contains a control character.");
             }
         }
 

@@ -147,8 +147,11 @@ internal sealed class ValueTemplate
         return JsonScalar.TryFormat(json, out text);
     }
 
-    /// <summary>Whether a value cannot be sent as a header value (RFC 9110 §5.5; see <see cref="Configuration.HttpFieldValue"/>).</summary>
-    public static bool IsUnsafeHeaderValue(string value) => !Configuration.HttpFieldValue.IsValid(value);
+    /// <summary>
+    /// Whether a value taken from the request cannot be sent in a header (RFC 9110 §5.5: no control character but tab,
+    /// which includes CR, LF and NUL). Non-ASCII text the client sent is forwarded as it came, like the proxy does.
+    /// </summary>
+    public static bool IsUnsafeHeaderValue(string value) => !Security.HeaderHygiene.IsValidValue(value);
 
     /// <summary>Whether a value would be a dot segment in a path, which URI normalization removes (RFC 3986 §5.2.4).</summary>
     public static bool IsDotSegment(string value) => value is "." or "..";
