@@ -22,9 +22,10 @@ namespace Portico.Routing;
 /// routing, so <c>/admin;x/secret</c> would match a public catch-all here and be <c>/admin/secret</c> there
 /// (encoded as <c>%3B</c>, a semicolon is data and passes);</item>
 /// <item>empty segments (<c>//</c>), which many servers merge;</item>
-/// <item>a dot, slash or backslash percent-encoded twice (<c>%252e</c>, <c>%25%32%66</c>), for a backend that
-/// decodes twice, and characters that Unicode normalization or Windows' best-fit mapping turn into one
+/// <item>characters that Unicode normalization or Windows' best-fit mapping turn into a dot, slash or backslash
 /// (fullwidth <c>%EF%BC%8F</c>, the division slash <c>%E2%88%95</c>).</item>
+/// A dot or separator encoded twice (<c>%252e</c>) passes: the Functions host's proxy hop encodes <c>%</c> again, so
+/// under Functions every <c>%2F</c> a client sends arrives as <c>%252F</c> and refusing it would refuse them all.
 /// </list>
 /// An encoded slash (<c>%2F</c>) is data: it stays inside its segment for matching and reaches the backend as sent.
 /// </remarks>
@@ -105,11 +106,6 @@ internal static class RawPathRules
                     continue;
                 }
 
-                if (b == '%' && IsEncodedSeparatorOrDot(path[i..]))
-                {
-                    return DoubleEncoded;
-                }
-
                 var decoded = (char)b;
                 if (IsControl(decoded))
                 {
@@ -184,45 +180,7 @@ internal static class RawPathRules
     private const string ControlCharacter = "The path has a control character.";
     private const string DotSegment = "The path has a '.' or '..' segment, written out, percent-encoded, or behind an encoded '/' or '\\' or a ';'.";
 
-    private const string DoubleEncoded = "The path has a double percent-encoded '.', '/' or '\\' (such as %252e).";
     private const string Lookalike = "The path has a character that Unicode normalization or a best-fit mapping turns into '.', '/' or '\\'.";
-
-    /// <summary>
-    /// Whether <paramref name="rest"/> (what follows an encoded <c>%</c>) starts with the two hexadecimal digits of a
-    /// dot, slash or backslash, each written out or encoded once (<c>2e</c>, <c>%32%65</c>): what a backend that
-    /// decodes twice reads as that character.
-    /// </summary>
-    private static bool IsEncodedSeparatorOrDot(ReadOnlySpan<char> rest)
-    {
-        var j = 0;
-        if (NextDigit(rest, ref j) is not (>= 0 and var high) || NextDigit(rest, ref j) is not (>= 0 and var low))
-        {
-            return false;
-        }
-
-        return ((high << 4) | low) is '.' or '/' or '\\';
-    }
-
-    /// <summary>The value of the hexadecimal digit at <paramref name="j"/>, raw or percent-encoded; -1 when there is none.</summary>
-    private static int NextDigit(ReadOnlySpan<char> s, ref int j)
-    {
-        if (j < s.Length && char.IsAsciiHexDigit(s[j]))
-        {
-            return HexValue(s[j++]);
-        }
-
-        if (j + 2 < s.Length && s[j] == '%' && char.IsAsciiHexDigit(s[j + 1]) && char.IsAsciiHexDigit(s[j + 2]))
-        {
-            var c = (char)((HexValue(s[j + 1]) << 4) | HexValue(s[j + 2]));
-            if (char.IsAsciiHexDigit(c))
-            {
-                j += 3;
-                return HexValue(c);
-            }
-        }
-
-        return -1;
-    }
 
     /// <summary>
     /// Fullwidth and small forms of '.', '/' and '\' the one-dot leader, and the division slash and set minus: NFKC normalization (which some

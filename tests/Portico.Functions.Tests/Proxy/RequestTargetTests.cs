@@ -15,7 +15,7 @@ public sealed class RequestTargetTests
     [
         "/files/a%2Fb",
         "/files/%E2%82%AC%20x",
-        "/files/a+b;c=d",
+        "/files/a+b",
         "/files/it's(1)",
         "/files/x?q=a%26b&plus=%2B&space=a+b&empty=&flag",
         "/files/x?q=%E2%82%AC&q=two",
@@ -44,10 +44,10 @@ public sealed class RequestTargetTests
         var viaServe = await SendAllAsync(await GatewayHost.StartWithFileAsync(registry), seen);
         var viaFunctions = await SendAllAsync(await FunctionsGateway.StartWithFileAsync(registry), seen);
 
-        // The hosts must agree on every target. The encoded slash is re-encoded by the engine under both hosts
-        // (%2F reaches the backend as %252F); that is the engine's behaviour, not the host's, so only parity is held here.
-        Assert.Equal(viaServe, viaFunctions);
-        Assert.Equal(Targets.Where(t => !t.Contains("%2F", StringComparison.Ordinal)), viaFunctions.Where((_, i) => !Targets[i].Contains("%2F", StringComparison.Ordinal)));
+        // Under portico serve the backend sees each target exactly as the client sent it, encoded slash included. The
+        // Functions host's own proxy hop encodes the '%' of %2F again before the worker sees it (docs/security.md#paths).
+        Assert.Equal(Targets, viaServe);
+        Assert.Equal(Targets.Select(t => t.Replace("%2F", "%252F", StringComparison.Ordinal)), viaFunctions);
     }
 
     private static async Task<List<string>> SendAllAsync(IAsyncDisposable gateway, List<string> seen)
@@ -69,7 +69,7 @@ public sealed class RequestTargetTests
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(client.BaseAddress!, new Uri(target, UriKind.Relative)));
                 using var response = await client.SendAsync(request);
-                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+                Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, $"{gateway.GetType().Name} {target}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
 
             lock (seen)
