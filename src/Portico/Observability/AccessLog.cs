@@ -45,15 +45,15 @@ internal sealed partial class AccessLog : IAsyncDisposable
 
         LogAccess(
             _logger, entry.Method, entry.Path, entry.Status, entry.RouteId, entry.BackendId,
-            entry.DurationMs, entry.UpstreamMs, entry.BytesIn, entry.BytesOut);
+            entry.DurationMs, entry.UpstreamMs, entry.BytesIn, entry.BytesOut, entry.Cache);
     }
 
     /// <summary>Flushes what the stdout writer still holds.</summary>
     public ValueTask DisposeAsync() => _stdout?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "{Method} {Path} {StatusCode} route={RouteId} backend={BackendId} {DurationMs:0.###} ms upstream={UpstreamMs:0.###} ms in={BytesIn} out={BytesOut}")]
+        Message = "{Method} {Path} {StatusCode} route={RouteId} backend={BackendId} {DurationMs:0.###} ms upstream={UpstreamMs:0.###} ms in={BytesIn} out={BytesOut} cache={Cache}")]
     private static partial void LogAccess(
         ILogger logger, string method, string? path, int statusCode, string? routeId, string? backendId,
-        double durationMs, double? upstreamMs, long bytesIn, long bytesOut);
+        double durationMs, double? upstreamMs, long bytesIn, long bytesOut, string? cache);
 }

@@ -16,4 +16,5 @@ internal readonly record struct AccessLogEntry(
     double? UpstreamMs,
     long BytesIn,
     long BytesOut,
-    string? TraceId);
+    string? TraceId,
+    string? Cache = null);

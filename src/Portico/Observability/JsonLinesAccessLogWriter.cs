@@ -116,6 +116,7 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
         json.WriteNumber("bytesIn", entry.BytesIn);
         json.WriteNumber("bytesOut", entry.BytesOut);
         WriteOptional(json, "traceId", entry.TraceId);
+        WriteOptional(json, "cache", entry.Cache);
         json.WriteEndObject();
     }
 

@@ -38,6 +38,9 @@ public sealed class GatewayContext
     /// <summary>Time spent waiting on the upstream, when the request was forwarded.</summary>
     public TimeSpan? UpstreamDuration { get; internal set; }
 
+    /// <summary>How the response cache answered (hit, miss, stale, …; docs/caching.md), or null on routes that do not cache.</summary>
+    public string? CacheOutcome { get; internal set; }
+
     internal GatewaySnapshot Snapshot { get; }
 
     internal ForwardedHeadersPolicy ForwardedHeaders { get; }

@@ -35,7 +35,8 @@ internal sealed partial class RegistryCompiler(
     RateLimiting.RateLimitCompiler rateLimitCompiler,
     AggregateCompiler aggregateCompiler,
     ResilienceCompiler resilience,
-    AuthCompiler authCompiler)
+    AuthCompiler authCompiler,
+    Caching.CacheCompiler cacheCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -66,6 +67,7 @@ internal sealed partial class RegistryCompiler(
         }
 
         rateLimitCompiler.Compile(document, routes, errors);
+        cacheCompiler.Compile(document, routes, errors);
         if (errors.Count > 0)
         {
             return new CompileResult(null, errors.All);

@@ -76,6 +76,9 @@ internal sealed class CompiledRoute
     /// <summary>The rate-limit policies of this route, per plan; set when the snapshot is compiled.</summary>
     public RateLimiting.RouteRateLimits RateLimits { get; set; } = RateLimiting.RouteRateLimits.None;
 
+    /// <summary>The route's response cache policy; null when the route does not cache. Set when the snapshot is compiled.</summary>
+    public Caching.CachePolicy? Cache { get; set; }
+
     /// <summary>The route's compiled authentication policy and authorization requirements.</summary>
     public Auth.RouteAuth Auth { get; init; } = Portico.Auth.RouteAuth.Anonymous;
 
