@@ -133,7 +133,7 @@ internal sealed class CacheExchange
         }
 
         var status = response.StatusCode;
-        if (status < 200 || status is StatusCodes.Status206PartialContent or StatusCodes.Status304NotModified || response.Headers.ContainsKey(HeaderNames.ContentRange))
+        if (status < 200 || status is StatusCodes.Status206PartialContent or StatusCodes.Status304NotModified)
         {
             return "status";
         }

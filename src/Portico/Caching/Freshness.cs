@@ -40,9 +40,8 @@ internal static class Freshness
         {
             lifetime = TimeSpan.FromSeconds(maxAge);
         }
-        else if (headers.Expires.Count > 0)
+        else if (headers.TryGetValue(HeaderNames.Expires, out var expires))
         {
-            var expires = headers.Expires;
             lifetime = expires.Count == 1 && TryParseDate(expires[0], out var at)
                 ? Max(at - dateValue, TimeSpan.Zero)
                 : TimeSpan.Zero; // §5.3: an invalid date, "0" included, is in the past
@@ -122,12 +121,8 @@ internal static class Freshness
         return value;
     }
 
-    /// <summary>An HTTP-date (RFC 9110 §5.6.7), including the obsolete formats a recipient must accept.</summary>
-    public static bool TryParseDate(string? value, out DateTimeOffset date)
-    {
-        date = default;
-        return value is not null && HeaderUtilities.TryParseDate(value, out date);
-    }
+    /// <summary>An HTTP-date (RFC 9110 §5.6.7), including the obsolete formats a recipient must accept; strictly (<see cref="HttpDate"/>).</summary>
+    public static bool TryParseDate(string? value, out DateTimeOffset date) => HttpDate.TryParse(value, out date);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
