@@ -50,7 +50,7 @@ else
     MAX_SECONDS=${BENCH_MAX_SECONDS:-5400}
 fi
 
-# Fixed loopback ports; BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
+# Fixed loopback ports (base to base+9); BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
 # run.sh rewrites that port in the copies it serves when the base moves).
 PORT_BASE=${BENCH_PORT_BASE:-19080}
 BACKEND_PORT=$PORT_BASE
@@ -61,6 +61,8 @@ STARTUP_PORT=$((PORT_BASE + 4))
 AZURITE_PORT=$((PORT_BASE + 5))
 PORTICO_LEAN_PORT=$((PORT_BASE + 6))
 PORTICO_NORESILIENCE_PORT=$((PORT_BASE + 7))
+FUNCTIONS_PORT=$((PORT_BASE + 8))
+FUNCTIONS_NOLOG_PORT=$((PORT_BASE + 9))
 LOOPBACK=127.0.0.1
 
 STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -188,10 +190,13 @@ BACKEND_DLL="$BENCH_DIR/Portico.Bench.Backend/$BIN/Portico.Bench.Backend.dll"
 BASELINE_DLL="$BENCH_DIR/Portico.Bench.Baseline/$BIN/Portico.Bench.Baseline.dll"
 TOOL_DLL="$BENCH_DIR/Portico.Bench.Tool/$BIN/Portico.Bench.Tool.dll"
 PORTICO_DLL="$REPO_DIR/src/Portico.Cli/$BIN/Portico.Cli.dll"
+# The Functions app as built, and the repository's Functions test host that runs its worker (not the Azure Functions host).
+FUNCTIONS_APP_DIR="$REPO_DIR/src/Portico.Functions/$BIN"
+FUNCTIONS_HOST_DLL="$REPO_DIR/tests/Portico.Functions.TestHost/$BIN/Portico.Functions.TestHost.dll"
 tool() { dotnet "$TOOL_DLL" "$@"; }
 
 # --- servers ------------------------------------------------------------------------------------------------
-for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT"; do
+for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT" "$FUNCTIONS_PORT" "$FUNCTIONS_NOLOG_PORT"; do
     port_free "$port" || fail "port $port on $LOOPBACK is in use (set BENCH_PORT_BASE to move the bench's ports)"
 done
 
@@ -203,6 +208,8 @@ url_of() { # TARGET
         portico-nolog) echo "http://$LOOPBACK:$PORTICO_NOLOG_PORT" ;;
         portico-lean) echo "http://$LOOPBACK:$PORTICO_LEAN_PORT" ;;
         portico-noresilience) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
+        functions) echo "http://$LOOPBACK:$FUNCTIONS_PORT" ;;
+        functions-nolog) echo "http://$LOOPBACK:$FUNCTIONS_NOLOG_PORT" ;;
     esac
 }
 
@@ -241,12 +248,31 @@ start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
     # call, not a disk. stderr is kept for diagnosis.
     setsid env "${env_args[@]+"${env_args[@]}"}" dotnet "$PORTICO_DLL" serve --config "$registry" \
         --urls "http://$LOOPBACK:$port" >/dev/null 2>"$WORK/$target-$SCN_NAME.err" </dev/null &
+    track_server "$target" "$port" 30
+}
+
+# Records the server just started in the background ($!) as TARGET's, and waits until it is live.
+track_server() { # TARGET PORT SECONDS
     STARTED_PID=$!
     GROUPS_STARTED+=("$STARTED_PID")
     PORTICO_PIDS+=("$STARTED_PID")
-    eval "PID_${target//-/_}=$STARTED_PID"
-    tool wait "http://$LOOPBACK:$port/_portico/health/live" 30 \
-        || fail "$target did not start for $SCN_NAME (see $WORK/$target-$SCN_NAME.err)"
+    eval "PID_${1//-/_}=$STARTED_PID"
+    tool wait "http://$LOOPBACK:$2/_portico/health/live" "$3" \
+        || fail "$1 did not start for $SCN_NAME (see $WORK/$1-$SCN_NAME.err)"
+}
+
+# The Functions app: its worker under the test host, which forwards each request to it as the Functions host does.
+# "functions" runs as shipped (the access log goes to the host as a log event over gRPC), "functions-nolog" without it.
+# The scenario's porticoEnv become the worker's app settings.
+start_functions() { # TARGET REGISTRY
+    local target="$1" registry="$2" port settings=() entry
+    port="$(url_of "$target")"; port="${port##*:}"
+    settings=(--setting "Portico__Registry__File=$registry")
+    for entry in "${SCN_PORTICO_ENV[@]+"${SCN_PORTICO_ENV[@]}"}"; do settings+=(--setting "$entry"); done
+    [[ $target == functions-nolog ]] && settings+=(--setting "Logging__LogLevel__Portico.AccessLog=Warning")
+    setsid dotnet "$FUNCTIONS_HOST_DLL" serve --app "$FUNCTIONS_APP_DIR" --urls "http://$LOOPBACK:$port" "${settings[@]}" \
+        >/dev/null 2>"$WORK/$target-$SCN_NAME.err" </dev/null &
+    track_server "$target" "$port" 60
 }
 
 record_memory() { # SCENARIO TARGET PID
@@ -258,6 +284,16 @@ record_memory() { # SCENARIO TARGET PID
 
 # CPU time (user + system, in clock ticks) a server process has used so far, and the machine's 1-minute load.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# A target's server CPU: for the Functions targets the test host and its worker (one process group) together.
+server_ticks() { # TARGET PID
+    if [[ $1 == functions* ]]; then
+        local total=0 pid
+        for pid in $(pgrep -g "$2"); do total=$((total + $(cpu_ticks "$pid"))); done
+        echo "$total"
+    else
+        cpu_ticks "$2"
+    fi
+}
 load_average() { cut -d' ' -f1 /proc/loadavg; }
 CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
 
@@ -321,6 +357,11 @@ if [[ $DO_STARTUP -eq 1 ]]; then
             log "ReadyToRun publish failed (see $WORK/publish-r2r.log): skipped"
         fi
     fi
+    log "start-up: a Functions worker under the test host, $STARTUP_RUNS runs"
+    run_bounded 300 dotnet "$FUNCTIONS_HOST_DLL" coldstart --app "$FUNCTIONS_APP_DIR" --path /plain/1k --name functions-worker \
+        --out "$RAW" --runs "$STARTUP_RUNS" --warmup "$([[ $MODE == smoke ]] && echo 0 || echo 1)" \
+        --setting "Portico__Registry__File=$PLAIN_REGISTRY" >&2 2>"$WORK/functions-coldstart.err" \
+        || fail "the Functions worker did not answer a proxied 200 at start-up (see $WORK/functions-coldstart.err)"
     if [[ $DO_AZURITE -eq 1 ]]; then
         # shellcheck source=lib/azurite.sh
         source "$BENCH_DIR/lib/azurite.sh"
@@ -350,6 +391,7 @@ for name in "${SCENARIOS[@]}"; do
     registry="$(registry_copy "$SCN_REGISTRY")"
     for target in "${targets[@]}"; do
         if [[ $target == portico* ]]; then start_portico "$target" "$registry"; fi
+        if [[ $target == functions* ]]; then start_functions "$target" "$registry"; fi
     done
 
     for target in "${targets[@]}"; do
@@ -381,9 +423,9 @@ for name in "${SCENARIOS[@]}"; do
                     continue
                 fi
                 server_pid="$(pid_of "$target")"
-                ticks_before="$(cpu_ticks "$server_pid")"
+                ticks_before="$(server_ticks "$target" "$server_pid")"
                 wrk_run "$dir" "$target" "$connections" "$DURATION" || fail "wrk failed on $name/$target"
-                ticks_after="$(cpu_ticks "$server_pid")"
+                ticks_after="$(server_ticks "$target" "$server_pid")"
                 printf '{"kind":"load","scenario":"%s","target":"%s","connections":%s,"round":%s,"server_cpu_ticks":%s,"clk_tck":%s,"loadavg":%s,%s\n' \
                     "$name" "$target" "$connections" "$round" "$((ticks_after - ticks_before))" "$CLK_TCK" "$(load_average)" \
                     "${LAST_RESULT#\{}" >>"$RAW"
@@ -413,9 +455,12 @@ for name in "${SCENARIOS[@]}"; do
     done
 
     for target in "${targets[@]}"; do
-        if [[ $target == portico* ]]; then
+        if [[ $target == portico* || $target == functions* ]]; then
             pid_var="PID_${target//-/_}"
             record_memory "$name" "$target" "${!pid_var}"
+        fi
+        if [[ $target == functions* ]]; then
+            for worker_pid in $(pgrep -P "${!pid_var}"); do record_memory "$name" "$target (worker)" "$worker_pid"; done
         fi
     done
     for pid in "${PORTICO_PIDS[@]+"${PORTICO_PIDS[@]}"}"; do stop_group "$pid"; done

@@ -102,6 +102,7 @@ internal static partial class ReportCommand
                     ("portico", "baseline"), ("portico", "direct"), ("portico-nolog", "baseline"), ("portico-nolog", "direct"),
                     ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"),
                     ("portico-nolog", "portico-noresilience"),
+                    ("functions", "portico"), ("functions-nolog", "portico-nolog"), ("functions", "direct"),
                 })
                 {
                     if (targets[variant] is JsonObject p && targets[reference] is JsonObject r)
@@ -246,7 +247,7 @@ internal static partial class ReportCommand
 
         md.AppendLine("## Throughput and latency");
         md.AppendLine();
-        md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (no per-request hosting Activity and log scope; not a shipped configuration, it shows what they cost); `portico-noresilience` is `portico-nolog` with `Portico__Resilience__Enabled=false` (no resilience pipeline). Server CPU: user and system time of the process that answers (Portico, the baseline, or the backend for `direct`) per request, from /proc; the backend's share behind a proxy is not included. Load average: the machine's 1-minute load after each round, median (above 2 the machine was busy with more than this run). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
+        md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (no per-request hosting Activity and log scope; not a shipped configuration, it shows what they cost); `portico-noresilience` is `portico-nolog` with `Portico__Resilience__Enabled=false` (no resilience pipeline); `functions` is the same engine as the Functions app, its worker process under the repository's Functions test host (not the Azure Functions host: absolute figures differ in Azure), with the access log on, `functions-nolog` with it off. Server CPU: user and system time of the process that answers (Portico, the baseline, or the backend for `direct`; for `functions*` the test host and the worker together) per request, from /proc; the backend's share behind a proxy is not included. Load average: the machine's 1-minute load after each round, median (above 2 the machine was busy with more than this run). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
         md.AppendLine();
         foreach (var scenario in report["scenarios"]!.AsArray())
         {
@@ -288,7 +289,7 @@ internal static partial class ReportCommand
         {
             md.AppendLine("## Start-up");
             md.AppendLine();
-            md.AppendLine("From just before the process starts to the first answer with the expected status (for Portico a proxied 200 from the backend), a new process each run, after one unrecorded warm-up start. Peak working set is VmHWM at that moment.");
+            md.AppendLine("From just before the process starts to the first answer with the expected status (for Portico a proxied 200 from the backend), a new process each run, after one unrecorded warm-up start. Peak working set is VmHWM at that moment. `functions-worker`: a fresh Functions worker process under the already running test host (not the Azure Functions host), from its process start to the first proxied 200 through the host; its \"listening\" column is when the worker had loaded its functions.");
             md.AppendLine();
             md.AppendLine("| variant | runs | median ms | min–max ms | \"listening\" line ms | peak working set MiB |");
             md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");

@@ -14,7 +14,7 @@ internal sealed record Scenario
     };
 
     /// <summary>The targets run.sh knows how to start.</summary>
-    public static readonly string[] KnownTargets = ["direct", "baseline", "portico", "portico-nolog", "portico-lean", "portico-noresilience"];
+    public static readonly string[] KnownTargets = ["direct", "baseline", "portico", "portico-nolog", "portico-lean", "portico-noresilience", "functions", "functions-nolog"];
 
     /// <summary>One line for the report.</summary>
     public string Description { get; init; } = "";
@@ -108,7 +108,7 @@ internal sealed record Scenario
             errors.Add("set at most one of 'request.body' and 'request.bodyFile'");
         }
 
-        var uses = Targets.Any(t => t.StartsWith("portico", StringComparison.Ordinal));
+        var uses = Targets.Any(t => t.StartsWith("portico", StringComparison.Ordinal) || t.StartsWith("functions", StringComparison.Ordinal));
         if (uses && !File.Exists(Resolve(Registry)))
         {
             errors.Add($"registry file '{Registry}' not found beside scenario.json");

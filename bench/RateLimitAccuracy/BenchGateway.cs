@@ -51,7 +51,7 @@ internal sealed class BenchGateway : IAsyncDisposable
             options.Storage.ConnectionString = connectionString;
             options.RateLimiting.TableName = counterTable;
         });
-        builder.Services.AddSingleton(services =>
+        builder.Services.AddSingleton<IRateCounterStore>(services =>
         {
             var options = services.GetRequiredService<IOptions<PorticoOptions>>().Value.RateLimiting;
             var client = TableStorage.CreateServiceClient(connectionString, null, options.StorageTimeout, o =>
@@ -59,7 +59,7 @@ internal sealed class BenchGateway : IAsyncDisposable
                 o.Retry.MaxRetries = 0;
                 o.AddPolicy(counter, HttpPipelinePosition.PerRetry);
             });
-            return new RateCounterStore(client.GetTableClient(options.TableName), options.StorageTimeout, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<PorticoMetrics>());
+            return new TableRateCounterStore(client.GetTableClient(options.TableName), options.StorageTimeout, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<PorticoMetrics>());
         });
 
         var app = builder.Build();

@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Portico.Functions;
 using Portico.Hosting;
 using Portico.Observability;
 
@@ -21,8 +22,23 @@ builder.Services.AddPortico(builder.Configuration, options =>
     }
 });
 
-// Logs, traces and metrics as in `portico serve`; in Azure the Bicep templates set APPLICATIONINSIGHTS_CONNECTION_STRING.
-// The worker's own instrumentation joins the host's traces (host.json sets telemetryMode OpenTelemetry).
+// Log levels, traces and metrics as in `portico serve`: every log event goes to the host over gRPC and on to Application
+// Insights, so framework chatter stays out. In Azure the Bicep templates set APPLICATIONINSIGHTS_CONNECTION_STRING; the
+// worker's own instrumentation joins the host's traces (host.json sets telemetryMode OpenTelemetry).
 builder.AddPorticoTelemetry(telemetry => telemetry.UseFunctionsWorkerDefaults());
 
-builder.Build().Run();
+var app = builder.Build();
+
+// Load the registry before the worker connects to the host: the host sends requests as soon as the worker reports its
+// functions loaded, and they must find the gateway configured (portico serve loads it before listening, too).
+try
+{
+    await app.Services.InitializePorticoAsync();
+}
+catch (Exception ex) when (StartupFailure.Report(ex, Console.Error) is { } exitCode)
+{
+    return exitCode;
+}
+
+await app.RunAsync();
+return 0;

@@ -13,8 +13,8 @@ namespace Portico.Cli.Demo;
 /// </summary>
 internal sealed class DemoBackends : IAsyncDisposable
 {
-    /// <summary>Where the demo backends listen; <c>demo/portico.json</c> points at it.</summary>
-    public const string Url = "http://127.0.0.1:7080";
+    /// <summary>Where the demo backends listen by default; <c>demo/portico.json</c> points at it.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:7080";
 
     private static readonly string[] EchoedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Api-Key", "X-Portico-Consumer", "X-Portico-Auth-Method"];
 
@@ -32,16 +32,23 @@ internal sealed class DemoBackends : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private DemoBackends(WebApplication app) => _app = app;
+    private DemoBackends(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    /// <summary>The address the backends listen on (the bound port when started on port 0).</summary>
+    public string Url { get; }
 
     /// <summary>The demo registry file, copied beside the program.</summary>
     public static string ConfigurationPath => Path.Combine(AppContext.BaseDirectory, "demo", "portico.json");
 
-    /// <summary>Starts the backends; null (with a message) when the port is taken.</summary>
-    public static async Task<DemoBackends?> StartAsync(TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Starts the backends on <paramref name="url"/> (default <see cref="DefaultUrl"/>); null (with a message) when the port is taken.</summary>
+    public static async Task<DemoBackends?> StartAsync(TextWriter error, CancellationToken cancellationToken, string url = DefaultUrl)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.UseUrls(Url);
+        builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();
         var app = builder.Build();
         Map(app);
@@ -51,12 +58,12 @@ internal sealed class DemoBackends : IAsyncDisposable
         }
         catch (IOException ex)
         {
-            await error.WriteLineAsync($"portico: the demo backends cannot listen on {Url}: {ex.Message}");
+            await error.WriteLineAsync($"portico: the demo backends cannot listen on {url}: {ex.Message}");
             await app.DisposeAsync();
             return null;
         }
 
-        return new DemoBackends(app);
+        return new DemoBackends(app, app.Urls.First().TrimEnd('/'));
     }
 
     public async ValueTask DisposeAsync()

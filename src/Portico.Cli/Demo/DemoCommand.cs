@@ -7,16 +7,21 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", $"Run the demo backends on {DemoBackends.Url} (the gateway itself runs elsewhere, for example under func start).");
+        var urls = new Option<string>("--urls")
+        {
+            Description = $"Where the demo backends listen (default {DemoBackends.DefaultUrl}, where the demo registry points; port 0 picks a free port).",
+            DefaultValueFactory = _ => DemoBackends.DefaultUrl,
+        };
+        var command = new Command("demo", $"Run the demo backends on {DemoBackends.DefaultUrl} (the gateway itself runs elsewhere, for example under func start).") { urls };
         command.SetAction(async (parsed, ct) =>
         {
-            await using var backends = await DemoBackends.StartAsync(error, ct);
+            await using var backends = await DemoBackends.StartAsync(error, ct, parsed.GetRequiredValue(urls));
             if (backends is null)
             {
                 return ExitCodes.Unavailable;
             }
 
-            await output.WriteLineAsync($"Demo backends listening on {DemoBackends.Url}; registry file: {DemoBackends.ConfigurationPath}");
+            await output.WriteLineAsync($"Demo backends listening on {backends.Url}; registry file: {DemoBackends.ConfigurationPath}");
             try
             {
                 await backends.WaitAsync(ct);

@@ -19,7 +19,7 @@ internal static class ServeCommand
         var config = new Option<FileInfo?>("--config") { Description = "Serve the registry in this declarative file (DB-less mode); reloaded when it changes." };
         var storage = new Option<string?>("--storage") { Description = "Serve the registry in Table storage: a connection string or an account endpoint (managed identity / Azure login)." };
         var table = new Option<string?>("--table") { Description = "The registry table in Table mode (default PorticoRegistry)." };
-        var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.Url}." };
+        var demo = new Option<bool>("--demo") { Description = $"Serve the bundled demo configuration with its demo backends on {DemoBackends.DefaultUrl}." };
         var certificate = new Option<FileInfo?>("--certificate") { Description = "Server certificate for https:// addresses: a PFX (password in PORTICO_CERTIFICATE_PASSWORD) or a PEM certificate." };
         var certificateKey = new Option<FileInfo?>("--certificate-key") { Description = "The PEM private key of a PEM --certificate, when not in the same file." };
         var clientCertificates = new Option<string>("--client-certificates")

@@ -26,10 +26,6 @@ internal static class StandaloneHost
         {
             InitialData = new Dictionary<string, string?>
             {
-                ["Logging:LogLevel:Default"] = "Information",
-                ["Logging:LogLevel:Microsoft"] = "Warning",
-                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
-                ["Logging:LogLevel:Yarp"] = "Warning",
                 // JSON lines written off the request path; Portico__AccessLog__Output=Logger puts them back in the log.
                 ["Portico:AccessLog:Output"] = "Stdout",
             },

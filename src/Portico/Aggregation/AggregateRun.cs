@@ -4,10 +4,10 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
 using Polly.CircuitBreaker;
-using Polly.RateLimiting;
 using Polly.Timeout;
 using Portico.Observability;
 using Portico.Pipeline;
+using Portico.Resilience.Bulkheads;
 using Portico.Resilience.Timeouts;
 using Portico.Resilience;
 
@@ -261,7 +261,7 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
             var detail = ex switch
             {
                 BrokenCircuitException => "the backend's circuit is open",
-                RateLimiterRejectedException => "the backend's bulkhead is full",
+                BulkheadRejectedException => "the backend's bulkhead is full",
                 _ => ex.GetType().Name,
             };
             return (new PartState(PartOutcome.Unreachable, status, null, null, default), detail, ex);

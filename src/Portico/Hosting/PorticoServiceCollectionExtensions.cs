@@ -64,7 +64,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<ForwardingErrors>();
         services.TryAddSingleton<ForwardedHeadersPolicy>();
         services.TryAddSingleton<RateLimitCompiler>();
-        services.TryAddSingleton(RateCounterStore.Create);
+        services.TryAddSingleton<IRateCounterStore>(TableRateCounterStore.Create);
         services.TryAddSingleton<StorageHealth>();
         services.TryAddSingleton<InstanceCount>();
         services.TryAddSingleton<RateLimiter>();

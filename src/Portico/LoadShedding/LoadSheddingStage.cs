@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Portico.Concurrency;
 using Portico.Hosting;
 using Portico.Observability;
 using Portico.Pipeline;
@@ -17,8 +19,8 @@ namespace Portico.LoadShedding;
 /// </summary>
 internal sealed class LoadSheddingStage : IGatewayStage
 {
-    private readonly InFlightGate _gateway = new();
-    private readonly ConcurrentDictionary<string, InFlightGate> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<ConcurrencyGate>> _routes = new(StringComparer.Ordinal);
+    private ConcurrencyGate _gateway;
     private readonly int _limit;
     private readonly string _retryAfter;
     private readonly PorticoMetrics _metrics;
@@ -44,11 +46,11 @@ internal sealed class LoadSheddingStage : IGatewayStage
             return ShedAsync(context, "gateway", null);
         }
 
-        InFlightGate? route = null;
+        StrongBox<ConcurrencyGate>? route = null;
         if (routeLimit > 0)
         {
-            route = _routes.GetOrAdd(context.Route.Id, static _ => new InFlightGate());
-            if (!route.TryEnter(routeLimit))
+            route = _routes.GetOrAdd(context.Route.Id, static _ => new StrongBox<ConcurrencyGate>());
+            if (!route.Value.TryEnter(routeLimit))
             {
                 if (_limit > 0)
                 {
@@ -62,7 +64,7 @@ internal sealed class LoadSheddingStage : IGatewayStage
         return RunAsync(context, next, route);
     }
 
-    private async Task RunAsync(GatewayContext context, GatewayDelegate next, InFlightGate? route)
+    private async Task RunAsync(GatewayContext context, GatewayDelegate next, StrongBox<ConcurrencyGate>? route)
     {
         try
         {
@@ -70,7 +72,10 @@ internal sealed class LoadSheddingStage : IGatewayStage
         }
         finally
         {
-            route?.Exit();
+            if (route is not null)
+            {
+                route.Value.Exit(); // in place: the gate is a struct in its box
+            }
             if (_limit > 0)
             {
                 _gateway.Exit();

@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,12 +27,25 @@ public static class PorticoTelemetryExtensions
     /// <summary>The meters exported: the gateway's, ASP.NET Core hosting's and HttpClient's.</summary>
     public static readonly string[] Meters = [PorticoTelemetry.Name, "Microsoft.AspNetCore.Hosting", "System.Net.Http"];
 
+    private static readonly Dictionary<string, string?> LogLevelDefaults = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        ["Logging:LogLevel:Yarp"] = "Warning",
+    };
+
     /// <summary>
     /// Adds Portico's logging defaults and, when an exporter is configured, OpenTelemetry. <paramref name="configureHost"/>
     /// lets a host add what only it has (the Functions worker's own instrumentation), and runs only when exporting.
     /// </summary>
     public static IHostApplicationBuilder AddPorticoTelemetry(this IHostApplicationBuilder builder, Action<OpenTelemetryBuilder>? configureHost = null)
     {
+        // Default log levels at the lowest priority, so appsettings and environment variables (Logging__LogLevel__…)
+        // override them: the gateway's own events, framework warnings, and none of the framework's per-request chatter
+        // (routing's two events per request would reach Application Insights under Functions).
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = LogLevelDefaults });
+
         // ASP.NET Core creates an Activity and a log scope per request whenever this category is enabled at any
         // level; nothing reads them (OpenTelemetry, when configured, listens for its own).
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);

@@ -32,7 +32,7 @@ internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClie
     /// <summary>
     /// Sends a request the caller built (absolute URI on this backend) through the backend's resilience pipeline
     /// and returns the response headers. Refusals surface as exceptions, as from any <see cref="HttpMessageInvoker"/>:
-    /// <c>TimeoutRejectedException</c>, <c>BrokenCircuitException</c> or <c>RateLimiterRejectedException</c>.
+    /// <c>TimeoutRejectedException</c>, <c>BrokenCircuitException</c> or <c>BulkheadRejectedException</c>.
     /// </summary>
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         (_resilientInvoker ?? client.Invoker).SendAsync(request, cancellationToken);

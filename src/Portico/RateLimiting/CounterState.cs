@@ -1,3 +1,5 @@
+using Portico.Concurrency;
+
 namespace Portico.RateLimiting;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Portico.RateLimiting;
 /// </summary>
 internal abstract class CounterState
 {
-    private int _inFlight;
+    private ConcurrencyGate _inFlight;
     private long _lastUsed;
 
     /// <summary>The policy as of the last request (limits can change on reload; the state stays).</summary>
@@ -15,7 +17,7 @@ internal abstract class CounterState
     protected CounterState(CompiledRateLimitPolicy policy) => Policy = policy;
 
     /// <summary>Requests of this key in flight in this instance.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => _inFlight.Count;
 
     /// <summary>When the counter was last used (UTC ticks), so idle ones can be forgotten.</summary>
     public long LastUsed => Volatile.Read(ref _lastUsed);
@@ -27,18 +29,10 @@ internal abstract class CounterState
     }
 
     /// <summary>Counts one more request in flight unless <paramref name="limit"/> are already.</summary>
-    public bool TryEnter(int limit)
-    {
-        if (Interlocked.Increment(ref _inFlight) <= limit)
-        {
-            return true;
-        }
+    public bool TryEnter(int limit) => _inFlight.TryEnter(limit);
 
-        Interlocked.Decrement(ref _inFlight);
-        return false;
-    }
-
-    public void Exit() => Interlocked.Decrement(ref _inFlight);
+    /// <summary>Counts one request of this key less in flight.</summary>
+    public void Exit() => _inFlight.Exit();
 
     /// <summary>Gives back the token of a request that was allowed here but denied by a later policy.</summary>
     public abstract void Refund(long now);

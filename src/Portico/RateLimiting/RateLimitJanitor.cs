@@ -103,7 +103,7 @@ internal sealed partial class RateLimitJanitor(
         return false;
     }
 
-    private async Task CleanUpAsync(RateCounterStore store, DateTimeOffset now, CancellationToken stoppingToken)
+    private async Task CleanUpAsync(IRateCounterStore store, DateTimeOffset now, CancellationToken stoppingToken)
     {
         // Bounded, so a storage account that stops answering never stalls heartbeats and lease returns for long.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1), time);

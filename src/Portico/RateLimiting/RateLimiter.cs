@@ -5,13 +5,15 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portico.Hosting;
 using Portico.Observability;
+using Portico.RateLimiting.SharedCounters;
 
 namespace Portico.RateLimiting;
 
 /// <summary>
 /// Holds every counter of this instance, keyed by policy and key, for the life of the process (registry reloads
 /// keep them), and decides requests against them. <c>local</c> decisions are made in memory and complete
-/// synchronously; <c>exact</c> and <c>leased</c> ones go through <see cref="SharedCounter"/>.
+/// synchronously; <c>exact</c> and <c>leased</c> ones go through a <see cref="SharedCounter"/> (<see cref="ExactCounter"/>,
+/// <see cref="LeasedCounter"/>).
 /// </summary>
 internal sealed partial class RateLimiter
 {
@@ -19,7 +21,7 @@ internal sealed partial class RateLimiter
     public const string OverflowKey = "~overflow";
 
     private readonly ConcurrentDictionary<CounterKey, CounterState> _counters = new();
-    private readonly ConcurrentDictionary<SharedCounter, byte> _leaseHolders = new();
+    private readonly ConcurrentDictionary<LeasedCounter, byte> _leaseHolders = new();
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly PorticoMetrics _metrics;
@@ -29,7 +31,7 @@ internal sealed partial class RateLimiter
     private int _sharedUsed;
 
     public RateLimiter(
-        RateCounterStore store,
+        IRateCounterStore store,
         StorageHealth health,
         InstanceCount instances,
         IOptions<PorticoOptions> options,
@@ -47,7 +49,7 @@ internal sealed partial class RateLimiter
         StorageTimeoutTicks = options.Value.RateLimiting.StorageTimeout.Ticks;
     }
 
-    public RateCounterStore Store { get; }
+    public IRateCounterStore Store { get; }
 
     public StorageHealth Health { get; }
 
@@ -193,7 +195,7 @@ internal sealed partial class RateLimiter
     }
 
     /// <summary>Notes a counter that holds leased tokens, for the janitor.</summary>
-    public void HoldsLease(SharedCounter counter) => _leaseHolders.TryAdd(counter, 0);
+    public void HoldsLease(LeasedCounter counter) => _leaseHolders.TryAdd(counter, 0);
 
     public void LogCounterBug(string policyId, Exception exception) => LogBug(_logger, policyId, exception);
 
@@ -225,7 +227,8 @@ internal sealed partial class RateLimiter
         }
 
         Volatile.Write(ref _sharedUsed, 1);
-        return new SharedCounter(policy, PartitionKeyOf(id.PolicyId, id.Key));
+        var keyHash = PartitionKeyOf(id.PolicyId, id.Key);
+        return id.Store == CounterStoreKind.Exact ? new ExactCounter(policy, keyHash) : new LeasedCounter(policy, keyHash);
     }
 
     /// <summary>128 bits of SHA-256 over policy and key, in hex: spreads counters over partitions and never reveals the key.</summary>

@@ -1,5 +1,4 @@
 using Polly.CircuitBreaker;
-using Polly.RateLimiting;
 using Polly.Timeout;
 using Polly;
 using Portico.Proxy;
@@ -71,7 +70,7 @@ internal sealed class BackendResilience
     {
         null => outcome.Result is { } response && Settings.FailureStatusCodes.Contains((int)response.StatusCode),
         UpstreamTimeoutException or TimeoutRejectedException => true,
-        OperationCanceledException or BrokenCircuitException or RateLimiterRejectedException => false,
+        OperationCanceledException or BrokenCircuitException or BulkheadRejectedException => false,
         _ => true,
     };
 

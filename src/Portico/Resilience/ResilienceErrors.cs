@@ -2,9 +2,9 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using Polly.CircuitBreaker;
-using Polly.RateLimiting;
 using Polly.Timeout;
 using Portico.Problems;
+using Portico.Resilience.Bulkheads;
 
 namespace Portico.Resilience;
 
@@ -21,7 +21,7 @@ internal static class ResilienceErrors
         {
             TimeoutRejectedException => (GatewayProblems.GatewayTimeout, (TimeSpan?)null),
             BrokenCircuitException broken => (GatewayProblems.CircuitOpen, broken.RetryAfter ?? DefaultRetryAfter),
-            RateLimiterRejectedException rejected => (GatewayProblems.BackendBusy, rejected.RetryAfter ?? DefaultRetryAfter),
+            BulkheadRejectedException => (GatewayProblems.BackendBusy, DefaultRetryAfter),
             _ => (null, null),
         };
 

@@ -2,12 +2,12 @@ using System.Net.Http.Headers;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Polly.CircuitBreaker;
-using Polly.RateLimiting;
 using Polly.Retry;
 using Polly.Timeout;
 using Polly;
 using Portico.Dispatch;
 using Portico.Proxy;
+using Portico.Resilience.Bulkheads;
 using Portico.Resilience.Fallbacks;
 using Portico.Resilience.Timeouts;
 
@@ -114,7 +114,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             }
             else
             {
-                outcome = Outcome.FromException<HttpResponseMessage>(new RateLimiterRejectedException("The backend's bulkhead is full."));
+                outcome = Outcome.FromException<HttpResponseMessage>(new BulkheadRejectedException());
             }
 
             if (!_hasFallback)
@@ -184,7 +184,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
                 _telemetry.Rejected(_routeId, _backend.Id, "circuit-open");
                 ResilienceTelemetry.LogCircuitRejected(_telemetry.Logger, _backend.Id, _routeId);
                 break;
-            case RateLimiterRejectedException:
+            case BulkheadRejectedException:
                 _telemetry.Rejected(_routeId, _backend.Id, "bulkhead");
                 ResilienceTelemetry.LogBulkheadFull(_telemetry.Logger, _backend.Id, _routeId);
                 break;
@@ -419,7 +419,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         HttpRequestException => "connection",
         UpstreamTimeoutException or TimeoutRejectedException => "timeout",
         BrokenCircuitException => "circuit-open",
-        RateLimiterRejectedException => "bulkhead",
+        BulkheadRejectedException => "bulkhead",
         _ => "error",
     };
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -9,7 +10,8 @@ using Portico.Auth;
 using Portico.Configuration;
 using Portico.Registry;
 using Portico.Tests.Infrastructure;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
+using static Portico.Tests.Infrastructure.TestRequests;
 
 namespace Portico.Tests.Aggregation;
 
@@ -18,31 +20,43 @@ namespace Portico.Tests.Aggregation;
 /// carries the verified identity (headers, and a gateway-signed identity token whose audience is the part's own
 /// backend), part templates read identity values and claims, and a refused credential calls no backend at all.
 /// </summary>
-public sealed class AggregateIdentityTests : IAsyncLifetime
+public sealed class AggregateIdentityTests(AggregateIdentityTests.Fixture fixture) : IClassFixture<AggregateIdentityTests.Fixture>
 {
     private const string Audience = "api://mobile";
-    private TestAuthorizationServer _idp = null!;
-    private TestBackend _profiles = null!;
-    private TestBackend _orders = null!;
-    private GatewayHost _gateway = null!;
-    private ECDsa _signingKey = null!;
-    private string _apiKey = "";
 
-    public async Task InitializeAsync()
+    /// <summary>One gateway for the class: no test changes it, and each counts the backends' calls from before its own.</summary>
+    public sealed class Fixture : AuthenticatedGateway
     {
-        _idp = await TestAuthorizationServer.StartAsync();
-        _profiles = await TestBackend.StartAsync(JsonHandlers.Fixed("""{"name":"Ada"}"""));
-        _orders = await TestBackend.StartAsync(JsonHandlers.Fixed("""[{"id":1}]"""));
-        _signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        (_apiKey, var keyId) = ApiKeyFormat.Generate();
-        _gateway = await GatewayHost.StartWithFileAsync($$"""
+        private readonly ECDsa _signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        private readonly (string Key, string Id) _apiKey = ApiKeyFormat.Generate();
+
+        /// <summary>The orders backend; <see cref="AuthServers.Backend"/> is the profiles backend.</summary>
+        public TestBackend Orders { get; private set; } = null!;
+
+        public string ApiKey => _apiKey.Key;
+
+        protected override RequestDelegate BackendHandler => JsonHandlers.Fixed("""{"name":"Ada"}""");
+
+        public override async Task InitializeAsync()
         {
-          "backends": [ { "id": "profiles", "url": {{J(_profiles.Url)}} }, { "id": "orders", "url": {{J(_orders.Url)}} } ],
+            Orders = await TestBackend.StartAsync(JsonHandlers.Fixed("""[{"id":1}]"""));
+            await base.InitializeAsync();
+        }
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await Orders.DisposeAsync();
+            _signingKey.Dispose();
+        }
+
+        protected override string Registry() => $$"""
+        {
+          "backends": [ { "id": "profiles", "url": {{J(Backend.Url)}} }, { "id": "orders", "url": {{J(Orders.Url)}} } ],
           "consumers": [ { "id": "partner-app" }, { "id": "kiosk" } ],
-          "apiKeys": [ { "id": "{{keyId}}", "consumer": "kiosk", "hash": "{{ApiKeyFormat.Hash(_apiKey)}}" } ],
+          "apiKeys": [ {{RegistryJson.ApiKey(_apiKey.Id, "kiosk", ApiKey)}} ],
           "authPolicies": [
-            { "id": "users", "type": "jwt", "jwt": { "consumerClaim": "azp", "issuers": [
-              { "issuer": {{J(_idp.Issuer)}}, "audiences": [ "{{Audience}}" ], "jwksUrl": {{J(_idp.JwksUrl)}}, "requireHttps": false } ] } },
+            { "id": "users", "type": "jwt", "jwt": { "consumerClaim": "azp", "issuers": [ {{Idp.IssuerJson(Audience)}} ] } },
             { "id": "kiosks", "type": "apiKey" }
           ],
           "routes": [
@@ -55,19 +69,18 @@ public sealed class AggregateIdentityTests : IAsyncLifetime
               "aggregate": { "parts": [ { "name": "me", "backend": "profiles", "path": "/users/{identity.consumerId}" } ] } }
           ]
         }
-        """, new Dictionary<string, string?> { ["Portico:Auth:IdentityToken:SigningKey"] = _signingKey.ExportPkcs8PrivateKeyPem() });
+        """;
+
+        protected override Dictionary<string, string?> Settings() => new() { ["Portico:Auth:IdentityToken:SigningKey"] = _signingKey.ExportPkcs8PrivateKeyPem() };
     }
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _orders.DisposeAsync();
-        await _profiles.DisposeAsync();
-        await _idp.DisposeAsync();
-        _signingKey.Dispose();
-    }
+    private TestBackend Profiles => fixture.Backend;
 
-    private string Token(string? tenant = "blue") => _idp.RsaToken(Audience, TimeProvider.System.GetUtcNow(), (_, payload) =>
+    private TestBackend Orders => fixture.Orders;
+
+    private GatewayHost Gateway => fixture.Gateway;
+
+    private string Token(string? tenant = "blue") => fixture.Idp.RsaToken(Audience, TimeProvider.System.GetUtcNow(), (_, payload) =>
     {
         payload["sub"] = "ada@example.com";
         if (tenant is not null)
@@ -76,30 +89,21 @@ public sealed class AggregateIdentityTests : IAsyncLifetime
         }
     });
 
-    private async Task<HttpResponseMessage> GetAsync(string path, params (string Name, string Value)[] headers)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        return await _gateway.Client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> GetAsync(string path, params (string Name, string Value)[] headers) => fixture.GetAsync(path, headers);
 
     [Fact]
     public async Task Aggregate_VerifiedJwt_EveryPartGetsTheIdentityAndTemplatesReadIt()
     {
-        using var response = await GetAsync("/home", ("Authorization", "Bearer " + Token()), ("X-Portico-Consumer", "admin"), ("X-Portico-Auth-Method", "mtls"));
+        using var response = await GetAsync("/home", Bearer(Token()), ("X-Portico-Consumer", "admin"), ("X-Portico-Auth-Method", "mtls"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"me":{"name":"Ada"},"orders":[{"id":1}]}""", await response.Content.ReadAsStringAsync());
 
-        var me = _profiles.LastRequest;
+        var me = Profiles.LastRequest;
         Assert.Equal("/users/partner-app", me.Path);
         Assert.Equal("?sub=ada%40example.com&via=jwt", me.Query);
         Assert.Equal("blue", me.Header("X-Tenant"));
-        foreach (var call in new[] { me, _orders.LastRequest })
+        foreach (var call in new[] { me, Orders.LastRequest })
         {
             // The verified identity, never what the client sent under the same names.
             Assert.Equal("partner-app", call.Header("X-Portico-Consumer"));
@@ -114,12 +118,12 @@ public sealed class AggregateIdentityTests : IAsyncLifetime
     [Fact]
     public async Task Aggregate_IdentityTokenRoute_EachPartGetsATokenForItsOwnBackend()
     {
-        using var response = await GetAsync("/home", ("Authorization", "Bearer " + Token()));
+        using var response = await GetAsync("/home", Bearer(Token()));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        using var jwksResponse = await _gateway.Client.GetAsync("/_portico/.well-known/jwks.json");
+        using var jwksResponse = await Gateway.Client.GetAsync("/_portico/.well-known/jwks.json");
         var keys = new JsonWebKeySet(await jwksResponse.Content.ReadAsStringAsync()).GetSigningKeys();
-        foreach (var (backend, audience) in new[] { (_profiles, "profiles"), (_orders, "orders") })
+        foreach (var (backend, audience) in new[] { (Profiles, "profiles"), (Orders, "orders") })
         {
             var token = backend.LastRequest.Header("X-Portico-Identity-Token");
             Assert.NotNull(token);
@@ -136,7 +140,7 @@ public sealed class AggregateIdentityTests : IAsyncLifetime
         }
 
         // A token meant for one part's backend is not accepted as one for the other.
-        var profilesToken = _profiles.LastRequest.Header("X-Portico-Identity-Token");
+        var profilesToken = Profiles.LastRequest.Header("X-Portico-Identity-Token");
         var crossed = await new JsonWebTokenHandler().ValidateTokenAsync(profilesToken, new TokenValidationParameters
         {
             ValidIssuer = "portico",
@@ -150,14 +154,14 @@ public sealed class AggregateIdentityTests : IAsyncLifetime
     [Fact]
     public async Task Aggregate_ApiKey_PartsGetTheKeysConsumerAndNeverTheKey()
     {
-        using var response = await GetAsync("/kiosk", ("X-Api-Key", _apiKey));
+        using var response = await GetAsync("/kiosk", ("X-Api-Key", fixture.ApiKey));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var call = _profiles.LastRequest;
+        var call = Profiles.LastRequest;
         Assert.Equal("/users/kiosk", call.Path);
         Assert.Equal("kiosk", call.Header("X-Portico-Consumer"));
         Assert.Equal("apiKey", call.Header("X-Portico-Auth-Method"));
-        Assert.DoesNotContain(call.Headers, h => h.Value.Contains(_apiKey, StringComparison.Ordinal));
+        Assert.DoesNotContain(call.Headers, h => h.Value.Contains(fixture.ApiKey, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -167,27 +171,27 @@ public sealed class AggregateIdentityTests : IAsyncLifetime
     [InlineData("/kiosk", "X-Api-Key", "pk_aaaaaaaaaaaa_wrongwrongwrongwrongwrongwrongwrongwrongwro", "invalid-api-key")]
     public async Task Aggregate_RefusedCredential_401AndNoPartIsCalled(string path, string? header, string? value, string code)
     {
-        var before = _profiles.Count + _orders.Count;
+        var before = Profiles.Count + Orders.Count;
 
         using var response = header is null ? await GetAsync(path) : await GetAsync(path, (header, value!));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         await ProblemAssert.ReadAsync(response, code);
         Assert.NotEmpty(response.Headers.WwwAuthenticate);
-        Assert.Equal(before, _profiles.Count + _orders.Count);
+        Assert.Equal(before, Profiles.Count + Orders.Count);
     }
 
     [Fact]
     public async Task Aggregate_ClaimMissing_400BeforeAnyBackendCall()
     {
-        var before = _profiles.Count + _orders.Count;
+        var before = Profiles.Count + Orders.Count;
 
-        using var response = await GetAsync("/home", ("Authorization", "Bearer " + Token(tenant: null)));
+        using var response = await GetAsync("/home", Bearer(Token(tenant: null)));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await ProblemAssert.ReadAsync(response, "missing-input");
         Assert.Contains("claim 'tenant'", problem.GetProperty("detail").GetString());
-        Assert.Equal(before, _profiles.Count + _orders.Count);
+        Assert.Equal(before, Profiles.Count + Orders.Count);
     }
 
     [Fact]
@@ -204,9 +208,9 @@ public sealed class AggregateIdentityTests : IAsyncLifetime
                 Parts = [new AggregatePartDefinition { Name = "me", Backend = "profiles", Path = "/users/{identity.consumerId}" }],
             },
         };
-        var snapshot = _gateway.Services.GetRequiredService<RegistryRuntime>().Current;
+        var snapshot = Gateway.Services.GetRequiredService<RegistryRuntime>().Current;
 
-        var result = _gateway.Services.GetRequiredService<AggregateCompiler>().Compile(
+        var result = Gateway.Services.GetRequiredService<AggregateCompiler>().Compile(
             route, route.Aggregate, RoutePatternFactory.Parse("/me"), snapshot.Backends, (field, message) => errors.Add($"{field}: {message}"));
 
         Assert.Null(result);

@@ -1,8 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
+using Portico.Observability;
 using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Aggregation;
@@ -245,52 +245,52 @@ public sealed class AggregateRouteTests
     }
 
     [Fact]
-    public async Task Aggregate_MaxConcurrencyOne_SecondPartWaitsForTheFirstsSlot()
+    public async Task Aggregate_MaxConcurrencyOne_LaterPartsWaitForTheFirstsSlot()
     {
-        // Part a holds the single slot until its own timeout (on the fake clock) cancels it; b must not reach the
-        // backend before that. Without the slot b would arrive within milliseconds of a, so a quarter of a second of
-        // silence from b, then b arriving once a is cancelled, shows the wait.
-        var time = new FakeTimeProvider();
-        var aArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var bArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var backend = await TestBackend.StartAsync(async context =>
+        // The parts start in declaration order on one thread, each running until it has to wait: a takes the only slot
+        // and sends; b waits for the slot; then c's span starts. A part that has a slot sets its own timeout timer at
+        // once, so when c's span starts, b's 7 s timer exists exactly when b did not wait. No pause is needed to see it.
+        var clock = new TestClock();
+        const string CSpan = "part slots/c";
+        var bHadASlotWhenCStarted = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var spans = new ActivityListener
         {
-            if (context.Request.Path == "/b")
+            ShouldListenTo = source => source.Name == PorticoTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) => options.Name == CSpan ? ActivitySamplingResult.AllData : ActivitySamplingResult.None,
+            ActivityStarted = span =>
             {
-                bArrived.TrySetResult();
-                await JsonHandlers.WriteAsync(context, "\"b\"");
-                return;
-            }
-
-            aArrived.TrySetResult();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, context.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                // The gateway gave up on a.
-            }
-        });
+                // Other tests' spans start here too (another listener may record them): only c's counts.
+                if (span.OperationName == CSpan)
+                {
+                    bHadASlotWhenCStarted.TrySetResult(clock.TimersSet.Any(timer => timer.IsTimeout && timer.Due == TimeSpan.FromSeconds(7)));
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(spans);
+        await using var backend = await TestBackend.StartAsync(context => context.Request.Path == "/a"
+            ? JsonHandlers.Hanging(new TaskCompletionSource())(context)
+            : JsonHandlers.WriteAsync(context, "\"" + context.Request.Path.Value![1..] + "\""));
         await using var gateway = await GatewayHost.StartWithFileAsync(
             $$"""
             {
               "backends": [ { "id": "b", "url": "{{backend.Url}}" } ],
-              "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/r" }, "aggregate": { "maxConcurrency": 1, "parts": [
-                { "name": "a", "backend": "b", "path": "/a", "optional": true, "timeout": "1s" }, { "name": "b", "backend": "b", "path": "/b" }
+              "routes": [ { "id": "slots", "auth": "anonymous", "match": { "path": "/r" }, "aggregate": { "maxConcurrency": 1, "parts": [
+                { "name": "a", "backend": "b", "path": "/a", "optional": true, "timeout": "1s" },
+                { "name": "b", "backend": "b", "path": "/b", "timeout": "7s" },
+                { "name": "c", "backend": "b", "path": "/c" }
               ] } } ]
             }
             """,
-            services: s => s.AddSingleton<TimeProvider>(time));
+            services: clock.AddTo);
 
         var answer = gateway.Client.GetStringAsync("/r");
-        await aArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(TimeSpan.FromMilliseconds(250));
-        Assert.False(bArrived.Task.IsCompleted, "part b was called while part a held the only slot");
-        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await bHadASlotWhenCStarted.Task.WaitAsync(TimeSpan.FromSeconds(30)), "part b got a slot while part a held the only one");
+        await backend.ReceivedAsync(1);
+        Assert.Equal("/a", backend.LastRequest.Path);
+        clock.Advance(TimeSpan.FromSeconds(1)); // a's timeout frees the slot; b, then c, take it in turn
 
-        Assert.Equal("""{"b":"b","_portico":{"partial":true,"failed":["a"]}}""", await answer.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.True(bArrived.Task.IsCompleted);
+        Assert.Equal("""{"b":"b","c":"c","_portico":{"partial":true,"failed":["a"]}}""", await answer.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(["/a", "/b", "/c"], backend.Requests.Select(r => r.Path));
     }
 
     [Fact]

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using Portico.Observability;
 using Portico.Tests.Infrastructure;
 
@@ -11,9 +9,8 @@ namespace Portico.Tests.Aggregation;
 public sealed class AggregateTelemetryTests : IAsyncLifetime
 {
     private readonly ConcurrentBag<Activity> _spans = [];
-    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
     private ActivityListener _activities = null!;
-    private MeterListener _meters = null!;
+    private MetricRecorder _metrics = null!;
     private TestBackend _good = null!;
     private TestBackend _broken = null!;
     private GatewayHost _gateway = null!;
@@ -39,25 +36,12 @@ public sealed class AggregateTelemetryTests : IAsyncLifetime
           ] } } ]
         }
         """);
-        var meter = _gateway.Services.GetRequiredService<PorticoMetrics>().Meter;
-        _meters = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter == meter)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _meters.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
-        _meters.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
-        _meters.Start();
+        _metrics = new MetricRecorder(_gateway.Services);
     }
 
     public async Task DisposeAsync()
     {
-        _meters.Dispose();
+        _metrics.Dispose();
         await _gateway.DisposeAsync();
         await _good.DisposeAsync();
         await _broken.DisposeAsync();
@@ -103,9 +87,8 @@ public sealed class AggregateTelemetryTests : IAsyncLifetime
         using var response = await _gateway.Client.GetAsync("/home");
         Assert.True(response.Headers.Contains("X-Portico-Partial"));
 
-        Assert.True(await Eventually.TrueAsync(() => _measurements.Any(m => m.Instrument == "portico.aggregate.responses"), TimeSpan.FromSeconds(5)));
-        var parts = _measurements.Where(m => m.Instrument == "portico.aggregate.part.duration")
-            .ToDictionary(m => (string)m.Tags["portico.part"]!);
+        Assert.True(await Eventually.TrueAsync(() => _metrics.Of("portico.aggregate.responses").Count > 0, TimeSpan.FromSeconds(5)));
+        var parts = _metrics.Of("portico.aggregate.part.duration").ToDictionary(m => (string)m.Tags["portico.part"]!);
         Assert.Equal(3, parts.Count);
         Assert.All(parts.Values, m => Assert.Equal("home", m.Tags["portico.route"]));
         Assert.Equal("users", parts["orders"].Tags["portico.backend"]);
@@ -113,21 +96,10 @@ public sealed class AggregateTelemetryTests : IAsyncLifetime
         Assert.Equal(200, parts["orders"].Tags["http.response.status_code"]);
         Assert.Equal("http-error", parts["recommendations"].Tags["portico.part.outcome"]);
         Assert.InRange(parts["profile"].Value, 0, 30);
-        var answer = Assert.Single(_measurements, m => m.Instrument == "portico.aggregate.responses");
+        var answer = Assert.Single(_metrics.Of("portico.aggregate.responses"));
         Assert.Equal("partial", answer.Tags["portico.aggregate.outcome"]);
         Assert.Equal("home", answer.Tags["portico.route"]);
-        var request = Assert.Single(_measurements, m => m.Instrument == "portico.requests");
+        var request = Assert.Single(_metrics.Of("portico.requests"));
         Assert.Equal(200, request.Tags["http.response.status_code"]);
-    }
-
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var map = new Dictionary<string, object?>();
-        foreach (var tag in tags)
-        {
-            map[tag.Key] = tag.Value;
-        }
-
-        _measurements.Enqueue((instrument.Name, value, map));
     }
 }

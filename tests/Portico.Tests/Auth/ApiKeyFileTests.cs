@@ -1,6 +1,6 @@
 using System.Net;
 using Portico.Tests.Infrastructure;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
 
 namespace Portico.Tests.Auth;
 

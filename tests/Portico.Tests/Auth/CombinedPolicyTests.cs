@@ -2,36 +2,34 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Portico.Auth;
 using Portico.Tests.Infrastructure;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
+using static Portico.Tests.Infrastructure.TestRequests;
 
 namespace Portico.Tests.Auth;
 
 /// <summary><c>anyOf</c> and <c>allOf</c> policies, served from the file store and from Table storage alike.</summary>
-public sealed class CombinedPolicyTests : IAsyncLifetime
+public sealed class CombinedPolicyTests(CombinedPolicyTests.Fixture fixture) : IClassFixture<CombinedPolicyTests.Fixture>
 {
     private const string Audience = "api://orders";
-    private TestAuthorizationServer _idp = null!;
-    private TestBackend _backend = null!;
-    private X509Certificate2 _authority = null!;
-    private string _key = "";
-    private string _registry = "";
 
-    public async Task InitializeAsync()
+    /// <summary>The servers, keys and registry of the class; each test starts its own gateway over them.</summary>
+    public sealed class Fixture : AuthServers
     {
-        _idp = await TestAuthorizationServer.StartAsync();
-        _backend = await TestBackend.StartAsync();
-        _authority = TestCertificates.CreateAuthority("Combined CA");
-        (_key, var id) = ApiKeyFormat.Generate();
-        _registry = $$"""
+        public X509Certificate2 Authority { get; } = TestCertificates.CreateAuthority("Combined CA");
+
+        private readonly (string Key, string Id) _key = ApiKeyFormat.Generate();
+
+        public string Key => _key.Key;
+
+        public string Registry => $$"""
         {
-          "backends": [ { "id": "api", "url": {{J(_backend.Url)}} } ],
+          "backends": [ { "id": "api", "url": {{J(Backend.Url)}} } ],
           "consumers": [ { "id": "partner-a" } ],
-          "apiKeys": [ { "id": "{{id}}", "consumer": "partner-a", "hash": "{{ApiKeyFormat.Hash(_key)}}" } ],
+          "apiKeys": [ {{ApiKey(_key.Id, "partner-a", Key)}} ],
           "authPolicies": [
             { "id": "keys", "type": "apiKey" },
-            { "id": "users", "type": "jwt", "jwt": { "issuers": [
-              { "issuer": {{J(_idp.Issuer)}}, "audiences": [ "{{Audience}}" ], "discoveryUrl": {{J(_idp.DiscoveryUrl)}}, "requireHttps": false } ] } },
-            { "id": "certs", "type": "mtls", "mtls": { "caCertificates": [ {{J(TestCertificates.Pem(_authority))}} ] } },
+            { "id": "users", "type": "jwt", "jwt": { "issuers": [ {{Idp.IssuerJson(Audience, discovery: true)}} ] } },
+            { "id": "certs", "type": "mtls", "mtls": { "caCertificates": [ {{J(TestCertificates.Pem(Authority))}} ] } },
             { "id": "key-or-token", "type": "anyOf", "policies": [ "keys", "users" ] },
             { "id": "cert-and-token", "type": "allOf", "policies": [ "certs", "users" ] }
           ],
@@ -41,67 +39,44 @@ public sealed class CombinedPolicyTests : IAsyncLifetime
           ]
         }
         """;
-    }
 
-    public async Task DisposeAsync()
-    {
-        await _backend.DisposeAsync();
-        await _idp.DisposeAsync();
-        _authority.Dispose();
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            Authority.Dispose();
+        }
     }
 
     private static readonly Dictionary<string, string?> TrustHeader = new() { ["Portico:Auth:ClientCertificates:TrustForwardedHeader"] = "true" };
 
     public static TheoryData<string> Stores => ["file", "table"];
 
-    private async Task<GatewayHost> StartAsync(string store)
-    {
-        if (store == "file")
-        {
-            return await GatewayHost.StartWithFileAsync(_registry, TrustHeader);
-        }
+    private TestBackend Backend => fixture.Backend;
 
-        var connection = await Azurite.ConnectionStringAsync();
-        var table = Azurite.NewTableName();
-        using var directory = new TempDirectory();
-        var path = directory.File("registry.json");
-        await File.WriteAllTextAsync(path, _registry);
-        var (code, _, error) = await PorticoCli.RunAsync("config", "import", path, "--storage", connection, "--table", table);
-        Assert.True(code == 0, error);
-        return await GatewayHost.StartWithTableAsync(connection, table, TrustHeader);
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(GatewayHost gateway, string path, params (string Name, string Value)[] headers)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        return await gateway.Client.SendAsync(request);
-    }
+    private async Task<GatewayHost> StartAsync(string store) => store == "file"
+        ? await GatewayHost.StartWithFileAsync(fixture.Registry, TrustHeader)
+        : await GatewayHost.StartWithTableAsync(await Azurite.ConnectionStringAsync(), await RegistryTables.ImportAsync(fixture.Registry), TrustHeader);
 
     [Theory]
     [MemberData(nameof(Stores))]
     public async Task AnyOf_EitherCredentialPasses_NoneGivesBothChallenges(string store)
     {
         await using var gateway = await StartAsync(store);
-        var token = _idp.RsaToken(Audience, TimeProvider.System.GetUtcNow());
+        var token = fixture.Idp.RsaToken(Audience, TimeProvider.System.GetUtcNow());
 
-        using (var byKey = await SendAsync(gateway, "/any", ("X-Api-Key", _key)))
+        using (var byKey = await TestRequests.GetAsync(gateway.Client, "/any", ("X-Api-Key", fixture.Key)))
         {
             Assert.Equal(HttpStatusCode.OK, byKey.StatusCode);
-            Assert.Equal("apiKey", _backend.LastRequest.Header("X-Portico-Auth-Method"));
+            Assert.Equal("apiKey", Backend.LastRequest.Header("X-Portico-Auth-Method"));
         }
 
-        using (var byToken = await SendAsync(gateway, "/any", ("Authorization", "Bearer " + token)))
+        using (var byToken = await TestRequests.GetAsync(gateway.Client, "/any", Bearer(token)))
         {
             Assert.Equal(HttpStatusCode.OK, byToken.StatusCode);
-            Assert.Equal("jwt", _backend.LastRequest.Header("X-Portico-Auth-Method"));
+            Assert.Equal("jwt", Backend.LastRequest.Header("X-Portico-Auth-Method"));
         }
 
-        using (var neither = await SendAsync(gateway, "/any"))
+        using (var neither = await TestRequests.GetAsync(gateway.Client, "/any"))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, neither.StatusCode);
             await ProblemAssert.ReadAsync(neither, "authentication-required");
@@ -111,7 +86,7 @@ public sealed class CombinedPolicyTests : IAsyncLifetime
         }
 
         // A bad token next to no key is reported as the bad token, not as missing credentials.
-        using (var badToken = await SendAsync(gateway, "/any", ("Authorization", "Bearer " + token[..^10])))
+        using (var badToken = await TestRequests.GetAsync(gateway.Client, "/any", Bearer(token[..^10])))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, badToken.StatusCode);
             await ProblemAssert.ReadAsync(badToken, "invalid-token");
@@ -123,29 +98,29 @@ public sealed class CombinedPolicyTests : IAsyncLifetime
     public async Task AllOf_NeedsTheCertificateAndTheToken(string store)
     {
         await using var gateway = await StartAsync(store);
-        var before = _backend.Count;
-        var token = _idp.RsaToken(Audience, TimeProvider.System.GetUtcNow());
-        using var certificate = TestCertificates.CreateClient(_authority, "partner-a");
+        var before = Backend.Count;
+        var token = fixture.Idp.RsaToken(Audience, TimeProvider.System.GetUtcNow());
+        using var certificate = TestCertificates.CreateClient(fixture.Authority, "partner-a");
         var cert = Convert.ToBase64String(certificate.Export(X509ContentType.Cert));
 
-        using (var tokenOnly = await SendAsync(gateway, "/all", ("Authorization", "Bearer " + token)))
+        using (var tokenOnly = await TestRequests.GetAsync(gateway.Client, "/all", Bearer(token)))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, tokenOnly.StatusCode);
             Assert.Contains("Portico-ClientCertificate", tokenOnly.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         }
 
-        using (var certOnly = await SendAsync(gateway, "/all", ("X-ARR-ClientCert", cert)))
+        using (var certOnly = await TestRequests.GetAsync(gateway.Client, "/all", ("X-ARR-ClientCert", cert)))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, certOnly.StatusCode);
         }
 
-        Assert.Equal(before, _backend.Count);
-        using (var both = await SendAsync(gateway, "/all", ("X-ARR-ClientCert", cert), ("Authorization", "Bearer " + token)))
+        Assert.Equal(before, Backend.Count);
+        using (var both = await TestRequests.GetAsync(gateway.Client, "/all", ("X-ARR-ClientCert", cert), Bearer(token)))
         {
             Assert.Equal(HttpStatusCode.OK, both.StatusCode);
         }
 
-        var seen = _backend.LastRequest;
+        var seen = Backend.LastRequest;
         Assert.Equal("mtls+jwt", seen.Header("X-Portico-Auth-Method"));
         Assert.Equal("CN=partner-a", seen.Header("X-Portico-Subject"));
         Assert.Equal("orders.read profile", seen.Header("X-Portico-Scopes"));

@@ -4,7 +4,8 @@ using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Portico.Tests.Infrastructure;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
+using static Portico.Tests.Infrastructure.TestRequests;
 
 namespace Portico.Tests.Auth;
 
@@ -13,29 +14,25 @@ namespace Portico.Tests.Auth;
 /// spoofed ones), the client's <c>Authorization</c> only where it should be, and a gateway-signed identity token
 /// it can verify with the gateway's JWKS.
 /// </summary>
-public sealed class IdentityForwardingTests : IAsyncLifetime
+public sealed class IdentityForwardingTests(IdentityForwardingTests.Fixture fixture) : IClassFixture<IdentityForwardingTests.Fixture>
 {
     private const string Audience = "api://orders";
-    private TestAuthorizationServer _idp = null!;
-    private TestBackend _backend = null!;
-    private GatewayHost _gateway = null!;
-    private RSA _staticKey = null!;
-    private ECDsa _signingKey = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>One gateway for the class: no test changes it, and each counts the backend's calls from before its own.</summary>
+    public sealed class Fixture : AuthenticatedGateway
     {
-        _idp = await TestAuthorizationServer.StartAsync();
-        _backend = await TestBackend.StartAsync();
-        _staticKey = RSA.Create(2048);
-        _signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        _gateway = await GatewayHost.StartWithFileAsync($$"""
+        public RSA StaticKey { get; } = RSA.Create(2048);
+
+        private ECDsa SigningKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+        protected override string Registry() => $$"""
         {
-          "backends": [ { "id": "orders", "url": {{J(_backend.Url)}} } ],
+          "backends": [ { "id": "orders", "url": {{J(Backend.Url)}} } ],
           "consumers": [ { "id": "partner-app", "displayName": "Partner" }, { "id": "blocked-app", "status": "disabled" } ],
           "authPolicies": [
             { "id": "users", "type": "jwt", "jwt": { "consumerClaim": "azp", "issuers": [
-              { "issuer": {{J(_idp.Issuer)}}, "audiences": [ "{{Audience}}" ], "jwksUrl": {{J(_idp.JwksUrl)}}, "requireHttps": false },
-              { "issuer": "https://static.example/", "audiences": [ "{{Audience}}" ], "algorithms": [ "RS256" ], "publicKeys": [ {{J(_staticKey.ExportSubjectPublicKeyInfoPem())}} ] } ] } }
+              {{Idp.IssuerJson(Audience)}},
+              { "issuer": "https://static.example/", "audiences": [ "{{Audience}}" ], "algorithms": [ "RS256" ], "publicKeys": [ {{J(StaticKey.ExportSubjectPublicKeyInfoPem())}} ] } ] } }
           ],
           "routes": [
             { "id": "orders", "auth": "users", "match": { "path": "/orders" }, "backend": "orders" },
@@ -45,38 +42,33 @@ public sealed class IdentityForwardingTests : IAsyncLifetime
             { "id": "either", "auth": "users", "match": { "path": "/either" }, "backend": "orders", "authorization": { "require": "anyOf", "roles": [ "admin" ], "scopes": [ "orders.read" ] } }
           ]
         }
-        """, new Dictionary<string, string?> { ["Portico:Auth:IdentityToken:SigningKey"] = _signingKey.ExportPkcs8PrivateKeyPem() });
-    }
+        """;
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-        await _idp.DisposeAsync();
-        _staticKey.Dispose();
-        _signingKey.Dispose();
-    }
+        protected override Dictionary<string, string?> Settings() => new() { ["Portico:Auth:IdentityToken:SigningKey"] = SigningKey.ExportPkcs8PrivateKeyPem() };
 
-    private async Task<HttpResponseMessage> CallAsync(string path, string token, params (string Name, string Value)[] extra)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
-        foreach (var (name, value) in extra)
+        public override async Task DisposeAsync()
         {
-            request.Headers.TryAddWithoutValidation(name, value);
+            await base.DisposeAsync();
+            StaticKey.Dispose();
+            SigningKey.Dispose();
         }
-
-        return await _gateway.Client.SendAsync(request);
     }
+
+    private TestAuthorizationServer Idp => fixture.Idp;
+
+    private TestBackend Backend => fixture.Backend;
+
+    private Task<HttpResponseMessage> CallAsync(string path, string token, params (string Name, string Value)[] extra) =>
+        fixture.GetAsync(path, [Bearer(token), .. extra]);
 
     [Fact]
     public async Task Forward_VerifiedJwt_BackendGetsIdentityHeadersAndTheClientsAuthorization()
     {
-        var token = _idp.RsaToken(Audience, TimeProvider.System.GetUtcNow());
+        var token = Idp.RsaToken(Audience, TimeProvider.System.GetUtcNow());
         using var response = await CallAsync("/orders", token, ("X-Portico-Consumer", "admin"), ("X-Portico-Scopes", "everything"), ("x-portico-subject", "root"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var seen = _backend.LastRequest;
+        var seen = Backend.LastRequest;
         Assert.Equal("partner-app", seen.Header("X-Portico-Consumer"));
         Assert.Equal("user-1", seen.Header("X-Portico-Subject"));
         Assert.Equal("orders.read profile", seen.Header("X-Portico-Scopes"));
@@ -89,7 +81,7 @@ public sealed class IdentityForwardingTests : IAsyncLifetime
     public async Task Forward_TokenOfAStaticPemIssuer_IsAccepted()
     {
         var now = TimeProvider.System.GetUtcNow();
-        var token = _idp.Token(Audience, now, "RS256", "any", TestTokens.Rs256(_staticKey), (h, p) =>
+        var token = Idp.Token(Audience, now, "RS256", "any", TestTokens.Rs256(fixture.StaticKey), (h, p) =>
         {
             h.Remove("kid"); // static keys are tried without a kid
             p["iss"] = "https://static.example/";
@@ -99,31 +91,32 @@ public sealed class IdentityForwardingTests : IAsyncLifetime
         using var response = await CallAsync("/orders", token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("static-user", _backend.LastRequest.Header("X-Portico-Subject"));
+        Assert.Equal("static-user", Backend.LastRequest.Header("X-Portico-Subject"));
     }
 
     [Fact]
     public async Task Forward_ConsumerClaimNamingADisabledConsumer_IsRefused()
     {
-        var token = _idp.RsaToken(Audience, TimeProvider.System.GetUtcNow(), (_, p) => p["azp"] = "blocked-app");
+        var before = Backend.Count;
+        var token = Idp.RsaToken(Audience, TimeProvider.System.GetUtcNow(), (_, p) => p["azp"] = "blocked-app");
         using var response = await CallAsync("/orders", token);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         await ProblemAssert.ReadAsync(response, "invalid-token");
-        Assert.Equal(0, _backend.Count);
+        Assert.Equal(before, Backend.Count);
     }
 
     [Fact]
     public async Task Forward_IdentityTokenRoute_BackendCanVerifyTheTokenWithTheGatewaysJwks()
     {
         var now = TimeProvider.System.GetUtcNow();
-        using var response = await CallAsync("/signed", _idp.RsaToken(Audience, now));
+        using var response = await CallAsync("/signed", Idp.RsaToken(Audience, now));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var seen = _backend.LastRequest;
+        var seen = Backend.LastRequest;
         Assert.Null(seen.Header("Authorization")); // forwardAuthorization: false
         var identityToken = seen.Header("X-Portico-Identity-Token");
         Assert.NotNull(identityToken);
 
-        using var jwksResponse = await _gateway.Client.GetAsync("/_portico/.well-known/jwks.json");
+        using var jwksResponse = await fixture.Gateway.Client.GetAsync("/_portico/.well-known/jwks.json");
         Assert.Equal(HttpStatusCode.OK, jwksResponse.StatusCode);
         var jwks = new JsonWebKeySet(await jwksResponse.Content.ReadAsStringAsync());
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(identityToken, new TokenValidationParameters
@@ -161,36 +154,37 @@ public sealed class IdentityForwardingTests : IAsyncLifetime
     [Fact]
     public async Task Authorize_RolesAndClaims_AllOfAndAnyOf()
     {
+        var before = Backend.Count;
         var now = TimeProvider.System.GetUtcNow();
-        using (var readers = await CallAsync("/readers", _idp.RsaToken(Audience, now)))
+        using (var readers = await CallAsync("/readers", Idp.RsaToken(Audience, now)))
         {
             Assert.Equal(HttpStatusCode.OK, readers.StatusCode);
         }
 
-        using (var admins = await CallAsync("/admins", _idp.RsaToken(Audience, now)))
+        using (var admins = await CallAsync("/admins", Idp.RsaToken(Audience, now)))
         {
             Assert.Equal(HttpStatusCode.Forbidden, admins.StatusCode);
             await ProblemAssert.ReadAsync(admins, "forbidden");
             Assert.Empty(admins.Headers.WwwAuthenticate);
         }
 
-        using (var either = await CallAsync("/either", _idp.RsaToken(Audience, now)))
+        using (var either = await CallAsync("/either", Idp.RsaToken(Audience, now)))
         {
             Assert.Equal(HttpStatusCode.OK, either.StatusCode);
         }
 
-        using (var neither = await CallAsync("/either", _idp.RsaToken(Audience, now, (_, p) => p["scope"] = "profile")))
+        using (var neither = await CallAsync("/either", Idp.RsaToken(Audience, now, (_, p) => p["scope"] = "profile")))
         {
             Assert.Equal(HttpStatusCode.Forbidden, neither.StatusCode);
         }
 
-        Assert.Equal(2, _backend.Count);
+        Assert.Equal(before + 2, Backend.Count);
     }
 
     [Fact]
     public async Task Jwks_PublishesTheSigningKeysPublicPartOnly()
     {
-        using var response = await _gateway.Client.GetAsync("/_portico/.well-known/jwks.json");
+        using var response = await fixture.Gateway.Client.GetAsync("/_portico/.well-known/jwks.json");
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var key = Assert.Single(json.GetProperty("keys").EnumerateArray());
         Assert.Equal("EC", key.GetProperty("kty").GetString());

@@ -1,31 +1,30 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Portico.Tests.Infrastructure;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
+using static Portico.Tests.Infrastructure.TestRequests;
 
 namespace Portico.Tests.Auth;
 
 /// <summary>Opaque tokens checked with a real RFC 7662 endpoint: caching, inactive tokens, and the endpoint being down.</summary>
-public sealed class IntrospectionTests : IAsyncLifetime
+public sealed class IntrospectionTests(IntrospectionTests.Fixture fixture) : IClassFixture<IntrospectionTests.Fixture>
 {
-    private TestAuthorizationServer _idp = null!;
-    private TestBackend _backend = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
+    /// <summary>
+    /// One gateway for the class: tokens are unique per test, so no test meets another's cache entries, and each counts
+    /// calls and log entries from before its own requests.
+    /// </summary>
+    public sealed class Fixture : AuthenticatedGateway
     {
-        _idp = await TestAuthorizationServer.StartAsync();
-        _backend = await TestBackend.StartAsync();
-        _gateway = await GatewayHost.StartWithFileAsync($$"""
+        protected override string Registry() => $$"""
         {
-          "backends": [ { "id": "api", "url": {{J(_backend.Url)}} } ],
+          "backends": [ { "id": "api", "url": {{J(Backend.Url)}} } ],
           "consumers": [ { "id": "partner-app" }, { "id": "blocked-app", "status": "disabled" } ],
           "authPolicies": [
-            { "id": "opaque", "type": "introspection", "introspection": { "endpoint": {{J(_idp.IntrospectionUrl)}}, "requireHttps": false,
+            { "id": "opaque", "type": "introspection", "introspection": { "endpoint": {{J(Idp.IntrospectionUrl)}}, "requireHttps": false,
               "clientId": "{{TestAuthorizationServer.ClientId}}", "clientSecretSetting": "Introspection:Secret", "cacheDuration": "5m" } },
             { "id": "opaque-401", "type": "introspection", "introspection": { "endpoint": "http://127.0.0.1:9/introspect", "requireHttps": false,
               "clientId": "x", "clientSecretSetting": "Introspection:Secret", "unavailableStatus": 401, "timeout": "2s" } },
-            { "id": "opaque-wrong-secret", "type": "introspection", "introspection": { "endpoint": {{J(_idp.IntrospectionUrl)}}, "requireHttps": false,
+            { "id": "opaque-wrong-secret", "type": "introspection", "introspection": { "endpoint": {{J(Idp.IntrospectionUrl)}}, "requireHttps": false,
               "clientId": "{{TestAuthorizationServer.ClientId}}", "clientSecretSetting": "PORTICO_TEST_WRONG_SECRET" } }
           ],
           "routes": [
@@ -35,31 +34,33 @@ public sealed class IntrospectionTests : IAsyncLifetime
             { "id": "wrong-secret", "auth": "opaque-wrong-secret", "match": { "path": "/wrong-secret" }, "backend": "api" }
           ]
         }
-        """, new Dictionary<string, string?>
+        """;
+
+        protected override Dictionary<string, string?> Settings() => new()
         {
             ["Introspection:Secret"] = TestAuthorizationServer.ClientSecret,
             ["PORTICO_TEST_WRONG_SECRET"] = "not-the-secret",
-        });
+        };
     }
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-        await _idp.DisposeAsync();
-    }
+    private readonly int _backendCalls = fixture.Backend.Count;
+    private readonly int _introspectionCalls = fixture.Idp.IntrospectionCalls;
+    private readonly int _logged = fixture.Gateway.Logs.Entries.Count;
 
-    private async Task<HttpResponseMessage> CallAsync(string path, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
-        return await _gateway.Client.SendAsync(request);
-    }
+    private TestAuthorizationServer Idp => fixture.Idp;
+
+    /// <summary>Calls the backend received during this test.</summary>
+    private int BackendCalls => fixture.Backend.Count - _backendCalls;
+
+    /// <summary>Calls the introspection endpoint received during this test.</summary>
+    private int IntrospectionCalls => Idp.IntrospectionCalls - _introspectionCalls;
+
+    private Task<HttpResponseMessage> CallAsync(string path, string token) => fixture.GetAsync(path, Bearer(token));
 
     private string ActiveToken(string clientId = "partner-app", string scope = "orders.read")
     {
         var token = "opaque-" + Guid.NewGuid().ToString("N");
-        _idp.SetIntrospection(token, new JsonObject
+        Idp.SetIntrospection(token, new JsonObject
         {
             ["active"] = true,
             ["client_id"] = clientId,
@@ -80,8 +81,8 @@ public sealed class IntrospectionTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.Equal(1, _idp.IntrospectionCalls);
-        var seen = _backend.LastRequest;
+        Assert.Equal(1, IntrospectionCalls);
+        var seen = fixture.Backend.LastRequest;
         Assert.Equal("partner-app", seen.Header("X-Portico-Consumer"));
         Assert.Equal("user-7", seen.Header("X-Portico-Subject"));
         Assert.Equal("introspection", seen.Header("X-Portico-Auth-Method"));
@@ -94,14 +95,14 @@ public sealed class IntrospectionTests : IAsyncLifetime
         var token = ActiveToken();
         using var response = await CallAsync("/forwarding", token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Bearer " + token, _backend.LastRequest.Header("Authorization"));
+        Assert.Equal("Bearer " + token, fixture.Backend.LastRequest.Header("Authorization"));
     }
 
     [Fact]
     public async Task Introspection_InactiveOrUnknownToken_Is401AndCachedBriefly()
     {
         var token = "opaque-" + Guid.NewGuid().ToString("N");
-        _idp.SetIntrospection(token, new JsonObject { ["active"] = false });
+        Idp.SetIntrospection(token, new JsonObject { ["active"] = false });
         for (int i = 0; i < 2; i++)
         {
             using var response = await CallAsync("/api", token);
@@ -110,8 +111,8 @@ public sealed class IntrospectionTests : IAsyncLifetime
             Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         }
 
-        Assert.Equal(1, _idp.IntrospectionCalls);
-        Assert.Equal(0, _backend.Count);
+        Assert.Equal(1, IntrospectionCalls);
+        Assert.Equal(0, BackendCalls);
     }
 
     [Fact]
@@ -119,7 +120,7 @@ public sealed class IntrospectionTests : IAsyncLifetime
     {
         using var response = await CallAsync("/api", ActiveToken("blocked-app"));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, _backend.Count);
+        Assert.Equal(0, BackendCalls);
     }
 
     [Fact]
@@ -129,22 +130,28 @@ public sealed class IntrospectionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         await ProblemAssert.ReadAsync(response, "insufficient-scope");
         Assert.Contains("scope=\"orders.read\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        Assert.Equal(0, _backend.Count);
+        Assert.Equal(0, BackendCalls);
     }
 
     [Fact]
     public async Task Introspection_EndpointDown_Is503NeverAPass()
     {
-        _idp.Down = true;
-        using var response = await CallAsync("/api", ActiveToken());
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        await ProblemAssert.ReadAsync(response, "auth-unavailable");
-        Assert.Equal(0, _backend.Count);
-        Assert.Contains(_gateway.Logs.Entries, e => e.EventId.Id == 320);
+        var token = ActiveToken();
+        Idp.Down = true;
+        try
+        {
+            using var response = await CallAsync("/api", token);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            await ProblemAssert.ReadAsync(response, "auth-unavailable");
+            Assert.Equal(0, BackendCalls);
+            Assert.Contains(fixture.Gateway.Logs.Entries.Skip(_logged), e => e.EventId.Id == 320);
+        }
+        finally
+        {
+            Idp.Down = false;
+        }
 
         // Failures are not cached: back up, the same token passes.
-        _idp.Down = false;
-        var token = ActiveToken();
         using var after = await CallAsync("/api", token);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
@@ -154,7 +161,7 @@ public sealed class IntrospectionTests : IAsyncLifetime
     {
         using var response = await CallAsync("/down-401", "opaque-anything");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, _backend.Count);
+        Assert.Equal(0, BackendCalls);
     }
 
     [Fact]
@@ -162,6 +169,6 @@ public sealed class IntrospectionTests : IAsyncLifetime
     {
         using var response = await CallAsync("/wrong-secret", ActiveToken());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal(0, _backend.Count);
+        Assert.Equal(0, BackendCalls);
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Portico.Tests.Infrastructure;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
 
 namespace Portico.Tests.Auth;
 

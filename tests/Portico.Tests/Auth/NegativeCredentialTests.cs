@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Portico.Auth;
 using Portico.Tests.Infrastructure;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
 
 namespace Portico.Tests.Auth;
 
@@ -19,12 +19,13 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
 {
     public const string Audience = "api://orders";
 
-    public sealed class Fixture : IAsyncLifetime
+    /// <summary>
+    /// The gateway every case is sent to. Its <see cref="AuthServers.Backend"/> is the backend of every route the
+    /// negative cases call: it must never see a request.
+    /// </summary>
+    public sealed class Fixture : AuthenticatedGateway
     {
-        public TestAuthorizationServer Idp { get; private set; } = null!;
-
-        /// <summary>The backend of every route the negative cases call: it must never see a request.</summary>
-        public TestBackend Backend { get; private set; } = null!;
+        private string _good = "", _revoked = "", _disabled = "";
 
         /// <summary>The backend of the control routes (same policies), proving honest credentials pass.</summary>
         public TestBackend Control { get; private set; } = null!;
@@ -32,15 +33,13 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
         /// <summary>Where forged jku / x5u headers point: it must never see a request either.</summary>
         public TestBackend Attacker { get; private set; } = null!;
 
-        public GatewayHost Gateway { get; private set; } = null!;
-
         public RSA AttackerRsa { get; } = RSA.Create(2048);
 
         public ECDsa AttackerEc { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
-        public X509Certificate2 Authority { get; private set; } = null!;
+        public X509Certificate2 Authority { get; } = TestCertificates.CreateAuthority("Portico Test CA");
 
-        public X509Certificate2 OtherAuthority { get; private set; } = null!;
+        public X509Certificate2 OtherAuthority { get; } = TestCertificates.CreateAuthority("Someone Else's CA");
 
         public string GoodKey { get; private set; } = "";
 
@@ -48,52 +47,19 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
 
         public string DisabledConsumerKey { get; private set; } = "";
 
-        public async Task InitializeAsync()
+        public override async Task InitializeAsync()
         {
-            Idp = await TestAuthorizationServer.StartAsync();
-            Backend = await TestBackend.StartAsync();
             Control = await TestBackend.StartAsync();
             Attacker = await TestBackend.StartAsync();
-            Authority = TestCertificates.CreateAuthority("Portico Test CA");
-            OtherAuthority = TestCertificates.CreateAuthority("Someone Else's CA");
-            string good, revoked, disabled;
-            (GoodKey, good) = ApiKeyFormat.Generate();
-            (RevokedKey, revoked) = ApiKeyFormat.Generate();
-            (DisabledConsumerKey, disabled) = ApiKeyFormat.Generate();
-            Gateway = await GatewayHost.StartWithFileAsync($$"""
-            {
-              "backends": [ { "id": "api", "url": {{J(Backend.Url)}} }, { "id": "control", "url": {{J(Control.Url)}} } ],
-              "consumers": [ { "id": "partner-a" }, { "id": "partner-off", "status": "disabled" } ],
-              "apiKeys": [
-                { "id": "{{good}}", "consumer": "partner-a", "hash": "{{ApiKeyFormat.Hash(GoodKey)}}" },
-                { "id": "{{revoked}}", "consumer": "partner-a", "hash": "{{ApiKeyFormat.Hash(RevokedKey)}}", "status": "revoked" },
-                { "id": "{{disabled}}", "consumer": "partner-off", "hash": "{{ApiKeyFormat.Hash(DisabledConsumerKey)}}" }
-              ],
-              "authPolicies": [
-                { "id": "users", "type": "jwt", "jwt": { "tokenType": "at+jwt", "maxTokenSize": 4096, "issuers": [
-                  { "issuer": {{J(Idp.Issuer)}}, "audiences": [ "{{Audience}}" ], "algorithms": [ "RS256", "ES256" ],
-                    "discoveryUrl": {{J(Idp.DiscoveryUrl)}}, "requireHttps": false, "refreshInterval": "1h", "minRefreshInterval": "1h" } ] } },
-                { "id": "keys", "type": "apiKey" },
-                { "id": "certs", "type": "mtls", "mtls": { "caCertificates": [ {{J(TestCertificates.Pem(Authority))}} ] } }
-              ],
-              "routes": [
-                { "id": "jwt", "auth": "users", "match": { "path": "/jwt" }, "backend": "api" },
-                { "id": "scoped", "auth": "users", "match": { "path": "/scoped" }, "backend": "api", "authorization": { "scopes": [ "orders.write" ] } },
-                { "id": "key", "auth": "keys", "match": { "path": "/key" }, "backend": "api" },
-                { "id": "cert", "auth": "certs", "match": { "path": "/cert" }, "backend": "api" },
-                { "id": "jwt-control", "auth": "users", "match": { "path": "/control/jwt" }, "backend": "control" },
-                { "id": "key-control", "auth": "keys", "match": { "path": "/control/key" }, "backend": "control" },
-                { "id": "cert-control", "auth": "certs", "match": { "path": "/control/cert" }, "backend": "control" }
-              ]
-            }
-            """, new Dictionary<string, string?> { ["Portico:Auth:ClientCertificates:TrustForwardedHeader"] = "true" });
+            (GoodKey, _good) = ApiKeyFormat.Generate();
+            (RevokedKey, _revoked) = ApiKeyFormat.Generate();
+            (DisabledConsumerKey, _disabled) = ApiKeyFormat.Generate();
+            await base.InitializeAsync();
         }
 
-        public async Task DisposeAsync()
+        public override async Task DisposeAsync()
         {
-            await Gateway.DisposeAsync();
-            await Idp.DisposeAsync();
-            await Backend.DisposeAsync();
+            await base.DisposeAsync();
             await Control.DisposeAsync();
             await Attacker.DisposeAsync();
             AttackerRsa.Dispose();
@@ -101,6 +67,35 @@ public sealed class NegativeCredentialTests(NegativeCredentialTests.Fixture fixt
             Authority.Dispose();
             OtherAuthority.Dispose();
         }
+
+        protected override string Registry() => $$"""
+        {
+          "backends": [ { "id": "api", "url": {{J(Backend.Url)}} }, { "id": "control", "url": {{J(Control.Url)}} } ],
+          "consumers": [ { "id": "partner-a" }, { "id": "partner-off", "status": "disabled" } ],
+          "apiKeys": [
+            {{ApiKey(_good, "partner-a", GoodKey)}},
+            {{ApiKey(_revoked, "partner-a", RevokedKey, """, "status": "revoked" """)}},
+            {{ApiKey(_disabled, "partner-off", DisabledConsumerKey)}}
+          ],
+          "authPolicies": [
+            { "id": "users", "type": "jwt", "jwt": { "tokenType": "at+jwt", "maxTokenSize": 4096, "issuers": [
+              {{Idp.IssuerJson(Audience, discovery: true, extra: """, "algorithms": [ "RS256", "ES256" ], "refreshInterval": "1h", "minRefreshInterval": "1h" """)}} ] } },
+            { "id": "keys", "type": "apiKey" },
+            { "id": "certs", "type": "mtls", "mtls": { "caCertificates": [ {{J(TestCertificates.Pem(Authority))}} ] } }
+          ],
+          "routes": [
+            { "id": "jwt", "auth": "users", "match": { "path": "/jwt" }, "backend": "api" },
+            { "id": "scoped", "auth": "users", "match": { "path": "/scoped" }, "backend": "api", "authorization": { "scopes": [ "orders.write" ] } },
+            { "id": "key", "auth": "keys", "match": { "path": "/key" }, "backend": "api" },
+            { "id": "cert", "auth": "certs", "match": { "path": "/cert" }, "backend": "api" },
+            { "id": "jwt-control", "auth": "users", "match": { "path": "/control/jwt" }, "backend": "control" },
+            { "id": "key-control", "auth": "keys", "match": { "path": "/control/key" }, "backend": "control" },
+            { "id": "cert-control", "auth": "certs", "match": { "path": "/control/cert" }, "backend": "control" }
+          ]
+        }
+        """;
+
+        protected override Dictionary<string, string?> Settings() => new() { ["Portico:Auth:ClientCertificates:TrustForwardedHeader"] = "true" };
     }
 
     /// <summary>One forged or invalid credential: the route it is sent to, how the request is built, and the expected answer.</summary>

@@ -1,11 +1,9 @@
-using System.Reflection;
 using System.Text.Json;
-using Portico.Pipeline;
 using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Functions;
 
-/// <summary>The Functions app as the host sees it: its generated metadata, its host.json, and a thin trigger.</summary>
+/// <summary>The Functions app as the host sees it: its generated metadata and its host.json.</summary>
 public sealed class FunctionsAppTests
 {
     private static readonly string Root = Repository.Root;
@@ -37,21 +35,6 @@ public sealed class FunctionsAppTests
         var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "host.json"))).RootElement;
         Assert.Equal("2.0", host.GetProperty("version").GetString());
         Assert.Equal("", host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
-    }
-
-    [Fact]
-    public void Trigger_HoldsNoGatewayLogic()
-    {
-        var assembly = Assembly.LoadFrom(Path.Combine(OutputDirectory(), "Portico.Functions.dll"));
-        var function = assembly.GetType("Portico.Functions.GatewayFunction", throwOnError: true)!;
-        var methods = function.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly);
-        Assert.Equal(["RunAsync"], methods.Select(m => m.Name));
-        var fields = function.GetFields(BindingFlags.NonPublic | BindingFlags.Instance);
-        Assert.All(fields, f => Assert.Equal(typeof(GatewayEngine).FullName, f.FieldType.FullName));
-        // The whole async body is one engine call: its state machine stays tiny.
-        var stateMachine = function.GetNestedTypes(BindingFlags.NonPublic).Single();
-        var moveNext = stateMachine.GetMethod("MoveNext", BindingFlags.NonPublic | BindingFlags.Instance)!;
-        Assert.InRange(moveNext.GetMethodBody()!.GetILAsByteArray()!.Length, 1, 220);
     }
 
     private static List<JsonElement> ReadMetadata()

@@ -69,6 +69,16 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A JWT policy's <c>issuers</c> entry that trusts this server for <paramref name="audience"/>, finding its keys
+    /// by discovery or at the JWKS URL; <paramref name="extra"/> adds members (each starting with a comma).
+    /// </summary>
+    public string IssuerJson(string audience, bool discovery = false, string extra = "")
+    {
+        var keys = discovery ? $"\"discoveryUrl\": {RegistryJson.J(DiscoveryUrl)}" : $"\"jwksUrl\": {RegistryJson.J(JwksUrl)}";
+        return $$"""{ "issuer": {{RegistryJson.J(Issuer)}}, "audiences": [ {{RegistryJson.J(audience)}} ], {{keys}}, "requireHttps": false{{extra}} }""";
+    }
+
     /// <summary>Publishes exactly these keys from now on.</summary>
     public void Publish(params JsonObject[] keys) => _published = keys;
 

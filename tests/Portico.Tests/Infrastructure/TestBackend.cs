@@ -27,6 +27,12 @@ public sealed class TestBackend : IAsyncDisposable
 
     public ReceivedRequest LastRequest => _requests.Last();
 
+    /// <summary>Returns once the backend has received <paramref name="count"/> requests; fails the test after 30 s.</summary>
+    public async Task ReceivedAsync(int count)
+    {
+        Assert.True(await Eventually.TrueAsync(() => Count >= count, TimeSpan.FromSeconds(30)), $"the backend received {Count} of {count} requests");
+    }
+
     /// <summary>Answers with a JSON echo of the request (method, path, query, headers).</summary>
     public static readonly RequestDelegate Echo = async context =>
     {

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using Portico.Observability;
 using Portico.Tests.Infrastructure;
 
@@ -9,8 +6,7 @@ namespace Portico.Tests.Observability;
 /// <summary>Each request is counted, timed and logged once, tagged with its route.</summary>
 public sealed class MetricsAndAccessLogTests : IAsyncLifetime
 {
-    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
-    private MeterListener _listener = null!;
+    private MetricRecorder _metrics = null!;
     private TestBackend _backend = null!;
     private GatewayHost _gateway = null!;
 
@@ -23,26 +19,12 @@ public sealed class MetricsAndAccessLogTests : IAsyncLifetime
           "routes": [ { "id": "m", "auth": "anonymous", "match": { "path": "/m" }, "backend": "metered" } ]
         }
         """);
-        // Listen to this gateway's meter only (created through its own IMeterFactory).
-        var meter = _gateway.Services.GetRequiredService<PorticoMetrics>().Meter;
-        _listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter == meter)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
-        _listener.Start();
+        _metrics = new MetricRecorder(_gateway.Services); // this gateway's meter only (made by its own IMeterFactory)
     }
 
     public async Task DisposeAsync()
     {
-        _listener.Dispose();
+        _metrics.Dispose();
         await _gateway.DisposeAsync();
         await _backend.DisposeAsync();
     }
@@ -53,15 +35,15 @@ public sealed class MetricsAndAccessLogTests : IAsyncLifetime
         using var response = await _gateway.Client.PostAsync("/m", new StringContent("hello"));
         response.EnsureSuccessStatusCode();
 
-        Assert.True(await Eventually.TrueAsync(() => _measurements.Any(m => m.Instrument == "portico.upstream.duration"), TimeSpan.FromSeconds(5)));
-        var count = Assert.Single(_measurements, m => m.Instrument == "portico.requests");
+        Assert.True(await Eventually.TrueAsync(() => _metrics.Of("portico.upstream.duration").Count > 0, TimeSpan.FromSeconds(5)));
+        var count = Assert.Single(_metrics.Of("portico.requests"));
         Assert.Equal(1, count.Value);
         Assert.Equal("m", count.Tags["portico.route"]);
         Assert.Equal("POST", count.Tags["http.request.method"]);
         Assert.Equal(200, count.Tags["http.response.status_code"]);
-        var duration = Assert.Single(_measurements, m => m.Instrument == "portico.request.duration");
+        var duration = Assert.Single(_metrics.Of("portico.request.duration"));
         Assert.InRange(duration.Value, 0, 60);
-        var upstream = Assert.Single(_measurements, m => m.Instrument == "portico.upstream.duration");
+        var upstream = Assert.Single(_metrics.Of("portico.upstream.duration"));
         Assert.Equal("metered", upstream.Tags["portico.backend"]);
 
         var log = Assert.Single(_gateway.Logs.Entries, e => e.Category == ObservabilityStage.AccessLogCategory);
@@ -81,21 +63,10 @@ public sealed class MetricsAndAccessLogTests : IAsyncLifetime
     {
         using var response = await _gateway.Client.SendAsync(new HttpRequestMessage(new HttpMethod("FANCY"), "/nothing"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
-        Assert.True(await Eventually.TrueAsync(() => _measurements.Any(m => m.Instrument == "portico.requests"), TimeSpan.FromSeconds(5)));
-        var count = _measurements.First(m => m.Instrument == "portico.requests");
+        Assert.True(await Eventually.TrueAsync(() => _metrics.Of("portico.requests").Count > 0, TimeSpan.FromSeconds(5)));
+        var count = _metrics.Of("portico.requests")[0];
         Assert.Equal("_OTHER", count.Tags["http.request.method"]);
         Assert.Equal("", count.Tags["portico.route"]);
         Assert.Equal(404, count.Tags["http.response.status_code"]);
-    }
-
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var map = new Dictionary<string, object?>();
-        foreach (var tag in tags)
-        {
-            map[tag.Key] = tag.Value;
-        }
-
-        _measurements.Enqueue((instrument.Name, value, map));
     }
 }

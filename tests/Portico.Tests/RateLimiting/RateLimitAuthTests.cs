@@ -1,7 +1,7 @@
 using System.Net;
 using Portico.Auth;
 using Portico.Tests.Infrastructure;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
 
 namespace Portico.Tests.RateLimiting;
 
@@ -10,48 +10,27 @@ namespace Portico.Tests.RateLimiting;
 /// caller to its consumer record, the consumer's plan picks the policies, refused credentials spend nothing, and a
 /// plan change in the registry applies on reload.
 /// </summary>
-public sealed class RateLimitAuthTests : IAsyncLifetime
+public sealed class RateLimitAuthTests : AuthenticatedGateway
 {
     private const string Audience = "api://orders";
-    private TestAuthorizationServer _idp = null!;
-    private TestBackend _backend = null!;
-    private GatewayHost _gateway = null!;
-    private (string Key, string Id) _alice;
-    private (string Key, string Id) _bob;
+    private readonly (string Key, string Id) _alice = ApiKeyFormat.Generate();
+    private readonly (string Key, string Id) _bob = ApiKeyFormat.Generate();
 
-    public async Task InitializeAsync()
-    {
-        _idp = await TestAuthorizationServer.StartAsync();
-        _backend = await TestBackend.StartAsync();
-        _alice = ApiKeyFormat.Generate();
-        _bob = ApiKeyFormat.Generate();
-        _gateway = await GatewayHost.StartWithFileAsync(Registry(alicePlan: "free"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-        await _idp.DisposeAsync();
-    }
+    protected override string Registry() => Registry(alicePlan: "free");
 
     private string Registry(string alicePlan) => $$"""
     {
-      "backends": [ { "id": "api", "url": {{J(_backend.Url)}} } ],
+      "backends": [ { "id": "api", "url": {{J(Backend.Url)}} } ],
       "rateLimitPolicies": [
         { "id": "free", "rate": { "requests": 2, "per": "1m" }, "store": "local" },
         { "id": "pro", "rate": { "requests": 5, "per": "1m" }, "store": "local" }
       ],
       "plans": [ { "id": "free", "policies": [ "free" ] }, { "id": "pro", "policies": [ "pro" ] } ],
       "consumers": [ { "id": "alice", "plan": "{{alicePlan}}" }, { "id": "bob", "plan": "pro" }, { "id": "partner-app", "plan": "free" } ],
-      "apiKeys": [
-        { "id": "{{_alice.Id}}", "consumer": "alice", "hash": "{{ApiKeyFormat.Hash(_alice.Key)}}" },
-        { "id": "{{_bob.Id}}", "consumer": "bob", "hash": "{{ApiKeyFormat.Hash(_bob.Key)}}" }
-      ],
+      "apiKeys": [ {{ApiKey(_alice.Id, "alice", _alice.Key)}}, {{ApiKey(_bob.Id, "bob", _bob.Key)}} ],
       "authPolicies": [
         { "id": "keys", "type": "apiKey" },
-        { "id": "users", "type": "jwt", "jwt": { "consumerClaim": "azp", "issuers": [
-          { "issuer": {{J(_idp.Issuer)}}, "audiences": [ "{{Audience}}" ], "jwksUrl": {{J(_idp.JwksUrl)}}, "requireHttps": false } ] } }
+        { "id": "users", "type": "jwt", "jwt": { "consumerClaim": "azp", "issuers": [ {{Idp.IssuerJson(Audience)}} ] } }
       ],
       "routes": [
         { "id": "keyed", "auth": "keys", "match": { "path": "/keyed" }, "backend": "api" },
@@ -60,16 +39,8 @@ public sealed class RateLimitAuthTests : IAsyncLifetime
     }
     """;
 
-    private async Task<HttpResponseMessage> CallAsync(string path, string? header = null, string? value = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (header is not null)
-        {
-            request.Headers.TryAddWithoutValidation(header, value);
-        }
-
-        return await _gateway.Client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> CallAsync(string path, string? header = null, string? value = null) =>
+        header is null ? GetAsync(path) : GetAsync(path, (header, value!));
 
     private async Task<int> AllowedAsync(int attempts, string path, string? header = null, string? value = null)
     {
@@ -95,7 +66,7 @@ public sealed class RateLimitAuthTests : IAsyncLifetime
     {
         Assert.Equal(2, await AllowedAsync(4, "/keyed", "X-Api-Key", _alice.Key));
         Assert.Equal(5, await AllowedAsync(7, "/keyed", "X-Api-Key", _bob.Key));
-        Assert.Equal(7, _backend.Count);
+        Assert.Equal(7, Backend.Count);
 
         using var limited = await CallAsync("/keyed", "X-Api-Key", _alice.Key);
         var problem = await ProblemAssert.ReadAsync(limited, "rate-limited");
@@ -117,21 +88,21 @@ public sealed class RateLimitAuthTests : IAsyncLifetime
         }
 
         Assert.Equal(2, await AllowedAsync(3, "/keyed", "X-Api-Key", _alice.Key));
-        Assert.Equal(2, _backend.Count);
+        Assert.Equal(2, Backend.Count);
     }
 
     [Fact]
     public async Task Jwt_ConsumerClaimMapsToThePlan_LimitedByIt()
     {
-        var token = "Bearer " + _idp.RsaToken(Audience, TimeProvider.System.GetUtcNow());
+        var token = "Bearer " + Idp.RsaToken(Audience, TimeProvider.System.GetUtcNow());
 
         Assert.Equal(2, await AllowedAsync(4, "/tokens", "Authorization", token));
 
         // Another token of the same consumer (new signature, same azp) shares the consumer's limit.
-        var another = "Bearer " + _idp.EcToken(Audience, TimeProvider.System.GetUtcNow());
+        var another = "Bearer " + Idp.EcToken(Audience, TimeProvider.System.GetUtcNow());
         using var limited = await CallAsync("/tokens", "Authorization", another);
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
-        Assert.Equal(2, _backend.Count);
+        Assert.Equal(2, Backend.Count);
     }
 
     [Fact]
@@ -139,7 +110,7 @@ public sealed class RateLimitAuthTests : IAsyncLifetime
     {
         Assert.Equal(2, await AllowedAsync(3, "/keyed", "X-Api-Key", _alice.Key));
 
-        await _gateway.WriteConfigAsync(Registry(alicePlan: "pro"));
+        await Gateway.WriteConfigAsync(Registry(alicePlan: "pro"));
 
         // The pro policy has a bucket of its own: once the reload is live alice gets its five.
         Assert.True(await Eventually.TrueAsync(

@@ -8,6 +8,7 @@ using Portico.Hosting;
 using Portico.Observability;
 using Portico.RateLimiting;
 using Portico.Registry;
+using Portico.Storage.Tables;
 
 namespace Portico.Tests.RateLimiting;
 
@@ -32,7 +33,7 @@ internal static class RateLimitTestKit
         var options = Options.Create(new PorticoOptions { RateLimiting = { MaxTrackedKeys = maxTrackedKeys } });
         var metrics = new PorticoMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
         return new RateLimiter(
-            new RateCounterStore(null, TimeSpan.FromSeconds(1), time, metrics),
+            new TableRateCounterStore(null, TimeSpan.FromSeconds(1), time, metrics),
             new StorageHealth(options, time, metrics, NullLogger<StorageHealth>.Instance),
             new InstanceCount(),
             options,

@@ -33,23 +33,26 @@ public sealed class FaultModeTests
     [Fact]
     public async Task SlowBody_LongerThanTheTimeout_StillDeliveredWhileBytesFlow()
     {
-        // Headers at once, then the body in 20 slices: the route timeout bounds the wait for headers, not the download.
+        // The route timeout bounds the wait for headers, not the download: once the client has the headers and a first
+        // slice, the clock moves ten times past the timeout before the backend sends the rest.
+        var clock = new TestClock();
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var backend = await TestBackend.StartAsync(async context =>
         {
             await context.Response.StartAsync();
-            for (int i = 0; i < 20; i++)
-            {
-                await context.Response.WriteAsync("0123456789");
-                await context.Response.Body.FlushAsync();
-                await Task.Delay(TimeSpan.FromMilliseconds(30), context.RequestAborted);
-            }
+            await context.Response.WriteAsync(new string('0', 100));
+            await context.Response.Body.FlushAsync();
+            await rest.Task.WaitAsync(context.RequestAborted);
+            await context.Response.WriteAsync(new string('1', 100));
         });
-        await using var gateway = await ResilienceGateway.StartAsync(backend.Url, """{ "timeout": "100ms", "retry": { "maxAttempts": 1 } }""");
+        await using var gateway = await ResilienceGateway.StartAsync(backend.Url, """{ "timeout": "100ms", "retry": { "maxAttempts": 1 } }""", services: clock.AddTo);
 
-        using var response = await gateway.Client.GetAsync("/r/download");
-
+        using var response = await gateway.Client.GetAsync("/r/download", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(200, (await response.Content.ReadAsByteArrayAsync()).Length);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        rest.SetResult();
+
+        Assert.Equal(new string('0', 100) + new string('1', 100), await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

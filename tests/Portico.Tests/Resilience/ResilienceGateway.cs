@@ -1,6 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Portico.Configuration;
-using Portico.Storage.Tables;
 using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.Resilience;
@@ -22,15 +20,4 @@ internal static class ResilienceGateway
 
     public static Task<GatewayHost> StartAsync(string backendUrl, string? route = null, string? backend = null, Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null) =>
         GatewayHost.StartWithFileAsync(Registry(backendUrl, route, backend), settings, services);
-
-    /// <summary>Imports <paramref name="registryJson"/> into a fresh registry table on the shared Azurite; returns the table name.</summary>
-    public static async Task<string> ImportAsync(string registryJson)
-    {
-        var table = Azurite.NewTableName();
-        var parsed = RegistrySerializer.ParseDocument(System.Text.Encoding.UTF8.GetBytes(registryJson), "test");
-        Assert.True(parsed.Value is not null, string.Join("; ", parsed.Errors));
-        var store = new TableRegistryStore(await Azurite.ServiceClientAsync(), table);
-        await store.ImportAsync(parsed.Value!, prune: false, CancellationToken.None);
-        return table;
-    }
 }

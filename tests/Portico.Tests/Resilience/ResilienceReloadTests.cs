@@ -20,7 +20,7 @@ public sealed class ResilienceReloadTests
         var json = ResilienceGateway.Registry("http://127.0.0.1:9", RouteResilience, BackendResilience);
         var document = RegistrySerializer.ParseDocument(System.Text.Encoding.UTF8.GetBytes(json), "test").Value!;
 
-        var table = await ResilienceGateway.ImportAsync(json);
+        var table = await RegistryTables.ImportAsync(json);
         var fromTable = await new TableRegistryStore(await Azurite.ServiceClientAsync(), table).LoadAsync(CancellationToken.None);
         Assert.Empty(fromTable.Errors);
         Assert.Equal(RegistryDiff.ContentHash(document), RegistryDiff.ContentHash(fromTable.Document!));

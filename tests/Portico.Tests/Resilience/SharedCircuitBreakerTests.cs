@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Portico.Resilience;
+using Portico.Resilience.CircuitBreakers;
 using Portico.Storage.Tables;
 using Portico.Tests.Infrastructure;
 
@@ -9,7 +9,9 @@ namespace Portico.Tests.Resilience;
 
 /// <summary>
 /// Circuit state shared between gateway instances through Table storage (Azurite): what one instance learns about a
-/// failing backend, the others adopt within one sync interval, and a new instance starts from it.
+/// failing backend, the others adopt within one sync interval, and a new instance starts from it. Where a test speaks
+/// of sync intervals and break durations, its instances share one <see cref="TestClock"/>, so an interval passes when
+/// the test moves the clock and not before.
 /// </summary>
 public sealed class SharedCircuitBreakerTests : IAsyncLifetime
 {
@@ -36,17 +38,12 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
     [Fact]
     public async Task Shared_OneInstanceOpens_TheOtherStopsCallingTheBackendWithinTheSyncInterval()
     {
-        var table = await ResilienceGateway.ImportAsync(Registry(breakDuration: "5m"));
-        await using var first = await StartAsync(table);
-        await using var second = await StartAsync(table);
+        var clock = new TestClock();
+        var table = await RegistryTables.ImportAsync(Registry(breakDuration: "5m"));
+        await using var first = await StartAsync(table, clock);
+        await using var second = await StartAsync(table, clock);
 
-        await OpenAsync(first);
-        var clock = Stopwatch.StartNew();
-        Assert.True(
-            await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is not null, TimeSpan.FromSeconds(15)),
-            "the second instance never adopted the open circuit");
-        // Sync every 1 s here: adopted within one interval plus the write and read round trips.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"adopted after {clock.Elapsed}");
+        await OpenAndShareAsync(first, second, clock);
 
         var before = _backend.Count;
         for (int i = 0; i < 10; i++)
@@ -57,17 +54,15 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
         }
 
         Assert.Equal(before, _backend.Count);
-        Assert.Contains(second.Logs.Entries, e => e.EventId.Id == 406);
     }
 
     [Fact]
     public async Task Shared_NewInstance_StartsFromTheRecordedState()
     {
-        var table = await ResilienceGateway.ImportAsync(Registry(breakDuration: "5m"));
+        var table = await RegistryTables.ImportAsync(Registry(breakDuration: "5m"));
         await using var first = await StartAsync(table);
         await OpenAsync(first);
-        var store = new TableCircuitBreakerStore(await Azurite.ServiceClientAsync(), _breakerTable);
-        Assert.True(await Eventually.TrueAsync(async () => (await store.ReadAllAsync(CancellationToken.None)).Any(r => r.IsOpen), TimeSpan.FromSeconds(15)));
+        await StoredAsync(r => r.IsOpen);
 
         await using var started = await StartAsync(table);
         var before = _backend.Count;
@@ -80,25 +75,25 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
     [Fact]
     public async Task Shared_TrialSucceedsOnOneInstance_TheOthersAdoptTheClose()
     {
-        var table = await ResilienceGateway.ImportAsync(Registry(breakDuration: "2s"));
-        await using var first = await StartAsync(table);
-        await using var second = await StartAsync(table);
-        await OpenAsync(first);
-        Assert.True(await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is not null, TimeSpan.FromSeconds(15)));
+        var clock = new TestClock();
+        var table = await RegistryTables.ImportAsync(Registry(breakDuration: "2s"));
+        await using var first = await StartAsync(table, clock);
+        await using var second = await StartAsync(table, clock);
+        await OpenAndShareAsync(first, second, clock);
 
         Volatile.Write(ref _status, 200);
         // After the 2 s break the first instance's next request is its trial; it succeeds and closes the circuit.
-        Assert.True(await Eventually.TrueAsync(async () =>
+        clock.Advance(TimeSpan.FromSeconds(2));
+        using (var trial = await first.Client.GetAsync("/r/x"))
         {
-            using var response = await first.Client.GetAsync("/r/x");
-            return response.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(20)));
+            Assert.Equal(HttpStatusCode.OK, trial.StatusCode);
+        }
 
         // The second instance sent nothing meanwhile: it learns of the close from storage, not by its own trial.
+        await StoredAsync(r => r.BackendId == "b" && !r.IsOpen);
         Assert.True(
-            await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is null, TimeSpan.FromSeconds(15)),
+            await SyncUntilAsync(clock, () => second.Services.Backend("b").OpenUntil is null && second.Logs.Entries.Any(e => e.EventId.Id == 407)),
             "the second instance never adopted the close");
-        Assert.Contains(second.Logs.Entries, e => e.EventId.Id == 407);
         using var answer = await second.Client.GetAsync("/r/x");
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
     }
@@ -106,14 +101,28 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
     [Fact]
     public async Task Shared_SharingTurnedOffForTheBackend_OtherInstancesKeepCalling()
     {
-        var table = await ResilienceGateway.ImportAsync(Registry(breakDuration: "5m", shared: false));
+        // Backend b does not share its circuit; backend c does. Transitions are written one at a time in the order they
+        // happen, so once c's (later) opening is in storage, b's would be there before it, had b shared it.
+        var table = await RegistryTables.ImportAsync($$"""
+        {
+          "backends": [
+            { "id": "b", "url": "{{_backend.Url}}", "resilience": {{Breaker("5m", shared: false)}} },
+            { "id": "c", "url": "{{_backend.Url}}", "resilience": {{Breaker("5m", shared: true)}} }
+          ],
+          "routes": [
+            { "id": "r", "auth": "anonymous", "match": { "path": "/r/{**rest}" }, "backend": "b", "resilience": {{FailFast}} },
+            { "id": "s", "auth": "anonymous", "match": { "path": "/s/{**rest}" }, "backend": "c", "resilience": {{FailFast}} }
+          ]
+        }
+        """);
         await using var first = await StartAsync(table);
         await using var second = await StartAsync(table);
-        await OpenAsync(first);
+        await OpenAsync(first, "/r/x");
+        await OpenAsync(first, "/s/x");
 
-        // Give sharing every chance to happen (several sync intervals), then check it did not.
-        var store = new TableCircuitBreakerStore(await Azurite.ServiceClientAsync(), _breakerTable);
-        Assert.False(await Eventually.TrueAsync(async () => (await store.ReadAllAsync(CancellationToken.None)).Count > 0, TimeSpan.FromSeconds(3)));
+        var records = await StoredAsync(r => r.BackendId == "c" && r.IsOpen);
+        Assert.DoesNotContain(records, r => r.BackendId == "b");
+        Assert.True(await Eventually.TrueAsync(() => second.Services.Backend("c").OpenUntil is not null, TimeSpan.FromSeconds(15)));
         Assert.Null(second.Services.Backend("b").OpenUntil);
         using var response = await second.Client.GetAsync("/r/x");
         Assert.Equal("backend", await response.Content.ReadAsStringAsync());
@@ -124,7 +133,7 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
     {
         // File registry, storage pointing at a port where nothing listens.
         var deadStorage = Azurite.ConnectionStringFor($"http://127.0.0.1:{Azurite.FreePort()}/{Azurite.AccountName}");
-        var clock = Stopwatch.StartNew();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var gateway = await ResilienceGateway.StartAsync(_backend.Url, FailFast, Breaker("5m", shared: true), settings: new Dictionary<string, string?>
         {
             ["Portico:Storage:ConnectionString"] = deadStorage,
@@ -150,22 +159,62 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
     private string Registry(string breakDuration, bool shared = true) =>
         ResilienceGateway.Registry(_backend.Url, FailFast, Breaker(breakDuration, shared));
 
-    private Task<GatewayHost> StartAsync(string registryTable) => GatewayHost.StartWithTableAsync(_connection, registryTable, new Dictionary<string, string?>
-    {
-        ["Portico:Resilience:CircuitBreakerTableName"] = _breakerTable,
-        ["Portico:Resilience:CircuitBreakerSyncInterval"] = "00:00:01",
-    });
+    private Task<GatewayHost> StartAsync(string registryTable, TestClock? clock = null) => GatewayHost.StartWithTableAsync(
+        _connection,
+        registryTable,
+        new Dictionary<string, string?>
+        {
+            ["Portico:Resilience:CircuitBreakerTableName"] = _breakerTable,
+            ["Portico:Resilience:CircuitBreakerSyncInterval"] = "00:00:01",
+        },
+        clock is null ? null : clock.AddTo);
 
     /// <summary>Fails enough calls through <paramref name="gateway"/> to open its circuit.</summary>
-    private async Task OpenAsync(GatewayHost gateway)
+    private static async Task OpenAsync(GatewayHost gateway, string path = "/r/x")
     {
         for (int i = 0; i < 4; i++)
         {
-            using var failed = await gateway.Client.GetAsync("/r/x");
+            using var failed = await gateway.Client.GetAsync(path);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         }
 
-        using var refused = await gateway.Client.GetAsync("/r/x");
+        using var refused = await gateway.Client.GetAsync(path);
         await ProblemAssert.ReadAsync(refused, "circuit-open");
     }
+
+    /// <summary>
+    /// Opens backend b's circuit on <paramref name="first"/>, waits for the record to be stored, then lets exactly one
+    /// sync interval pass on <paramref name="clock"/>: <paramref name="second"/> must have adopted the open circuit.
+    /// </summary>
+    private async Task OpenAndShareAsync(GatewayHost first, GatewayHost second, TestClock clock)
+    {
+        await OpenAsync(first);
+        await StoredAsync(r => r.BackendId == "b" && r.IsOpen);
+        // Sync every 1 s here, and the second instance has been waiting for its first interval since it started. The
+        // adoption is over once it is logged (the state changes just before).
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(
+            await Eventually.TrueAsync(() => second.Services.Backend("b").OpenUntil is not null && second.Logs.Entries.Any(e => e.EventId.Id == 406), TimeSpan.FromSeconds(15)),
+            "the second instance did not adopt the open circuit within one sync interval");
+    }
+
+    /// <summary>Waits until the shared store holds a record <paramref name="match"/> accepts; returns every record then.</summary>
+    private async Task<IReadOnlyList<CircuitBreakerRecord>> StoredAsync(Func<CircuitBreakerRecord, bool> match)
+    {
+        var store = new TableCircuitBreakerStore(await Azurite.ServiceClientAsync(), _breakerTable);
+        IReadOnlyList<CircuitBreakerRecord> records = [];
+        Assert.True(
+            await Eventually.TrueAsync(async () => (records = [.. await store.ReadAllAsync(CancellationToken.None)]).Any(match), TimeSpan.FromSeconds(15)),
+            "the record never reached the shared store");
+        return records;
+    }
+
+    /// <summary>Lets sync intervals pass on <paramref name="clock"/>, one each time it polls, until <paramref name="condition"/> holds.</summary>
+    private static Task<bool> SyncUntilAsync(TestClock clock, Func<bool> condition) => Eventually.TrueAsync(
+        () =>
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            return condition();
+        },
+        TimeSpan.FromSeconds(15));
 }

@@ -1,15 +1,18 @@
+using Portico.Concurrency;
+
 namespace Portico.Resilience.Bulkheads;
 
 /// <summary>
 /// A backend's bulkhead: at most <c>maxConcurrency</c> calls in flight and <c>queueLimit</c> waiting. A free slot is
-/// taken with one compare-and-swap (no lock, no allocation), which matters because every proxied request passes
-/// here; only a full bulkhead queues, on a semaphore. Waiting calls are woken as slots free up; a call arriving
-/// at that moment may take the slot first (no strict FIFO), which keeps the fast path lock-free.
+/// taken from a <see cref="ConcurrencyGate"/> (one compare-and-swap, no lock, no allocation), which matters because
+/// every proxied request passes here; only a full bulkhead queues, on a semaphore. Waiting calls are woken as slots
+/// free up; a call arriving at that moment may take the slot first (no strict FIFO), which keeps the fast path
+/// lock-free.
 /// </summary>
 internal sealed class Bulkhead(int maxConcurrency, int queueLimit)
 {
     private readonly SemaphoreSlim _slotFreed = new(0);
-    private int _inFlight;
+    private ConcurrencyGate _slots;
     private int _queued;
 
     public int MaxConcurrency => maxConcurrency;
@@ -17,28 +20,13 @@ internal sealed class Bulkhead(int maxConcurrency, int queueLimit)
     public int QueueLimit => queueLimit;
 
     /// <summary>Calls in flight now.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => _slots.Count;
 
     /// <summary>Calls waiting now.</summary>
     public int Queued => Volatile.Read(ref _queued);
 
     /// <summary>Takes a slot if one is free.</summary>
-    public bool TryEnter()
-    {
-        var current = Volatile.Read(ref _inFlight);
-        while (current < maxConcurrency)
-        {
-            var seen = Interlocked.CompareExchange(ref _inFlight, current + 1, current);
-            if (seen == current)
-            {
-                return true;
-            }
-
-            current = seen;
-        }
-
-        return false;
-    }
+    public bool TryEnter() => _slots.TryEnter(maxConcurrency);
 
     /// <summary>Waits for a slot in the queue; false at once when the queue is full, or when <paramref name="cancellationToken"/> ends the wait.</summary>
     public async ValueTask<bool> EnterAsync(CancellationToken cancellationToken)
@@ -80,7 +68,7 @@ internal sealed class Bulkhead(int maxConcurrency, int queueLimit)
     /// <summary>Gives a slot back and wakes a waiting call, if any.</summary>
     public void Exit()
     {
-        Interlocked.Decrement(ref _inFlight);
+        _slots.Exit();
         if (Volatile.Read(ref _queued) > 0)
         {
             _slotFreed.Release();

@@ -1,10 +1,11 @@
 using Azure;
 using Azure.Data.Tables;
+using Portico.RateLimiting;
 
-namespace Portico.RateLimiting;
+namespace Portico.Storage.Tables;
 
 /// <summary>
-/// One shared counter in Table storage (docs/rate-limiting.md, "Entity schema"). One entity per policy and key,
+/// One shared counter in Table storage (docs/rate-limiting.md, "Table storage layout"). One entity per policy and key,
 /// reused for every window, so nothing accumulates per window. The partition key is a hash of policy and key:
 /// every counter is its own partition, and a hot client never shares one with others. The key itself is not
 /// stored (it can be an address or an API key's hash).

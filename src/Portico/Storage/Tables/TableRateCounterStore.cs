@@ -1,22 +1,20 @@
-using Azure.Data.Tables;
 using Azure;
+using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portico.Hosting;
 using Portico.Observability;
-using Portico.Registry;
-using Portico.Storage.Tables;
-using Portico.Storage;
+using Portico.RateLimiting;
 
-namespace Portico.RateLimiting;
+namespace Portico.Storage.Tables;
 
 /// <summary>
-/// Shared rate-limit counters in Table storage. Every call is bounded by
-/// <see cref="RateLimitingOptions.StorageTimeout"/> and made without SDK retries (a retry would hold the request
-/// longer; conflicts are retried by the caller, outages handled by the policy's failure mode). Every outcome is
-/// a value and is counted in <c>portico.ratelimit.storage.operations</c>.
+/// Shared rate-limit counters in their own table (docs/rate-limiting.md, "Table storage layout"): one
+/// <see cref="CounterEntity"/> per policy and key, whose ETag is the counter's version, beside the instances'
+/// heartbeats and the cleanup marker. Every call is bounded by <see cref="RateLimitingOptions.StorageTimeout"/> and
+/// made without SDK retries; every outcome is a value and is counted in <c>portico.ratelimit.storage.operations</c>.
 /// </summary>
-internal sealed class RateCounterStore
+internal sealed class TableRateCounterStore : IRateCounterStore
 {
     /// <summary>Partition of the instance heartbeats (hash partitions are hex digits, so it cannot collide).</summary>
     public const string InstancesPartition = "_instances";
@@ -29,7 +27,8 @@ internal sealed class RateCounterStore
     private readonly TimeProvider _time;
     private readonly PorticoMetrics _metrics;
 
-    public RateCounterStore(TableClient? table, TimeSpan timeout, TimeProvider time, PorticoMetrics metrics)
+    /// <summary>A store over <paramref name="table"/>; null makes an unconfigured store (shared policies then count locally).</summary>
+    public TableRateCounterStore(TableClient? table, TimeSpan timeout, TimeProvider time, PorticoMetrics metrics)
     {
         _table = table;
         _timeout = timeout;
@@ -41,7 +40,7 @@ internal sealed class RateCounterStore
     public bool IsConfigured => _table is not null;
 
     /// <summary>The store for the configured account, or an unconfigured one.</summary>
-    public static RateCounterStore Create(IServiceProvider services)
+    public static TableRateCounterStore Create(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<PorticoOptions>>().Value;
         var time = services.GetRequiredService<TimeProvider>();
@@ -54,16 +53,18 @@ internal sealed class RateCounterStore
             table = client.GetTableClient(options.RateLimiting.TableName);
         }
 
-        return new RateCounterStore(table, timeout, time, metrics);
+        return new TableRateCounterStore(table, timeout, time, metrics);
     }
 
-    public async Task<StoreResult> ReadAsync(string partitionKey, string rowKey)
+    public async Task<StoreResult> ReadAsync(string keyHash, string policyId)
     {
         using var timeout = new CancellationTokenSource(_timeout, _time);
         try
         {
-            var response = await _table!.GetEntityIfExistsAsync<CounterEntity>(partitionKey, rowKey, cancellationToken: timeout.Token);
-            var result = response.HasValue ? new StoreResult(StoreStatus.Ok, response.Value, response.Value!.ETag) : new StoreResult(StoreStatus.NotFound);
+            var response = await _table!.GetEntityIfExistsAsync<CounterEntity>(keyHash, policyId, cancellationToken: timeout.Token);
+            var result = response.HasValue
+                ? new StoreResult(StoreStatus.Ok, response.Value!.ToValues(), VersionOf(response.Value.ETag))
+                : new StoreResult(StoreStatus.NotFound);
             return Count("read", result);
         }
         catch (Exception ex) when (IsFailure(ex))
@@ -72,10 +73,12 @@ internal sealed class RateCounterStore
         }
     }
 
-    /// <summary>Inserts the entity (<paramref name="etag"/> default) or replaces it if its ETag is still <paramref name="etag"/>.</summary>
-    public async Task<StoreResult> WriteAsync(CounterEntity entity, ETag etag)
+    /// <summary>Inserts the entity (<paramref name="version"/> null) or replaces it if its ETag is still <paramref name="version"/>.</summary>
+    public async Task<StoreResult> WriteAsync(string keyHash, string policyId, CounterValues values, string? version)
     {
-        var insert = etag == default;
+        var entity = CounterEntity.From(keyHash, policyId, in values);
+        var insert = version is null;
+        var etag = version is null ? default : new ETag(version);
         var operation = insert ? "insert" : "update";
         using var timeout = new CancellationTokenSource(_timeout, _time);
         try
@@ -87,7 +90,7 @@ internal sealed class RateCounterStore
                     var response = insert
                         ? await _table!.AddEntityAsync(entity, timeout.Token)
                         : await _table!.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, timeout.Token);
-                    return Count(operation, new StoreResult(StoreStatus.Ok, entity, response.Headers.ETag ?? default));
+                    return Count(operation, new StoreResult(StoreStatus.Ok, Version: VersionOf(response.Headers.ETag ?? default)));
                 }
                 catch (RequestFailedException ex) when (insert && ex.Status == 404 && attempt == 0)
                 {
@@ -229,6 +232,9 @@ internal sealed class RateCounterStore
         await _table!.CreateIfNotExistsAsync(cancellationToken);
         Count("create", new StoreResult(StoreStatus.Ok));
     }
+
+    /// <summary>The ETag as the counter's version (its text, no copy); null for none, so the next write inserts.</summary>
+    private static string? VersionOf(ETag etag) => etag == default ? null : etag.ToString("G");
 
     /// <summary>Storage failures, as opposed to bugs: anything the network, the service or the credential can throw.</summary>
     internal static bool IsFailure(Exception ex) => StoreFailure.Is(ex, CancellationToken.None);
