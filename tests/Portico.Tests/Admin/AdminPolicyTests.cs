@@ -4,7 +4,7 @@ using Portico.Auth;
 using Portico.Registry;
 using Portico.Tests.Infrastructure;
 using static Portico.Tests.Admin.AdminTestKit;
-using static Portico.Tests.Auth.AuthTestRegistry;
+using static Portico.Tests.Infrastructure.RegistryJson;
 
 namespace Portico.Tests.Admin;
 
