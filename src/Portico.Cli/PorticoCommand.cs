@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Portico.Cli.Admin;
+using Portico.Cli.Cache;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
 using Portico.Cli.Keys;
@@ -7,7 +8,7 @@ using Portico.Cli.Serve;
 
 namespace Portico.Cli;
 
-/// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c>, <c>keys …</c>, <c>admin …</c> and <c>demo</c>.</summary>
+/// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c>, <c>keys …</c>, <c>admin …</c>, <c>cache purge …</c> and <c>demo</c>.</summary>
 internal static class PorticoCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -19,6 +20,7 @@ internal static class PorticoCommand
             DemoCommand.Create(output, error),
             KeysCommands.Create(output, error),
             AdminCommands.Create(output, error),
+            CacheCommands.Create(output, error),
         };
 
         var parsed = root.Parse(args);
