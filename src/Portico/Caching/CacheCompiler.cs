@@ -74,6 +74,23 @@ internal sealed class CacheCompiler(IOptions<PorticoOptions> options)
 
             target.Cache = Policy(route.Id, definition);
         }
+
+        // RFC 9111 §4.4 speaks of URLs, not routes: a write through any route (one without a cache block, as when reads
+        // and writes of a resource are routed apart) invalidates what the caching routes stored for its target.
+        var filters = compiled.Values.Where(r => r.Cache is not null).Select(r => r.Cache!.KeyQuery).ToArray();
+        if (filters.Length == 0)
+        {
+            return;
+        }
+
+        var invalidation = new CacheInvalidation(filters);
+        foreach (var route in document.Routes)
+        {
+            if (route.Static is null && compiled.TryGetValue(route.Id, out var target))
+            {
+                target.CacheInvalidation = invalidation;
+            }
+        }
     }
 
     private CachePolicy Policy(string routeId, CacheDefinition definition)

@@ -43,8 +43,18 @@ internal sealed partial class CacheStage : IGatewayStage
         _logger = logger;
     }
 
-    public Task InvokeAsync(GatewayContext context, GatewayDelegate next) =>
-        context.Route!.Cache is { } policy ? CacheAsync(context, policy, next) : next(context);
+    public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
+    {
+        var route = context.Route!;
+        if (route.Cache is { } policy)
+        {
+            return CacheAsync(context, policy, next);
+        }
+
+        return route.CacheInvalidation is { } invalidation && IsUnsafe(context.HttpContext.Request.Method)
+            ? ForwardUnsafeAsync(context, invalidation, next)
+            : next(context);
+    }
 
     private async Task CacheAsync(GatewayContext context, CachePolicy policy, GatewayDelegate next)
     {
@@ -338,13 +348,10 @@ internal sealed partial class CacheStage : IGatewayStage
     }
 
     /// <summary>
-    /// Methods other than GET and HEAD go to the backend; an unsafe one that succeeds invalidates the target URI and
-    /// the same-origin <c>Location</c> and <c>Content-Location</c> targets (RFC 9111 §4.4).
+    /// Methods other than GET and HEAD go to the backend (never stored); an unsafe one that succeeds invalidates (§4.4).
     /// </summary>
     private async Task ForwardOtherMethodAsync(GatewayContext context, CachePolicy policy, GatewayDelegate next)
     {
-        var http = context.HttpContext;
-        var request = http.Request;
         var exchange = new CacheExchange(context, policy, _options, "", CacheControl.Empty, null, [])
         {
             ForwardReason = "method",
@@ -352,28 +359,65 @@ internal sealed partial class CacheStage : IGatewayStage
             Outcome = CacheOutcome.Bypass,
         };
         await ForwardAsync(exchange, next);
+        if (IsUnsafe(context.HttpContext.Request.Method) && context.Route!.CacheInvalidation is { } invalidation)
+        {
+            InvalidateTargets(context.HttpContext, invalidation);
+        }
+    }
 
-        var method = request.Method;
+    /// <summary>An unsafe request on a route that caches nothing itself: forwarded as it is, then invalidates (§4.4).</summary>
+    private async Task ForwardUnsafeAsync(GatewayContext context, CacheInvalidation invalidation, GatewayDelegate next)
+    {
+        await next(context);
+        InvalidateTargets(context.HttpContext, invalidation);
+    }
+
+    /// <summary>
+    /// After a non-error answer (2xx, 3xx) to an unsafe request, removes what is stored for the target URI and for the
+    /// same-origin <c>Location</c> and <c>Content-Location</c> targets (RFC 9111 §4.4), here and in the shared store.
+    /// </summary>
+    private void InvalidateTargets(HttpContext http, CacheInvalidation invalidation)
+    {
         var status = http.Response.StatusCode;
-        if (HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method) || status < 200 || status >= 400)
+        if (status < 200 || status >= 400 || http.RequestAborted.IsCancellationRequested)
         {
             return;
         }
 
-        var removed = Invalidate(CacheKey.Primary(request, policy));
-        var origin = new Uri($"{request.Scheme}://{request.Host.Value}{request.PathBase}{request.Path}");
-        foreach (var name in (ReadOnlySpan<string>)[HeaderNames.Location, HeaderNames.ContentLocation])
+        var request = http.Request;
+        var host = request.Host.Value ?? "";
+        var path = (request.PathBase + request.Path).Value ?? "/";
+        var removed = Invalidate(invalidation.PrimaryKeys(request.Scheme, host, path, request.QueryString.Value));
+        if (Uri.TryCreate($"{request.Scheme}://{host}{request.PathBase.ToUriComponent()}{request.Path.ToUriComponent()}", UriKind.Absolute, out var origin))
         {
-            if (http.Response.Headers[name] is { Count: 1 } value && Uri.TryCreate(origin, value[0], out var target)
-                && string.Equals(target.Scheme, origin.Scheme, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(target.Authority, origin.Authority, StringComparison.OrdinalIgnoreCase))
+            foreach (var name in (ReadOnlySpan<string>)[HeaderNames.Location, HeaderNames.ContentLocation])
             {
-                var query = policy.KeyQuery is { } names && target.Query.Length > 0 ? CacheKey.FilterQuery(target.Query, names) : target.Query;
-                removed += Invalidate(CacheKey.Primary(target.Scheme, request.Host.Value ?? "", target.AbsolutePath, query));
+                if (http.Response.Headers[name] is { Count: 1 } value && Uri.TryCreate(origin, value[0], out var target)
+                    && string.Equals(target.Scheme, origin.Scheme, StringComparison.OrdinalIgnoreCase)
+                    && string.Equals(target.Authority, origin.Authority, StringComparison.OrdinalIgnoreCase))
+                {
+                    // The key holds the path as the request's PathString does (decoded but for %2F), not as escaped.
+                    removed += Invalidate(invalidation.PrimaryKeys(target.Scheme, host, PathString.FromUriComponent(target).Value ?? "/", target.Query));
+                }
             }
         }
 
         _metrics.Invalidated(removed, "unsafe-method");
+    }
+
+    /// <summary>Unsafe methods (RFC 9110 §9.2.1): every method but GET, HEAD, OPTIONS and TRACE, unknown ones included.</summary>
+    private static bool IsUnsafe(string method) =>
+        !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method));
+
+    private int Invalidate(IEnumerable<string> primaryKeys)
+    {
+        var removed = 0;
+        foreach (var key in primaryKeys)
+        {
+            removed += Invalidate(key);
+        }
+
+        return removed;
     }
 
     private int Invalidate(string primaryKey)
