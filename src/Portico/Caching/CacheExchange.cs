@@ -165,7 +165,10 @@ internal sealed class CacheExchange
             return "authorization";
         }
 
-        if (!Options.StoreSetCookie && !Policy.VaryByConsumer && (response.Headers.ContainsKey(HeaderNames.SetCookie) || response.Headers.ContainsKey("Set-Cookie2")))
+        // A cookie is for the caller it was sent to, unless private="Set-Cookie" (or no-cache="…") keeps it out of the
+        // stored response (§5.2.2.7, §5.2.2.4), which then stores the rest.
+        if (!Options.StoreSetCookie && !Policy.VaryByConsumer
+            && (StoredCookie(response.Headers, directives, HeaderNames.SetCookie) || StoredCookie(response.Headers, directives, "Set-Cookie2")))
         {
             return "set-cookie";
         }
@@ -185,6 +188,9 @@ internal sealed class CacheExchange
 
         return null;
     }
+
+    private static bool StoredCookie(IHeaderDictionary headers, CacheControl directives, string name) =>
+        headers.ContainsKey(name) && !StoredResponses.IsNamedBy(directives, name);
 
     private string[] ReadSurrogateKeys(IHeaderDictionary headers)
     {

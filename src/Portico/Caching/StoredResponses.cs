@@ -174,7 +174,7 @@ internal static class StoredResponses
         || name.Equals(CacheStatusBuilder.HeaderName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Fields named by <c>private="…"</c> (never stored by a shared cache) or <c>no-cache="…"</c> (never sent without revalidation).</summary>
-    private static bool IsNamedBy(CacheControl directives, string name) =>
+    internal static bool IsNamedBy(CacheControl directives, string name) =>
         (directives.PrivateFields is { } privateFields && Array.Exists(privateFields, f => f.Equals(name, StringComparison.OrdinalIgnoreCase)))
         || (directives.NoCacheFields is { } noCacheFields && Array.Exists(noCacheFields, f => f.Equals(name, StringComparison.OrdinalIgnoreCase)));
 
