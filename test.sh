@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine that has the .NET SDK and Node.js:
-#   1. installs the pinned Azurite from npm (tests/azurite/package-lock.json) and starts it on a free loopback port;
+#   1. installs the pinned Azurite from npm (tests/azurite/package-lock.json) and starts its Table and Blob services
+#      on free loopback ports;
 #   2. runs `dotnet test Functions.sln` (engine, CLI, Functions app, and the Bicep templates, which the infra
 #      tests compile and lint with the Bicep CLI restored from NuGet);
 #   3. runs the load benchmark in its short smoke mode, when bench/ has one;
@@ -11,12 +12,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 work="$(mktemp -d)"
 azurite_pid=""
+azurite_blob_pid=""
 
 cleanup() {
-  if [[ -n "$azurite_pid" ]] && kill -0 "$azurite_pid" 2>/dev/null; then
-    kill "$azurite_pid" 2>/dev/null
-    wait "$azurite_pid" 2>/dev/null
-  fi
+  for pid in "$azurite_pid" "$azurite_blob_pid"; do
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+    fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -45,6 +49,21 @@ if [[ -x "$azurite_bin" ]]; then
   export PORTICO_TEST_AZURITE_TABLE_ENDPOINT="http://127.0.0.1:$port/devstoreaccount1"
   export PORTICO_TEST_AZURITE_BIN="$azurite_bin"
   echo "Azurite Table service on 127.0.0.1:$port"
+fi
+
+# The Blob service (the response cache's shared store), from the same package.
+azurite_blob_bin="$root/tests/azurite/node_modules/.bin/azurite-blob"
+if [[ -x "$azurite_blob_bin" ]]; then
+  blob_port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+  "$azurite_blob_bin" --blobHost 127.0.0.1 --blobPort "$blob_port" --location "$work/azurite-blob" \
+    --silent --skipApiVersionCheck --disableTelemetry >"$work/azurite-blob.log" 2>&1 &
+  azurite_blob_pid=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$blob_port") 2>/dev/null && break
+    sleep 0.1
+  done
+  export PORTICO_TEST_AZURITE_BLOB_ENDPOINT="http://127.0.0.1:$blob_port/devstoreaccount1"
+  echo "Azurite Blob service on 127.0.0.1:$blob_port"
 fi
 
 note "dotnet test Functions.sln"

@@ -5,8 +5,10 @@ using System.Text;
 // {ms} milliseconds (at most 10 s), for scenarios that need a slow backend (aggregation, timeouts). A request
 // with "X-Bench-Echo: Name1, Name2" gets the values it carried in those headers back as "X-Echo-Name1" …, so a
 // scenario can check what the gateway sent upstream. Paths under /json (/json/delay/20) answer a 1 KB JSON
-// object instead, for composite routes, whose parts must answer JSON. It does as little as Kestrel allows so
-// that it is never what limits a run.
+// object instead, for composite routes, whose parts must answer JSON. Paths under /etag answer with a fixed
+// ETag and "Cache-Control: no-cache", and with 304 and no body to a request whose If-None-Match carries that
+// ETag, for the cache's revalidation scenario. It does as little as Kestrel allows so that it is never what
+// limits a run.
 var urls = args.Length > 0 ? args[0] : "http://127.0.0.1:19080";
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 builder.WebHost.UseUrls(urls);
@@ -39,6 +41,17 @@ app.Run(async context =>
     }
 
     var response = context.Response;
+    if (path.StartsWithSegments("/etag"))
+    {
+        response.Headers.ETag = Payload.ETag;
+        response.Headers.CacheControl = "no-cache";
+        if (request.Headers.IfNoneMatch.ToString().Contains(Payload.ETag, StringComparison.Ordinal))
+        {
+            response.StatusCode = 304;
+            return;
+        }
+    }
+
     foreach (var name in request.Headers["X-Bench-Echo"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
     {
         response.Headers["X-Echo-" + name] = request.Headers[name].ToString();
@@ -56,6 +69,9 @@ app.Run();
 /// <summary>The fixed response body.</summary>
 internal static class Payload
 {
+    /// <summary>The entity tag of every answer under <c>/etag</c>: the body never changes.</summary>
+    public const string ETag = "\"portico-bench-1k\"";
+
     /// <summary>
     /// <paramref name="size"/> bytes of printable text, ending in a newline, so a check can compare it exactly:
     /// the line "portico-bench 1k" repeated.

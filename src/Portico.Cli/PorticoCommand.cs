@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Portico.Cli.Admin;
+using Portico.Cli.Cache;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
 using Portico.Cli.Keys;
@@ -8,7 +9,7 @@ using Portico.Cli.Serve;
 
 namespace Portico.Cli;
 
-/// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c>, <c>keys …</c>, <c>admin …</c> and <c>demo</c>.</summary>
+/// <summary>The <c>portico</c> command line: <c>serve</c>, <c>config …</c>, <c>keys …</c>, <c>admin …</c>, <c>cache purge …</c> and <c>demo</c>.</summary>
 internal static class PorticoCommand
 {
     /// <summary>The command's name, as help and messages show it.</summary>
@@ -28,6 +29,7 @@ internal static class PorticoCommand
             AdminCommands.Create(output, error),
             new HelpOption { Recursive = true },
             new VersionOption(),
+            CacheCommands.Create(output, error),
         };
 
         var parsed = root.Parse(args);

@@ -11,4 +11,7 @@ public sealed record BackendDefinition
 
     /// <summary>Circuit breaker, bulkhead and retry budget of this backend; defaults apply when absent.</summary>
     public BackendResilienceDefinition? Resilience { get; init; }
+
+    /// <summary>The response cache of every proxy route to this backend that sets none itself (docs/caching.md).</summary>
+    public CacheDefinition? Cache { get; init; }
 }

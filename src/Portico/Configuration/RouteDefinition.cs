@@ -65,4 +65,7 @@ public sealed record RouteDefinition
 
     /// <summary>Whether Portico sends the backend a short-lived ES256 JWT carrying the verified identity. Default false.</summary>
     public bool? IdentityToken { get; init; }
+
+    /// <summary>The route's response cache (docs/caching.md); the backend's <c>cache</c>, or off, when absent.</summary>
+    public CacheDefinition? Cache { get; init; }
 }

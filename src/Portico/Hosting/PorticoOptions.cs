@@ -62,4 +62,7 @@ public sealed class PorticoOptions
 
     /// <summary>Who may call the admin endpoints under <c>{EndpointPrefix}/admin</c> (docs/admin.md).</summary>
     public Portico.Admin.AdminOptions Admin { get; set; } = new();
+
+    /// <summary>The response cache: memory budget, shared Blob store and purges (docs/caching.md).</summary>
+    public Portico.Caching.CachingOptions Caching { get; set; } = new();
 }

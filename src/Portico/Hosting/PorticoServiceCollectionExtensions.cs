@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Portico.Admin;
 using Portico.Aggregation;
 using Portico.Auth;
+using Portico.Caching;
 using Portico.Dispatch;
 using Portico.Observability;
 using Portico.LoadShedding;
@@ -77,6 +78,7 @@ public static class PorticoServiceCollectionExtensions
         services.AddHostedService<RegistryMonitor>();
         services.AddPorticoAuth();
         services.AddPorticoAdmin();
+        services.AddPorticoCaching();
 
         // Pipeline stages, in GatewayPipeline's order.
         services.TryAddSingleton<ObservabilityStage>();

@@ -48,7 +48,7 @@ internal sealed partial class AccessLog : IAsyncDisposable
 
         LogAccess(
             _logger, entry.Method, entry.Path, entry.Status, entry.RouteId, entry.BackendId,
-            entry.DurationMs, entry.UpstreamMs, entry.BytesIn, entry.BytesOut, entry.Outcome.Name(), entry.TraceId.ToString());
+            entry.DurationMs, entry.UpstreamMs, entry.BytesIn, entry.BytesOut, entry.Outcome.Name(), entry.Cache, entry.TraceId.ToString());
     }
 
     /// <summary>
@@ -73,10 +73,10 @@ internal sealed partial class AccessLog : IAsyncDisposable
     public ValueTask DisposeAsync() => _stdout?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "{Method} {Path} {StatusCode} route={RouteId} backend={BackendId} {DurationMs:0.###} ms upstream={UpstreamMs:0.###} ms in={BytesIn} out={BytesOut} {Outcome} trace={TraceId}")]
+        Message = "{Method} {Path} {StatusCode} route={RouteId} backend={BackendId} {DurationMs:0.###} ms upstream={UpstreamMs:0.###} ms in={BytesIn} out={BytesOut} {Outcome} cache={Cache} trace={TraceId}")]
     private static partial void LogAccess(
         ILogger logger, string? method, string? path, int statusCode, string? routeId, string? backendId,
-        double durationMs, double? upstreamMs, long bytesIn, long bytesOut, string outcome, string traceId);
+        double durationMs, double? upstreamMs, long bytesIn, long bytesOut, string outcome, string? cache, string traceId);
 
     [LoggerMessage(EventId = RefusedEventId, Level = LogLevel.Information, Message = "Refused by the server: {StatusCode} {Reason} client={Client}")]
     private static partial void LogRefused(ILogger logger, int statusCode, string reason, System.Net.IPAddress? client);

@@ -21,4 +21,5 @@ internal readonly record struct AccessLogEntry(
     long BytesOut,
     RequestTraceId TraceId,
     RequestOutcome Outcome,
-    string? Refused = null);
+    string? Refused = null,
+    string? Cache = null);

@@ -128,6 +128,7 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
         }
 
         WriteOptional(json, "refused", entry.Refused);
+        WriteOptional(json, "cache", entry.Cache);
         json.WriteEndObject();
     }
 

@@ -97,7 +97,7 @@ internal sealed partial class ObservabilityStage : IGatewayStage
                 _accessLog.Write(new AccessLogEntry(
                     _timeProvider.GetUtcNow(), http.Request.Method, http.Request.Path.Value, status, context.RouteId, context.BackendId,
                     context.Identity.ConsumerId, context.Client.Address, elapsed.TotalMilliseconds, context.UpstreamDuration?.TotalMilliseconds,
-                    bytesIn!.Count, bytesOut!.Count, context.TraceId, outcome));
+                    bytesIn!.Count, bytesOut!.Count, context.TraceId, outcome, Cache: context.CacheOutcome));
             }
         }
     }

@@ -43,6 +43,8 @@ public sealed class GatewayContext
 
     /// <summary>How the exchange ended, which a status sent before the body broke cannot say.</summary>
     public Observability.RequestOutcome Outcome { get; internal set; }
+    /// <summary>How the response cache answered (hit, miss, stale, …; docs/caching.md), or null on routes that do not cache.</summary>
+    public string? CacheOutcome { get; internal set; }
 
     internal GatewaySnapshot Snapshot { get; }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Admin;
 using Portico.Auth;
+using Portico.Caching;
 using Portico.Dispatch;
 using Portico.LoadShedding;
 using Portico.Observability;
@@ -29,7 +30,8 @@ internal static class GatewayPipeline
             services.GetRequiredService<AuthenticationStage>(),   // the route's policy → GatewayContext.Identity, or 401/503
             services.GetRequiredService<AuthorizationStage>(),    // the route's required scopes, roles, claims → or 403
             services.GetRequiredService<RateLimitStage>(),        // per-client rates, quotas, concurrency → 429 (keyed by the verified identity)
-            // validation → cache lookup slot in here
+            // validation slots in here
+            services.GetRequiredService<CacheStage>(),            // routes with a cache policy: answer from the cache (a hit has passed auth and counted against limits), or forward and store
             services.GetRequiredService<DispatchStage>(),         // the route's handler: proxy, static or aggregate
         ];
 

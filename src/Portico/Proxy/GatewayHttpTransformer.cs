@@ -49,4 +49,24 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, I
         proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", client.Proto);
         proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", client.Host);
     }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+
+        // RFC 9110 §7.6.1: fields the backend names in Connection are hop-by-hop; YARP drops Connection itself but
+        // passes the fields it names, which a client (or the response cache, RFC 9111 §3.1) must never see.
+        if (proxyResponse is not null && proxyResponse.Headers.NonValidated.TryGetValues("Connection", out var connection))
+        {
+            foreach (var line in connection)
+            {
+                foreach (var name in line.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    httpContext.Response.Headers.Remove(name);
+                }
+            }
+        }
+
+        return result;
+    }
 }

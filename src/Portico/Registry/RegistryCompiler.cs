@@ -31,7 +31,8 @@ internal sealed partial class RegistryCompiler(
     RateLimitCompiler rateLimitCompiler,
     AggregateCompiler aggregateCompiler,
     ResilienceCompiler resilience,
-    AuthCompiler authCompiler)
+    AuthCompiler authCompiler,
+    Caching.CacheCompiler cacheCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -67,6 +68,7 @@ internal sealed partial class RegistryCompiler(
         }
 
         errors.Add(rateLimitErrors);
+        cacheCompiler.Compile(document, routes, errors);
         if (errors.Count > 0)
         {
             return new CompileResult(null, errors.All);

@@ -42,6 +42,7 @@ public sealed class RegistrySchemaTests
         { "apiKey", nameof(ApiKeyDefinition) },
         { "aggregate", nameof(AggregateDefinition) },
         { "aggregatePart", nameof(AggregatePartDefinition) },
+        { "cache", nameof(CacheDefinition) },
     };
 
     [Theory]

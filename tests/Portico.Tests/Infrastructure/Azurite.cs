@@ -19,29 +19,38 @@ public static class Azurite
 
     private static readonly Lazy<Task<string>> SharedEndpoint = new(StartSharedAsync);
 
+    private static readonly Lazy<Task<string>> SharedBlobEndpoint = new(StartSharedBlobAsync);
+
     /// <summary>The connection string of the shared instance.</summary>
     public static async Task<string> ConnectionStringAsync() => ConnectionStringFor(await SharedEndpoint.Value);
 
     public static string ConnectionStringFor(string tableEndpoint) =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};TableEndpoint={tableEndpoint};";
 
+    /// <summary>The connection string of the shared Blob service (the test command's, or one started here).</summary>
+    public static async Task<string> BlobConnectionStringAsync() =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={await SharedBlobEndpoint.Value};";
+
+    /// <summary>A blob container name no other test uses.</summary>
+    public static string NewContainerName(string prefix = "c") => prefix + Guid.NewGuid().ToString("N")[..20];
+
     /// <summary>A table name no other test uses.</summary>
     public static string NewTableName(string prefix = "t") => prefix + Guid.NewGuid().ToString("N")[..20];
 
     public static async Task<TableServiceClient> ServiceClientAsync() => TableStorage.CreateServiceClient(await ConnectionStringAsync());
 
-    /// <summary>Path of the azurite-table binary installed by the test command.</summary>
-    public static string BinaryPath()
+    /// <summary>Path of the azurite-table (or, with <paramref name="service"/> <c>blob</c>, azurite-blob) binary installed by the test command.</summary>
+    public static string BinaryPath(string service = "table")
     {
         var fromEnvironment = Environment.GetEnvironmentVariable("PORTICO_TEST_AZURITE_BIN");
-        if (!string.IsNullOrEmpty(fromEnvironment) && File.Exists(fromEnvironment))
+        if (service == "table" && !string.IsNullOrEmpty(fromEnvironment) && File.Exists(fromEnvironment))
         {
             return fromEnvironment;
         }
 
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "tests", "azurite", "node_modules", ".bin", "azurite-table");
+            var candidate = Path.Combine(dir.FullName, "tests", "azurite", "node_modules", ".bin", "azurite-" + service);
             if (File.Exists(candidate))
             {
                 return candidate;
@@ -68,6 +77,19 @@ public static class Azurite
 
         // Not started by the test command (for example `dotnet test` alone): start one for this test run.
         var instance = await AzuriteProcess.StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => instance.Kill();
+        return instance.TableEndpoint;
+    }
+
+    private static async Task<string> StartSharedBlobAsync()
+    {
+        var endpoint = Environment.GetEnvironmentVariable("PORTICO_TEST_AZURITE_BLOB_ENDPOINT");
+        if (!string.IsNullOrEmpty(endpoint))
+        {
+            return endpoint;
+        }
+
+        var instance = await AzuriteProcess.StartAsync("blob");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => instance.Kill();
         return instance.TableEndpoint;
     }

@@ -12,17 +12,25 @@ public sealed class AzuriteProcess : IAsyncDisposable
     private readonly TempDirectory _data = new();
     private Process? _process;
 
-    private AzuriteProcess(int port) => Port = port;
+    private readonly string _service;
+
+    private AzuriteProcess(int port, string service)
+    {
+        Port = port;
+        _service = service;
+    }
 
     public int Port { get; }
 
+    /// <summary>The service endpoint (Table, or Blob for a blob instance).</summary>
     public string TableEndpoint => $"http://127.0.0.1:{Port}/{Azurite.AccountName}";
 
     public string ConnectionString => Azurite.ConnectionStringFor(TableEndpoint);
 
-    public static async Task<AzuriteProcess> StartAsync()
+    /// <summary>Starts Azurite's <paramref name="service"/> (<c>table</c> or <c>blob</c>) on a free port.</summary>
+    public static async Task<AzuriteProcess> StartAsync(string service = "table")
     {
-        var instance = new AzuriteProcess(Azurite.FreePort());
+        var instance = new AzuriteProcess(Azurite.FreePort(), service);
         await instance.StartAgainAsync();
         return instance;
     }
@@ -30,11 +38,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>Starts (or restarts) the process and waits until it accepts connections.</summary>
     public async Task StartAgainAsync()
     {
-        var start = new ProcessStartInfo(Azurite.BinaryPath())
+        var start = new ProcessStartInfo(Azurite.BinaryPath(_service))
         {
             ArgumentList =
             {
-                "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"--{_service}Host", "127.0.0.1", $"--{_service}Port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--location", _data.Path, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
             },
             RedirectStandardOutput = true,
