@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Portico.Cli.Admin;
+using Portico.Cli.Completion;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
 using Portico.Cli.Keys;
@@ -26,9 +27,15 @@ internal static class PorticoCommand
             DemoCommand.Create(output, error),
             KeysCommands.Create(output, error),
             AdminCommands.Create(output, error),
+            CompletionCommand.Create(output),
             new HelpOption { Recursive = true },
             new VersionOption(),
         };
+
+        if (CompletionCommand.IsRequest(args))
+        {
+            return await CompletionCommand.SuggestAsync(root, args, output, error);
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
