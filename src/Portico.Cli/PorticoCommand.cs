@@ -4,6 +4,7 @@ using Portico.Cli.Admin;
 using Portico.Cli.Completion;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
+using Portico.Cli.Health;
 using Portico.Cli.Keys;
 using Portico.Cli.Serve;
 
@@ -27,6 +28,7 @@ internal static class PorticoCommand
             DemoCommand.Create(output, error),
             KeysCommands.Create(output, error),
             AdminCommands.Create(output, error),
+            HealthCommand.Create(output, error),
             CompletionCommand.Create(output),
             new HelpOption { Recursive = true },
             new VersionOption(),
