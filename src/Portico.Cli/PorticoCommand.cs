@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Portico.Cli.Admin;
 using Portico.Cli.Cache;
+using Portico.Cli.Completion;
 using Portico.Cli.Config;
 using Portico.Cli.Demo;
+using Portico.Cli.Health;
 using Portico.Cli.Keys;
 using Portico.Cli.Serve;
 
@@ -27,10 +29,17 @@ internal static class PorticoCommand
             DemoCommand.Create(output, error),
             KeysCommands.Create(output, error),
             AdminCommands.Create(output, error),
+            HealthCommand.Create(output, error),
+            CompletionCommand.Create(output),
             new HelpOption { Recursive = true },
             new VersionOption(),
             CacheCommands.Create(output, error),
         };
+
+        if (CompletionCommand.IsRequest(args))
+        {
+            return await CompletionCommand.SuggestAsync(root, args, output, error);
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -22,7 +22,7 @@ internal static class ConfigCommands
         return config;
     }
 
-    private static Argument<FileInfo> FileArgument() => new("FILE") { Description = "A declarative registry file (JSON)." };
+    private static Argument<FileInfo> FileArgument() => new("FILE") { Description = "A declarative registry file (JSON, or YAML for .yaml and .yml)." };
 
     private static Command Validate(TextWriter output, TextWriter error)
     {
@@ -146,7 +146,8 @@ internal static class ConfigCommands
     {
         var file = FileArgument();
         var storage = new StorageArguments();
-        var command = new Command("diff", "Show what importing a file with --prune would change: + added, - removed, ~ changed. Exit code 1 when there are differences.") { file };
+        var json = new Option<bool>("--json") { Description = "Print the differences as JSON (every changed field with its old and new value), for CI." };
+        var command = new Command("diff", "Show what importing a file with --prune would change: + added, - removed, ~ changed with each field old → new. Exit code 1 when there are differences.") { file, json };
         storage.AddTo(command, required: true);
         command.SetAction(async (parsed, ct) =>
         {
@@ -168,7 +169,8 @@ internal static class ConfigCommands
             }
 
             var diff = RegistryDiff.Compute(live, snapshot!.Document);
-            await output.WriteLineAsync(diff.IsEmpty ? "No differences." : diff.ToString());
+            var redact = await FileRedactionAsync(parsed.GetRequiredValue(file), ct);
+            await output.WriteLineAsync(parsed.GetValue(json) ? DiffReport.Json(diff, redact) : DiffReport.Text(diff, redact));
             return diff.IsEmpty ? ExitCodes.Ok : ExitCodes.Differences;
         });
         return command;
@@ -210,6 +212,13 @@ internal static class ConfigCommands
         }
 
         return (store, loaded.Document);
+    }
+
+    /// <summary>How to hide the values a valid file took from the environment (its <c>${NAME}</c> references).</summary>
+    private static async Task<Func<string, string>> FileRedactionAsync(FileInfo path, CancellationToken ct)
+    {
+        using var store = new FileRegistryStore(path.ToString(), watch: false);
+        return (await store.LoadAsync(ct)).Redact;
     }
 
     private static bool IsEmpty(RegistryDocument document) => RegistrySection.All.All(section => section.Read(document).Count == 0);

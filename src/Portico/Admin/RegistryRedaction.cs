@@ -33,6 +33,14 @@ internal static partial class RegistryRedaction
         return node;
     }
 
+    /// <summary>One stored item (<see cref="RegistryItem.Json"/>) as JSON, secrets hidden by the same rules, for diffs.</summary>
+    public static JsonNode? RedactItem(string json)
+    {
+        var node = JsonNode.Parse(json);
+        Walk(node, parentName: null);
+        return node;
+    }
+
     private static void Walk(JsonNode? node, string? parentName)
     {
         switch (node)

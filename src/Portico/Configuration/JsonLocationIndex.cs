@@ -15,6 +15,18 @@ internal sealed class JsonLocationIndex
     {
     }
 
+    /// <summary>An index of positions found another way: those of a YAML file that was converted to the JSON form.</summary>
+    internal static JsonLocationIndex FromPositions(IEnumerable<KeyValuePair<string, (int Line, int Column)>> positions)
+    {
+        var index = new JsonLocationIndex();
+        foreach (var (path, position) in positions)
+        {
+            index._positions.TryAdd(path, position);
+        }
+
+        return index;
+    }
+
     /// <summary>Indexes every property and array element of <paramref name="utf8Json"/>.</summary>
     public static JsonLocationIndex Build(ReadOnlySpan<byte> utf8Json)
     {

@@ -34,15 +34,19 @@ public sealed class RegistryDiff
                 var inAfter = after.TryGetValue(id, out var a);
                 if (!inBefore)
                 {
-                    changes.Add(new RegistryChange(section.Kind, id, RegistryChangeType.Added));
+                    changes.Add(new RegistryChange(section.Kind, id, RegistryChangeType.Added) { NewJson = a!.Json });
                 }
                 else if (!inAfter)
                 {
-                    changes.Add(new RegistryChange(section.Kind, id, RegistryChangeType.Removed));
+                    changes.Add(new RegistryChange(section.Kind, id, RegistryChangeType.Removed) { OldJson = b!.Json });
                 }
                 else if (!string.Equals(a!.Json, b!.Json, StringComparison.Ordinal))
                 {
-                    changes.Add(new RegistryChange(section.Kind, id, RegistryChangeType.Changed));
+                    changes.Add(new RegistryChange(section.Kind, id, RegistryChangeType.Changed)
+                    {
+                        OldJson = b!.Json,
+                        NewJson = a.Json,
+                    });
                 }
             }
         }

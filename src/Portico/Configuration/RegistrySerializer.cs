@@ -12,6 +12,19 @@ public static partial class RegistrySerializer
     public static ParseResult<RegistryDocument> ParseDocument(ReadOnlySpan<byte> utf8Json, string sourceName) =>
         Parse(utf8Json.StartsWith("\uFEFF"u8) ? utf8Json[3..] : utf8Json, sourceName, RegistryJsonContext.Default.RegistryDocument);
 
+    /// <summary>
+    /// Parses a registry document that was derived from the file rather than read from it (converted from YAML, or with
+    /// environment variables substituted): errors are located by their JSON path with <paramref name="locate"/>, in the
+    /// file as written, instead of by their position in the derived JSON.
+    /// </summary>
+    internal static ParseResult<RegistryDocument> ParseDerivedDocument(ReadOnlySpan<byte> utf8Json, Func<string, string> locate)
+    {
+        var parsed = Parse(utf8Json, "", RegistryJsonContext.Default.RegistryDocument);
+        return parsed.Value is not null
+            ? parsed
+            : ParseResult<RegistryDocument>.Failed([.. parsed.Errors.Select(e => e with { Location = locate(e.JsonPath) })]);
+    }
+
     /// <summary>Parses one item (a backend, a route, …) stored on its own, as in a table entity.</summary>
     public static ParseResult<T> ParseItem<T>(string json, string sourceName, JsonTypeInfo<T> typeInfo) =>
         Parse(System.Text.Encoding.UTF8.GetBytes(json), sourceName, typeInfo);

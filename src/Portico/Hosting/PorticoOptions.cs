@@ -45,6 +45,9 @@ public sealed class PorticoOptions
     /// <summary>The per-request access log.</summary>
     public AccessLogOptions AccessLog { get; set; } = new();
 
+    /// <summary>The Prometheus scrape endpoint (off by default; docs/observability.md).</summary>
+    public PrometheusOptions Prometheus { get; set; } = new();
+
     /// <summary>Connections to backends.</summary>
     public UpstreamOptions Upstream { get; set; } = new();
 

@@ -3,6 +3,7 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -10,6 +11,8 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Portico.Admin;
+using Portico.Hosting;
 
 namespace Portico.Observability;
 
@@ -18,6 +21,7 @@ namespace Portico.Observability;
 /// and <c>portico serve</c>. Exporters are chosen by the standard settings: <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>
 /// (Application Insights through OpenTelemetry, authenticated with the managed identity) and
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (any OTLP receiver); with neither, nothing listens and spans cost nothing.
+/// <c>Portico:Prometheus:Enabled</c> adds a scrape endpoint for the metrics (<see cref="PrometheusEndpoint"/>).
 /// </summary>
 public static class PorticoTelemetryExtensions
 {
@@ -58,15 +62,28 @@ public static class PorticoTelemetryExtensions
         var configuration = builder.Configuration;
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrEmpty(appInsights) && string.IsNullOrEmpty(otlp))
+        var prometheus = configuration.GetValue<bool>($"{PorticoOptions.SectionName}:{nameof(PorticoOptions.Prometheus)}:{nameof(PrometheusOptions.Enabled)}");
+        var exporting = !string.IsNullOrEmpty(appInsights) || !string.IsNullOrEmpty(otlp);
+        if (!exporting && !prometheus)
         {
             return builder;
         }
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName(configuration)))
-            .WithTracing(tracing => tracing.AddSource(ActivitySources))
             .WithMetrics(metrics => metrics.AddMeter(Meters));
+        if (prometheus)
+        {
+            AddPrometheus(builder, telemetry);
+        }
+
+        if (!exporting)
+        {
+            // Metrics only: no tracer provider, so requests still create no spans.
+            return builder;
+        }
+
+        telemetry.WithTracing(tracing => tracing.AddSource(ActivitySources));
         configureHost?.Invoke(telemetry);
         if (!string.IsNullOrEmpty(appInsights))
         {
@@ -102,6 +119,12 @@ public static class PorticoTelemetryExtensions
             .WithTracing(tracing => tracing.AddAzureMonitorTraceExporter(Configure))
             .WithMetrics(metrics => metrics.AddAzureMonitorMetricExporter(Configure));
         builder.Logging.AddOpenTelemetry(logging => logging.AddAzureMonitorLogExporter(Configure));
+    }
+
+    private static void AddPrometheus(IHostApplicationBuilder builder, OpenTelemetryBuilder telemetry)
+    {
+        telemetry.WithMetrics(metrics => metrics.AddPrometheusExporter());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, PrometheusEndpoint>());
     }
 
     private static void AddOtlp(IHostApplicationBuilder builder, OpenTelemetryBuilder telemetry)

@@ -6,11 +6,12 @@ namespace Portico.Registry;
 public sealed class RegistryLoadResult
 {
     /// <summary>A readable document.</summary>
-    public RegistryLoadResult(RegistryDocument document, string revision, Func<string, string?> locate)
+    public RegistryLoadResult(RegistryDocument document, string revision, Func<string, string?> locate, Func<string, string>? redact = null)
     {
         Document = document;
         Revision = revision;
         Locate = locate;
+        Redact = redact ?? (message => message);
         Errors = [];
     }
 
@@ -20,6 +21,7 @@ public sealed class RegistryLoadResult
         Revision = revision;
         Errors = errors;
         Locate = _ => null;
+        Redact = message => message;
     }
 
     /// <summary>The document; null when <see cref="Errors"/> is not empty.</summary>
@@ -33,4 +35,10 @@ public sealed class RegistryLoadResult
 
     /// <summary>Maps a JSON path in <see cref="Document"/> to a location (file line, table entity).</summary>
     public Func<string, string?> Locate { get; }
+
+    /// <summary>
+    /// Hides, in a message about <see cref="Document"/>, the values the store took from the environment (the file's
+    /// <c>${NAME}</c> references), showing their <c>${NAME}</c> instead. The identity for stores without references.
+    /// </summary>
+    public Func<string, string> Redact { get; }
 }

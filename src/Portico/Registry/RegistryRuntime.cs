@@ -84,7 +84,8 @@ internal sealed partial class RegistryRuntime(
             if (loaded.Document is not null)
             {
                 compiled = compiler.Compile(loaded.Document, loaded.Revision);
-                errors = [.. compiled.Errors.Select(e => e with { Location = e.Location ?? loaded.Locate(e.JsonPath) })];
+                // Messages may quote a value; one that came from the environment (a secret) is shown as its ${NAME}.
+                errors = [.. compiled.Errors.Select(e => e with { Location = e.Location ?? loaded.Locate(e.JsonPath), Message = loaded.Redact(e.Message) })];
             }
 
             if (compiled?.Snapshot is { } candidate && errors.Count == 0 && EmptiesLiveRoutes(candidate))

@@ -82,6 +82,76 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Diff_ChangedFields_ListsEachFieldOldToNew()
+    {
+        var storage = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", await WriteAsync("v1.json", Registry), "--storage", storage, "--table", table)).ExitCode);
+        var changed = Registry
+            .Replace("\"json\": { \"ok\": true }", "\"json\": { \"ok\": false }", StringComparison.Ordinal)
+            .Replace("\"methods\": [\"GET\"]", "\"methods\": [\"GET\", \"PUT\"]", StringComparison.Ordinal)
+            .Replace("\"rewrite\": { \"path\": \"/users/{id}\" }", "\"maxConcurrentRequests\": 5", StringComparison.Ordinal);
+
+        var (code, output, _) = await PorticoCli.RunAsync("config", "diff", await WriteAsync("v2.json", changed), "--storage", storage, "--table", table);
+
+        Assert.Equal(1, code);
+        Assert.Equal(
+            [
+                "~ route status",
+                "    static.json.ok: true → false",
+                "~ route users",
+                "    match.methods: [\"GET\"] → [\"GET\",\"PUT\"]",
+                "    rewrite: {\"path\":\"/users/{id}\"} → (absent)",
+                "    maxConcurrentRequests: (absent) → 5",
+                "2 difference(s).",
+            ],
+            output.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task DiffJson_AddedRemovedChanged_IsMachineReadableWithSecretsHidden()
+    {
+        var storage = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        var withKey = Registry.Replace("\"routes\": [", "\"consumers\": [ { \"id\": \"ops\", \"metadata\": { \"apiToken\": \"old-token-value\" } } ],\n  \"routes\": [", StringComparison.Ordinal);
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", await WriteAsync("v1.json", withKey), "--storage", storage, "--table", table)).ExitCode);
+        var variable = "PORTICO_TEST_DIFF_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        Environment.SetEnvironmentVariable(variable, "http://users-v2.internal:8080");
+        try
+        {
+            var changed = withKey
+                .Replace("old-token-value", "new-token-value", StringComparison.Ordinal)
+                .Replace("http://127.0.0.1:7080", "${" + variable + "}", StringComparison.Ordinal)
+                .Replace("{ \"id\": \"status\"", "{ \"id\": \"health\"", StringComparison.Ordinal);
+
+            var (code, output, error) = await PorticoCli.RunAsync("config", "diff", await WriteAsync("v2.json", changed), "--storage", storage, "--table", table, "--json");
+
+            Assert.True(code == 1, error);
+            Assert.DoesNotContain("token-value", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("users-v2.internal", output, StringComparison.Ordinal);
+            using var json = System.Text.Json.JsonDocument.Parse(output);
+            var root = json.RootElement;
+            Assert.Equal(4, root.GetProperty("differences").GetInt32());
+            var changes = root.GetProperty("changes").EnumerateArray().ToDictionary(c => c.GetProperty("kind").GetString() + " " + c.GetProperty("id").GetString());
+            var backend = Assert.Single(changes["backend users"].GetProperty("fields").EnumerateArray());
+            Assert.Equal("changed", changes["backend users"].GetProperty("change").GetString());
+            Assert.Equal("url", backend.GetProperty("path").GetString());
+            Assert.Equal("http://127.0.0.1:7080", backend.GetProperty("old").GetString());
+            Assert.Equal("${" + variable + "}", backend.GetProperty("new").GetString());
+            var hidden = Assert.Single(changes["consumer ops"].GetProperty("fields").EnumerateArray());
+            Assert.Equal("(a hidden value)", hidden.GetProperty("path").GetString());
+            Assert.Equal("added", changes["route health"].GetProperty("change").GetString());
+            Assert.Equal("/status", changes["route health"].GetProperty("new").GetProperty("match").GetProperty("path").GetString());
+            Assert.Equal("removed", changes["route status"].GetProperty("change").GetString());
+            Assert.Equal("status", changes["route status"].GetProperty("old").GetProperty("id").GetString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
     public async Task Import_Prune_RemovesWhatTheFileDoesNotName()
     {
         var storage = await Azurite.ConnectionStringAsync();

@@ -5,18 +5,25 @@ using Portico.Registry;
 namespace Portico.Storage.File;
 
 /// <summary>
-/// The DB-less store: the registry is one JSON file (schema in <c>schema/portico.schema.json</c>). A watcher
+/// The DB-less store: the registry is one JSON or YAML file (schema in <c>schema/portico.schema.json</c>), with
+/// <c>${NAME}</c> references to environment variables in its string values (docs/configuration.md). A watcher
 /// reloads it when it changes; the revision check (a hash of the content) is the fallback when events are missed.
 /// </summary>
 public sealed class FileRegistryStore : IRegistryStore, IDisposable
 {
     private readonly string _path;
     private readonly FileChangeSignal? _signal;
+    private readonly Func<string, string?> _environment;
 
-    /// <summary>Opens the store at <paramref name="path"/>; with <paramref name="watch"/>, file changes are signalled.</summary>
-    public FileRegistryStore(string path, bool watch = true)
+    /// <summary>
+    /// Opens the store at <paramref name="path"/> (JSON, or YAML for <c>.yaml</c> and <c>.yml</c>); with
+    /// <paramref name="watch"/>, file changes are signalled. <c>${NAME}</c> references in string values are read from
+    /// <paramref name="environment"/>, by default the process's environment variables.
+    /// </summary>
+    public FileRegistryStore(string path, bool watch = true, Func<string, string?>? environment = null)
     {
         _path = path;
+        _environment = environment ?? Environment.GetEnvironmentVariable;
         if (watch)
         {
             _signal = new FileChangeSignal(Path.GetFullPath(path));
@@ -52,18 +59,63 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
     {
         var bytes = await System.IO.File.ReadAllBytesAsync(_path, cancellationToken);
         var revision = Revision(bytes); // of the very bytes parsed, so a write in between is seen at the next check
-        var parsed = RegistrySerializer.ParseDocument(bytes, _path);
+        return Read(bytes, revision);
+    }
+
+    /// <summary>
+    /// Parses the file's bytes: YAML is converted to the JSON form first, then <c>${NAME}</c> references are substituted;
+    /// every error is located in the file as written (its line and column), and values from the environment are redacted
+    /// from messages.
+    /// </summary>
+    private RegistryLoadResult Read(byte[] bytes, string revision)
+    {
+        ReadOnlySpan<byte> content = bytes;
+        byte[] json;
+        JsonLocationIndex? index = null;
+        ParseResult<RegistryDocument> parsed;
+        if (YamlRegistryReader.IsYaml(_path))
+        {
+            var converted = YamlRegistryReader.Convert(bytes, _path);
+            if (converted.Error is { } yamlError)
+            {
+                return new RegistryLoadResult(revision, [yamlError]);
+            }
+
+            (json, index) = (converted.Json!, converted.Index);
+            parsed = RegistrySerializer.ParseDerivedDocument(json, Locate);
+        }
+        else
+        {
+            json = content.StartsWith("\uFEFF"u8) ? content[3..].ToArray() : bytes;
+            parsed = RegistrySerializer.ParseDocument(json, _path);
+        }
+
         if (parsed.Value is null)
         {
             return new RegistryLoadResult(revision, parsed.Errors);
         }
 
-        JsonLocationIndex? index = null;
-        return new RegistryLoadResult(parsed.Value, revision, jsonPath =>
+        if (!EnvironmentSubstitution.MayApply(json))
         {
-            index ??= JsonLocationIndex.Build(bytes);
+            return new RegistryLoadResult(parsed.Value, revision, Locate);
+        }
+
+        var (substituted, substitution) = EnvironmentSubstitution.Apply(json, _environment);
+        if (substitution.Errors.Count > 0)
+        {
+            return new RegistryLoadResult(revision, [.. substitution.Errors.Select(e => e with { Location = Locate(e.JsonPath) })]);
+        }
+
+        parsed = RegistrySerializer.ParseDerivedDocument(substituted, Locate);
+        return parsed.Value is null
+            ? new RegistryLoadResult(revision, [.. parsed.Errors.Select(e => e with { Message = substitution.Redact(e.Message) })])
+            : new RegistryLoadResult(parsed.Value, revision, Locate, substitution.Redact);
+
+        string Locate(string jsonPath)
+        {
+            index ??= JsonLocationIndex.Build(json);
             return index.Find(jsonPath) is { } at ? $"{_path}:{at.Line}:{at.Column}" : _path;
-        });
+        }
     }
 
     private static string Revision(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 16));
