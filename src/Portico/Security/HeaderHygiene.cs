@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -51,12 +52,13 @@ internal static class HeaderHygiene
     /// </summary>
     public static void Clean(IHeaderDictionary incoming, HttpRequestMessage outgoing, string identityPrefix)
     {
-        foreach (var header in incoming)
+        // The outgoing message holds every client header the forwarder copied, so the blocked ones are looked for
+        // there: its enumerator is a struct, where enumerating the incoming IHeaderDictionary boxed Kestrel's on
+        // every request (issue 25, docs/performance.md). A header that was not copied needs no removing.
+        RemoveBlocked(outgoing.Headers, identityPrefix);
+        if (outgoing.Content is { } content)
         {
-            if (IsBlocked(header.Key, identityPrefix))
-            {
-                Remove(outgoing, header.Key);
-            }
+            RemoveBlocked(content.Headers, identityPrefix);
         }
 
         foreach (var value in incoming[HeaderNames.Connection])
@@ -69,6 +71,26 @@ internal static class HeaderHygiene
             foreach (var token in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 Remove(outgoing, token);
+            }
+        }
+    }
+
+    private static void RemoveBlocked(HttpHeaders headers, string identityPrefix)
+    {
+        List<string>? blocked = null;
+        foreach (var header in headers.NonValidated)
+        {
+            if (IsBlocked(header.Key, identityPrefix))
+            {
+                (blocked ??= []).Add(header.Key);
+            }
+        }
+
+        if (blocked is not null)
+        {
+            foreach (var name in blocked)
+            {
+                headers.Remove(name);
             }
         }
     }
