@@ -63,6 +63,10 @@ PORTICO_LEAN_PORT=$((PORT_BASE + 6))
 PORTICO_NORESILIENCE_PORT=$((PORT_BASE + 7))
 FUNCTIONS_PORT=$((PORT_BASE + 8))
 FUNCTIONS_NOLOG_PORT=$((PORT_BASE + 9))
+# The peers reuse two ports that are free while scenarios run: the start-ups are over by then, and the Table-store
+# start-up stops its Azurite before (the rate-limit accuracy run picks its own port).
+NGINX_PORT=$STARTUP_PORT
+HAPROXY_PORT=$AZURITE_PORT
 LOOPBACK=127.0.0.1
 
 STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -210,6 +214,8 @@ url_of() { # TARGET
         portico-noresilience) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
         functions) echo "http://$LOOPBACK:$FUNCTIONS_PORT" ;;
         functions-nolog) echo "http://$LOOPBACK:$FUNCTIONS_NOLOG_PORT" ;;
+        nginx) echo "http://$LOOPBACK:$NGINX_PORT" ;;
+        haproxy) echo "http://$LOOPBACK:$HAPROXY_PORT" ;;
     esac
 }
 
@@ -240,9 +246,11 @@ start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
     port="$(url_of "$target")"; port="${port##*:}"
     env_args=("${SCN_PORTICO_ENV[@]+"${SCN_PORTICO_ENV[@]}"}")
     case "$target" in
-        portico-nolog) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning") ;;
-        portico-lean) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None") ;;
-        portico-noresilience) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__Resilience__Enabled=false") ;;
+        # The access log off whatever its output (portico serve writes it as JSON lines to stdout by default, which
+        # the log level does not silence).
+        portico-nolog) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None") ;;
+        portico-lean) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None") ;;
+        portico-noresilience) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Portico__Resilience__Enabled=false") ;;
     esac
     # stdout (the access log) goes to /dev/null: the cost measured is formatting, queueing and the write
     # call, not a disk. stderr is kept for diagnosis.
@@ -275,18 +283,65 @@ start_functions() { # TARGET REGISTRY
     track_server "$target" "$port" 60
 }
 
-record_memory() { # SCENARIO TARGET PID
-    local hwm rss
-    hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$3/status" 2>/dev/null || echo 0)
-    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$3/status" 2>/dev/null || echo 0)
-    printf '{"kind":"memory","scenario":"%s","target":"%s","vmhwm_kb":%s,"vmrss_kb":%s}\n' "$1" "$2" "${hwm:-0}" "${rss:-0}" >>"$RAW"
+# The peers: nginx and HAProxy in front of the same backend, configured as their documentation recommends for one
+# backend (bench/peers/). Installed with apt-get when missing and the script runs as root; otherwise the scenario
+# runs without them and the report says so.
+PEERS_MISSING=()
+ensure_peer() { # TARGET -> 0 when its binary is available
+    local binary=$1
+    command -v "$binary" >/dev/null 2>&1 && return 0
+    if [[ ${BENCH_NO_PEERS:-0} != 1 && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "$binary is missing: installing it with apt-get"
+        run_bounded 180 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$binary" >>"$WORK/apt.log" 2>&1 || true
+    fi
+    command -v "$binary" >/dev/null 2>&1
+}
+
+peer_config() { # TEMPLATE PORT -> path of the filled-in copy
+    local copy="$WORK/$(basename "$1")"
+    sed -e "s#@WORK@#$WORK#g" -e "s#@PORT@#$2#g" -e "s#@BACKEND_PORT@#$BACKEND_PORT#g" "$1" >"$copy"
+    echo "$copy"
+}
+
+start_peer() { # TARGET
+    local target="$1" config
+    case "$target" in
+        nginx)
+            mkdir -p "$WORK/nginx"
+            config="$(peer_config "$BENCH_DIR/peers/nginx.conf" "$NGINX_PORT")"
+            setsid nginx -p "$WORK/nginx/" -c "$config" -e stderr >/dev/null 2>"$WORK/$target-$SCN_NAME.err" </dev/null &
+            ;;
+        haproxy)
+            config="$(peer_config "$BENCH_DIR/peers/haproxy.cfg" "$HAPROXY_PORT")"
+            setsid haproxy -db -f "$config" >/dev/null 2>"$WORK/$target-$SCN_NAME.err" </dev/null &
+            ;;
+    esac
+    STARTED_PID=$!
+    GROUPS_STARTED+=("$STARTED_PID")
+    PORTICO_PIDS+=("$STARTED_PID")
+    eval "PID_${target//-/_}=$STARTED_PID"
+    local url; url="$(url_of "$target")"
+    tool wait "$url/" 30 || fail "$target did not start for $SCN_NAME (see $WORK/$target-$SCN_NAME.err)"
+}
+
+# Resident memory of a target's processes: nginx's master and workers, the Functions test host and its worker, each
+# summed over the process group (for VmHWM the sum of each process's peak, an upper bound of the group's peak).
+record_memory() { # SCENARIO TARGET PID [PHASE]
+    local hwm=0 rss=0 pid pids
+    if [[ $2 == nginx ]]; then pids=$(pgrep -g "$3"); else pids=$3; fi
+    for pid in $pids; do
+        hwm=$((hwm + $(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+        rss=$((rss + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+    done
+    printf '{"kind":"memory","phase":"%s","scenario":"%s","target":"%s","vmhwm_kb":%s,"vmrss_kb":%s}\n' "${4:-after load}" "$1" "$2" "$hwm" "$rss" >>"$RAW"
 }
 
 # CPU time (user + system, in clock ticks) a server process has used so far, and the machine's 1-minute load.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# A target's server CPU: for the Functions targets the test host and its worker (one process group) together.
+# A target's server CPU: for the Functions targets the test host and its worker (one process group) together, for
+# nginx its master and workers.
 server_ticks() { # TARGET PID
-    if [[ $1 == functions* ]]; then
+    if [[ $1 == functions* || $1 == nginx ]]; then
         local total=0 pid
         for pid in $(pgrep -g "$2"); do total=$((total + $(cpu_ticks "$pid"))); done
         echo "$total"
@@ -370,6 +425,9 @@ if [[ $DO_STARTUP -eq 1 ]]; then
 fi
 
 # --- scenarios ----------------------------------------------------------------------------------------------
+record_memory "(whole run)" backend "$BACKEND_PID" idle
+record_memory "(whole run)" baseline "$BASELINE_PID" idle
+
 SCENARIOS=()
 for file in "$BENCH_DIR"/scenarios/*/scenario.json; do
     name="$(basename "$(dirname "$file")")"
@@ -389,9 +447,20 @@ for name in "${SCENARIOS[@]}"; do
 
     PORTICO_PIDS=()
     registry="$(registry_copy "$SCN_REGISTRY")"
+    available=()
+    for target in "${targets[@]}"; do
+        if [[ $target == nginx || $target == haproxy ]] && ! ensure_peer "$target"; then
+            log "$target is not installed (and could not be with apt-get): $name runs without it"
+            printf '{"kind":"skipped","scenario":"%s","target":"%s","reason":"%s is not installed"}\n' "$name" "$target" "$target" >>"$RAW"
+            continue
+        fi
+        available+=("$target")
+    done
+    targets=("${available[@]}")
     for target in "${targets[@]}"; do
         if [[ $target == portico* ]]; then start_portico "$target" "$registry"; fi
         if [[ $target == functions* ]]; then start_functions "$target" "$registry"; fi
+        if [[ $target == nginx || $target == haproxy ]]; then start_peer "$target"; fi
     done
 
     for target in "${targets[@]}"; do
@@ -399,6 +468,11 @@ for name in "${SCENARIOS[@]}"; do
             [[ $MODE == smoke ]] && SMOKE_FAILURES+=("$name/$target: wrong answer") && continue
             fail "$name/$target answered wrongly"
         fi
+    done
+    # Idle memory: each server after the one request of the check, before any load.
+    for target in "${targets[@]}"; do
+        [[ $target == direct || $target == baseline ]] && continue
+        record_memory "$name" "$target" "$(pid_of "$target")" idle
     done
 
     for connections in "${connection_counts[@]}"; do
@@ -455,7 +529,7 @@ for name in "${SCENARIOS[@]}"; do
     done
 
     for target in "${targets[@]}"; do
-        if [[ $target == portico* || $target == functions* ]]; then
+        if [[ $target == portico* || $target == functions* || $target == nginx || $target == haproxy ]]; then
             pid_var="PID_${target//-/_}"
             record_memory "$name" "$target" "${!pid_var}"
         fi

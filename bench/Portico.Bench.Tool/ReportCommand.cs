@@ -36,6 +36,7 @@ internal static partial class ReportCommand
         var load = records.Where(r => Str(r, "kind") == "load").Select(LoadSample.From).ToList();
         var startup = records.Where(r => Str(r, "kind") == "startup").ToList();
         var memory = records.Where(r => Str(r, "kind") == "memory").ToList();
+        var skipped = records.Where(r => Str(r, "kind") == "skipped").ToList();
         var scenariosDir = options.Get("--scenarios-dir");
         var descriptions = load.Select(s => s.Scenario).Distinct()
             .ToDictionary(s => s, s => Scenario.Load(Path.Combine(scenariosDir, s)).Description);
@@ -46,7 +47,8 @@ internal static partial class ReportCommand
             ["run"] = new JsonObject(settings.Where(s => s.Key != "wrk").Select(s => KeyValuePair.Create(s.Key, (JsonNode?)JsonValue.Create(s.Value)))),
             ["scenarios"] = Scenarios(load, descriptions),
             ["startup"] = Startup(startup),
-            ["memory"] = new JsonArray([.. memory.Select(m => (JsonNode?)m.DeepClone())]),
+            ["memory"] = Memory(memory),
+            ["skipped"] = new JsonArray([.. skipped.Select(m => (JsonNode?)m.DeepClone())]),
         };
         report["goals"] = Goals(report);
         var busiest = load.Count > 0 ? load.Max(s => s.LoadAverage) : 0;
@@ -103,6 +105,9 @@ internal static partial class ReportCommand
                     ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"),
                     ("portico-nolog", "portico-noresilience"),
                     ("functions", "portico"), ("functions-nolog", "portico-nolog"), ("functions", "direct"),
+                    ("portico", "nginx"), ("portico", "haproxy"), ("portico-nolog", "nginx"), ("portico-nolog", "haproxy"),
+                    ("portico-lean", "nginx"), ("portico-lean", "haproxy"), ("baseline", "nginx"), ("baseline", "haproxy"),
+                    ("haproxy", "nginx"), ("nginx", "direct"), ("haproxy", "direct"),
                 })
                 {
                     if (targets[variant] is JsonObject p && targets[reference] is JsonObject r)
@@ -139,6 +144,29 @@ internal static partial class ReportCommand
         var ratios = samples.Where(s => s.Target == variant)
             .Join(samples.Where(s => s.Target == reference), s => s.Round, s => s.Round, (v, r) => v.Rps / r.Rps);
         return Median(ratios);
+    }
+
+    // One row per scenario and process: its resident set when idle (after the check's single request, before any
+    // load; records without a phase come from runs before idle was recorded), its peak (VmHWM) and its resident set
+    // at the end.
+    private static JsonArray Memory(List<JsonObject> memory)
+    {
+        var result = new JsonArray();
+        foreach (var group in memory.GroupBy(m => (Scenario: Str(m, "scenario"), Target: Str(m, "target"))))
+        {
+            var idle = group.FirstOrDefault(m => Str(m, "phase") == "idle");
+            var end = group.LastOrDefault(m => Str(m, "phase") != "idle");
+            result.Add(new JsonObject
+            {
+                ["scenario"] = group.Key.Scenario,
+                ["target"] = group.Key.Target,
+                ["idle_vmrss_kb"] = idle is null ? null : Num(idle, "vmrss_kb"),
+                ["vmhwm_kb"] = end is null ? null : Num(end, "vmhwm_kb"),
+                ["vmrss_kb"] = end is null ? null : Num(end, "vmrss_kb"),
+            });
+        }
+
+        return result;
     }
 
     private static JsonArray Startup(List<JsonObject> startup)
@@ -178,6 +206,29 @@ internal static partial class ReportCommand
                 goals.Add(Goal($"plain-proxy, 64 connections, {variant}: req/s at least 0.85x the baseline (median of per-round ratios)", rps.ToString("0.00", Inv) + "x", rps >= 0.85));
                 goals.Add(Goal($"plain-proxy, 64 connections, {variant}: p99 at most 1 ms above the baseline", $"{p99:+0.00;-0.00} ms", p99 <= 1.0));
             }
+        }
+
+        // Issue 25: Portico's own cost over bare YARP, as shipped (access log on).
+        if (at64?["ratios"]?["portico/baseline"] is JsonObject shipped)
+        {
+            var rps = (double)shipped["rps_ratio_paired_median"]!;
+            var cpu = (double)shipped["server_cpu_per_request_ratio"]!;
+            goals.Add(Goal("plain-proxy, 64 connections, portico: req/s at least 0.95x the baseline (median of per-round ratios)", rps.ToString("0.00", Inv) + "x", rps >= 0.95));
+            goals.Add(Goal("plain-proxy, 64 connections, portico: server CPU per request at most 1.10x the baseline", cpu.ToString("0.00", Inv) + "x", cpu <= 1.10));
+        }
+
+        if (at64?["targets"]?["portico"] is JsonObject logged && at64["targets"]?["portico-nolog"] is JsonObject unlogged)
+        {
+            var us = (double)logged["server_cpu_us_per_request_median"]! - (double)unlogged["server_cpu_us_per_request_median"]!;
+            goals.Add(Goal("plain-proxy, 64 connections: the access log at most 3 µs of CPU per request (portico minus portico-nolog)", us.ToString("0.0", Inv) + " µs", us <= 3));
+        }
+
+        var peakOf = (string scenario, string target) => report["memory"]!.AsArray()
+            .FirstOrDefault(m => Str(m!.AsObject(), "scenario") == scenario && Str(m!.AsObject(), "target") == target)?["vmhwm_kb"]?.GetValue<double>();
+        if (peakOf("plain-proxy", "portico") is { } porticoPeak && peakOf("(whole run)", "baseline") is { } baselinePeak && baselinePeak > 0)
+        {
+            var ratio = porticoPeak / baselinePeak;
+            goals.Add(Goal("peak working set: portico (plain-proxy) at most 1.3x the baseline's", ratio.ToString("0.00", Inv) + "x", ratio <= 1.3));
         }
 
         // The resilience pipeline's cost: the same process configuration with the pipeline on and off, paired by round.
@@ -245,6 +296,13 @@ internal static partial class ReportCommand
             md.AppendLine();
         }
 
+        foreach (var skip in report["skipped"]!.AsArray())
+        {
+            md.AppendLine(Inv, $"**{skip!["target"]} was not measured in {skip["scenario"]}**: {skip["reason"]} (run.sh installs it with apt-get only when it runs as root).");
+            md.AppendLine();
+        }
+
+        PeerTable(md, report);
         md.AppendLine("## Throughput and latency");
         md.AppendLine();
         md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (no per-request hosting Activity and log scope; not a shipped configuration, it shows what they cost); `portico-noresilience` is `portico-nolog` with `Portico__Resilience__Enabled=false` (no resilience pipeline); `functions` is the same engine as the Functions app, its worker process under the repository's Functions test host (not the Azure Functions host: absolute figures differ in Azure), with the access log on, `functions-nolog` with it off. Server CPU: user and system time of the process that answers (Portico, the baseline, or the backend for `direct`; for `functions*` the test host and the worker together) per request, from /proc; the backend's share behind a proxy is not included. Load average: the machine's 1-minute load after each round, median (above 2 the machine was busy with more than this run). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
@@ -307,14 +365,14 @@ internal static partial class ReportCommand
         {
             md.AppendLine("## Memory under load");
             md.AppendLine();
-            md.AppendLine("Peak working set (VmHWM) of each server process over its whole life: for Portico, one process per scenario; the backend and baseline live through the run.");
+            md.AppendLine("Resident memory of each server: idle (VmRSS after the one request that checks its answer, before any load), its peak over its whole life (VmHWM) and at the end. Portico and the peers run one process per scenario; the backend and baseline live through the run (their idle figure is from before the first scenario). For nginx, the master and its workers together (the peak is the sum of each process's peak).");
             md.AppendLine();
-            md.AppendLine("| scenario | process | peak working set MiB | working set at the end MiB |");
-            md.AppendLine("| --- | --- | ---: | ---: |");
+            md.AppendLine("| scenario | process | idle MiB | peak working set MiB | working set at the end MiB |");
+            md.AppendLine("| --- | --- | ---: | ---: | ---: |");
             foreach (var m in report["memory"]!.AsArray())
             {
                 var o = m!.AsObject();
-                md.AppendLine(Inv, $"| {o["scenario"]} | {o["target"]} | {Num(o, "vmhwm_kb") / 1024:0.0} | {Num(o, "vmrss_kb") / 1024:0.0} |");
+                md.AppendLine(Inv, $"| {o["scenario"]} | {o["target"]} | {Mib(o, "idle_vmrss_kb")} | {Mib(o, "vmhwm_kb")} | {Mib(o, "vmrss_kb")} |");
             }
 
             md.AppendLine();
@@ -322,6 +380,51 @@ internal static partial class ReportCommand
 
         return md.ToString();
     }
+
+    // Every Portico target beside bare YARP, nginx and HAProxy, in the scenarios that ran the peers (issue 25).
+    private static void PeerTable(StringBuilder md, JsonObject report)
+    {
+        var rows = new List<string>();
+        foreach (var scenario in report["scenarios"]!.AsArray())
+        {
+            foreach (var byConnections in scenario!["runs"]!.AsArray())
+            {
+                var ratios = byConnections!["ratios"]!.AsObject();
+                foreach (var variant in new[] { "portico", "portico-nolog", "portico-lean" })
+                {
+                    if (ratios[$"{variant}/nginx"] is null && ratios[$"{variant}/haproxy"] is null)
+                    {
+                        continue;
+                    }
+
+                    string Cell(string reference) => ratios[$"{variant}/{reference}"] is JsonObject r
+                        ? $"{Num(r, "rps_ratio_paired_median"):0.00}x | {Num(r, "server_cpu_per_request_ratio"):0.00}x"
+                        : "– | –";
+                    rows.Add(string.Create(Inv, $"| {scenario["name"]} | {byConnections["connections"]} | {variant} | {Cell("baseline")} | {Cell("nginx")} | {Cell("haproxy")} |"));
+                }
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## Against the peers");
+        md.AppendLine();
+        md.AppendLine("Each Portico target against bare YARP (`baseline`), nginx and HAProxy in the same rounds: req/s as the median of the per-round ratios, and server CPU per request as the ratio of the medians (above 1.00x Portico uses more CPU per request).");
+        md.AppendLine();
+        md.AppendLine("| scenario | connections | target | req/s vs baseline | CPU/request vs baseline | req/s vs nginx | CPU/request vs nginx | req/s vs HAProxy | CPU/request vs HAProxy |");
+        md.AppendLine("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var row in rows)
+        {
+            md.AppendLine(row);
+        }
+
+        md.AppendLine();
+    }
+
+    private static string Mib(JsonObject o, string name) => o[name] is null ? "–" : (Num(o, name) / 1024).ToString("0.0", Inv);
 
     private static string? Str(JsonObject o, string name) => o[name]?.GetValue<string>();
 

@@ -9,6 +9,12 @@ namespace Portico.Observability;
 /// write. A request only enqueues a struct; when the queue is full the entry is dropped and counted rather than
 /// making the request wait.
 /// </summary>
+/// <remarks>
+/// The queue is an unbounded single-reader channel (lock-free for the requests that write to it) held to its
+/// capacity by a count: a bounded channel takes a lock on every write and every read, and the pump draining it
+/// contended with the requests filling it (issue 25, docs/performance.md). Each line is formatted straight into
+/// the output buffer as UTF-8, with no intermediate strings.
+/// </remarks>
 internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
 {
     // Writes to a pipe are atomic up to PIPE_BUF (4 KiB on Linux): stay below it so lines from other writers of the
@@ -16,27 +22,27 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
     private const int FlushThreshold = 3584;
 
     private readonly Channel<AccessLogEntry> _queue;
+    private readonly int _capacity;
     private readonly Stream _output;
     private readonly Action _onDropped;
     private readonly Task _pump;
+    private int _queued;
 
     public JsonLinesAccessLogWriter(Stream output, int capacity, Action onDropped)
     {
         _output = output;
         _onDropped = onDropped;
-        _queue = Channel.CreateBounded<AccessLogEntry>(new BoundedChannelOptions(capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of blocking: the entry is dropped
-            SingleReader = true,
-            SingleWriter = false,
-        });
+        _capacity = capacity;
+        _queue = Channel.CreateUnbounded<AccessLogEntry>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         _pump = Task.Run(PumpAsync);
     }
 
     public void Write(in AccessLogEntry entry)
     {
-        if (!_queue.Writer.TryWrite(entry))
+        // Entries queued beyond the capacity are dropped and counted; the writer never makes a request wait.
+        if (Interlocked.Increment(ref _queued) > _capacity || !_queue.Writer.TryWrite(entry))
         {
+            Interlocked.Decrement(ref _queued);
             _onDropped();
         }
     }
@@ -49,47 +55,51 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
 
     private async Task PumpAsync()
     {
+        // Two buffers: when a write leaves a partial batch behind, the rest moves to the other one (no copy to a new array).
         var buffer = new ArrayBufferWriter<byte>(8192);
+        var spare = new ArrayBufferWriter<byte>(8192);
         await using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync())
         {
             while (reader.TryRead(out var entry))
             {
+                Interlocked.Decrement(ref _queued);
                 var lineStart = buffer.WrittenCount;
+                json.Reset(buffer);
                 Format(json, entry);
                 json.Flush();
-                json.Reset();
                 buffer.Write("\n"u8);
                 if (buffer.WrittenCount >= FlushThreshold)
                 {
                     // Write everything up to the last complete line that fits; keep the rest for the next write.
-                    await WriteAsync(buffer, lineStart > 0 ? lineStart : buffer.WrittenCount);
+                    var length = lineStart > 0 ? lineStart : buffer.WrittenCount;
+                    await WriteAsync(buffer.WrittenMemory[..length]);
+                    spare.ResetWrittenCount();
+                    spare.Write(buffer.WrittenSpan[length..]);
+                    (buffer, spare) = (spare, buffer);
                 }
             }
 
             if (buffer.WrittenCount > 0)
             {
-                await WriteAsync(buffer, buffer.WrittenCount);
+                await WriteAsync(buffer.WrittenMemory);
+                buffer.ResetWrittenCount();
             }
         }
     }
 
-    private async Task WriteAsync(ArrayBufferWriter<byte> buffer, int length)
+    private async Task WriteAsync(ReadOnlyMemory<byte> lines)
     {
         try
         {
-            await _output.WriteAsync(buffer.WrittenMemory[..length]);
+            await _output.WriteAsync(lines);
             await _output.FlushAsync();
         }
         catch (IOException)
         {
             // Standard output closed (a detached process): the log is lost, the gateway keeps serving.
         }
-
-        var rest = buffer.WrittenSpan[length..].ToArray();
-        buffer.ResetWrittenCount();
-        buffer.Write(rest);
     }
 
     private static void Format(Utf8JsonWriter json, in AccessLogEntry entry)
@@ -104,7 +114,12 @@ internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
         WriteOptional(json, "consumer", entry.ConsumerId);
         if (entry.Client is not null)
         {
-            json.WriteString("client", entry.Client.ToString());
+            // The longest textual IPv6 address with a scope id is 65 characters.
+            Span<char> client = stackalloc char[80];
+            if (entry.Client.TryFormat(client, out var written))
+            {
+                json.WriteString("client", client[..written]);
+            }
         }
 
         json.WriteNumber("durationMs", Math.Round(entry.DurationMs, 3));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Portico.Pipeline;
 using Portico.Problems;
@@ -37,7 +38,13 @@ internal sealed partial class ObservabilityStage : IGatewayStage
         var logAccess = _accessLog.IsEnabled;
         if (logAccess)
         {
-            http.Request.Body = bytesIn = new ByteCountingStream(http.Request.Body);
+            // A request that cannot have a body (neither Content-Length nor chunked, RFC 9112 §6.3) sends none:
+            // nothing to count, and one object less per request.
+            if (http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
+            {
+                http.Request.Body = bytesIn = new ByteCountingStream(http.Request.Body);
+            }
+
             http.Response.Body = bytesOut = new ByteCountingStream(http.Response.Body);
         }
 
@@ -97,7 +104,7 @@ internal sealed partial class ObservabilityStage : IGatewayStage
                 _accessLog.Write(new AccessLogEntry(
                     _timeProvider.GetUtcNow(), http.Request.Method, http.Request.Path.Value, status, context.RouteId, context.BackendId,
                     context.Identity.ConsumerId, context.Client.Address, elapsed.TotalMilliseconds, context.UpstreamDuration?.TotalMilliseconds,
-                    bytesIn!.Count, bytesOut!.Count, context.TraceId, outcome, Cache: context.CacheOutcome));
+                    bytesIn?.Count ?? 0, bytesOut!.Count, context.TraceId, outcome, Cache: context.CacheOutcome));
             }
         }
     }

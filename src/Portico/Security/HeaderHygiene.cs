@@ -127,6 +127,8 @@ internal static class HeaderHygiene
     /// </summary>
     public static Problem? Clean(IHeaderDictionary incoming, string protocol, StringValues connection, HttpRequestMessage outgoing, string identityPrefix, out string? detail)
     {
+        // Every header the client sent is checked (a name that is not a token, a control character in a value), so
+        // the incoming headers are walked here; blocked ones are removed from the outgoing message as they are met.
         foreach (var header in incoming)
         {
             var name = header.Key;

@@ -9,7 +9,13 @@ namespace Portico.Resilience.Timeouts;
 /// </summary>
 internal sealed class TimeoutSources(TimeProvider time)
 {
-    private static readonly ObjectPool<CancellationTokenSource> Pool = ObjectPool.Create<CancellationTokenSource>();
+    // One source per request in flight (two with an attempt timeout). ObjectPool.Create keeps only twice the core
+    // count, so at 64 connections most requests missed the pool and paid a new source and timer, and the timer
+    // queue's lock (issue 25, docs/performance.md). Sources beyond this many in flight are created and dropped.
+    private const int Retained = 1024;
+
+    private static readonly ObjectPool<CancellationTokenSource> Pool =
+        new DefaultObjectPool<CancellationTokenSource>(new DefaultPooledObjectPolicy<CancellationTokenSource>(), Retained);
 
     /// <summary>A source that cancels after <paramref name="timeout"/>; give it back with <see cref="Return"/>.</summary>
     public CancellationTokenSource Rent(TimeSpan timeout)
