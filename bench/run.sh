@@ -284,13 +284,14 @@ start_functions() { # TARGET REGISTRY
 }
 
 # The peers: nginx and HAProxy in front of the same backend, configured as their documentation recommends for one
-# backend (bench/peers/). Installed with apt-get when missing and the script runs as root; otherwise the scenario
-# runs without them and the report says so.
+# backend (bench/peers/). Installed with apt-get when missing and the script runs as root (not in a smoke run, which
+# must stay within its watchdog: it uses them only when already installed); otherwise the scenario runs without them
+# and the report says so.
 PEERS_MISSING=()
 ensure_peer() { # TARGET -> 0 when its binary is available
     local binary=$1
     command -v "$binary" >/dev/null 2>&1 && return 0
-    if [[ ${BENCH_NO_PEERS:-0} != 1 && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    if [[ ${BENCH_NO_PEERS:-0} != 1 && $MODE != smoke && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         log "$binary is missing: installing it with apt-get"
         run_bounded 180 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$binary" >>"$WORK/apt.log" 2>&1 || true
     fi
