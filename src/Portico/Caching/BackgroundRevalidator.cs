@@ -89,6 +89,8 @@ internal sealed partial class BackgroundRevalidator(RequestCoalescer coalescer, 
         {
             Route = original.Route,
             Identity = original.Identity,
+            Target = original.Target, // the client's raw path and query, which the proxy forwards as they came
+            ConnectionHeader = original.ConnectionHeader,
         };
         foreach (var (name, value) in original.RouteValues)
         {

@@ -67,7 +67,7 @@ internal sealed partial class CacheStage : IGatewayStage
             return;
         }
 
-        var directives = RequestDirectives(request.Headers, policy);
+        var directives = CacheLookup.RequestDirectives(request.Headers, policy);
         var consumer = policy.VaryByConsumer ? ConsumerKey(context.Identity) : null;
         var exchange = new CacheExchange(
             context, policy, _options, CacheKey.Primary(request, policy), directives, consumer, CacheKey.Values(request.Headers, policy.KeyHeaders));
@@ -86,7 +86,7 @@ internal sealed partial class CacheStage : IGatewayStage
 
         var now = _time.GetUtcNow();
         var group = _cache.Find(exchange.PrimaryKey);
-        var entry = Select(group, exchange);
+        var entry = CacheLookup.Select(group, exchange);
         if (entry is null && _shared.IsEnabled)
         {
             entry = await _shared.LoadAsync(exchange, http.RequestAborted);
@@ -99,7 +99,7 @@ internal sealed partial class CacheStage : IGatewayStage
         if (entry is not null)
         {
             entry.LastUse = Environment.TickCount64;
-            var use = Evaluate(entry, exchange, now, out var reason);
+            var use = CacheLookup.Evaluate(entry, exchange, now, out var reason);
             if (use != CacheUse.Revalidate)
             {
                 var outcome = use == CacheUse.Fresh ? CacheOutcome.Hit : CacheOutcome.Stale;
@@ -235,7 +235,7 @@ internal sealed partial class CacheStage : IGatewayStage
         }
 
         var now = _time.GetUtcNow();
-        if (Select(_cache.Find(exchange.PrimaryKey), exchange) is { } entry && Evaluate(entry, exchange, now, out _) == CacheUse.Fresh)
+        if (CacheLookup.Select(_cache.Find(exchange.PrimaryKey), exchange) is { } entry && CacheLookup.Evaluate(entry, exchange, now, out _) == CacheUse.Fresh)
         {
             entry.LastUse = Environment.TickCount64;
             Count(exchange, CacheOutcome.Coalesced);
@@ -437,108 +437,6 @@ internal sealed partial class CacheStage : IGatewayStage
         exchange.Outcome = outcome;
         exchange.Context.CacheOutcome = outcome;
         _metrics.Request(exchange.Policy.RouteId, outcome);
-    }
-
-    /// <summary>The most recently stored variant that matches the request's secondary key (§4.1), or null.</summary>
-    internal static CachedResponse? Select(CachedResponse[]? group, CacheExchange exchange)
-    {
-        if (group is null)
-        {
-            return null;
-        }
-
-        CachedResponse? best = null;
-        var headers = exchange.Context.HttpContext.Request.Headers;
-        foreach (var entry in group)
-        {
-            if ((best is null || entry.ResponseTime > best.ResponseTime)
-                && CacheKey.Matches(entry, exchange.Policy.RouteId, exchange.Consumer, exchange.KeyHeaderValues, headers))
-            {
-                best = entry;
-            }
-        }
-
-        return best;
-    }
-
-    /// <summary>
-    /// Whether <paramref name="entry"/> may answer the request as it is (§4.2, §4.2.4, §5.2.1) or must be revalidated,
-    /// with the <c>fwd</c> reason of RFC 9211 in <paramref name="reason"/> when it must.
-    /// </summary>
-    internal static CacheUse Evaluate(CachedResponse entry, CacheExchange exchange, DateTimeOffset now, out string reason)
-    {
-        var request = exchange.RequestDirectives;
-        var age = entry.CurrentAge(now);
-        var lifetime = entry.FreshnessLifetime;
-        reason = "request";
-        if (request.NoCache || (request.MaxAge is { } maxAge && age > TimeSpan.FromSeconds(maxAge))
-            || (request.MinFresh is { } minFresh && lifetime - age < TimeSpan.FromSeconds(minFresh)))
-        {
-            return CacheUse.Revalidate;
-        }
-
-        reason = "stale";
-        if (entry.Directives.NoCache)
-        {
-            return CacheUse.Revalidate; // §5.2.2.4: every use is validated first
-        }
-
-        if (age < lifetime)
-        {
-            return CacheUse.Fresh;
-        }
-
-        var staleness = age - lifetime;
-        if (entry.Directives.ForbidsStale)
-        {
-            return CacheUse.Revalidate; // §4.2.4: must-revalidate, proxy-revalidate and s-maxage forbid serving stale
-        }
-
-        if (request.MaxStale is { } maxStale && (maxStale == long.MaxValue || staleness <= TimeSpan.FromSeconds(maxStale)))
-        {
-            return CacheUse.Stale;
-        }
-
-        if (entry.Directives.StaleWhileRevalidate is { } window && staleness <= TimeSpan.FromSeconds(window))
-        {
-            return CacheUse.StaleWhileRevalidate;
-        }
-
-        return CacheUse.Revalidate;
-    }
-
-    /// <summary>The request's directives; <c>Pragma: no-cache</c> counts as <c>no-cache</c> without <c>Cache-Control</c> (§5.4).</summary>
-    private static CacheControl RequestDirectives(IHeaderDictionary headers, CachePolicy policy)
-    {
-        var cacheControl = headers.CacheControl;
-        CacheControl directives;
-        if (cacheControl.Count > 0)
-        {
-            directives = CacheControl.Parse(cacheControl);
-        }
-        else if (headers.Pragma is { Count: > 0 } pragma && HasNoCache(pragma))
-        {
-            directives = CacheControl.Parse("no-cache");
-        }
-        else
-        {
-            return CacheControl.Empty;
-        }
-
-        return policy.IgnoreClientNoCache ? directives.WithoutClientRefresh() : directives;
-    }
-
-    private static bool HasNoCache(StringValues pragma)
-    {
-        foreach (var line in pragma)
-        {
-            if (line is not null && line.Contains("no-cache", StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Marks an authenticated caller without consumer id or subject, whom a per-consumer route cannot serve from its cache.</summary>

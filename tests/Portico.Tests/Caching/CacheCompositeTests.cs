@@ -41,7 +41,7 @@ public sealed class CacheCompositeTests : IAsyncLifetime
         _h.Time.Advance(TimeSpan.FromSeconds(30));
         var second = await GetAsync("/home/1");
 
-        Assert.Equal("""{"profile":{"call":1}}""", first.Body);
+        Assert.Equal("""{"profile":{"call":1}}""" + "\n", first.Body);
         Assert.Equal(first.Body, second.Body);
         Assert.Equal(1, _h.Calls("/profile/1"));
         // 60 s of freshness, 30 s later; Date has whole seconds, so up to one more second of age.
