@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Portico.Functions.TestHost;
 
 /// <summary>The host's log, bounded (the oldest lines go first), readable while it is written.</summary>
-public sealed class HostLog(Action<HostLogEntry>? echo)
+public sealed class HostLog(Action<HostLogEntry>? echo, TimeProvider? time = null)
 {
     private const int Capacity = 20_000;
     private readonly Queue<HostLogEntry> _entries = new();
@@ -26,7 +26,7 @@ public sealed class HostLog(Action<HostLogEntry>? echo)
     /// <summary>Adds a line.</summary>
     public void Write(LogLevel level, string category, string message)
     {
-        var entry = new HostLogEntry(DateTimeOffset.UtcNow, level, category, message);
+        var entry = new HostLogEntry((time ?? TimeProvider.System).GetUtcNow(), level, category, message);
         lock (_entries)
         {
             if (_entries.Count == Capacity)

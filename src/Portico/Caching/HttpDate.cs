@@ -13,7 +13,11 @@ internal static partial class HttpDate
 {
     private static readonly string[] Months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
-    public static bool TryParse(string? value, out DateTimeOffset date)
+    /// <summary>
+    /// Parses <paramref name="value"/>; <paramref name="clock"/> (the system clock by default) places an RFC 850
+    /// two-digit year in its century.
+    /// </summary>
+    public static bool TryParse(string? value, out DateTimeOffset date, TimeProvider? clock = null)
     {
         date = default;
         if (value is null || value.Length > 64)
@@ -31,7 +35,7 @@ internal static partial class HttpDate
         {
             // A two-digit year more than 50 years ahead is the most recent past year with those digits (§5.6.7).
             var twoDigits = int.Parse(match.Groups["year"].ValueSpan, CultureInfo.InvariantCulture);
-            var thisYear = DateTime.UtcNow.Year;
+            var thisYear = (clock ?? TimeProvider.System).GetUtcNow().Year;
             year = thisYear / 100 * 100 + twoDigits;
             if (year > thisYear + 50)
             {

@@ -12,7 +12,7 @@ namespace Portico.Tests.Admin;
 /// </summary>
 public sealed class AdminFailedAttemptTests : IAsyncLifetime
 {
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _time = new(TimeProvider.System.GetUtcNow());
     private readonly AdminKey _key = NewKey();
     private TestAuthorizationServer _idp = null!;
     private GatewayHost _gateway = null!;
@@ -124,7 +124,7 @@ public sealed class AdminFailedAttemptTests : IAsyncLifetime
             ["active"] = true,
             ["sub"] = "user-9",
             ["scope"] = "orders.read",
-            ["exp"] = TestTokens.Unix(DateTimeOffset.UtcNow.AddMinutes(10)),
+            ["exp"] = TestTokens.Unix(TimeProvider.System.GetUtcNow().AddMinutes(10)),
         });
 
         for (int i = 0; i < 5; i++)

@@ -53,7 +53,7 @@ public sealed class AdminPolicyTests : IAsyncLifetime
     }
 
     private string Token(string[] roles, string? scope = null, DateTimeOffset? now = null) =>
-        _idp.RsaToken(Audience, now ?? DateTimeOffset.UtcNow, (_, payload) =>
+        _idp.RsaToken(Audience, now ?? TimeProvider.System.GetUtcNow(), (_, payload) =>
         {
             payload["roles"] = new JsonArray([.. roles.Select(r => (JsonNode)r)]);
             payload["sub"] = "oid-ada";
@@ -113,8 +113,8 @@ public sealed class AdminPolicyTests : IAsyncLifetime
     {
         await using var gateway = await StartAsync(PolicySettings("entra", ("Roles", "Portico.Admin")));
         using var foreign = System.Security.Cryptography.RSA.Create(2048);
-        var expired = Token(["Portico.Admin"], now: DateTimeOffset.UtcNow.AddHours(-2));
-        var forged = _idp.Token(Audience, DateTimeOffset.UtcNow, "RS256", _idp.RsaKid, TestTokens.Rs256(foreign),
+        var expired = Token(["Portico.Admin"], now: TimeProvider.System.GetUtcNow().AddHours(-2));
+        var forged = _idp.Token(Audience, TimeProvider.System.GetUtcNow(), "RS256", _idp.RsaKid, TestTokens.Rs256(foreign),
             (_, payload) => payload["roles"] = new JsonArray("Portico.Admin"));
 
         foreach (var token in new[] { expired, forged })

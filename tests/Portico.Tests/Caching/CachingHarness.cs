@@ -24,7 +24,7 @@ internal sealed class CachingHarness : IAsyncDisposable
 
     public GatewayHost Gateway { get; private set; } = null!;
 
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
 
     public HttpClient Client => Gateway.Client;
 

@@ -104,7 +104,7 @@ public sealed class TableRateCounterStoreTests
     [Fact]
     public async Task HeartbeatAsync_TwoInstances_EachCountsBothAndLeaveRemovesOne()
     {
-        using var first = await CounterRig.StartAsync(new FakeTimeProvider(DateTimeOffset.UtcNow)); // Timestamps are the server's clock
+        using var first = await CounterRig.StartAsync(new FakeTimeProvider(TimeProvider.System.GetUtcNow())); // Timestamps are the server's clock
         using var second = await CounterRig.BesideAsync(first);
         var window = TimeSpan.FromMinutes(1);
 

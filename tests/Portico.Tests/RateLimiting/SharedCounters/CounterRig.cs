@@ -72,8 +72,8 @@ internal sealed class CounterRig : IDisposable
     /// <summary>Runs <paramref name="work"/> while moving the fake clock on a millisecond at a time, so retry jitter (a delay on that clock) passes.</summary>
     public async Task<T> AdvancingAsync<T>(Task<T> work)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!work.IsCompleted && DateTime.UtcNow < deadline)
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(30);
+        while (!work.IsCompleted && TimeProvider.System.GetUtcNow() < deadline)
         {
             Time.Advance(TimeSpan.FromMilliseconds(1));
             await Task.WhenAny(work, Task.Delay(5));
