@@ -137,7 +137,7 @@ internal sealed class AddressBuckets
     {
         var now = Now;
         var last = Volatile.Read(ref _lastSweep);
-        if (now - last < TimeSpan.TicksPerSecond || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
+        if ((last != long.MinValue && now - last < TimeSpan.TicksPerSecond) || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
         {
             return false;
         }

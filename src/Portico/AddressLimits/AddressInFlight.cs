@@ -58,7 +58,7 @@ internal sealed class AddressInFlight
         // At most one sweep a second: a flood of new addresses against a table of busy ones costs a lookup each, not a scan.
         var now = Environment.TickCount64;
         var last = Volatile.Read(ref _lastSweep);
-        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
+        if ((last != long.MinValue && now - last < 1000) || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
         {
             return false;
         }
