@@ -39,13 +39,15 @@ internal static class StandaloneHost
         builder.WebHost.UseKestrelHttpsConfiguration();
         ServeTls.Configure(builder);
         builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var addressLimits = builder.Configuration.GetSection("Portico:AddressLimits").Get<Portico.AddressLimits.AddressLimitsOptions>() ?? new();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             // The engine applies each route's body limit; Kestrel's own 30 MB default would cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
             // Kestrel shortens some Connection headers; the gateway needs every option the client named.
-            ConnectionHeaderCapture.Configure(kestrel);
+            // Connection caps (total, and per client address) before any byte is read (issue 17).
+            ConnectionHeaderCapture.Configure(kestrel, ConnectionLimits.Configure(kestrel, addressLimits));
         });
         ConfigureConsole(builder);
         if (startup is not null)

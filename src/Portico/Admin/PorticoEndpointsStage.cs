@@ -28,6 +28,11 @@ internal sealed class PorticoEndpointsStage : IGatewayStage
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
     {
         var match = _table.Match(context.HttpContext.Request.Path.Value);
+        if (match.Kind != PorticoEndpointMatchKind.Outside)
+        {
+            SecurityHeaders.OwnPageHeaders.Apply(context.HttpContext.Response);
+        }
+
         return match.Kind switch
         {
             PorticoEndpointMatchKind.Outside => next(context),

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Portico.AddressLimits;
 using Portico.Pipeline;
 using Portico.Problems;
 
@@ -10,7 +11,7 @@ namespace Portico.Auth;
 /// <see cref="GatewayContext.Identity"/>; otherwise the request is answered here (401 with <c>WWW-Authenticate</c>,
 /// or 503 when the verifier is unreachable), counted and logged by reason, and no backend is called.
 /// </summary>
-internal sealed class AuthenticationStage(AuthMetrics metrics, ILogger<AuthenticationStage> logger) : IGatewayStage
+internal sealed class AuthenticationStage(AuthMetrics metrics, FailedAuthenticationLimit failures, ILogger<AuthenticationStage> logger) : IGatewayStage
 {
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
     {
@@ -46,6 +47,11 @@ internal sealed class AuthenticationStage(AuthMetrics metrics, ILogger<Authentic
 
         metrics.Failure(context.RouteId, auth.Policy.Method, outcome.Reason);
         AuthLog.Refused(logger, context.RouteId, auth.Policy.Name, auth.Policy.Method, outcome.Status, outcome.Reason);
+        if (outcome.Status == AuthStatus.Invalid)
+        {
+            failures.RecordFailure(context.Client.Address); // a rejected credential; a missing one guesses nothing
+        }
+
         if (outcome.Status == AuthStatus.Unavailable)
         {
             http.Response.Headers[HeaderNames.RetryAfter] = "5";

@@ -42,6 +42,15 @@ public sealed record RouteDefinition
     /// <summary>Client addresses that may (or may not) use this route, checked before authentication; everyone when absent.</summary>
     public IpRestrictionDefinition? IpRestriction { get; init; }
 
+    /// <summary>Requests per client address on this route, counted before authentication (429 <c>address-rate-limited</c> beyond); none when absent.</summary>
+    public RateDefinition? AddressRateLimit { get; init; }
+
+    /// <summary>Cross-origin resource sharing: which browser origins may call, answered at the gateway; no CORS headers when absent.</summary>
+    public CorsDefinition? Cors { get; init; }
+
+    /// <summary>Security response headers set on this route's responses over the gateway-wide ones; the gateway's when absent.</summary>
+    public SecurityHeadersDefinition? SecurityHeaders { get; init; }
+
     /// <summary>Rate limits on this route: policies added, and per-plan overrides.</summary>
     public RouteRateLimitDefinition? RateLimit { get; init; }
 

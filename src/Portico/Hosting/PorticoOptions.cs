@@ -39,6 +39,12 @@ public sealed class PorticoOptions
     /// <summary>Gateway-wide client address allow and deny lists.</summary>
     public IpRestrictionOptions IpRestriction { get; set; } = new();
 
+    /// <summary>Limits per client address before authentication, and connection caps of <c>portico serve</c>.</summary>
+    public Portico.AddressLimits.AddressLimitsOptions AddressLimits { get; set; } = new();
+
+    /// <summary>Security response headers (HSTS, and defaults for routed responses).</summary>
+    public Portico.SecurityHeaders.SecurityHeadersOptions SecurityHeaders { get; set; } = new();
+
     /// <summary>Size limits.</summary>
     public LimitsOptions Limits { get; set; } = new();
 

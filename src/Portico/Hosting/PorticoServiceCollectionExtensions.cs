@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Portico.AddressLimits;
 using Portico.Admin;
 using Portico.Aggregation;
 using Portico.Auth;
@@ -79,13 +80,17 @@ public static class PorticoServiceCollectionExtensions
         services.AddPorticoAuth();
         services.AddPorticoAdmin();
         services.AddPorticoCaching();
+        services.AddPorticoAddressLimits();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, SecurityHeaders.SecurityHeadersOptionsValidator>());
 
         // Pipeline stages, in GatewayPipeline's order.
         services.TryAddSingleton<ObservabilityStage>();
+        services.TryAddSingleton<SecurityHeaders.SecurityHeadersStage>();
         services.TryAddSingleton<PorticoEndpointsStage>();
         services.TryAddSingleton<RouteMatchStage>();
         services.TryAddSingleton<LoadSheddingStage>();
         services.TryAddSingleton<IpRestrictionStage>();
+        services.TryAddSingleton<Cors.CorsStage>();
         services.TryAddSingleton<RequestLimitsStage>();
         services.TryAddSingleton<RateLimitStage>();
         services.TryAddSingleton<DispatchStage>();

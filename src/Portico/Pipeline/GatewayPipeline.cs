@@ -22,9 +22,12 @@ internal static class GatewayPipeline
         IGatewayStage[] stages =
         [
             services.GetRequiredService<ObservabilityStage>(),   // wraps everything: trace, metrics, access log, last-chance errors
+            services.GetRequiredService<SecurityHeaders.SecurityHeadersStage>(), // HSTS on HTTPS, the route's security headers over the backend's (as the response starts)
             services.GetRequiredService<PorticoEndpointsStage>(), // /_portico/*: public health and JWKS; /_portico/admin/* behind the admin policy, audited
             services.GetRequiredService<RouteMatchStage>(),       // snapshot route table → GatewayContext.Route or 404/405
             services.GetRequiredService<IpRestrictionStage>(),    // gateway-wide and per-route client address lists → 403 (before credentials are checked)
+            services.GetRequiredService<Cors.CorsStage>(),        // the route's CORS: preflights answered here (before limits and credentials), grants set on responses
+            services.GetRequiredService<AddressLimits.AddressLimitStage>(), // per client address: rates, failed authentications, requests in flight → 429 (before credentials are checked)
             services.GetRequiredService<LoadSheddingStage>(),     // gateway-wide and per-route requests in flight → 503 beyond
             services.GetRequiredService<RequestLimitsStage>(),    // per-route body size
             services.GetRequiredService<AuthenticationStage>(),   // the route's policy → GatewayContext.Identity, or 401/503

@@ -39,6 +39,7 @@ public static class ProblemResponse
         response.StatusCode = problem.Status;
         response.ContentType = ContentType;
         response.Headers[HeaderNames.CacheControl] = "no-store";
+        response.Headers[HeaderNames.XContentTypeOptions] = "nosniff"; // a problem body is data, never content to sniff (issue 17)
 
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))

@@ -213,7 +213,7 @@ internal sealed class RateLimitCompiler(IOptions<PorticoOptions> options)
     /// <c>rate</c>: <c>requests</c> per <c>per</c> (at most 1d), with bursts of <c>burst</c> (default: <c>requests</c>);
     /// the interval between tokens in ticks (0 without a valid rate) and the burst.
     /// </summary>
-    private static (long Interval, long Burst) CompileRate(RateDefinition? rate, Action<string, string> error)
+    internal static (long Interval, long Burst) CompileRate(RateDefinition? rate, Action<string, string> error)
     {
         if (rate is null)
         {

@@ -43,6 +43,15 @@ internal sealed class CompiledRoute
         IsRootOnly = pattern.PathSegments.Count == 0;
     }
 
+    /// <summary>Requests per client address before authentication (<c>addressRateLimit</c>); null when unlimited.</summary>
+    public AddressLimits.AddressRate? AddressRate { get; init; }
+
+    /// <summary>The route's CORS policy (<c>cors</c>); null when the gateway adds no CORS headers.</summary>
+    public Cors.CorsPolicy? Cors { get; init; }
+
+    /// <summary>Security headers set on the route's responses (<c>securityHeaders</c> over <c>Portico:SecurityHeaders</c>); null when none.</summary>
+    public SecurityHeaders.SecurityHeaderSet? SecurityHeaders { get; init; }
+
     /// <summary>Who may call by address (<c>ipRestriction</c>); null when anyone may.</summary>
     public Security.IpRestriction? ClientAddresses { get; init; }
 

@@ -27,7 +27,20 @@ internal sealed class RouteMatchStage : IGatewayStage
         }
 
         context.Target = target;
-        var route = snapshot.Routes.Match(http, context.RouteValues, out var allowed);
+        // A CORS preflight is matched by the method it asks about, so the route's cors policy answers it (issue 17).
+        CompiledRoute? route = null;
+        IReadOnlyList<string>? allowed = null;
+        if (Cors.CorsPreflight.RequestedMethod(http.Request) is { } requested)
+        {
+            route = snapshot.Routes.Match(http, context.RouteValues, requested, out _);
+            if (route?.Cors is null)
+            {
+                route = null;
+                context.RouteValues.Clear();
+            }
+        }
+
+        route ??= snapshot.Routes.Match(http, context.RouteValues, out allowed);
         if (route is null)
         {
             if (allowed is not null)

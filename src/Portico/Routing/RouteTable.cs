@@ -40,13 +40,16 @@ internal sealed class RouteTable
     /// Finds the route for a request. When no route matches but some match the path and host with other
     /// methods, <paramref name="allowedMethods"/> lists those methods (for a 405 with <c>Allow</c>).
     /// </summary>
-    public CompiledRoute? Match(HttpContext context, RouteValueDictionary values, out IReadOnlyList<string>? allowedMethods)
+    public CompiledRoute? Match(HttpContext context, RouteValueDictionary values, out IReadOnlyList<string>? allowedMethods) =>
+        Match(context, values, context.Request.Method, out allowedMethods);
+
+    /// <summary>Finds the route for the request as if it used <paramref name="method"/> (what a CORS preflight asks about).</summary>
+    public CompiledRoute? Match(HttpContext context, RouteValueDictionary values, string method, out IReadOnlyList<string>? allowedMethods)
     {
         allowedMethods = null;
         var request = context.Request;
         var path = request.Path;
         var candidates = _lookup.TryGetValue(FirstSegment(path.Value), out var bucket) ? bucket : _noLiteralBucket;
-        var method = request.Method;
         var host = request.Host;
         foreach (var route in candidates)
         {

@@ -27,15 +27,22 @@ internal static class ConnectionHeaderCapture
     private static readonly AsyncLocal<Lines?> Current = new();
     private static readonly CapturingEncoding Encoding = new();
 
-    /// <summary>Makes <paramref name="kestrel"/> keep every <c>Connection</c> line of each request for <see cref="Take"/>.</summary>
-    public static void Configure(KestrelServerOptions kestrel)
+    /// <summary>
+    /// Makes <paramref name="kestrel"/> keep every <c>Connection</c> line of each request for <see cref="Take"/>. Kestrel keeps
+    /// one set of endpoint defaults, so other connection middleware joins through <paramref name="alsoOnEachEndpoint"/>.
+    /// </summary>
+    public static void Configure(KestrelServerOptions kestrel, Action<ListenOptions>? alsoOnEachEndpoint = null)
     {
         var previous = kestrel.RequestHeaderEncodingSelector;
         kestrel.RequestHeaderEncodingSelector = name =>
             ReferenceEquals(name, Microsoft.Net.Http.Headers.HeaderNames.Connection) || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
                 ? Encoding
                 : previous?.Invoke(name);
-        kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => connection => TrackAsync(next, connection)));
+        kestrel.ConfigureEndpointDefaults(listen =>
+        {
+            alsoOnEachEndpoint?.Invoke(listen);
+            listen.Use(next => connection => TrackAsync(next, connection));
+        });
     }
 
     /// <summary>
