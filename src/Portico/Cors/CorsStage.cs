@@ -139,15 +139,20 @@ internal sealed class CorsStage : IGatewayStage
         }
     }
 
-    /// <summary>Adds <paramref name="names"/> to <c>Vary</c> unless it already says <c>*</c> or names <c>Origin</c>.</summary>
+    /// <summary>Adds <paramref name="names"/> to <c>Vary</c> unless it already says <c>*</c> or lists <c>Origin</c> (RFC 9110 §12.5.5).</summary>
     private static void AddVary(IHeaderDictionary headers, string names)
     {
         var vary = headers.Vary;
         foreach (var value in vary)
         {
-            if (value is not null && (value.Trim() == "*" || value.Contains("Origin", StringComparison.OrdinalIgnoreCase)))
+            var list = (value ?? "").AsSpan();
+            foreach (var range in list.Split(','))
             {
-                return;
+                var name = list[range].Trim(" \t");
+                if (name is "*" || name.Equals("Origin", StringComparison.OrdinalIgnoreCase))
+                {
+                    return;
+                }
             }
         }
 

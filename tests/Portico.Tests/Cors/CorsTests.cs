@@ -207,6 +207,24 @@ public sealed class CorsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ActualRequest_BackendVaryNamesALookAlikeHeader_OriginStillAdded()
+    {
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            context.Response.Headers.Vary = "X-Origin-Id";
+            await context.Response.WriteAsync("ok");
+        });
+        await using var gateway = await GatewayHost.StartWithFileAsync($$"""
+        { "backends": [ { "id": "b", "url": {{J(backend.Url)}} } ],
+          "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/r" }, "backend": "b", "cors": { "allowOrigins": [ "https://app.example.com" ] } } ] }
+        """);
+
+        using var response = await GetAsync(gateway.Client, "/r", ("Origin", "https://app.example.com"));
+
+        Assert.Equal(["X-Origin-Id", "Origin"], VaryOf(response));
+    }
+
+    [Fact]
     public async Task Route_WithoutCors_BackendsHeadersPassAndOptionsIsNotAPreflight()
     {
         await using var gateway = await StartAsync();
