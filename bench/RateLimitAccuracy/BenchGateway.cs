@@ -39,7 +39,8 @@ internal sealed class BenchGateway : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<BenchGateway> StartAsync(string registryFile, string connectionString, string counterTable, CountingPolicy counter)
+    /// <summary>Starts an instance; <paramref name="services"/> adds to or overrides its services (a clock, options).</summary>
+    public static async Task<BenchGateway> StartAsync(string registryFile, string connectionString, string counterTable, CountingPolicy counter, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -61,6 +62,7 @@ internal sealed class BenchGateway : IAsyncDisposable
             });
             return new TableRateCounterStore(client.GetTableClient(options.TableName), options.StorageTimeout, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<PorticoMetrics>());
         });
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.Run(app.Services.GetRequiredService<GatewayEngine>().InvokeAsync);

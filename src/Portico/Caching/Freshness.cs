@@ -26,9 +26,10 @@ internal static class Freshness
     /// The freshness lifetime of a response (§4.2.1): <c>s-maxage</c>, else <c>max-age</c>, else <c>Expires</c> minus
     /// <c>Date</c> (an invalid or repeated <c>Expires</c> is in the past), else the route's default TTL or the
     /// heuristic, for statuses that allow it; null when nothing gives the response a lifetime. The route's cap applies
-    /// last.
+    /// last. <paramref name="responseTime"/> (the gateway's clock) places a two-digit year in <c>Expires</c> or
+    /// <c>Last-Modified</c>.
     /// </summary>
-    public static TimeSpan? Lifetime(CacheControl directives, IHeaderDictionary headers, int status, DateTimeOffset dateValue, CachePolicy policy, TimeSpan maxHeuristic, out bool heuristic)
+    public static TimeSpan? Lifetime(CacheControl directives, IHeaderDictionary headers, int status, DateTimeOffset dateValue, DateTimeOffset responseTime, CachePolicy policy, TimeSpan maxHeuristic, out bool heuristic)
     {
         heuristic = false;
         TimeSpan? lifetime = null;
@@ -42,7 +43,7 @@ internal static class Freshness
         }
         else if (headers.TryGetValue(HeaderNames.Expires, out var expires))
         {
-            lifetime = expires.Count == 1 && TryParseDate(expires[0], out var at)
+            lifetime = expires.Count == 1 && TryParseDate(expires[0], responseTime, out var at)
                 ? Max(at - dateValue, TimeSpan.Zero)
                 : TimeSpan.Zero; // §5.3: an invalid date, "0" included, is in the past
         }
@@ -52,7 +53,7 @@ internal static class Freshness
             {
                 lifetime = configured;
             }
-            else if (policy.Heuristic && headers.LastModified.Count == 1 && TryParseDate(headers.LastModified[0], out var lastModified) && lastModified < dateValue)
+            else if (policy.Heuristic && headers.LastModified.Count == 1 && TryParseDate(headers.LastModified[0], responseTime, out var lastModified) && lastModified < dateValue)
             {
                 heuristic = true;
                 var computed = TimeSpan.FromTicks((long)((dateValue - lastModified).Ticks * HeuristicFraction));
@@ -121,8 +122,11 @@ internal static class Freshness
         return value;
     }
 
-    /// <summary>An HTTP-date (RFC 9110 §5.6.7), including the obsolete formats a recipient must accept; strictly (<see cref="HttpDate"/>).</summary>
-    public static bool TryParseDate(string? value, out DateTimeOffset date) => HttpDate.TryParse(value, out date);
+    /// <summary>
+    /// An HTTP-date (RFC 9110 §5.6.7), including the obsolete formats a recipient must accept; strictly (<see cref="HttpDate"/>).
+    /// <paramref name="now"/>, from the gateway's clock, places an RFC 850 two-digit year in its century.
+    /// </summary>
+    public static bool TryParseDate(string? value, DateTimeOffset now, out DateTimeOffset date) => HttpDate.TryParse(value, now, out date);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

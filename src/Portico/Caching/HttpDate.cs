@@ -17,7 +17,12 @@ internal static partial class HttpDate
     /// Parses <paramref name="value"/>; <paramref name="clock"/> (the system clock by default) places an RFC 850
     /// two-digit year in its century.
     /// </summary>
-    public static bool TryParse(string? value, out DateTimeOffset date, TimeProvider? clock = null)
+    public static bool TryParse(string? value, out DateTimeOffset date, TimeProvider? clock = null) => TryParse(value, clock, null, out date);
+
+    /// <summary>Parses <paramref name="value"/>, placing an RFC 850 two-digit year in the century of <paramref name="now"/>.</summary>
+    public static bool TryParse(string? value, DateTimeOffset now, out DateTimeOffset date) => TryParse(value, null, now, out date);
+
+    private static bool TryParse(string? value, TimeProvider? clock, DateTimeOffset? now, out DateTimeOffset date)
     {
         date = default;
         if (value is null || value.Length > 64)
@@ -35,7 +40,7 @@ internal static partial class HttpDate
         {
             // A two-digit year more than 50 years ahead is the most recent past year with those digits (§5.6.7).
             var twoDigits = int.Parse(match.Groups["year"].ValueSpan, CultureInfo.InvariantCulture);
-            var thisYear = (clock ?? TimeProvider.System).GetUtcNow().Year;
+            var thisYear = (now ?? (clock ?? TimeProvider.System).GetUtcNow()).Year;
             year = thisYear / 100 * 100 + twoDigits;
             if (year > thisYear + 50)
             {

@@ -104,6 +104,7 @@ internal static class SharedEntryFormat
             var etag = view.ETag.Count > 0 ? view.ETag[0] : null;
             var lastModified = view.LastModified.Count > 0 ? view.LastModified[0] : null;
             var size = 512L + body.Length + headerLength * 2L;
+            var responseTime = new DateTimeOffset(root.GetProperty("responseTime").GetInt64(), TimeSpan.Zero);
             return new CachedResponse
             {
                 RouteId = root.GetProperty("route").GetString()!,
@@ -118,14 +119,14 @@ internal static class SharedEntryFormat
                 Headers = [.. headers],
                 Body = body,
                 RequestTime = new DateTimeOffset(root.GetProperty("requestTime").GetInt64(), TimeSpan.Zero),
-                ResponseTime = new DateTimeOffset(root.GetProperty("responseTime").GetInt64(), TimeSpan.Zero),
+                ResponseTime = responseTime,
                 CorrectedInitialAge = TimeSpan.FromTicks(root.GetProperty("initialAge").GetInt64()),
                 FreshnessLifetime = TimeSpan.FromTicks(root.GetProperty("lifetime").GetInt64()),
                 HeuristicFreshness = root.GetProperty("heuristic").GetBoolean(),
                 Directives = CacheControl.Parse(view.CacheControl),
                 ETag = etag,
                 LastModified = lastModified,
-                LastModifiedDate = lastModified is not null && Freshness.TryParseDate(lastModified, out var lm) ? lm : null,
+                LastModifiedDate = lastModified is not null && Freshness.TryParseDate(lastModified, responseTime, out var lm) ? lm : null,
                 SurrogateKeys = [.. ReadStrings(root, "surrogateKeys").Select(v => v ?? "")],
                 Size = size,
             };

@@ -19,7 +19,7 @@ internal static class StoredResponseWriter
         var request = http.Request;
         var response = http.Response;
         var headers = response.Headers;
-        if (MatchesClientConditional(request.Headers, entry))
+        if (MatchesClientConditional(request.Headers, entry, now))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             foreach (var name in NotModifiedFields)
@@ -56,7 +56,7 @@ internal static class StoredResponseWriter
     /// The client's precondition for a GET or HEAD answered from the cache (RFC 9110 §13.2.2): <c>If-None-Match</c>
     /// (weak comparison) when present, otherwise <c>If-Modified-Since</c> against <c>Last-Modified</c> (or <c>Date</c>).
     /// </summary>
-    public static bool MatchesClientConditional(IHeaderDictionary request, CachedResponse entry)
+    public static bool MatchesClientConditional(IHeaderDictionary request, CachedResponse entry, DateTimeOffset now)
     {
         var ifNoneMatch = request.IfNoneMatch;
         if (ifNoneMatch.Count > 0)
@@ -81,13 +81,13 @@ internal static class StoredResponseWriter
         }
 
         var ifModifiedSince = request.IfModifiedSince;
-        if (ifModifiedSince.Count != 1 || !Freshness.TryParseDate(ifModifiedSince[0], out var since))
+        if (ifModifiedSince.Count != 1 || !Freshness.TryParseDate(ifModifiedSince[0], now, out var since))
         {
             return false;
         }
 
         var lastModified = entry.LastModifiedDate;
-        if (lastModified is null && Freshness.TryParseDate(entry.Header(HeaderNames.Date).ToString(), out var date))
+        if (lastModified is null && Freshness.TryParseDate(entry.Header(HeaderNames.Date).ToString(), now, out var date))
         {
             lastModified = date;
         }

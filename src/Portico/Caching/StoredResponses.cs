@@ -68,7 +68,7 @@ internal static class StoredResponses
         }
 
         // RFC 9110 §6.6.1: a recipient with a clock adds Date to a response it caches that lacks one.
-        if (view.Date.Count == 0 || !Freshness.TryParseDate(view.Date[0], out var dateValue))
+        if (view.Date.Count == 0 || !Freshness.TryParseDate(view.Date[0], responseTime, out var dateValue))
         {
             dateValue = responseTime;
             if (view.Date.Count == 0)
@@ -79,7 +79,7 @@ internal static class StoredResponses
             }
         }
 
-        var lifetime = Freshness.Lifetime(directives, view, status, dateValue, policy, maxHeuristic, out var heuristic) ?? TimeSpan.Zero;
+        var lifetime = Freshness.Lifetime(directives, view, status, dateValue, responseTime, policy, maxHeuristic, out var heuristic) ?? TimeSpan.Zero;
         var ageValue = Freshness.ParseAge(age);
         var initialAge = Freshness.CorrectedInitialAge(ageValue, dateValue, requestTime, responseTime);
         var etag = view.ETag.Count > 0 ? view.ETag[0] : null;
@@ -131,7 +131,7 @@ internal static class StoredResponses
             Directives = directives,
             ETag = etag,
             LastModified = lastModified,
-            LastModifiedDate = lastModified is not null && Freshness.TryParseDate(lastModified, out var lm) ? lm : null,
+            LastModifiedDate = lastModified is not null && Freshness.TryParseDate(lastModified, responseTime, out var lm) ? lm : null,
             SurrogateKeys = surrogateKeys,
             Size = size,
         };

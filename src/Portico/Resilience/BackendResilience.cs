@@ -78,10 +78,12 @@ internal sealed class BackendResilience
     };
 
     /// <summary>
-    /// Applies a record another instance wrote: an open circuit is adopted until its end (a longer one extends it);
-    /// a close decided after this instance's own last decision closes the circuit here too. An open that another
-    /// instance's failed half-open trial decided is not adopted: each instance probes with its own trial, so one
-    /// failed trial against a flaky backend does not cut every instance off again (issue 23).
+    /// Applies a record another instance wrote. An open is adopted until its end by a closed circuit that has no
+    /// evidence of its own against it (no call answered well since the open was decided); an open or half-open
+    /// circuit keeps its own break, and an open that another instance's failed half-open trial decided is not
+    /// adopted: each instance judges a backend it is calling by its own calls and probes with its own trials, so
+    /// the instances' trips against a flaky backend do not add up (issue 23). A close decided after this instance's
+    /// own last decision closes the circuit here too.
     /// </summary>
     public void Adopt(CircuitBreakerRecord record)
     {
@@ -99,7 +101,7 @@ internal sealed class BackendResilience
 
         if (record.IsOpen)
         {
-            if (record.OpenUntil > _time.GetUtcNow() && _breaker.AdoptOpen(record.OpenUntil))
+            if (record.OpenUntil > _time.GetUtcNow() && _breaker.AdoptOpen(record.OpenUntil, record.ChangedAt))
             {
                 _telemetry.CircuitChanged(BackendId, null, "open", "shared");
                 ResilienceTelemetry.LogAdoptedOpen(_telemetry.Logger, BackendId, record.OpenUntil, record.Instance);

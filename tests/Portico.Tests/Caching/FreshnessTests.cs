@@ -18,7 +18,22 @@ public sealed class FreshnessTests
             dictionary.Append(name, value);
         }
 
-        return Freshness.Lifetime(CacheControl.Parse(cacheControl is null ? StringValues.Empty : cacheControl), dictionary, status, Now, policy ?? Policy, TimeSpan.FromDays(1), out _);
+        return Freshness.Lifetime(CacheControl.Parse(cacheControl is null ? StringValues.Empty : cacheControl), dictionary, status, Now, Now, policy ?? Policy, TimeSpan.FromDays(1), out _);
+    }
+
+    /// <summary>
+    /// An RFC 850 date's two-digit year is placed by the gateway's clock (the response time), not the machine's: late
+    /// in 2080, "81" is 2081, a day ahead; by the system clock of the 2020s it was 1981, so the lifetime was zero.
+    /// </summary>
+    [Fact]
+    public void Lifetime_Rfc850Expires_TwoDigitYearPlacedByTheResponseTime()
+    {
+        var late = new DateTimeOffset(2080, 12, 31, 12, 0, 0, TimeSpan.Zero);
+        var headers = new HeaderDictionary { ["Expires"] = "Wednesday, 01-Jan-81 12:00:00 GMT" };
+
+        var lifetime = Freshness.Lifetime(CacheControl.Parse(StringValues.Empty), headers, 200, late, late, Policy, TimeSpan.FromDays(1), out _);
+
+        Assert.Equal(TimeSpan.FromDays(1), lifetime);
     }
 
     [Fact]

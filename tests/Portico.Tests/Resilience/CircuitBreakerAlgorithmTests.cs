@@ -122,6 +122,52 @@ public sealed class CircuitBreakerAlgorithmTests : IDisposable
         Assert.Equal(CircuitState.Closed, backend.CircuitState);
     }
 
+    /// <summary>
+    /// A call that entered while the circuit was closed and fails after another instance's open was adopted decides
+    /// nothing: the adopted break keeps its end (the failure used to overwrite it with its own, shorter, break).
+    /// </summary>
+    [Fact]
+    public async Task Breaker_CallInFlightFailsAfterAnAdoptedOpen_TheAdoptedEndStands()
+    {
+        var backend = Backend(minimumThroughput: 2, samplingSeconds: 10);
+        await ExecuteAsync(backend, HttpStatusCode.ServiceUnavailable);
+        var release = new TaskCompletionSource<HttpStatusCode>();
+        var inFlight = ExecuteAsync(backend, release.Task);
+        var adoptedEnd = _time.GetUtcNow().AddSeconds(60);
+        backend.Adopt(new CircuitBreakerRecord("b", backend.ConfigHash, IsOpen: true, adoptedEnd, "other-instance", _time.GetUtcNow()));
+        Assert.Equal(adoptedEnd, backend.OpenUntil);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        release.SetResult(HttpStatusCode.ServiceUnavailable); // two failures of two calls: the ratio, had it been closed
+
+        Assert.Null((await inFlight).Exception);
+        Assert.Equal(CircuitState.Open, backend.CircuitState);
+        Assert.Equal(adoptedEnd, backend.OpenUntil);
+    }
+
+    /// <summary>
+    /// While this instance's own trial is out, another instance's open is not adopted: the trial decides, and its
+    /// success closes the circuit (an adopted open used to replace the half-open state, and the success was lost).
+    /// </summary>
+    [Fact]
+    public async Task Breaker_OwnTrialOut_AnotherInstancesOpenWaitsForItsVerdict()
+    {
+        var backend = Backend(minimumThroughput: 2, samplingSeconds: 10);
+        await ExecuteAsync(backend, HttpStatusCode.ServiceUnavailable);
+        await ExecuteAsync(backend, HttpStatusCode.ServiceUnavailable);
+        _time.Advance(TimeSpan.FromSeconds(31));
+        var release = new TaskCompletionSource<HttpStatusCode>();
+        var trial = ExecuteAsync(backend, release.Task);
+        Assert.Equal(CircuitState.HalfOpen, backend.CircuitState);
+
+        backend.Adopt(new CircuitBreakerRecord("b", backend.ConfigHash, IsOpen: true, _time.GetUtcNow().AddSeconds(60), "other-instance", _time.GetUtcNow()));
+        Assert.Equal(CircuitState.HalfOpen, backend.CircuitState);
+        release.SetResult(HttpStatusCode.OK);
+
+        Assert.Null((await trial).Exception);
+        Assert.Equal(CircuitState.Closed, backend.CircuitState);
+    }
+
     private BackendResilience Backend(int minimumThroughput, int samplingSeconds)
     {
         var settings = new BackendResilienceSettings

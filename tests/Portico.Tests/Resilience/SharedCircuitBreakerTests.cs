@@ -18,6 +18,8 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
     private const string FailFast = """{ "retry": { "maxAttempts": 1 } }""";
 
     private int _status = 503;
+    private int _flaky; // when 1, the backend fails every other request it receives, whatever _status says
+    private int _received;
     private TestBackend _backend = null!;
     private string _connection = null!;
     private string _breakerTable = null!;
@@ -26,7 +28,8 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
     {
         _backend = await TestBackend.StartAsync(context =>
         {
-            context.Response.StatusCode = Volatile.Read(ref _status);
+            var received = Interlocked.Increment(ref _received);
+            context.Response.StatusCode = Volatile.Read(ref _flaky) == 1 ? (received % 2 == 1 ? 503 : 200) : Volatile.Read(ref _status);
             return context.Response.WriteAsync("backend");
         });
         _connection = await Azurite.ConnectionStringAsync();
@@ -137,6 +140,120 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
         Assert.Equal(before + 1, _backend.Count);
     }
 
+    /// <summary>
+    /// Issue 23: against a backend failing half its calls, each instance trips on its own now and then. An instance
+    /// that has seen the backend answer since another instance's circuit opened has fresher evidence of its own and
+    /// keeps judging by it; adopting every other instance's open cut each instance off as often as all of them
+    /// together tripped. An instance with no such evidence (here one that sent nothing) still adopts the open.
+    /// </summary>
+    [Fact]
+    public async Task Shared_FlakyBackend_AnInstanceThatSawASuccessSinceTheOpenKeepsCalling()
+    {
+        Volatile.Write(ref _flaky, 1);
+        var clock = new TestClock();
+        var table = await RegistryTables.ImportAsync(Registry(breakDuration: "5m"));
+        await using var first = await StartAsync(table, clock);
+        await using var second = await StartAsync(table, clock);
+        await using var quiet = await StartAsync(table, clock);
+        using var secondMetrics = new MetricRecorder(second.Services);
+        using var quietMetrics = new MetricRecorder(quiet.Services);
+
+        await TripAsync(first);
+        await StoredAsync(r => r.BackendId == "b" && r.IsOpen);
+
+        // Later than the open (not yet a sync interval), the second instance's calls reach the flaky backend: one fails, one succeeds.
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        var statuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 2; i++)
+        {
+            using var response = await second.Client.GetAsync("/r/x");
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.OK, statuses);
+
+        // Both instances read the stored open; the quiet one adopts it, the second keeps its closed circuit.
+        Assert.True(
+            await SyncUntilAsync(clock, () => StoreReads(secondMetrics) >= 2 && StoreReads(quietMetrics) >= 2 && quiet.Services.Backend("b").OpenUntil is not null),
+            "the instances never read the stored open, or the quiet one did not adopt it");
+        Assert.Null(second.Services.Backend("b").OpenUntil);
+        var before = _backend.Count;
+        using (var own = await second.Client.GetAsync("/r/x"))
+        {
+            Assert.Equal("backend", await own.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(before + 1, _backend.Count);
+        using var refused = await quiet.Client.GetAsync("/r/x");
+        await ProblemAssert.ReadAsync(refused, "circuit-open");
+        Assert.Equal(before + 1, _backend.Count);
+    }
+
+    /// <summary>
+    /// The other side of the trade-off: an instance whose calls since another instance's open all failed (the backend
+    /// died) adopts the open within a sync interval, though it saw successes before.
+    /// </summary>
+    [Fact]
+    public async Task Shared_BackendDies_AnInstanceWithOnlyFailuresSinceTheOpenAdoptsIt()
+    {
+        Volatile.Write(ref _status, 200);
+        var clock = new TestClock();
+        var table = await RegistryTables.ImportAsync(Registry(breakDuration: "5m"));
+        await using var first = await StartAsync(table, clock);
+        await using var second = await StartAsync(table, clock);
+        for (int i = 0; i < 3; i++)
+        {
+            using var ok = await second.Client.GetAsync("/r/x");
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        Volatile.Write(ref _status, 503);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        await TripAsync(first);
+        await StoredAsync(r => r.BackendId == "b" && r.IsOpen);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        using (var failed = await second.Client.GetAsync("/r/x"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        }
+
+        Assert.True(
+            await SyncUntilAsync(clock, () => second.Services.Backend("b").OpenUntil is not null),
+            "the second instance never adopted the open");
+        var before = _backend.Count;
+        using var refused = await second.Client.GetAsync("/r/x");
+        await ProblemAssert.ReadAsync(refused, "circuit-open");
+        Assert.Equal(before, _backend.Count);
+    }
+
+    /// <summary>
+    /// Issue 23: an instance whose circuit is open by its own decision keeps its own break; another instance's later
+    /// open does not extend it (it extended it before, so every instance's trip lengthened every break).
+    /// </summary>
+    [Fact]
+    public async Task Shared_OwnBreak_AnotherInstancesLaterOpenDoesNotExtendIt()
+    {
+        var clock = new TestClock();
+        var table = await RegistryTables.ImportAsync(Registry(breakDuration: "10s"));
+        await using var first = await StartAsync(table, clock);
+        await using var second = await StartAsync(table, clock);
+        using var secondMetrics = new MetricRecorder(second.Services);
+        await TripAsync(second);
+        var own = second.Services.Backend("b").OpenUntil!.Value;
+        await StoredAsync(r => r.BackendId == "b" && r.IsOpen && Near(r.OpenUntil, own));
+
+        // Half a sync interval later (the first instance has not read the store since it started) the first trips too.
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        await TripAsync(first);
+        var later = first.Services.Backend("b").OpenUntil!.Value;
+        Assert.True(later > own);
+        await StoredAsync(r => r.BackendId == "b" && r.IsOpen && Near(r.OpenUntil, later));
+
+        var reads = StoreReads(secondMetrics);
+        Assert.True(await SyncUntilAsync(clock, () => StoreReads(secondMetrics) >= reads + 2), "the second instance never read the later open");
+        Assert.Equal(own, second.Services.Backend("b").OpenUntil);
+    }
+
     [Fact]
     public async Task Shared_SharingTurnedOffForTheBackend_OtherInstancesKeepCalling()
     {
@@ -220,6 +337,23 @@ public sealed class SharedCircuitBreakerTests : IAsyncLifetime
         using var refused = await gateway.Client.GetAsync(path);
         await ProblemAssert.ReadAsync(refused, "circuit-open");
     }
+
+    /// <summary>Sends calls through <paramref name="gateway"/> until its circuit opens (at most 20: the flaky backend trips it within a few).</summary>
+    private static async Task TripAsync(GatewayHost gateway)
+    {
+        for (int i = 0; i < 20 && gateway.Services.Backend("b").OpenUntil is null; i++)
+        {
+            using var response = await gateway.Client.GetAsync("/r/x");
+        }
+
+        Assert.NotNull(gateway.Services.Backend("b").OpenUntil);
+    }
+
+    /// <summary>Times equal to the millisecond (what a round trip through Table storage keeps).</summary>
+    private static bool Near(DateTimeOffset a, DateTimeOffset b) => Math.Abs((a - b).TotalMilliseconds) < 1;
+
+    private static double StoreReads(MetricRecorder metrics) =>
+        metrics.Sum("portico.resilience.circuit.store", ("operation", "read"), ("outcome", "ok"));
 
     /// <summary>
     /// Opens backend b's circuit on <paramref name="first"/>, waits for the record to be stored, then lets exactly one

@@ -15,18 +15,26 @@ namespace Portico.Resilience.CircuitBreakers;
 /// </summary>
 /// <remarks>
 /// Polly's own breaker takes a lock twice per call; on this 2-core machine that cost about 10% more CPU per proxied
-/// request under load. Here a closed circuit costs a volatile read and one interlocked increment per call; state
-/// changes use compare-and-swap. It is called around the attempt (<see cref="TryEnter"/>, then <see cref="Record"/>)
+/// request under load. Here a closed circuit costs a volatile read and one interlocked increment per call, and a
+/// clock read per call answered well (the time of the last success, written at most every 20 ms, tells whether to
+/// adopt another instance's open). State changes use compare-and-swap on one word holding both the state and the
+/// break's end, so a transition decided on a state that has changed meanwhile (an in-flight call failing after
+/// another instance's open was adopted, a trial ending after an adopted close) fails instead of overwriting the
+/// newer state or its end. It is called around the attempt (<see cref="TryEnter"/>, then <see cref="Record"/>)
 /// rather than run as a pipeline strategy, which would add an asynchronous layer to every attempt.
 /// </remarks>
 internal sealed class CircuitBreaker
 {
-    private const int Closed = 0;
-    private const int Open = 1;
-    private const int HalfOpen = 2;
+    private const long Closed = 0;
+    private const long Open = 1;
+    private const long HalfOpen = 2;
+    private const long StateBits = 3;
 
     /// <summary>Retry-After for a call refused while another call is the trial.</summary>
     private static readonly TimeSpan TrialRetryAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>How stale the time of the last success may be: it is written at most this often, not on every call.</summary>
+    private static readonly long SuccessResolution = TimeSpan.FromMilliseconds(20).Ticks;
 
     private readonly BackendResilience _backend;
     private readonly TimeProvider _time;
@@ -34,8 +42,11 @@ internal sealed class CircuitBreaker
     private readonly double _failureRatio;
     private readonly int _minimumThroughput;
     private readonly TimeSpan _breakDuration;
-    private int _state;
-    private long _openUntil; // UTC ticks
+
+    // The state in the two low bits; the rest, UTC ticks: the break's end while open or half-open, the time of the
+    // close while closed (so a closed circuit that opened and closed again is a different word).
+    private long _word;
+    private long _lastSuccess; // UTC ticks of the last call the backend answered well (to SuccessResolution)
 
     public CircuitBreaker(BackendResilience backend, BackendResilienceSettings settings, TimeProvider time)
     {
@@ -47,7 +58,7 @@ internal sealed class CircuitBreaker
         _breakDuration = settings.BreakDuration;
     }
 
-    public CircuitState State => Volatile.Read(ref _state) switch
+    public CircuitState State => (Volatile.Read(ref _word) & StateBits) switch
     {
         Open => CircuitState.Open,
         HalfOpen => CircuitState.HalfOpen,
@@ -55,7 +66,9 @@ internal sealed class CircuitBreaker
     };
 
     /// <summary>When the break ends, while the circuit is open or half-open.</summary>
-    public DateTimeOffset? OpenUntil => Volatile.Read(ref _state) == Closed ? null : new DateTimeOffset(Volatile.Read(ref _openUntil), TimeSpan.Zero);
+    public DateTimeOffset? OpenUntil => Volatile.Read(ref _word) is var word && (word & StateBits) == Closed
+        ? null
+        : new DateTimeOffset(Ticks(word), TimeSpan.Zero);
 
     /// <summary>
     /// Whether a call may go to the backend now: null when it may (<paramref name="trial"/> says whether it is the
@@ -64,19 +77,20 @@ internal sealed class CircuitBreaker
     public BrokenCircuitException? TryEnter(string? routeId, out bool trial)
     {
         trial = false;
-        switch (Volatile.Read(ref _state))
+        var word = Volatile.Read(ref _word);
+        switch (word & StateBits)
         {
             case Closed:
                 return null;
             case Open:
                 var now = _time.GetUtcNow().UtcTicks;
-                var until = Volatile.Read(ref _openUntil);
+                var until = Ticks(word);
                 if (now < until)
                 {
                     return Refusal(TimeSpan.FromTicks(until - now));
                 }
 
-                if (Interlocked.CompareExchange(ref _state, HalfOpen, Open) == Open)
+                if (Interlocked.CompareExchange(ref _word, until | HalfOpen, word) == word)
                 {
                     _backend.OnHalfOpened(routeId);
                     trial = true;
@@ -95,19 +109,29 @@ internal sealed class CircuitBreaker
         // A client that went away, or whose request could not be read, says nothing about the backend.
         var inconclusive = outcome.Exception is (OperationCanceledException and not UpstreamTimeoutException) or ClientRequestException;
         var failed = !inconclusive && _backend.IsFailure(outcome);
+        if (!inconclusive && !failed)
+        {
+            NoteSuccess();
+        }
+
         if (trial)
         {
+            var word = Volatile.Read(ref _word);
+            if ((word & StateBits) != HalfOpen)
+            {
+                return; // another instance's close was adopted meanwhile: it decided
+            }
+
             if (inconclusive)
             {
                 // The caller went away (or failed) during the trial: no verdict; the next call is the trial.
-                Volatile.Write(ref _openUntil, _time.GetUtcNow().UtcTicks);
-                Interlocked.CompareExchange(ref _state, Open, HalfOpen);
+                Interlocked.CompareExchange(ref _word, Ticks(_time.GetUtcNow().UtcTicks) | Open, word);
             }
             else if (failed)
             {
-                OpenFrom(HalfOpen, routeId, "trial failed");
+                OpenFrom(word, routeId, "trial failed");
             }
-            else if (Interlocked.CompareExchange(ref _state, Closed, HalfOpen) == HalfOpen)
+            else if (Interlocked.CompareExchange(ref _word, Ticks(_time.GetUtcNow().UtcTicks) | Closed, word) == word)
             {
                 _window.Reset();
                 _backend.OnClosed(routeId);
@@ -118,11 +142,7 @@ internal sealed class CircuitBreaker
             _window.Record(failed);
             if (failed)
             {
-                var (calls, failures) = _window.Totals();
-                if (calls >= _minimumThroughput && failures >= _failureRatio * calls)
-                {
-                    OpenFrom(Closed, routeId, "failure ratio reached");
-                }
+                OpenIfRatioReached(routeId);
             }
         }
     }
@@ -133,56 +153,80 @@ internal sealed class CircuitBreaker
     /// </summary>
     public void RecordBrokenResponse(string? routeId)
     {
-        if (Volatile.Read(ref _state) != Closed)
+        if ((Volatile.Read(ref _word) & StateBits) != Closed)
         {
             return; // open or half-open: the verdict is already being decided by trials
         }
 
         _window.RecordLateFailure();
-        var (calls, failures) = _window.Totals();
-        if (calls >= _minimumThroughput && failures >= _failureRatio * calls)
-        {
-            OpenFrom(Closed, routeId, "failure ratio reached");
-        }
+        OpenIfRatioReached(routeId);
     }
 
-    /// <summary>Opens the circuit until <paramref name="until"/> (another instance's break), unless it is already open longer.</summary>
-    public bool AdoptOpen(DateTimeOffset until)
+    /// <summary>
+    /// Opens a closed circuit until <paramref name="until"/>, the break another instance decided at
+    /// <paramref name="decidedAt"/>: only when this instance has no evidence of its own against it, that is no call
+    /// answered well since then (issue 23: against a flaky backend, adopting every other instance's open cut each
+    /// instance off as often as all of them together tripped). An open or half-open circuit keeps its own break.
+    /// </summary>
+    public bool AdoptOpen(DateTimeOffset until, DateTimeOffset decidedAt)
     {
-        var ticks = until.UtcTicks;
-        if (Volatile.Read(ref _state) == Open && Volatile.Read(ref _openUntil) >= ticks)
-        {
-            return false;
-        }
-
-        Volatile.Write(ref _openUntil, ticks);
-        Volatile.Write(ref _state, Open);
-        return true;
+        var word = Volatile.Read(ref _word);
+        return (word & StateBits) == Closed
+            && Volatile.Read(ref _lastSuccess) <= decidedAt.UtcTicks
+            && Interlocked.CompareExchange(ref _word, Ticks(until.UtcTicks) | Open, word) == word;
     }
 
     /// <summary>Closes the circuit (another instance's trial succeeded); false when it was closed already.</summary>
     public bool AdoptClose()
     {
-        if (Volatile.Read(ref _state) == Closed)
+        var word = Volatile.Read(ref _word);
+        if ((word & StateBits) == Closed || Interlocked.CompareExchange(ref _word, Ticks(_time.GetUtcNow().UtcTicks) | Closed, word) != word)
         {
             return false;
         }
 
         _window.Reset();
-        Volatile.Write(ref _state, Closed);
         return true;
     }
 
-    private void OpenFrom(int from, string? routeId, string reason)
+    private void NoteSuccess()
     {
-        var now = _time.GetUtcNow();
-        var until = now + _breakDuration;
-        Volatile.Write(ref _openUntil, until.UtcTicks); // before the state, so a reader that sees Open sees its end
-        if (Interlocked.CompareExchange(ref _state, Open, from) == from)
+        var now = _time.GetUtcNow().UtcTicks;
+        if (now - Volatile.Read(ref _lastSuccess) > SuccessResolution)
         {
-            _backend.OnOpened(routeId, now, until, reason, afterTrial: from == HalfOpen);
+            // A success recorded up to SuccessResolution early only makes an adoption slightly more likely.
+            Volatile.Write(ref _lastSuccess, now);
         }
     }
+
+    private void OpenIfRatioReached(string? routeId)
+    {
+        var word = Volatile.Read(ref _word);
+        if ((word & StateBits) != Closed)
+        {
+            return;
+        }
+
+        var (calls, failures) = _window.Totals();
+        if (calls >= _minimumThroughput && failures >= _failureRatio * calls)
+        {
+            OpenFrom(word, routeId, "failure ratio reached");
+        }
+    }
+
+    /// <summary>Opens the circuit for a break, if it is still in the state <paramref name="from"/> was read in.</summary>
+    private void OpenFrom(long from, string? routeId, string reason)
+    {
+        var now = _time.GetUtcNow();
+        var until = new DateTimeOffset(Ticks((now + _breakDuration).UtcTicks), TimeSpan.Zero);
+        if (Interlocked.CompareExchange(ref _word, until.UtcTicks | Open, from) == from)
+        {
+            _backend.OnOpened(routeId, now, until, reason, afterTrial: (from & StateBits) == HalfOpen);
+        }
+    }
+
+    /// <summary>The time in a state word (or UTC ticks rounded down to fit beside the state: 300 ns at most).</summary>
+    private static long Ticks(long word) => word & ~StateBits;
 
     private static BrokenCircuitException Refusal(TimeSpan retryAfter) => new("The circuit is open.", retryAfter);
 }
