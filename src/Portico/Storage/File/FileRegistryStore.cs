@@ -109,7 +109,7 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
         parsed = RegistrySerializer.ParseDerivedDocument(substituted, Locate);
         return parsed.Value is null
             ? new RegistryLoadResult(revision, [.. parsed.Errors.Select(e => e with { Message = substitution.Redact(e.Message) })])
-            : new RegistryLoadResult(parsed.Value, revision, Locate, substitution.Redact);
+            : new RegistryLoadResult(parsed.Value, revision, Locate, substitution.Redact) { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(_path)) };
 
         string Locate(string jsonPath)
         {
