@@ -43,6 +43,10 @@ public sealed class RegistrySchemaTests
         { "aggregate", nameof(AggregateDefinition) },
         { "aggregatePart", nameof(AggregatePartDefinition) },
         { "cache", nameof(CacheDefinition) },
+        { "validation", nameof(ValidationDefinition) },
+        { "openApiReference", nameof(OpenApiReferenceDefinition) },
+        { "parameterRule", nameof(ParameterRuleDefinition) },
+        { "bodyValidation", nameof(BodyValidationDefinition) },
     };
 
     [Theory]
