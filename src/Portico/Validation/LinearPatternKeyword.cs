@@ -18,6 +18,6 @@ internal sealed class LinearPatternKeyword : PatternKeyword
             throw new JsonSchemaException("'pattern' must be a string");
         }
 
-        return LinearRegex.TryCreate(value.GetString()!, out var problem) ?? throw new JsonSchemaException("pattern " + problem);
+        return LinearRegex.ForSchema(value.GetString()!, "pattern");
     }
 }

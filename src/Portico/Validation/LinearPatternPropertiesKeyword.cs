@@ -24,8 +24,7 @@ internal sealed class LinearPatternPropertiesKeyword : PatternPropertiesKeyword
                 throw new JsonSchemaException("'patternProperties' values must be schemas");
             }
 
-            regexes[property.Name] = LinearRegex.TryCreate(property.Name, out var problem)
-                ?? throw new JsonSchemaException("patternProperties name " + problem);
+            regexes[property.Name] = LinearRegex.ForSchema(property.Name, "patternProperties");
         }
 
         return regexes;

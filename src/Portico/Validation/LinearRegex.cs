@@ -31,4 +31,8 @@ internal static class LinearRegex
 
         return null;
     }
+
+    /// <summary>A JSON Schema keyword's pattern; what Portico cannot run fails the schema's build (a configuration error).</summary>
+    public static Regex ForSchema(string pattern, string keyword) =>
+        TryCreate(pattern, out var problem) ?? throw new Json.Schema.JsonSchemaException($"{keyword}: {problem}");
 }

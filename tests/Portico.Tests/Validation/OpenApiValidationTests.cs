@@ -8,21 +8,16 @@ namespace Portico.Tests.Validation;
 /// <summary>Routes that take their validation rules from OpenAPI 3.0 and 3.1 documents.</summary>
 public sealed class OpenApiValidationTests : IAsyncLifetime
 {
-    private readonly List<byte[]> _bodies = [];
+    private BodyRecordingBackend _recorder = null!;
     private TestBackend _backend = null!;
     private GatewayHost _gateway = null!;
 
+    private IReadOnlyList<byte[]> Received => _recorder.Bodies;
+
     public async Task InitializeAsync()
     {
-        _backend = await TestBackend.StartAsync(async context =>
-        {
-            using var copy = new MemoryStream();
-            await context.Request.Body.CopyToAsync(copy);
-            lock (_bodies)
-            {
-                _bodies.Add(copy.ToArray());
-            }
-        });
+        _recorder = await BodyRecordingBackend.StartAsync();
+        _backend = _recorder.Backend;
         _gateway = await ValidationGateway.StartAsync($$"""
         {
           "backends": [ { "id": "pets", "url": "{{_backend.Url}}" } ],
@@ -50,7 +45,7 @@ public sealed class OpenApiValidationTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
+        await _recorder.DisposeAsync();
     }
 
     [Fact]
@@ -76,7 +71,7 @@ public sealed class OpenApiValidationTests : IAsyncLifetime
         using var response = await PostJsonAsync("/v1/pets", sent);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Encoding.UTF8.GetBytes(sent), Assert.Single(_bodies));
+        Assert.Equal(Encoding.UTF8.GetBytes(sent), Assert.Single(Received));
     }
 
     [Fact]

@@ -8,23 +8,16 @@ namespace Portico.Tests.Validation;
 /// <summary>Per-route request validation (docs/validation.md) through a real gateway to a real backend.</summary>
 public sealed class RequestValidationTests : IAsyncLifetime
 {
-    private readonly List<byte[]> _bodies = [];
+    private BodyRecordingBackend _recorder = null!;
     private TestBackend _backend = null!;
     private GatewayHost _gateway = null!;
 
+    private IReadOnlyList<byte[]> Received => _recorder.Bodies;
+
     public async Task InitializeAsync()
     {
-        _backend = await TestBackend.StartAsync(async context =>
-        {
-            using var copy = new MemoryStream();
-            await context.Request.Body.CopyToAsync(copy);
-            lock (_bodies)
-            {
-                _bodies.Add(copy.ToArray());
-            }
-
-            context.Response.StatusCode = 201;
-        });
+        _recorder = await BodyRecordingBackend.StartAsync(201);
+        _backend = _recorder.Backend;
         _gateway = await GatewayHost.StartWithFileAsync($$"""
         {
           "backends": [ { "id": "b", "url": "{{_backend.Url}}" } ],
@@ -60,7 +53,7 @@ public sealed class RequestValidationTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
+        await _recorder.DisposeAsync();
     }
 
     [Theory]
@@ -76,7 +69,7 @@ public sealed class RequestValidationTests : IAsyncLifetime
         using var response = await _gateway.Client.PostAsync("/pets", content);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal(sent, Assert.Single(_bodies));
+        Assert.Equal(sent, Assert.Single(Received));
     }
 
     [Fact]
@@ -266,7 +259,7 @@ public sealed class RequestValidationTests : IAsyncLifetime
         using var response = await _gateway.Client.PostAsync("/upload", new StringContent("[[[[[[[[ not json", Encoding.UTF8, "text/plain"));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("[[[[[[[[ not json"u8.ToArray(), Assert.Single(_bodies));
+        Assert.Equal("[[[[[[[[ not json"u8.ToArray(), Assert.Single(Received));
     }
 
     [Fact]
