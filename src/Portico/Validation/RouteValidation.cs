@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace Portico.Validation;
 
 /// <summary>
@@ -33,6 +35,9 @@ internal sealed class RouteValidation
             return _all;
         }
 
-        return _byMethod!.TryGetValue(method, out var rules) ? rules : null;
+        // A HEAD is a GET without the response body (RFC 9110 §9.3.2): without rules of its own it has the GET's.
+        return _byMethod!.TryGetValue(method, out var rules) ? rules
+            : HttpMethods.IsHead(method) && _byMethod.TryGetValue(HttpMethods.Get, out var get) ? get
+            : null;
     }
 }

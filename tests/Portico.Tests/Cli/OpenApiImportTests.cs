@@ -202,6 +202,32 @@ public sealed class OpenApiImportTests : IDisposable
         Assert.Equal(Registry, await File.ReadAllTextAsync(registry));
     }
 
+    [Fact]
+    public async Task Import_IntoTableStorage_AddsThenUpdatesOnlyGeneratedRoutes()
+    {
+        var storage = await Azurite.ConnectionStringAsync();
+        var table = Azurite.NewTableName();
+        var (registry, spec) = await WriteAsync(Registry, "petstore-3.0.yaml");
+        Assert.Equal(0, (await PorticoCli.RunAsync("config", "import", registry, "--storage", storage, "--table", table)).ExitCode);
+
+        var (code, output, error) = await PorticoCli.RunAsync("config", "import", "--openapi", spec, "--backend", "pets", "--auth", "anonymous", "--storage", storage, "--table", table);
+        Assert.True(code == 0, error);
+        Assert.Contains("+ route pets.showPetById", output);
+
+        await File.WriteAllTextAsync(spec, ValidationGateway.Spec("petstore-3.0.yaml").Replace("  /pets/{petId}:", "  /animals/{petId}:", StringComparison.Ordinal));
+        (code, output, error) = await PorticoCli.RunAsync("config", "import", "--openapi", spec, "--backend", "pets", "--auth", "anonymous", "--storage", storage, "--table", table);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("match.path: \"/pets/{petId}\" → \"/animals/{petId}\"", output);
+        var (exportCode, exported, _) = await PorticoCli.RunAsync("config", "export", "--storage", storage, "--table", table);
+        Assert.Equal(0, exportCode);
+        var routes = RegistrySerializer.ParseDocument(Encoding.UTF8.GetBytes(exported), "export").Value!.Routes;
+        Assert.Contains(routes, r => r.Id == "health" && r.Static is not null);
+        Assert.Equal("/animals/{petId}", routes.Single(r => r.Id == "pets.showPetById").Match.Path);
+        Assert.Equal(Path.GetFullPath(spec), routes.Single(r => r.Id == "pets.showPetById").Validation!.OpenApi!.Document);
+        Assert.DoesNotContain(routes, r => r.Id == "pets.DELETE-pets-petId");
+    }
+
     private async Task<(string Registry, string Spec)> WriteAsync(string registry, string specName, string registryName = "portico.json")
     {
         var registryPath = _directory.File(registryName);

@@ -129,7 +129,10 @@ public sealed class OpenApiValidationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, delete.StatusCode);
 
         using var head = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/pets/0"));
-        Assert.Equal(HttpStatusCode.OK, head.StatusCode); // no HEAD operation: no rules
+        Assert.Equal(HttpStatusCode.BadRequest, head.StatusCode); // no HEAD operation: the GET's rules
+
+        using var headValid = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/pets/1"));
+        Assert.Equal(HttpStatusCode.OK, headValid.StatusCode);
         Assert.Equal(1, _backend.Count);
     }
 

@@ -152,7 +152,7 @@ public sealed class OpenApiSpec
             {
                 matches.Add(new OpenApiOperationMatch(method.ToUpperInvariant(), specPath, found, item));
             }
-            else if (!HttpMethodsWithoutBody(method))
+            else if (!OftenWithoutOperation(method))
             {
                 problem = $"{Path} has no {method.ToUpperInvariant()} operation at {specPath}";
                 return [];
@@ -180,6 +180,6 @@ public sealed class OpenApiSpec
     }
 
     // HEAD and OPTIONS often have no operation of their own; a route that names them with GET still validates GET.
-    private static bool HttpMethodsWithoutBody(string method) =>
+    private static bool OftenWithoutOperation(string method) =>
         method.Equals("HEAD", StringComparison.OrdinalIgnoreCase) || method.Equals("OPTIONS", StringComparison.OrdinalIgnoreCase);
 }
