@@ -52,13 +52,27 @@ internal static class ConfigCommands
     private static Command Import(TextWriter output, TextWriter error)
     {
         var file = FileArgument();
+        file.Arity = ArgumentArity.ZeroOrOne;
         var storage = new StorageArguments();
+        var openApi = new OpenApi.OpenApiImport();
         var prune = new Option<bool>("--prune") { Description = "Also remove items the file does not name." };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Import even when the result has no routes while the table has some (gateways also need Portico:Registry:AllowEmpty)." };
-        var command = new Command("import", "Upsert a registry file into Table storage (idempotent); running gateways pick it up within their reload interval.") { file, prune, allowEmpty };
-        storage.AddTo(command, required: true);
+        var command = new Command("import", "Upsert a registry file into Table storage (idempotent); running gateways pick it up within their reload interval. With --openapi, generate routes from an OpenAPI document.") { file, prune, allowEmpty };
+        storage.AddTo(command, required: false);
+        openApi.AddTo(command);
         command.SetAction(async (parsed, ct) =>
         {
+            if (openApi.IsRequested(parsed))
+            {
+                return await openApi.RunAsync(parsed, storage, output, error, ct);
+            }
+
+            if (parsed.GetValue(file) is null || parsed.GetValue(storage.Storage) is null)
+            {
+                await error.WriteLineAsync("portico config import: FILE and --storage are required (or --openapi SPEC to generate routes from an OpenAPI document).");
+                return ExitCodes.Invalid;
+            }
+
             var (code, snapshot) = await ValidateFileAsync("portico config import", parsed.GetRequiredValue(file), error, ct);
             if (code != ExitCodes.Ok)
             {

@@ -77,4 +77,7 @@ public sealed record RouteDefinition
 
     /// <summary>The route's response cache (docs/caching.md); the backend's <c>cache</c>, or off, when absent.</summary>
     public CacheDefinition? Cache { get; init; }
+
+    /// <summary>Request validation: parameter, media type and JSON body rules, inline or from OpenAPI (docs/validation.md); none when absent.</summary>
+    public ValidationDefinition? Validation { get; init; }
 }

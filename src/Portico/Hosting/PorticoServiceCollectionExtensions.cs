@@ -93,6 +93,8 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<Cors.CorsStage>();
         services.TryAddSingleton<RequestLimitsStage>();
         services.TryAddSingleton<RateLimitStage>();
+        services.TryAddSingleton<Validation.ValidationMetrics>();
+        services.TryAddSingleton<Validation.RequestValidationStage>();
         services.TryAddSingleton<DispatchStage>();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, LivenessEndpoint>());

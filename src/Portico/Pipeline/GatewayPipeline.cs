@@ -33,7 +33,7 @@ internal static class GatewayPipeline
             services.GetRequiredService<AuthenticationStage>(),   // the route's policy → GatewayContext.Identity, or 401/503
             services.GetRequiredService<AuthorizationStage>(),    // the route's required scopes, roles, claims → or 403
             services.GetRequiredService<RateLimitStage>(),        // per-client rates, quotas, concurrency → 429 (keyed by the verified identity)
-            // validation slots in here
+            services.GetRequiredService<Validation.RequestValidationStage>(), // the route's parameter, media-type and JSON body rules → 400/415 (docs/validation.md)
             services.GetRequiredService<CacheStage>(),            // routes with a cache policy: answer from the cache (a hit has passed auth and counted against limits), or forward and store
             services.GetRequiredService<DispatchStage>(),         // the route's handler: proxy, static or aggregate
         ];

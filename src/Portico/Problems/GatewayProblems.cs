@@ -27,6 +27,12 @@ public static class GatewayProblems
     /// <summary>The request uses a transfer coding other than <c>chunked</c> (RFC 9112 §6.1).</summary>
     public static readonly Problem UnsupportedTransferCoding = new(501, "unsupported-transfer-coding", "The request's transfer coding is not supported");
 
+    /// <summary>The request breaks the route's validation rules; the <c>violations</c> member lists them (docs/validation.md).</summary>
+    public static readonly Problem ValidationFailed = new(400, "validation-failed", "The request does not satisfy the route's rules");
+
+    /// <summary>The request body's media type is not one the route accepts (RFC 9110 §15.5.16).</summary>
+    public static readonly Problem UnsupportedMediaType = new(415, "unsupported-media-type", "The request's media type is not accepted by this route");
+
     /// <summary>The backend could not be reached or broke the exchange.</summary>
     public static readonly Problem BadGateway = new(502, "bad-gateway", "The upstream service could not be reached");
 

@@ -67,6 +67,10 @@ public static class ProblemResponse
                     case DateTimeOffset time:
                         writer.WriteString(name, time);
                         break;
+                    case IProblemMember member:
+                        writer.WritePropertyName(name);
+                        member.WriteValue(writer);
+                        break;
                     default:
                         writer.WriteString(name, value.ToString());
                         break;

@@ -42,9 +42,14 @@ internal sealed partial class RegistryCompiler(
     private readonly PorticoOptions _options = options.Value;
     private readonly RouteMatchCompiler _match = new(options, constraintResolver);
 
-    public CompileResult Compile(RegistryDocument document, string revision)
+    /// <summary>
+    /// Compiles <paramref name="document"/>; relative paths in it (schema and OpenAPI files) are read from
+    /// <paramref name="baseDirectory"/>, the registry file's folder (the working directory when null).
+    /// </summary>
+    public CompileResult Compile(RegistryDocument document, string revision, string? baseDirectory = null)
     {
         var errors = new CompileErrors();
+        var validation = new Validation.ValidationCompilation(baseDirectory);
         CheckIds(document, errors);
         var backends = CompileBackends(document, errors);
         var auth = authCompiler.Compile(document, errors);
@@ -61,7 +66,7 @@ internal sealed partial class RegistryCompiler(
         var routes = new List<CompiledRoute>();
         for (int i = 0; i < document.Routes.Count; i++)
         {
-            if (CompileRoute(document.Routes[i], i, backends, auth, rateLimits[i], errors) is { } route)
+            if (CompileRoute(document.Routes[i], i, backends, auth, rateLimits[i], validation, errors) is { } route)
             {
                 routes.Add(route);
             }
@@ -159,7 +164,8 @@ internal sealed partial class RegistryCompiler(
     /// target (<c>backend</c> with its <c>rewrite</c>, <c>static</c> or <c>aggregate</c>).
     /// </summary>
     private CompiledRoute? CompileRoute(
-        RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompiledAuth auth, RouteRateLimits rateLimits, CompileErrors errors)
+        RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompiledAuth auth, RouteRateLimits rateLimits,
+        Validation.ValidationCompilation validationCompilation, CompileErrors errors)
     {
         var before = errors.Count;
         void Error(string field, string message) => errors.Add("routes", index, $"route '{route.Id}'", field, message);
@@ -181,12 +187,13 @@ internal sealed partial class RegistryCompiler(
         CheckOneTarget(route, Error);
         var rewriter = CompileRewrite(route, pattern, Error);
         var dispatcher = CompileTarget(route, pattern, activityTimeout, resilienceSettings, backends, Error);
+        var validation = validationCompilation.Compile(route, pattern, Error);
         if (errors.Count > before || pattern is null || dispatcher is null || routeAuth is null)
         {
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, ClientAddresses = clientAddresses, AddressRate = addressRate, Cors = cors, SecurityHeaders = securityHeaders };
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, ClientAddresses = clientAddresses, AddressRate = addressRate, Cors = cors, SecurityHeaders = securityHeaders, Validation = validation };
     }
 
     /// <summary><c>activityTimeout</c>: how long the backend may stay silent, 100 s by default, at most 225 s.</summary>
@@ -212,13 +219,14 @@ internal sealed partial class RegistryCompiler(
 
     /// <summary>
     /// <c>maxRequestBodySize</c>: the gateway's limit by default; for composite routes, which buffer the client body
-    /// (several parts may read it), at most 1 MiB by default.
+    /// (several parts may read it), and routes with body validation, at most 1 MiB by default.
     /// </summary>
     private long CompileMaxRequestBodySize(RouteDefinition route, Action<string, string> error)
     {
         var maxBody = route.MaxRequestBodySize ?? _options.Limits.MaxRequestBodySize;
-        if (route.MaxRequestBodySize is null && route.Aggregate is not null)
+        if (route.MaxRequestBodySize is null && (route.Aggregate is not null || route.Validation is { Body: not null } or { OpenApi: not null }))
         {
+            // Composite routes and routes that validate bodies hold the body in memory: 1 MiB unless the route says more.
             maxBody = Math.Min(maxBody, AggregateLimits.DefaultMaxRequestBodySize);
         }
 

@@ -30,6 +30,9 @@ public sealed class RegistryLoadResult
     /// <summary>The revision marker read together with the content.</summary>
     public string Revision { get; }
 
+    /// <summary>The folder that relative paths in the document (schema and OpenAPI files) are read from; null for the working directory.</summary>
+    public string? BaseDirectory { get; init; }
+
     /// <summary>Syntax and shape errors, already located.</summary>
     public IReadOnlyList<ConfigurationError> Errors { get; }
 

@@ -83,7 +83,7 @@ internal sealed partial class RegistryRuntime(
             CompileResult? compiled = null;
             if (loaded.Document is not null)
             {
-                compiled = compiler.Compile(loaded.Document, loaded.Revision);
+                compiled = compiler.Compile(loaded.Document, loaded.Revision, loaded.BaseDirectory);
                 // Messages may quote a value; one that came from the environment (a secret) is shown as its ${NAME}.
                 errors = [.. compiled.Errors.Select(e => e with { Location = e.Location ?? loaded.Locate(e.JsonPath), Message = loaded.Redact(e.Message) })];
             }

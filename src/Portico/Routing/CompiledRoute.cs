@@ -97,6 +97,9 @@ internal sealed class CompiledRoute
     /// </summary>
     public Caching.CacheInvalidation? CacheInvalidation { get; set; }
 
+    /// <summary>The route's request validation (docs/validation.md); null when it validates nothing.</summary>
+    public Validation.RouteValidation? Validation { get; init; }
+
     /// <summary>The route's compiled authentication policy and authorization requirements.</summary>
     public Auth.RouteAuth Auth { get; init; } = Portico.Auth.RouteAuth.Anonymous;
 

@@ -45,6 +45,10 @@ public sealed class RegistrySchemaTests
         { "cache", nameof(CacheDefinition) },
         { "cors", nameof(CorsDefinition) },
         { "securityHeaders", nameof(SecurityHeadersDefinition) },
+        { "validation", nameof(ValidationDefinition) },
+        { "openApiReference", nameof(OpenApiReferenceDefinition) },
+        { "parameterRule", nameof(ParameterRuleDefinition) },
+        { "bodyValidation", nameof(BodyValidationDefinition) },
     };
 
     [Theory]

@@ -33,6 +33,9 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
     /// <inheritdoc />
     public string Description => $"file {_path}";
 
+    /// <summary>The registry file's folder: schema and OpenAPI files named in the registry are read from there.</summary>
+    private string? BaseDirectory => Path.GetDirectoryName(Path.GetFullPath(_path));
+
     /// <inheritdoc />
     public IChangeSignal? ChangeSignal => _signal;
 
@@ -97,7 +100,7 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
 
         if (!EnvironmentSubstitution.MayApply(json))
         {
-            return new RegistryLoadResult(parsed.Value, revision, Locate);
+            return new RegistryLoadResult(parsed.Value, revision, Locate) { BaseDirectory = BaseDirectory };
         }
 
         var (substituted, substitution) = EnvironmentSubstitution.Apply(json, _environment);
@@ -109,7 +112,7 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
         parsed = RegistrySerializer.ParseDerivedDocument(substituted, Locate);
         return parsed.Value is null
             ? new RegistryLoadResult(revision, [.. parsed.Errors.Select(e => e with { Message = substitution.Redact(e.Message) })])
-            : new RegistryLoadResult(parsed.Value, revision, Locate, substitution.Redact);
+            : new RegistryLoadResult(parsed.Value, revision, Locate, substitution.Redact) { BaseDirectory = BaseDirectory };
 
         string Locate(string jsonPath)
         {
