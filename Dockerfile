@@ -5,18 +5,22 @@
 # The base images are build arguments, so a mirror or a hardened base can stand in for them.
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+# The platform the ReadyToRun code is compiled for (linux-arm64 for an Arm image).
+ARG RID=linux-x64
 
 FROM ${SDK_IMAGE} AS build
+ARG RID
 WORKDIR /src
 # Restore first, from the project files alone, so the layer is reused until a dependency changes.
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/Portico/Portico.csproj src/Portico/
 COPY src/Portico.Cli/Portico.Cli.csproj src/Portico.Cli/
-RUN dotnet restore src/Portico.Cli/Portico.Cli.csproj
+RUN dotnet restore src/Portico.Cli/Portico.Cli.csproj -r ${RID}
 COPY src/Portico/ src/Portico/
 COPY src/Portico.Cli/ src/Portico.Cli/
 COPY samples/demo/portico.json samples/demo/
-RUN dotnet publish src/Portico.Cli/Portico.Cli.csproj -c Release -o /app --no-restore -p:UseAppHost=false
+# ReadyToRun (set in the project for every publish): precompiled code, so start-up does not wait for the JIT.
+RUN dotnet publish src/Portico.Cli/Portico.Cli.csproj -c Release -r ${RID} --self-contained false -o /app --no-restore -p:UseAppHost=false
 
 FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app

@@ -382,6 +382,46 @@ json_field() { # JSON NAME -> integer value
     sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p" <<<"$1"
 }
 
+# shellcheck source=lib/azurite.sh
+source "$BENCH_DIR/lib/azurite.sh"
+
+# --- what scenarios need ("needs" in scenario.json) -----------------------------------------------------------
+# "jwt": an RSA key pair and an RS256 access token made for this run (openssl), written over @BENCH_JWT_PUBLIC_KEY@ and
+# @BENCH_JWT@ in a copy of the scenario's folder, so no key is kept in the repository.
+BENCH_JWT=""
+ensure_bench_jwt() {
+    [[ -n $BENCH_JWT ]] && return 0
+    command -v openssl >/dev/null 2>&1 || return 1
+    local dir="$WORK/jwt" now header payload b64url
+    mkdir -p "$dir"
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/key.pem" 2>/dev/null || return 1
+    openssl pkey -in "$dir/key.pem" -pubout -out "$dir/public.pem" 2>/dev/null || return 1
+    b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+    now="$(date +%s)"
+    header="$(printf '%s' '{"alg":"RS256","typ":"at+jwt"}' | b64url)"
+    payload="$(printf '{"iss":"https://issuer.bench.example/","aud":"api://bench","sub":"bench-user","azp":"bench-consumer","scope":"bench.read","iat":%s,"nbf":%s,"exp":%s}' \
+        "$now" "$now" "$((now + 86400))" | b64url)"
+    BENCH_JWT="$header.$payload.$(printf '%s' "$header.$payload" | openssl dgst -sha256 -sign "$dir/key.pem" -binary | b64url)"
+    # The PEM as a JSON string (newlines as \n), escaped once more for sed's replacement.
+    BENCH_JWT_PUBLIC_KEY_JSON="$(awk '{printf "%s\\\\n", $0}' "$dir/public.pem")"
+}
+
+# A copy of the scenario's folder with the run's secrets written in -> prints its path.
+scenario_copy_with_jwt() { # DIR
+    local copy
+    copy="$WORK/scenario-$(basename "$1")"
+    rm -rf "$copy"; cp -r "$1" "$copy"
+    local file
+    for file in "$copy"/*.json; do
+        sed -i -e "s#@BENCH_JWT@#$BENCH_JWT#g" -e "s#@BENCH_JWT_PUBLIC_KEY@#$BENCH_JWT_PUBLIC_KEY_JSON#g" "$file"
+    done
+    echo "$copy"
+}
+
+note() { # SCENARIO TEXT  (a line at the top of the report)
+    printf '{"kind":"note","scenario":"%s","text":"%s"}\n' "$1" "$2" >>"$RAW"
+}
+
 # --- start-up -----------------------------------------------------------------------------------------------
 measure_startup() { # NAME [--env K=V ...] -- COMMAND...
     local name="$1"; shift
@@ -419,8 +459,6 @@ if [[ $DO_STARTUP -eq 1 ]]; then
         --setting "Portico__Registry__File=$PLAIN_REGISTRY" >&2 2>"$WORK/functions-coldstart.err" \
         || fail "the Functions worker did not answer a proxied 200 at start-up (see $WORK/functions-coldstart.err)"
     if [[ $DO_AZURITE -eq 1 ]]; then
-        # shellcheck source=lib/azurite.sh
-        source "$BENCH_DIR/lib/azurite.sh"
         measure_startup_table_store || log "Table-store start-up skipped"
     fi
 fi
@@ -441,6 +479,24 @@ for name in "${SCENARIOS[@]}"; do
     dir="$BENCH_DIR/scenarios/$name"
     SCN_PORTICO_ENV=()
     eval "$(tool scenario-env "$dir")" || fail "scenario $name is invalid"
+    SCN_AZURITE_PID=""
+    if [[ " $SCN_NEEDS " == *" jwt "* ]]; then
+        ensure_bench_jwt || fail "scenario $name needs a JWT, and openssl could not make one"
+        dir="$(scenario_copy_with_jwt "$dir")"
+        SCN_PORTICO_ENV=()
+        eval "$(tool scenario-env "$dir")" || fail "scenario $name is invalid"
+    fi
+    if [[ " $SCN_NEEDS " == *" table-storage "* ]]; then
+        # Azurite on the HAProxy port (free unless the scenario runs HAProxy too).
+        if [[ $DO_AZURITE -eq 1 && " $SCN_TARGETS " != *" haproxy "* ]] && start_azurite; then
+            SCN_AZURITE_PID=$AZURITE_PID
+            SCN_PORTICO_ENV+=("Portico__Storage__ConnectionString=$AZURITE_CONNECTION")
+            log "scenario $name: counters in Table storage on Azurite (:$AZURITE_PORT)"
+        else
+            log "scenario $name: no Azurite, its shared counters count in memory"
+            note "$name" "No Azurite in this run (--no-azurite, or npm missing): its leased and exact rate-limit policies counted in memory, without Table storage."
+        fi
+    fi
     read -r -a targets <<<"$SCN_TARGETS"
     read -r -a connection_counts <<<"$SCN_CONNECTIONS"
     [[ $MODE == smoke ]] && connection_counts=("${connection_counts[0]}")
@@ -539,6 +595,7 @@ for name in "${SCENARIOS[@]}"; do
         fi
     done
     for pid in "${PORTICO_PIDS[@]+"${PORTICO_PIDS[@]}"}"; do stop_group "$pid"; done
+    if [[ -n $SCN_AZURITE_PID ]]; then stop_group "$SCN_AZURITE_PID"; fi
 done
 
 record_memory "(whole run)" backend "$BACKEND_PID"

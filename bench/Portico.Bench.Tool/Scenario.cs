@@ -16,6 +16,9 @@ internal sealed record Scenario
     /// <summary>The targets run.sh knows how to start.</summary>
     public static readonly string[] KnownTargets = ["direct", "baseline", "portico", "portico-nolog", "portico-lean", "portico-noresilience", "functions", "functions-nolog", "nginx", "haproxy"];
 
+    /// <summary>What run.sh prepares before the scenario runs (see <see cref="KnownNeeds"/>).</summary>
+    public static readonly string[] KnownNeeds = ["jwt", "table-storage"];
+
     /// <summary>One line for the report.</summary>
     public string Description { get; init; } = "";
 
@@ -27,6 +30,13 @@ internal sealed record Scenario
 
     /// <summary>The Portico registry file, relative to the scenario folder.</summary>
     public string Registry { get; init; } = "portico.json";
+
+    /// <summary>
+    /// What run.sh prepares first: <c>jwt</c> generates an RSA key pair and a signed token for the run and writes them
+    /// over <c>@BENCH_JWT_PUBLIC_KEY@</c> and <c>@BENCH_JWT@</c> in copies of the scenario's files;
+    /// <c>table-storage</c> starts Azurite and gives every Portico target a storage connection string for its counters.
+    /// </summary>
+    public string[] Needs { get; init; } = [];
 
     /// <summary>Extra environment for both Portico processes (for example an option under test).</summary>
     public Dictionary<string, string> PorticoEnv { get; init; } = [];
@@ -86,6 +96,11 @@ internal sealed record Scenario
             {
                 errors.Add($"unknown target '{target}' (known: {string.Join(", ", KnownTargets)})");
             }
+        }
+
+        foreach (var need in Needs.Where(n => !KnownNeeds.Contains(n)))
+        {
+            errors.Add($"unknown need '{need}' (known: {string.Join(", ", KnownNeeds)})");
         }
 
         if (Targets.Length == 0)

@@ -19,6 +19,7 @@ internal static class ScenarioCommands
         Assign(output, "SCN_TARGETS", string.Join(' ', scenario.Targets));
         Assign(output, "SCN_CONNECTIONS", string.Join(' ', scenario.Connections));
         Assign(output, "SCN_REGISTRY", scenario.Resolve(scenario.Registry)!);
+        Assign(output, "SCN_NEEDS", string.Join(' ', scenario.Needs));
         Assign(output, "SCN_ERRORS_EXPECTED", scenario.Targets.Any(t => scenario.ExpectFor(t).ErrorStatusesExpected) ? "1" : "0");
         output.Append("SCN_PORTICO_ENV=(");
         foreach (var (name, value) in scenario.PorticoEnv)

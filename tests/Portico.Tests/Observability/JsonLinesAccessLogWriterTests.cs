@@ -67,6 +67,32 @@ public sealed class JsonLinesAccessLogWriterTests
         Assert.All(lines, l => Assert.Equal("127.0.0.1", JsonDocument.Parse(l).RootElement.GetProperty("client").GetString()));
     }
 
+    [Fact]
+    public async Task Write_WriterRunning_LinesArriveBeforeDisposalInOneBatch()
+    {
+        using var pipe = new AnonymousPipeServerStream(PipeDirection.Out);
+        using var readEnd = new AnonymousPipeClientStream(PipeDirection.In, pipe.ClientSafePipeHandle);
+        var dropped = 0;
+        var writer = new JsonLinesAccessLogWriter(pipe, capacity: 64, () => Interlocked.Increment(ref dropped), gatherInterval: TimeSpan.FromMilliseconds(1));
+        for (var i = 0; i < 3; i++)
+        {
+            writer.Write(Entry($"/early/{i}", IPAddress.Loopback));
+        }
+
+        // The writer is woken by the first entry and writes without being disposed: the reader gets every line.
+        using var lines = new StreamReader(readEnd, Encoding.UTF8);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var read = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            read.Add(JsonDocument.Parse((await lines.ReadLineAsync(timeout.Token))!).RootElement.GetProperty("path").GetString()!);
+        }
+
+        Assert.Equal(["/early/0", "/early/1", "/early/2"], read);
+        await writer.DisposeAsync();
+        Assert.Equal(0, dropped);
+    }
+
     private static AccessLogEntry Entry(string path, IPAddress client) => new(
         DateTimeOffset.UnixEpoch, "GET", path, 200, "route", "backend", null, client, 1.5, 1.0, 0, 1024, RequestTraceId.NewRandom(), RequestOutcome.Completed);
 }
