@@ -42,6 +42,9 @@ public sealed record RouteDefinition
     /// <summary>Client addresses that may (or may not) use this route, checked before authentication; everyone when absent.</summary>
     public IpRestrictionDefinition? IpRestriction { get; init; }
 
+    /// <summary>The route's request filter (WAF) settings over <c>Portico:Waf</c>: on or off, mode, threshold, exclusions (docs/security.md).</summary>
+    public WafDefinition? Waf { get; init; }
+
     /// <summary>Rate limits on this route: policies added, and per-plan overrides.</summary>
     public RouteRateLimitDefinition? RateLimit { get; init; }
 

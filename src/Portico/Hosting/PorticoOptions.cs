@@ -39,6 +39,9 @@ public sealed class PorticoOptions
     /// <summary>Gateway-wide client address allow and deny lists.</summary>
     public IpRestrictionOptions IpRestriction { get; set; } = new();
 
+    /// <summary>The request filter (WAF) defaults and inspection limits (docs/security.md).</summary>
+    public Portico.Waf.WafOptions Waf { get; set; } = new();
+
     /// <summary>Size limits.</summary>
     public LimitsOptions Limits { get; set; } = new();
 

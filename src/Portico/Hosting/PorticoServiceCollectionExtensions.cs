@@ -45,6 +45,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, PorticoOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, RegistryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, SecurityOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, Waf.WafOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, AccessLogOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, UpstreamOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, LoadSheddingOptionsValidator>());
@@ -87,6 +88,8 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<LoadSheddingStage>();
         services.TryAddSingleton<IpRestrictionStage>();
         services.TryAddSingleton<RequestLimitsStage>();
+        services.TryAddSingleton<Waf.WafMetrics>();
+        services.TryAddSingleton<Waf.WafStage>();
         services.TryAddSingleton<RateLimitStage>();
         services.TryAddSingleton<DispatchStage>();
 

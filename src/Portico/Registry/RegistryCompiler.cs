@@ -174,6 +174,7 @@ internal sealed partial class RegistryCompiler(
         var clientAddresses = route.IpRestriction is { } ips
             ? Security.IpRestriction.Compile(ips.Allow, ips.Deny, (field, message) => Error("ipRestriction." + field, message))
             : null;
+        var waf = Waf.WafCompiler.Compile(_options.Waf, route.Waf, Error);
         var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
         CheckOneTarget(route, Error);
         var rewriter = CompileRewrite(route, pattern, Error);
@@ -183,7 +184,7 @@ internal sealed partial class RegistryCompiler(
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, ClientAddresses = clientAddresses };
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, ClientAddresses = clientAddresses, Waf = waf };
     }
 
     /// <summary><c>activityTimeout</c>: how long the backend may stay silent, 100 s by default, at most 225 s.</summary>
