@@ -31,6 +31,9 @@ internal static class WafCompiler
             error(field, message);
         }
 
+        // The rules' patterns are built on first use, which takes a moment: here, while the registry compiles, rather
+        // than on a route's first request (and never on a gateway where no route is inspected).
+        _ = WafRuleSet.All;
         var mode = ParseMode(gateway.Mode) ?? WafMode.Block; // the gateway's settings were checked at start-up
         var threshold = gateway.AnomalyThreshold;
         ulong disabled = 0;

@@ -55,26 +55,29 @@ internal sealed class WafInspection(WafPolicy policy, ILogger logger, string rou
         var length = Math.Min(Math.Min(value.Length, MaxValueLength), _charactersLeft);
         _charactersLeft -= length;
         var normalized = WafTransforms.Normalize(value, length);
-        var (filter, rules) = WafRuleSet.For(kind);
-        if (!filter.IsMatch(normalized))
+        foreach (var group in WafRuleSet.For(kind))
         {
-            return;
-        }
-
-        foreach (var rule in rules)
-        {
-            if ((Matched & (1UL << rule.Index)) != 0
-                || (rule.OnlyHeader is { } header && !string.Equals(header, name, StringComparison.OrdinalIgnoreCase))
-                || policy.Excludes(rule, kind, name)
-                || !rule.Regex!.IsMatch(normalized))
+            if (!group.Filter.IsMatch(normalized))
             {
                 continue;
             }
 
-            Hit(rule, kind, name);
-            if (Settled)
+            foreach (var rule in group.Rules)
             {
-                return;
+                if ((Matched & (1UL << rule.Index)) != 0
+                    || (rule.Targets & kind) == 0
+                    || (rule.OnlyHeader is { } header && !string.Equals(header, name, StringComparison.OrdinalIgnoreCase))
+                    || policy.Excludes(rule, kind, name)
+                    || !rule.Regex!.IsMatch(normalized))
+                {
+                    continue;
+                }
+
+                Hit(rule, kind, name);
+                if (Settled)
+                {
+                    return;
+                }
             }
         }
     }

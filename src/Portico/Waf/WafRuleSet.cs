@@ -13,7 +13,7 @@ namespace Portico.Waf;
 /// <remarks>
 /// Every pattern is compiled with <see cref="RegexOptions.NonBacktracking"/>: matching time is linear in the input
 /// whatever the pattern and the input, so no crafted value can make a rule run away (ReDoS). For speed, the patterns
-/// that apply to a target kind are also joined into one pre-filter per kind: a value that matches none of them (the
+/// of a category are also joined into one pre-filter: a value that matches none of them (the
 /// common case) costs one linear scan, and only a value that matches some rule is scanned rule by rule.
 /// </remarks>
 public static class WafRuleSet
@@ -36,22 +36,42 @@ public static class WafRuleSet
 
     private static readonly FrozenDictionary<string, WafRule> ById = Rules.ToFrozenDictionary(r => r.Id, StringComparer.OrdinalIgnoreCase);
 
-    private static readonly FrozenDictionary<WafTargetKind, (Regex Filter, WafRule[] Rules)> ByKind = new[]
+    // One pre-filter per category (built once, shared by the target kinds), each kind keeping the groups with a rule for it.
+    private static readonly WafRuleGroup[] Groups = [.. Rules.Where(r => r.Regex is not null).GroupBy(r => r.Category).SelectMany(g => Group([.. g]))];
+
+    private static readonly FrozenDictionary<WafTargetKind, WafRuleGroup[]> ByKind = new[]
     {
         WafTargetKind.Path, WafTargetKind.Query, WafTargetKind.Body, WafTargetKind.Header, WafTargetKind.Cookie,
-    }.ToFrozenDictionary(kind => kind, kind =>
-    {
-        var rules = Rules.Where(r => r.Regex is not null && (r.Targets & kind) != 0).ToArray();
-        return (new Regex(string.Join('|', rules.Select(r => "(" + r.Pattern + ")")), PatternOptions), rules);
-    });
+    }.ToFrozenDictionary(kind => kind, kind => Groups.Where(g => g.Rules.Any(r => (r.Targets & kind) != 0)).ToArray());
 
     /// <summary>The rule with this id (case-insensitive), or null.</summary>
     public static WafRule? Find(string id) => ById.GetValueOrDefault(id);
 
     internal static WafRule Get(string id) => ById[id];
 
-    /// <summary>The pre-filter and the pattern rules of one target kind.</summary>
-    internal static (Regex Filter, WafRule[] Rules) For(WafTargetKind kind) => ByKind[kind];
+    /// <summary>The pattern rules of one target kind, in groups that each share a pre-filter.</summary>
+    internal static WafRuleGroup[] For(WafTargetKind kind) => ByKind[kind];
+
+    /// <summary>
+    /// Joins the rules of one category into one pre-filter; when the non-backtracking engine refuses the joined pattern
+    /// (its automaton would pass the engine's size limit), each rule is its own filter.
+    /// </summary>
+    private static IEnumerable<WafRuleGroup> Group(WafRule[] rules)
+    {
+        if (rules.Length == 1)
+        {
+            return [new WafRuleGroup(rules[0].Regex!, rules)];
+        }
+
+        try
+        {
+            return [new WafRuleGroup(new Regex(string.Join('|', rules.Select(r => "(" + r.Pattern + ")")), PatternOptions), rules)];
+        }
+        catch (NotSupportedException)
+        {
+            return rules.Select(r => new WafRuleGroup(r.Regex!, [r]));
+        }
+    }
 
     private static WafRule[] Build()
     {
@@ -66,9 +86,9 @@ public static class WafRuleSet
         // SQL injection.
         Add("sqli-01", Critical, Values, "UNION-based query", """\bunion(\s+(all|distinct))?\s*\(*\s*select\b""");
         Add("sqli-02", Critical, Values, "quote followed by a boolean tautology",
-            """['"`]\s*(or|and|xor|\|\||&&)\s*(['"`]?[\w.-]*['"`]?\s*(=|<>|!=|<=>|>=|<=|\blike\b|\bis\s+(not\s+)?null\b)|(\d+|true|false)\s*(--|#|;))""");
+            """['"`]\s*\)*\s*(or|and|xor|\|\||&&)\s*\(*\s*(['"`]?[\w.-]*['"`]?\s*(=|<>|!=|<=>|>=|<=|\blike\b|\bis\s+(not\s+)?null\b)|(\d+|true|false)\s*(--|#|;))""");
         Add("sqli-03", Critical, Values, "quote closing a string, then a statement or comment",
-            """['"`]\s*(;\s*(drop|select|insert|update|delete|shutdown|exec|execute|declare|create|alter|truncate|grant|union)\b|(--|#)[\s-]*$|/\*)""");
+            """['"`]\s*(;\s*(drop|select|insert|update|delete|shutdown|exec|execute|declare|create|alter|truncate|grant|union)\b|(--|#)[\s-]*$|/\*|(order|group)\s+by\s+[\w,\s]+(--|#))""");
         Add("sqli-04", Critical, Values, "stacked statement",
             """;\s*(drop\s+(table|database|schema|user|view|procedure|function)\b|truncate\s+table\b|alter\s+(table|user|database)\b|shutdown\b|exec(ute)?\s+(xp_|sp_|master\.)|declare\s+@|insert\s+into\s+[\w.\[\]"`]+\s*(\(|values\b|select\b)|delete\s+from\s+[\w.\[\]"`]+\s*(where\b|;|--|#|$)|update\s+[\w.\[\]"`]+\s+set\s+[\w.\[\]"`]+\s*=|create\s+(table|user|function|procedure|trigger)\b)""");
         Add("sqli-05", Critical, Values, "time-delay, file or error-based SQL function",
@@ -108,11 +128,11 @@ public static class WafRuleSet
         Add("rfi-02", Critical, Values, "include of a remote or wrapped resource",
             """\b(include|require)(_once)?\s*\(?\s*['"]?\s*(https?|ftps?|php|data|expect|file|zip|phar|glob)://""");
         Add("rfi-03", Critical, Arguments, "URL argument ending in a question mark", """^(https?|ftps?)://[^?#\s]*\?+$""");
-        Add("rfi-04", Critical, Values, "stream wrapper or non-web URL scheme", """(^|[\s'"=(])(php|phar|zip|expect|glob|file|gopher|dict|jar|ldap)://""");
+        Add("rfi-04", Critical, Values, "stream wrapper or non-web URL scheme", """(^|[\s'"=(])(php|phar|zip|expect|glob|file|gopher|dict|jar|ldap|data)://|\bjar:(https?|file|ftp):""");
 
         // Remote command execution and code injection.
         Add("rce-01", Critical, Values, "shell command after a command separator",
-            "([;|`]|&&|\\$\\()\\s*(" + DistinctCommands + ")\\b|(\\||`|\\$\\(|&&|\\|\\|)\\s*(bash|sh|zsh|ksh|dash|python[23]?|perl|ruby|php|node|id|ls|ps|env)\\s*([;|&`)#]|$)|([;|`]|&&|\\|\\||\\$\\()\\s*(" + WordCommands + ")\\s+[-/~$.'\"]");
+            "([;|`]|&&|\\$\\()\\s*(" + DistinctCommands + ")\\b|(\\||`|\\$\\(|&&|\\|\\|)\\s*(bash|sh|zsh|ksh|dash|python[23]?|perl|ruby|php|node|id|ls|ps|env)\\s*([;|&`)#]|$)|([;|`]|&&|\\|\\||\\$\\()\\s*(" + WordCommands + ")\\s+[-/~$.'\"]|([;|`]|&&|\\|\\||\\$\\()\\s*sleep\\s+\\d");
         Add("rce-02", Critical, Values, "command substitution or shell plumbing",
             "\\$\\(\\s*(" + DistinctCommands + "|" + WordCommands + ")\\b|`\\s*(" + DistinctCommands + "|" + WordCommands + ")\\b[^`]*`|\\$\\{ifs\\}|\\$ifs\\b|/dev/(tcp|udp)/|\\bnc\\s+(-[a-z]*[el]|\\d{1,3}\\.\\d)|\\b(bash|sh)\\s+-[ic]\\s");
         Add("rce-03", Critical, Values, "Unix shell or tool by absolute path",
@@ -137,7 +157,7 @@ public static class WafRuleSet
 
         // Scanners.
         Add("scan-01", Critical, WafTargetKind.Header, "security scanner user agent",
-            """\b(nikto|sqlmap|nmap|masscan|zgrab|acunetix|nessus|openvas|w3af|arachni|netsparker|appscan|webinspect|havij|dirbuster|gobuster|dirb|ffuf|wfuzz|feroxbuster|nuclei|wpscan|joomscan|whatweb|skipfish|zaproxy|owasp[ -]?zap|commix|jorgee|morfeus|zmeu|fimap|xsser|sqlninja|bsqlbf|pangolin|thc-hydra|metasploit)\b""",
+            """\b(nikto|sqlmap|nmap|masscan|zgrab|acunetix|nessus|openvas|w3af|arachni|netsparker|appscan|webinspect|havij|dirbuster|gobuster|dirb|ffuf|wfuzz|feroxbuster|nuclei|fuzz faster u fool|wpscan|joomscan|whatweb|skipfish|zaproxy|owasp[ -]?zap|commix|jorgee|morfeus|zmeu|fimap|xsser|sqlninja|bsqlbf|pangolin|thc-hydra|metasploit)\b""",
             onlyHeader: "user-agent");
         Add("scan-02", Critical, WafTargetKind.Request, "security scanner request header", null);
 
