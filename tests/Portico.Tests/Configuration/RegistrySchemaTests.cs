@@ -43,6 +43,8 @@ public sealed class RegistrySchemaTests
         { "aggregate", nameof(AggregateDefinition) },
         { "aggregatePart", nameof(AggregatePartDefinition) },
         { "cache", nameof(CacheDefinition) },
+        { "waf", nameof(WafDefinition) },
+        { "wafExclusion", nameof(WafExclusionDefinition) },
     };
 
     [Theory]
