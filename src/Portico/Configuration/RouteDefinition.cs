@@ -50,6 +50,8 @@ public sealed record RouteDefinition
 
     /// <summary>Security response headers set on this route's responses over the gateway-wide ones; the gateway's when absent.</summary>
     public SecurityHeadersDefinition? SecurityHeaders { get; init; }
+    /// <summary>The route's request filter (WAF) settings over <c>Portico:Waf</c>: on or off, mode, threshold, exclusions (docs/security.md).</summary>
+    public WafDefinition? Waf { get; init; }
 
     /// <summary>Rate limits on this route: policies added, and per-plan overrides.</summary>
     public RouteRateLimitDefinition? RateLimit { get; init; }

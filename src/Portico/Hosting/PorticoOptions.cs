@@ -44,6 +44,8 @@ public sealed class PorticoOptions
 
     /// <summary>Security response headers (HSTS, and defaults for routed responses).</summary>
     public Portico.SecurityHeaders.SecurityHeadersOptions SecurityHeaders { get; set; } = new();
+    /// <summary>The request filter (WAF) defaults and inspection limits (docs/security.md).</summary>
+    public Portico.Waf.WafOptions Waf { get; set; } = new();
 
     /// <summary>Size limits.</summary>
     public LimitsOptions Limits { get; set; } = new();

@@ -46,6 +46,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, PorticoOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, RegistryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, SecurityOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, Waf.WafOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, AccessLogOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, UpstreamOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, LoadSheddingOptionsValidator>());
@@ -92,6 +93,8 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<IpRestrictionStage>();
         services.TryAddSingleton<Cors.CorsStage>();
         services.TryAddSingleton<RequestLimitsStage>();
+        services.TryAddSingleton<Waf.WafMetrics>();
+        services.TryAddSingleton<Waf.WafStage>();
         services.TryAddSingleton<RateLimitStage>();
         services.TryAddSingleton<Validation.ValidationMetrics>();
         services.TryAddSingleton<Validation.RequestValidationStage>();

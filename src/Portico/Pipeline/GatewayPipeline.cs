@@ -30,6 +30,7 @@ internal static class GatewayPipeline
             services.GetRequiredService<AddressLimits.AddressLimitStage>(), // per client address: rates, failed authentications, requests in flight → 429 (before credentials are checked)
             services.GetRequiredService<LoadSheddingStage>(),     // gateway-wide and per-route requests in flight → 503 beyond
             services.GetRequiredService<RequestLimitsStage>(),    // per-route body size
+            services.GetRequiredService<Waf.WafStage>(),          // request filter (WAF): anomaly score → 403 before any credential is verified (docs/security.md)
             services.GetRequiredService<AuthenticationStage>(),   // the route's policy → GatewayContext.Identity, or 401/503
             services.GetRequiredService<AuthorizationStage>(),    // the route's required scopes, roles, claims → or 403
             services.GetRequiredService<RateLimitStage>(),        // per-client rates, quotas, concurrency → 429 (keyed by the verified identity)

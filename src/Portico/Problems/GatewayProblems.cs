@@ -90,6 +90,9 @@ public static class GatewayProblems
     /// <summary>The client's address is outside the gateway's or the route's allow list, or in a deny list.</summary>
     public static readonly Problem IpForbidden = new(403, "ip-forbidden", "The client's address may not use this route");
 
+    /// <summary>The request filter (WAF) scored the request at or over the route's anomaly threshold; the answer names neither the rule nor the payload.</summary>
+    public static readonly Problem RequestBlocked = new(403, "request-blocked", "The request was refused by the gateway's request filter");
+
     /// <summary>The caller is authenticated but lacks a required role or claim value.</summary>
     public static readonly Problem Forbidden = new(403, "forbidden", "The caller is not allowed to use this route");
 

@@ -183,6 +183,7 @@ internal sealed partial class RegistryCompiler(
         var addressRate = AddressLimits.AddressRateCompiler.Compile(route.AddressRateLimit, Error);
         var cors = Cors.CorsCompiler.Compile(route.Cors, route.Match.Methods, Error);
         var securityHeaders = SecurityHeaders.SecurityHeadersCompiler.Compile(route.SecurityHeaders, _options.SecurityHeaders, Error);
+        var waf = Waf.WafCompiler.Compile(_options.Waf, route.Waf, Error);
         var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
         CheckOneTarget(route, Error);
         var rewriter = CompileRewrite(route, pattern, Error);
@@ -193,7 +194,7 @@ internal sealed partial class RegistryCompiler(
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, ClientAddresses = clientAddresses, AddressRate = addressRate, Cors = cors, SecurityHeaders = securityHeaders, Validation = validation };
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, ClientAddresses = clientAddresses, AddressRate = addressRate, Cors = cors, SecurityHeaders = securityHeaders, Validation = validation, Waf = waf };
     }
 
     /// <summary><c>activityTimeout</c>: how long the backend may stay silent, 100 s by default, at most 225 s.</summary>

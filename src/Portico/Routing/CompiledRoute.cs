@@ -55,6 +55,9 @@ internal sealed class CompiledRoute
     /// <summary>Who may call by address (<c>ipRestriction</c>); null when anyone may.</summary>
     public Security.IpRestriction? ClientAddresses { get; init; }
 
+    /// <summary>The route's request filter (<c>waf</c>, over <c>Portico:Waf</c>); null when the route is not inspected.</summary>
+    public Waf.WafPolicy? Waf { get; init; }
+
     /// <summary>The route as configured.</summary>
     public RouteDefinition Definition { get; }
 

@@ -49,6 +49,8 @@ public sealed class RegistrySchemaTests
         { "openApiReference", nameof(OpenApiReferenceDefinition) },
         { "parameterRule", nameof(ParameterRuleDefinition) },
         { "bodyValidation", nameof(BodyValidationDefinition) },
+        { "waf", nameof(WafDefinition) },
+        { "wafExclusion", nameof(WafExclusionDefinition) },
     };
 
     [Theory]

@@ -108,6 +108,21 @@ public sealed class YamlRegistryFileTests : IDisposable
         Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
     }
 
+    // Found by the registry fuzzer (tests/Portico.Tests/Configuration/RegistryFuzzTests.cs): the YAML parser throws
+    // InvalidOperationException, not a YamlException, on a flow sequence opened inside a block mapping's entry; the load
+    // failed with an exception instead of a located error.
+    [Theory]
+    [InlineData("backends:\n  - id: b\n  [  url: http://127.0.0.1:9\nroutes: []\n")]
+    [InlineData("backends:\n  - id: b\n  [  url: http://127.0.0.1:9\nroutes:\n  - id: r2\n    match: 204 }\n")]
+    public async Task Load_YamlTheParserCannotRead_RefusedWithALocatedError(string yaml)
+    {
+        var errors = await RegistryValidation.ErrorsAsync(yaml, "bad.yaml");
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("bad.yaml:", error.Location, StringComparison.Ordinal);
+        Assert.Contains("invalid YAML", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Validate_YamlCompileError_NamesTheYamlLineOfTheItemField()
     {

@@ -35,7 +35,19 @@ internal static partial class YamlRegistryReader
             var stream = new YamlStream();
             using (var reader = new StreamReader(new MemoryStream(yaml), Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
             {
-                stream.Load(new Parser(reader));
+                var parser = new Parser(reader);
+                try
+                {
+                    stream.Load(parser);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or InvalidCastException)
+                {
+                    // YamlDotNet 18 throws these, not a YamlException, on some malformed documents (a flow sequence opened
+                    // inside a block mapping's entry, found by the registry fuzzer): the file's fault, located where the
+                    // parser stopped.
+                    var at = parser.Current?.Start ?? Mark.Empty;
+                    return (null, null, Located(sourceName, at, "invalid YAML: the document's structure cannot be read here"));
+                }
             }
 
             if (stream.Documents.Count > 1)
