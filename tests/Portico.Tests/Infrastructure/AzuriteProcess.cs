@@ -14,18 +14,6 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     private readonly string _service;
 
-    /// <summary>
-    /// Runs the command in its arguments after the first (the owner's process id) and stops it when the owner is gone
-    /// (checked every second), or ends when the command does, with its exit code.
-    /// </summary>
-    private const string OwnerWatchdog = """
-        owner=$1; shift
-        "$@" & child=$!
-        while kill -0 "$owner" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
-        kill "$child" 2>/dev/null
-        wait "$child"
-        """;
-
     private AzuriteProcess(int port, string service)
     {
         Port = port;
@@ -50,41 +38,23 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>Starts (or restarts) the process and waits until it accepts connections.</summary>
     public async Task StartAgainAsync()
     {
-        var start = new ProcessStartInfo
+        var start = new ProcessStartInfo(Azurite.BinaryPath(_service))
         {
+            ArgumentList =
+            {
+                $"--{_service}Host", "127.0.0.1", $"--{_service}Port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--location", _data.Path, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
+            },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (OperatingSystem.IsWindows())
-        {
-            start.FileName = Azurite.BinaryPath(_service);
-        }
-        else
-        {
-            // Under a watchdog shell that ends Azurite within a second of this test process ending, however it ends:
-            // a test run killed (SIGKILL, a watchdog's timeout) runs no exit handler, and its Azurite was left behind.
-            start.FileName = "/bin/sh";
-            foreach (var argument in new[] { "-c", OwnerWatchdog, "azurite-watchdog", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), Azurite.BinaryPath(_service) })
-            {
-                start.ArgumentList.Add(argument);
-            }
-        }
-
-        foreach (var argument in new[]
-        {
-            $"--{_service}Host", "127.0.0.1", $"--{_service}Port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--location", _data.Path, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        WatchOwner(_process.Id);
 
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
@@ -108,6 +78,30 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
 
         throw new TimeoutException("Azurite did not accept connections within 30 s.");
+    }
+
+    /// <summary>
+    /// Starts a small shell beside Azurite that stops it within a second of this test process ending, however it ends:
+    /// a test run killed by a signal (a watchdog's timeout, kill -9) runs no exit handler, and its Azurite was left
+    /// behind. The shell ends by itself when Azurite does.
+    /// </summary>
+    private static void WatchOwner(int azurite)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var watchdog = Process.Start(new ProcessStartInfo("/bin/sh")
+        {
+            ArgumentList =
+            {
+                "-c", "while kill -0 \"$0\" 2>/dev/null && kill -0 \"$1\" 2>/dev/null; do sleep 1; done; kill \"$1\" 2>/dev/null",
+                Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                azurite.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            UseShellExecute = false,
+        });
     }
 
     /// <summary>Stops the process abruptly, as an outage would.</summary>
