@@ -8,7 +8,7 @@ namespace Portico.Configuration;
 public sealed record WafExclusionDefinition
 {
     /// <summary>Rule ids or categories; at least one.</summary>
-    public IReadOnlyList<string> Rules { get; init; } = [];
+    public required IReadOnlyList<string> Rules { get; init; }
 
     /// <summary>Where the rules are not applied; everywhere when empty or absent.</summary>
     public IReadOnlyList<string>? Targets { get; init; }
