@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Portico.Functions.Tests.Infrastructure;
 using Portico.Tests.Infrastructure;
 using static Portico.Tests.Infrastructure.RegistryJson;
@@ -13,18 +12,6 @@ namespace Portico.Functions.Tests.AddressLimits;
 /// </summary>
 public sealed class AddressLimitTests
 {
-    private static HttpClient ClientFrom(string address) => new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    });
-
     [Fact]
     public async Task AddressRateLimit_OverTheRoutesRate_429BeforeTheTokenIsIntrospected()
     {
@@ -55,7 +42,7 @@ public sealed class AddressLimitTests
         Assert.Equal(2, idp.IntrospectionCalls); // the token was never looked at
 
         // The limit is the client's, not the host hop's: another client address still gets through to authentication.
-        using var elsewhere = ClientFrom("127.0.0.2");
+        using var elsewhere = LoopbackClient.From("127.0.0.2");
         using var request = new HttpRequestMessage(HttpMethod.Get, gateway.Url + "/api");
         request.Headers.Add("Authorization", "Bearer forged-4");
         using var other = await elsewhere.SendAsync(request);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Portico.Functions.Tests.Infrastructure;
 using Portico.Tests.Infrastructure;
 using static Portico.Tests.Infrastructure.RegistryJson;
@@ -12,18 +11,6 @@ namespace Portico.Functions.Tests.Security;
 /// </summary>
 public sealed class EdgeFilterTests
 {
-    private static HttpClient ClientFrom(string address) => new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    });
-
     [Fact]
     public async Task IpRestriction_DeniedClientBehindTheHost_403WhileAnotherClientIsForwarded()
     {
@@ -36,14 +23,14 @@ public sealed class EdgeFilterTests
         }
         """);
 
-        using var denied = ClientFrom("127.0.0.3");
+        using var denied = LoopbackClient.From("127.0.0.3");
         using var refusal = await denied.GetAsync(gateway.Url + "/api");
         Assert.True(refusal.StatusCode == HttpStatusCode.Forbidden, gateway.Log);
         await ProblemAssert.ReadAsync(refusal, "ip-forbidden");
         Assert.Equal(0, backend.Count);
 
         // The list judges the client, not the host's hop (which is 127.0.0.1 for both clients).
-        using var allowed = ClientFrom("127.0.0.2");
+        using var allowed = LoopbackClient.From("127.0.0.2");
         using var answer = await allowed.GetAsync(gateway.Url + "/api");
         Assert.True(answer.StatusCode == HttpStatusCode.OK, gateway.Log);
         Assert.Equal(1, backend.Count);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Portico.Functions.Tests.Infrastructure;
 using Portico.Tests.Infrastructure;
 
@@ -24,17 +23,7 @@ public sealed class ForwardingTests
         }
         """);
         // A client on 127.0.0.2: not the loopback address the worker's host hop comes from.
-        using var client = new HttpClient(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        });
+        using var client = LoopbackClient.From("127.0.0.2");
         using var request = new HttpRequestMessage(HttpMethod.Get, gateway.Url + "/echo/x?y=1");
         string[] forged =
         [
