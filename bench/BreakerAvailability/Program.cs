@@ -13,9 +13,11 @@ using Portico.Bench.RateLimit;
 using Portico.Hosting;
 
 var settings = Settings.Parse(args);
-var repository = FindRepository();
+// The wall clock only stamps progress lines and the report; the runs themselves move their own fake clocks.
+var wallClock = TimeProvider.System;
+var repository = BenchMachine.FindRepository();
 using var azurite = await AzuriteServer.StartAsync(repository);
-var loadBefore = LoadAverage();
+var loadBefore = BenchMachine.LoadAverage();
 var rows = new List<Row>();
 foreach (var (scenario, failureRate) in settings.Scenarios.SelectMany(s => s == "flaky" ? settings.FailureRates.Select(r => (s, r)) : [(s, 1.0)]))
 {
@@ -24,9 +26,9 @@ foreach (var (scenario, failureRate) in settings.Scenarios.SelectMany(s => s == 
         var total = new Row(scenario, variant, failureRate);
         foreach (var seed in settings.Seeds)
         {
-            Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {scenario} {failureRate:P0}, {variant}, seed {seed}: {settings.Rates.Length} instances at {string.Join("/", settings.Rates)} req/s");
+            Console.Error.WriteLine($"[{wallClock.GetUtcNow():HH:mm:ss}] {scenario} {failureRate:P0}, {variant}, seed {seed}: {settings.Rates.Length} instances at {string.Join("/", settings.Rates)} req/s");
             var row = await RunAsync(scenario, failureRate, variant, seed, settings, azurite.ConnectionString);
-            Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {row}");
+            Console.Error.WriteLine($"[{wallClock.GetUtcNow():HH:mm:ss}] {row}");
             total.Add(row);
         }
 
@@ -34,11 +36,11 @@ foreach (var (scenario, failureRate) in settings.Scenarios.SelectMany(s => s == 
     }
 }
 
-var report = Report(settings, rows, repository, loadBefore, LoadAverage());
+var report = Report(settings, rows, repository, loadBefore, BenchMachine.LoadAverage(), wallClock.GetUtcNow());
 Console.WriteLine(report);
 if (!settings.Smoke)
 {
-    var file = Path.Combine(repository, "bench", "BreakerAvailability", "results", $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}.md");
+    var file = Path.Combine(repository, "bench", "BreakerAvailability", "results", $"{wallClock.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}.md");
     await File.WriteAllTextAsync(file, report);
     Console.Error.WriteLine($"report written to {Path.GetRelativePath(repository, file)}");
 }
@@ -148,11 +150,11 @@ static string Registry(string backendUrl, bool shared) => $$"""
 }
 """;
 
-static string Report(Settings settings, List<Row> rows, string repository, string loadBefore, string loadAfter)
+static string Report(Settings settings, List<Row> rows, string repository, string loadBefore, string loadAfter, DateTimeOffset finished)
 {
     var text = new StringBuilder();
     var inv = CultureInfo.InvariantCulture;
-    text.AppendLine(inv, $"# Shared circuit breaker availability ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+    text.AppendLine(inv, $"# Shared circuit breaker availability ({finished:yyyy-MM-dd HH:mm} UTC)");
     text.AppendLine();
     text.AppendLine(inv, $"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; commit {Commit(repository)}; load average {loadBefore} before, {loadAfter} after.");
     text.AppendLine();
@@ -194,31 +196,6 @@ static string Commit(string repository)
     {
         return "?";
     }
-}
-
-static string LoadAverage()
-{
-    try
-    {
-        return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-    }
-    catch (IOException)
-    {
-        return "?";
-    }
-}
-
-static string FindRepository()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("run from the repository (Functions.sln not found above the program)");
 }
 
 /// <summary>What one run measured (after the warm-up).</summary>

@@ -9,9 +9,9 @@ using System.Text;
 using Portico.Bench.RateLimit;
 
 var settings = Settings.Parse(args);
-var repository = FindRepository();
+var repository = BenchMachine.FindRepository();
 using var azurite = await AzuriteServer.StartAsync(repository);
-var loadBefore = LoadAverage();
+var loadBefore = BenchMachine.LoadAverage();
 var setups = new List<ModeSetup>();
 try
 {
@@ -64,7 +64,7 @@ try
     // The leased store across limits and instance counts, each on its own instances and table.
     var sweep = settings.Sweep ? await LimitSweep.RunAsync(settings, azurite.ConnectionString) : [];
     var goals = Goals(rows).Concat(LimitSweep.Goals(sweep)).ToList();
-    var report = Report(settings, rows, sweep, goals, repository, loadBefore, LoadAverage());
+    var report = Report(settings, rows, sweep, goals, repository, loadBefore, BenchMachine.LoadAverage());
     Console.WriteLine(report);
     if (settings.Smoke)
     {
@@ -91,18 +91,6 @@ finally
     foreach (var setup in setups)
     {
         await setup.DisposeAsync();
-    }
-}
-
-static string LoadAverage()
-{
-    try
-    {
-        return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-    }
-    catch (IOException)
-    {
-        return "?";
     }
 }
 
@@ -211,19 +199,6 @@ static string Git(string repository, string arguments)
     {
         return "unknown";
     }
-}
-
-static string FindRepository()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("run from the repository (Functions.sln not found above the program)");
 }
 
 internal sealed record Row(string Mode, LoadRun.Result Open, long OpenOperations, double Limit)
