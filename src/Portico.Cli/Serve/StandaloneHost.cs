@@ -64,6 +64,9 @@ internal static class StandaloneHost
         var refusals = ServerRefusalLog.Subscribe(app.Services);
         app.Lifetime.ApplicationStopped.Register(refusals.Dispose);
         var engine = app.Services.GetRequiredService<GatewayEngine>();
+        // Lets the engine accept WebSocket upgrades on routes that allow them (docs/protocols.md#websockets); the
+        // middleware only offers the handshake, every decision stays in the engine. Pings are the endpoints' own.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Run(engine.InvokeAsync);
         return app;
     }

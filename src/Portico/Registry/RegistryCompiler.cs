@@ -32,7 +32,8 @@ internal sealed partial class RegistryCompiler(
     AggregateCompiler aggregateCompiler,
     ResilienceCompiler resilience,
     AuthCompiler authCompiler,
-    Caching.CacheCompiler cacheCompiler)
+    Caching.CacheCompiler cacheCompiler,
+    WebSockets.WebSocketCompiler webSocketCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -311,8 +312,14 @@ internal sealed partial class RegistryCompiler(
             }
 
             var config = new ForwarderRequestConfig { ActivityTimeout = activityTimeout };
-            return new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
+            var proxy = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
                 resilienceSettings is null ? null : resilience.BuildRoute(route.Id, backend, resilienceSettings, backends));
+            return webSocketCompiler.Wrap(route, proxy, backend, resilienceSettings?.Timeout ?? ResilienceDefaults.Timeout, error);
+        }
+
+        if (route.WebSocket is { Enabled: not false })
+        {
+            error("webSocket", "only proxy routes (with 'backend') pass WebSocket connections");
         }
 
         if (route.Static is { } staticResponse)
