@@ -144,6 +144,12 @@ internal sealed partial class RegistryCompiler(
                 continue;
             }
 
+            if (backend.Protocol is not (null or "http" or "grpc"))
+            {
+                errors.Add("backends", i, subject, "protocol", $"'{backend.Protocol}' is not 'http' or 'grpc'");
+                continue;
+            }
+
             var resilienceSettings = resilience.CompileBackend(backend.Resilience, (field, message) => errors.Add("backends", i, subject, field, message));
             if (resilienceSettings is null)
             {
@@ -311,7 +317,7 @@ internal sealed partial class RegistryCompiler(
                 return null;
             }
 
-            var config = new ForwarderRequestConfig { ActivityTimeout = activityTimeout };
+            var config = Grpc.GrpcForwarding.RequestConfig(backend.Definition, activityTimeout);
             var proxy = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
                 resilienceSettings is null ? null : resilience.BuildRoute(route.Id, backend, resilienceSettings, backends));
             return webSocketCompiler.Wrap(route, proxy, backend, resilienceSettings?.Timeout ?? ResilienceDefaults.Timeout, error);
