@@ -30,17 +30,38 @@ public sealed class GrpcPassThroughTests
     }
     """;
 
-    /// <summary>A gateway whose endpoint speaks cleartext HTTP/2, as gRPC clients without TLS need.</summary>
-    private static Task<GatewayHost> StartGatewayAsync(GreeterBackend backend, IDictionary<string, string?>? settings = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+    /// <summary>The service, a gateway in front of it whose endpoint speaks cleartext HTTP/2 (as gRPC clients without TLS need), and a client of the gateway.</summary>
+    private sealed class Setup : IAsyncDisposable
     {
-        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Portico:Serve:Protocols"] = "Http2" };
-        return GatewayHost.StartWithFileAsync(Registry(backend.Url), all, services);
-    }
+        private readonly GrpcChannel _channel;
 
-    private static Greeter.GreeterClient Client(GatewayHost gateway, out GrpcChannel channel)
-    {
-        channel = GrpcChannel.ForAddress(gateway.Url);
-        return new Greeter.GreeterClient(channel);
+        private Setup(GreeterBackend backend, GatewayHost gateway)
+        {
+            Backend = backend;
+            Gateway = gateway;
+            _channel = GrpcChannel.ForAddress(gateway.Url);
+            Client = new Greeter.GreeterClient(_channel);
+        }
+
+        public GreeterBackend Backend { get; }
+
+        public GatewayHost Gateway { get; }
+
+        public Greeter.GreeterClient Client { get; }
+
+        public static async Task<Setup> StartAsync()
+        {
+            var backend = await GreeterBackend.StartAsync();
+            var gateway = await GatewayHost.StartWithFileAsync(Registry(backend.Url), new Dictionary<string, string?> { ["Portico:Serve:Protocols"] = "Http2" });
+            return new Setup(backend, gateway);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _channel.Dispose();
+            await Gateway.DisposeAsync();
+            await Backend.DisposeAsync();
+        }
     }
 
     private static Metadata Key => new() { { "x-api-key", Credential.Key } };
@@ -48,10 +69,8 @@ public sealed class GrpcPassThroughTests
     [Fact]
     public async Task Unary_ThroughGateway_ReplyHeadersAndTrailersPreserved()
     {
-        await using var backend = await GreeterBackend.StartAsync();
-        await using var gateway = await StartGatewayAsync(backend);
-        var client = Client(gateway, out var channel);
-        using var _ = channel;
+        await using var setup = await Setup.StartAsync();
+        var (backend, client) = (setup.Backend, setup.Client);
 
         using var call = client.SayHelloAsync(new HelloRequest { Name = "Ada" }, Key);
         var reply = await call.ResponseAsync.WaitAsync(Bound);
@@ -68,10 +87,8 @@ public sealed class GrpcPassThroughTests
     public async Task ServerStreaming_FirstMessageArrivesBeforeServiceFinishes()
     {
         // The service writes its first reply and waits for a signal the test gives only after the client has read it.
-        await using var backend = await GreeterBackend.StartAsync();
-        await using var gateway = await StartGatewayAsync(backend);
-        var client = Client(gateway, out var channel);
-        using var _ = channel;
+        await using var setup = await Setup.StartAsync();
+        var (backend, client) = (setup.Backend, setup.Client);
 
         using var call = client.StreamHellos(new HelloRequest { Name = "Ada", Count = 3 }, Key);
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
@@ -91,10 +108,8 @@ public sealed class GrpcPassThroughTests
     [Fact]
     public async Task Unary_ServiceFailsWithDetails_StatusMessageAndDetailsReachClient()
     {
-        await using var backend = await GreeterBackend.StartAsync();
-        await using var gateway = await StartGatewayAsync(backend);
-        var client = Client(gateway, out var channel);
-        using var _ = channel;
+        await using var setup = await Setup.StartAsync();
+        var (backend, client) = (setup.Backend, setup.Client);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.SayHelloAsync(new HelloRequest { Name = "x", Mode = "fail" }, Key).ResponseAsync.WaitAsync(Bound));
 
@@ -106,10 +121,8 @@ public sealed class GrpcPassThroughTests
     [Fact]
     public async Task Unary_DeadlineAndCancellation_ReachTheService()
     {
-        await using var backend = await GreeterBackend.StartAsync();
-        await using var gateway = await StartGatewayAsync(backend);
-        var client = Client(gateway, out var channel);
-        using var _ = channel;
+        await using var setup = await Setup.StartAsync();
+        var (backend, client) = (setup.Backend, setup.Client);
         using var cancel = new CancellationTokenSource();
 
         var deadline = DateTime.UtcNow.AddMinutes(10);
@@ -126,10 +139,8 @@ public sealed class GrpcPassThroughTests
     [Fact]
     public async Task Unary_WithoutKeyAndOverRateLimit_RefusedAndServiceNotCalled()
     {
-        await using var backend = await GreeterBackend.StartAsync();
-        await using var gateway = await StartGatewayAsync(backend);
-        var client = Client(gateway, out var channel);
-        using var _ = channel;
+        await using var setup = await Setup.StartAsync();
+        var (backend, client) = (setup.Backend, setup.Client);
 
         var anonymous = await Assert.ThrowsAsync<RpcException>(() => client.SayHelloAsync(new HelloRequest { Name = "x" }).ResponseAsync.WaitAsync(Bound));
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode); // HTTP 401, by gRPC's HTTP status mapping
