@@ -43,11 +43,16 @@ internal static class StandaloneHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+
             // The engine applies each route's body limit; Kestrel's own 30 MB default would cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
             // Kestrel shortens some Connection headers; the gateway needs every option the client named.
             // Connection caps (total, and per client address) before any byte is read (issue 17).
-            ConnectionHeaderCapture.Configure(kestrel, ConnectionLimits.Configure(kestrel, addressLimits));
+            // HTTP/2 over cleartext needs an endpoint that speaks only HTTP/2 (prior knowledge, as gRPC clients use):
+            // Kestrel answers a cleartext HTTP/2 preface on an HTTP/1.1-and-2 endpoint with HTTP_1_1_REQUIRED.
+            var limits = ConnectionLimits.Configure(kestrel, addressLimits);
+            var protocols = ServeProtocols.Parse(builder.Configuration[ServeProtocols.Setting]);
+            ConnectionHeaderCapture.Configure(kestrel, protocols is { } chosen ? listen => { listen.Protocols = chosen; limits?.Invoke(listen); } : limits);
         });
         ConfigureConsole(builder);
         if (startup is not null)
@@ -64,6 +69,9 @@ internal static class StandaloneHost
         var refusals = ServerRefusalLog.Subscribe(app.Services);
         app.Lifetime.ApplicationStopped.Register(refusals.Dispose);
         var engine = app.Services.GetRequiredService<GatewayEngine>();
+        // Lets the engine accept WebSocket upgrades on routes that allow them (docs/protocols.md#websockets); the
+        // middleware only offers the handshake, every decision stays in the engine. Pings are the endpoints' own.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Run(engine.InvokeAsync);
         return app;
     }

@@ -46,7 +46,7 @@ internal sealed partial class CacheStage : IGatewayStage
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
     {
         var route = context.Route!;
-        if (route.Cache is { } policy)
+        if (route.Cache is { } policy && !WebSockets.WebSocketHandshake.IsRequested(context.HttpContext.Request))
         {
             return CacheAsync(context, policy, next);
         }

@@ -9,6 +9,12 @@ public sealed record BackendDefinition
     /// <summary>Absolute http or https URL; a path here becomes a prefix of every upstream path.</summary>
     public required string Url { get; init; }
 
+    /// <summary>
+    /// What the backend speaks: <c>http</c> (the default: HTTP/1.1, or HTTP/2 when TLS negotiates it) or <c>grpc</c>
+    /// (HTTP/2 always, cleartext h2c for an http URL; docs/protocols.md#grpc).
+    /// </summary>
+    public string? Protocol { get; init; }
+
     /// <summary>Circuit breaker, bulkhead and retry budget of this backend; defaults apply when absent.</summary>
     public BackendResilienceDefinition? Resilience { get; init; }
 

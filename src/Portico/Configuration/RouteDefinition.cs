@@ -82,4 +82,7 @@ public sealed record RouteDefinition
 
     /// <summary>Request validation: parameter, media type and JSON body rules, inline or from OpenAPI (docs/validation.md); none when absent.</summary>
     public ValidationDefinition? Validation { get; init; }
+
+    /// <summary>WebSocket pass-through on a proxy route (docs/protocols.md); upgrades are refused when absent.</summary>
+    public WebSocketDefinition? WebSocket { get; init; }
 }

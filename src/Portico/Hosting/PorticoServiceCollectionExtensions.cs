@@ -75,6 +75,8 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<AggregateMetrics>();
         services.TryAddSingleton<AggregateRuntime>();
         services.TryAddSingleton<AggregateCompiler>();
+        services.TryAddSingleton<WebSockets.WebSocketConnections>();
+        services.TryAddSingleton<WebSockets.WebSocketCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

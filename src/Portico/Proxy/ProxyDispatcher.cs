@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http.Features;
 using Portico.Dispatch;
 using Portico.Observability;
 using Portico.Pipeline;
+using Portico.Problems;
 using Portico.Resilience;
+using Portico.WebSockets;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Proxy;
@@ -25,6 +27,14 @@ internal sealed class ProxyDispatcher(
     public async Task DispatchAsync(GatewayContext context)
     {
         var http = context.HttpContext;
+        if (WebSocketHandshake.IsRequested(http.Request))
+        {
+            // YARP would tunnel the upgrade past every limit of the gateway; only routes with 'webSocket' accept one
+            // (WebSocketDispatcher). Other upgrades are not forwarded by YARP: those requests go on as plain HTTP.
+            await ProblemResponse.WriteAsync(http, WebSocketProblems.NotAllowed);
+            return;
+        }
+
         context.UpstreamPath = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
         context.BackendId = backend.Id;
         if (http.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })

@@ -32,7 +32,8 @@ internal sealed partial class RegistryCompiler(
     AggregateCompiler aggregateCompiler,
     ResilienceCompiler resilience,
     AuthCompiler authCompiler,
-    Caching.CacheCompiler cacheCompiler)
+    Caching.CacheCompiler cacheCompiler,
+    WebSockets.WebSocketCompiler webSocketCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -140,6 +141,12 @@ internal sealed partial class RegistryCompiler(
             if (url.Query.Length > 0 || url.Fragment.Length > 0 || url.UserInfo.Length > 0)
             {
                 errors.Add("backends", i, subject, "url", "the URL must not carry a query, a fragment or credentials");
+                continue;
+            }
+
+            if (backend.Protocol is not (null or "http" or "grpc"))
+            {
+                errors.Add("backends", i, subject, "protocol", $"'{backend.Protocol}' is not 'http' or 'grpc'");
                 continue;
             }
 
@@ -310,9 +317,15 @@ internal sealed partial class RegistryCompiler(
                 return null;
             }
 
-            var config = new ForwarderRequestConfig { ActivityTimeout = activityTimeout };
-            return new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
+            var config = Grpc.GrpcForwarding.RequestConfig(backend.Definition, activityTimeout);
+            var proxy = new ProxyDispatcher(backend, config, forwarder, transformer, forwardingErrors,
                 resilienceSettings is null ? null : resilience.BuildRoute(route.Id, backend, resilienceSettings, backends));
+            return webSocketCompiler.Wrap(route, proxy, backend, resilienceSettings?.Timeout ?? ResilienceDefaults.Timeout, error);
+        }
+
+        if (route.WebSocket is { Enabled: not false })
+        {
+            error("webSocket", "only proxy routes (with 'backend') pass WebSocket connections");
         }
 
         if (route.Static is { } staticResponse)
