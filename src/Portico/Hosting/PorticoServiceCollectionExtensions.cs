@@ -75,6 +75,8 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<AggregateMetrics>();
         services.TryAddSingleton<AggregateRuntime>();
         services.TryAddSingleton<AggregateCompiler>();
+        services.TryAddSingleton<Discovery.DiscoveryTelemetry>();
+        services.TryAddSingleton<Discovery.DiscoveryCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Discovery;
 using Portico.Resilience;
 
 namespace Portico.Proxy;
@@ -9,19 +10,26 @@ namespace Portico.Proxy;
 /// over this backend); composite routes and other callers use <see cref="SendAsync"/>, which applies the backend's
 /// resilience (bulkhead, circuit breaker, retry budget) with the default route timeouts and retries.
 /// </summary>
-internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClient client, BackendResilience? resilience = null)
+internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClient client, DestinationCluster? cluster = null, BackendResilience? resilience = null)
 {
+    private readonly HttpMessageInvoker _invoker = cluster is null ? client.Invoker : new ClusterInvoker(cluster, client.Invoker);
     private HttpMessageInvoker? _resilientInvoker;
 
     public BackendDefinition Definition { get; } = definition;
 
     public string Id => Definition.Id;
 
-    /// <summary>The backend URL without a trailing slash; upstream paths are appended to it.</summary>
-    public string DestinationPrefix { get; } = definition.Url.TrimEnd('/');
+    /// <summary>
+    /// The backend URL without a trailing slash; upstream paths are appended to it. For a backend with several
+    /// destinations, <see cref="DestinationCluster.Placeholder"/>, which <see cref="Invoker"/> replaces on each attempt.
+    /// </summary>
+    public string DestinationPrefix { get; } = cluster is null ? definition.Url!.TrimEnd('/') : DestinationCluster.Placeholder;
 
-    /// <summary>The shared pooled connection handler.</summary>
-    public HttpMessageInvoker Invoker => client.Invoker;
+    /// <summary>The backend's destinations when it has several (docs/discovery.md); null for a single URL.</summary>
+    public DestinationCluster? Cluster { get; } = cluster;
+
+    /// <summary>The way to the backend without resilience: the shared pooled client, through the destination choice when the backend has several.</summary>
+    public HttpMessageInvoker Invoker => _invoker;
 
     /// <summary>The backend's long-lived resilience state (kept across reloads while its definition is unchanged); null when resilience is off.</summary>
     public BackendResilience? Resilience { get; } = resilience;
@@ -38,7 +46,7 @@ internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClie
     /// <c>TimeoutRejectedException</c>, <c>BrokenCircuitException</c> or <c>BulkheadRejectedException</c>.
     /// </summary>
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        (_resilientInvoker ?? client.Invoker).SendAsync(request, cancellationToken);
+        (_resilientInvoker ?? _invoker).SendAsync(request, cancellationToken);
 
     /// <summary>Set once by the compiler, after construction, because the invoker refers back to this backend.</summary>
     internal void UseResilientInvoker(HttpMessageInvoker? invoker) => _resilientInvoker = invoker;

@@ -62,7 +62,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         _staleSources = routeId is null ? [] : staleSources;
         _telemetry = telemetry;
         _time = time;
-        _upstream = resilience.Client.Invoker;
+        _upstream = backend.Invoker; // through the destination choice when the backend has several
         _retries = settings.MaxAttempts > 1;
         _hasFallback = settings.FallbackStatic is not null || fallbackBackend is not null || _staleSources.Length > 0;
         _timeouts = new TimeoutSources(time);
@@ -462,6 +462,11 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     private static HttpRequestMessage Copy(HttpRequestMessage request, Uri uri, byte[]? body)
     {
         var copy = new HttpRequestMessage(request.Method, uri) { Version = request.Version, VersionPolicy = request.VersionPolicy };
+        foreach (var option in request.Options)
+        {
+            ((IDictionary<string, object?>)copy.Options)[option.Key] = option.Value; // the destinations tried, for one
+        }
+
         foreach (var header in request.Headers.NonValidated)
         {
             copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
