@@ -132,7 +132,14 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
         }
 
         var header = definition?.Header;
-        if (hashOn == AffinityKeySource.Header && (header is null || !HttpToken.IsValid(header)))
+        if (policy != ConsistentHashPolicy.PolicyName)
+        {
+            if (header is not null && definition?.HashOn is null)
+            {
+                error("loadBalancing.header", "applies only to the 'consistentHash' policy");
+            }
+        }
+        else if (hashOn == AffinityKeySource.Header && (header is null || !HttpToken.IsValid(header)))
         {
             error("loadBalancing.header", "name the request header whose value is the key (a valid header name)");
         }
