@@ -77,6 +77,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<AggregateCompiler>();
         services.TryAddSingleton<Discovery.DiscoveryTelemetry>();
         services.TryAddSingleton<Discovery.DiscoveryCompiler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Admin.IPorticoEndpoint, Discovery.BackendsEndpoint>());
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();
