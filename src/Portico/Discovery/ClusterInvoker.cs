@@ -85,13 +85,4 @@ internal sealed class ClusterInvoker(DestinationCluster cluster, HttpMessageInvo
         OperationCanceledException => picks.KnowsCaller && !picks.CallerToken.IsCancellationRequested, // a timeout cut the attempt short
         _ => true,
     };
-
-    /// <summary>The base class needs a handler; every call goes through <see cref="SendAsync"/> instead.</summary>
-    private sealed class NoHandler : HttpMessageHandler
-    {
-        public static readonly NoHandler Instance = new();
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("ClusterInvoker sends through the pooled upstream client.");
-    }
 }

@@ -499,13 +499,4 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             return attempt.Invoker.AttemptAsync(attempt, context.CancellationToken, copy: true);
         }
     }
-
-    /// <summary>The base class needs a handler; every call goes through <see cref="SendAsync"/> instead.</summary>
-    private sealed class NoHandler : HttpMessageHandler
-    {
-        public static readonly NoHandler Instance = new();
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("ResilientInvoker sends through its backend's client.");
-    }
 }
