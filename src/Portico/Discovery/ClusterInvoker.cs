@@ -65,17 +65,14 @@ internal sealed class ClusterInvoker(DestinationCluster cluster, HttpMessageInvo
             return picks;
         }
 
-        for (var i = 0; i < Cluster.Destinations.Length; i++)
+        var index = Cluster.IndexOfAddress(uri);
+        if (index < 0)
         {
-            var prefix = Cluster.Destinations[i].Prefix;
-            if (uri.StartsWith(prefix, StringComparison.Ordinal) && (uri.Length == prefix.Length || uri[prefix.Length] is '/' or '?'))
-            {
-                picks.Chose(i, Cluster.Destinations[i]);
-                return picks;
-            }
+            throw new InvalidOperationException("The request URI is on none of the backend's destinations.");
         }
 
-        throw new InvalidOperationException("The request URI is on none of the backend's destinations.");
+        picks.Chose(index, Cluster.Destinations[index]);
+        return picks;
     }
 
     /// <summary>Whether a failed attempt counts against the destination: not when the client went away, nor when its request could not be read.</summary>

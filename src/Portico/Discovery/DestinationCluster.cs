@@ -68,6 +68,21 @@ internal sealed class DestinationCluster(
         return index;
     }
 
+    /// <summary>The index of the destination whose address <paramref name="uri"/> starts with (a whole address: not <c>:80</c> of <c>:8080</c>), or -1.</summary>
+    public int IndexOfAddress(string uri)
+    {
+        for (var i = 0; i < Destinations.Length; i++)
+        {
+            var prefix = Destinations[i].Prefix;
+            if (uri.StartsWith(prefix, StringComparison.Ordinal) && (uri.Length == prefix.Length || uri[prefix.Length] is '/' or '?'))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>How long until the first ejected destination returns (at least a second): the <c>Retry-After</c> of a 503.</summary>
     public TimeSpan RetryAfter()
     {

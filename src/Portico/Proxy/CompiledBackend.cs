@@ -34,6 +34,20 @@ internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClie
     /// <summary>The backend's long-lived resilience state (kept across reloads while its definition is unchanged); null when resilience is off.</summary>
     public BackendResilience? Resilience { get; } = resilience;
 
+    /// <summary>
+    /// What follows this backend's address in <paramref name="uri"/> (an upstream request's URI as written), or null
+    /// when it is not on this backend. For a backend with destinations, whichever destination's address it carries.
+    /// </summary>
+    public string? PathAndQueryOf(string uri)
+    {
+        if (Cluster is { } cluster && cluster.IndexOfAddress(uri) is var index and >= 0)
+        {
+            return uri[cluster.Destinations[index].Prefix.Length..];
+        }
+
+        return uri.StartsWith(DestinationPrefix, StringComparison.Ordinal) ? uri[DestinationPrefix.Length..] : null;
+    }
+
     /// <summary>An absolute URI for <paramref name="pathAndQuery"/> on this backend.</summary>
     public Uri UriFor(string pathAndQuery) => new(DestinationPrefix + (pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery));
 

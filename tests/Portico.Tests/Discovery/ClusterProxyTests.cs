@@ -161,6 +161,22 @@ public sealed class ClusterProxyTests
     }
 
     [Fact]
+    public async Task Fallback_FromAClusterToABackend_SendsTheClientsTargetWithoutTheDestinationsPath()
+    {
+        await using var failing = await TestBackend.StartAsync(Faults.Status(503));
+        await using var fallback = await TestBackend.StartAsync();
+        var registry = ClusterGateway.Registry([failing.Url + "/base"], "", """{ "retry": { "maxAttempts": 1 }, "fallback": { "backend": "spare", "statusCodes": [503] } }""")
+            .Replace("\"backends\": [", "\"backends\": [ { \"id\": \"spare\", \"url\": \"" + fallback.Url + "/spare\" },", StringComparison.Ordinal);
+        await using var gateway = await GatewayHost.StartWithFileAsync(registry);
+
+        var response = await RawHttp.SendAsync(gateway.Url, "GET /r/a%2Fb?q=%41 HTTP/1.1\nConnection: close");
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal("/base/r/a%2Fb?q=%41", failing.LastRequest.RawTarget);
+        Assert.Equal("/spare/r/a%2Fb?q=%41", fallback.LastRequest.RawTarget);
+    }
+
+    [Fact]
     public async Task ConsistentHash_OnAHeader_EachKeyStaysOnOneDestination()
     {
         await using var backends = await Backends.StartAsync(4);
