@@ -10,7 +10,7 @@ namespace Portico.Proxy;
 /// over this backend); composite routes and other callers use <see cref="SendAsync"/>, which applies the backend's
 /// resilience (bulkhead, circuit breaker, retry budget) with the default route timeouts and retries.
 /// </summary>
-internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClient client, DestinationCluster? cluster = null, BackendResilience? resilience = null)
+internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClient client, BackendResilience? resilience = null, DestinationCluster? cluster = null)
 {
     private readonly HttpMessageInvoker _invoker = cluster is null ? client.Invoker : new ClusterInvoker(cluster, client.Invoker);
     private HttpMessageInvoker? _resilientInvoker;

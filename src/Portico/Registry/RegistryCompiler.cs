@@ -148,11 +148,11 @@ internal sealed partial class RegistryCompiler(
             var resilienceSettings = resilience.CompileBackend(backend.Resilience, (field, message) => errors.Add("backends", i, subject, field, message));
             if (resilienceSettings is null)
             {
-                backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient, cluster)); // reported; routes that use it need no second error
+                backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient, cluster: cluster)); // reported; routes that use it need no second error
                 continue;
             }
 
-            var compiled = new CompiledBackend(backend, upstreamClient, cluster, resilience.BuildBackend(backend, resilienceSettings, upstreamClient));
+            var compiled = new CompiledBackend(backend, upstreamClient, resilience.BuildBackend(backend, resilienceSettings, upstreamClient), cluster);
             compiled.UseResilientInvoker(resilience.BuildDefault(compiled));
             backends.TryAdd(backend.Id, compiled);
         }
