@@ -27,6 +27,7 @@ namespace Portico.Configuration;
 [JsonSerializable(typeof(ApiKeyDefinition))]
 [JsonSerializable(typeof(AggregateDefinition))]
 [JsonSerializable(typeof(AggregatePartDefinition))]
+[JsonSerializable(typeof(PassiveHealthDefinition))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext
 {
 }

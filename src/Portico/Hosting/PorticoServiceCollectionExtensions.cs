@@ -77,6 +77,9 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<AggregateCompiler>();
         services.TryAddSingleton<WebSockets.WebSocketConnections>();
         services.TryAddSingleton<WebSockets.WebSocketCompiler>();
+        services.TryAddSingleton<Discovery.DiscoveryTelemetry>();
+        services.TryAddSingleton<Discovery.DiscoveryCompiler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Admin.IPorticoEndpoint, Discovery.BackendsEndpoint>());
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

@@ -71,6 +71,9 @@ public sealed class GatewayContext
     /// <summary>The request's path and query as the client sent them; set when the route is matched.</summary>
     internal RequestTarget Target { get; set; }
 
+    /// <summary>For a backend with several destinations: the request's affinity key and the destinations its attempts tried.</summary>
+    internal Discovery.DestinationPicks? DestinationPicks { get; set; }
+
     /// <summary>The raw path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
     internal ReadOnlyMemory<char> UpstreamPath { get; set; }
 

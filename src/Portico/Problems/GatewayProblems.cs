@@ -42,6 +42,12 @@ public static class GatewayProblems
     /// <summary>The backend's circuit is open after repeated failures; it is not called until the break ends (<c>Retry-After</c>).</summary>
     public static readonly Problem CircuitOpen = new(503, "circuit-open", "The upstream service is failing and is not being called for now");
 
+    /// <summary>An admin request named a backend the live registry does not have.</summary>
+    public static readonly Problem BackendNotFound = new(404, "backend-not-found", "No backend has this id");
+
+    /// <summary>Every destination of the backend is ejected by its health checks (<c>Retry-After</c>: until the first returns).</summary>
+    public static readonly Problem NoHealthyDestination = new(503, "no-healthy-destination", "No instance of the upstream service is healthy");
+
     /// <summary>The backend's bulkhead is full: too many requests are in flight or waiting (<c>Retry-After</c>).</summary>
     public static readonly Problem BackendBusy = new(503, "backend-busy", "The upstream service has too many requests in progress");
 

@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Discovery;
 using Portico.Resilience;
 
 namespace Portico.Proxy;
@@ -9,22 +10,43 @@ namespace Portico.Proxy;
 /// over this backend); composite routes and other callers use <see cref="SendAsync"/>, which applies the backend's
 /// resilience (bulkhead, circuit breaker, retry budget) with the default route timeouts and retries.
 /// </summary>
-internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClient client, BackendResilience? resilience = null)
+internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClient client, BackendResilience? resilience = null, DestinationCluster? cluster = null)
 {
+    private readonly HttpMessageInvoker _invoker = cluster is null ? client.Invoker : new ClusterInvoker(cluster, client.Invoker);
     private HttpMessageInvoker? _resilientInvoker;
 
     public BackendDefinition Definition { get; } = definition;
 
     public string Id => Definition.Id;
 
-    /// <summary>The backend URL without a trailing slash; upstream paths are appended to it.</summary>
-    public string DestinationPrefix { get; } = definition.Url.TrimEnd('/');
+    /// <summary>
+    /// The backend URL without a trailing slash; upstream paths are appended to it. For a backend with several
+    /// destinations, <see cref="DestinationCluster.Placeholder"/>, which <see cref="Invoker"/> replaces on each attempt.
+    /// </summary>
+    public string DestinationPrefix { get; } = cluster is null ? definition.Url!.TrimEnd('/') : DestinationCluster.Placeholder;
 
-    /// <summary>The shared pooled connection handler.</summary>
-    public HttpMessageInvoker Invoker => client.Invoker;
+    /// <summary>The backend's destinations when it has several (docs/discovery.md); null for a single URL.</summary>
+    public DestinationCluster? Cluster { get; } = cluster;
+
+    /// <summary>The way to the backend without resilience: the shared pooled client, through the destination choice when the backend has several.</summary>
+    public HttpMessageInvoker Invoker => _invoker;
 
     /// <summary>The backend's long-lived resilience state (kept across reloads while its definition is unchanged); null when resilience is off.</summary>
     public BackendResilience? Resilience { get; } = resilience;
+
+    /// <summary>
+    /// What follows this backend's address in <paramref name="uri"/> (an upstream request's URI as written), or null
+    /// when it is not on this backend. For a backend with destinations, whichever destination's address it carries.
+    /// </summary>
+    public string? PathAndQueryOf(string uri)
+    {
+        if (Cluster is { } cluster && cluster.IndexOfAddress(uri) is var index and >= 0)
+        {
+            return uri[cluster.Destinations[index].Prefix.Length..];
+        }
+
+        return uri.StartsWith(DestinationPrefix, StringComparison.Ordinal) ? uri[DestinationPrefix.Length..] : null;
+    }
 
     /// <summary>An absolute URI for <paramref name="pathAndQuery"/> on this backend.</summary>
     public Uri UriFor(string pathAndQuery) => new(DestinationPrefix + (pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery));
@@ -38,7 +60,7 @@ internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClie
     /// <c>TimeoutRejectedException</c>, <c>BrokenCircuitException</c> or <c>BulkheadRejectedException</c>.
     /// </summary>
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        (_resilientInvoker ?? client.Invoker).SendAsync(request, cancellationToken);
+        (_resilientInvoker ?? _invoker).SendAsync(request, cancellationToken);
 
     /// <summary>Set once by the compiler, after construction, because the invoker refers back to this backend.</summary>
     internal void UseResilientInvoker(HttpMessageInvoker? invoker) => _resilientInvoker = invoker;

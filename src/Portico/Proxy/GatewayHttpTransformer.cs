@@ -35,6 +35,10 @@ internal sealed class GatewayHttpTransformer(IOptions<PorticoOptions> options, I
         }
 
         identity.Apply(context, proxyRequest);
+        if (context.DestinationPicks is { } picks)
+        {
+            proxyRequest.Options.Set(Discovery.DestinationPicks.OptionsKey, picks);
+        }
 
         // The backend sees its own host name (as with YARP's transforms and Kong's default); the client's
         // goes in X-Forwarded-Host.

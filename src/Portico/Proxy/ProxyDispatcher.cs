@@ -37,6 +37,10 @@ internal sealed class ProxyDispatcher(
 
         context.UpstreamPath = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
         context.BackendId = backend.Id;
+        if (backend.Cluster is { } cluster)
+        {
+            context.DestinationPicks = cluster.Begin(context); // the transformer hands it to the invoker with the request
+        }
         if (http.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
         {
             // A failure to read the body is marked as the client's, so it never counts against the backend.

@@ -33,7 +33,8 @@ internal sealed partial class RegistryCompiler(
     ResilienceCompiler resilience,
     AuthCompiler authCompiler,
     Caching.CacheCompiler cacheCompiler,
-    WebSockets.WebSocketCompiler webSocketCompiler)
+    WebSockets.WebSocketCompiler webSocketCompiler,
+    Discovery.DiscoveryCompiler discovery)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -132,15 +133,16 @@ internal sealed partial class RegistryCompiler(
         {
             var backend = document.Backends[i];
             var subject = $"backend '{backend.Id}'";
-            if (!Uri.TryCreate(backend.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            if (backend.Url is not null && BackendUrl.Problem(backend.Url) is { } problem)
             {
-                errors.Add("backends", i, subject, "url", $"'{backend.Url}' is not an absolute http or https URL");
+                errors.Add("backends", i, subject, "url", problem);
                 continue;
             }
 
-            if (url.Query.Length > 0 || url.Fragment.Length > 0 || url.UserInfo.Length > 0)
+            var errorCount = errors.Count;
+            var cluster = discovery.Compile(backend, (field, message) => errors.Add("backends", i, subject, field, message));
+            if (errors.Count > errorCount)
             {
-                errors.Add("backends", i, subject, "url", "the URL must not carry a query, a fragment or credentials");
                 continue;
             }
 
@@ -153,11 +155,11 @@ internal sealed partial class RegistryCompiler(
             var resilienceSettings = resilience.CompileBackend(backend.Resilience, (field, message) => errors.Add("backends", i, subject, field, message));
             if (resilienceSettings is null)
             {
-                backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient)); // reported; routes that use it need no second error
+                backends.TryAdd(backend.Id, new CompiledBackend(backend, upstreamClient, cluster: cluster)); // reported; routes that use it need no second error
                 continue;
             }
 
-            var compiled = new CompiledBackend(backend, upstreamClient, resilience.BuildBackend(backend, resilienceSettings, upstreamClient));
+            var compiled = new CompiledBackend(backend, upstreamClient, resilience.BuildBackend(backend, resilienceSettings, upstreamClient), cluster);
             compiled.UseResilientInvoker(resilience.BuildDefault(compiled));
             backends.TryAdd(backend.Id, compiled);
         }

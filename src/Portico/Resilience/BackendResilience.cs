@@ -74,6 +74,7 @@ internal sealed class BackendResilience
         null => outcome.Result is { } response && Settings.FailureStatusCodes.Contains((int)response.StatusCode),
         UpstreamTimeoutException or TimeoutRejectedException => true,
         OperationCanceledException or BrokenCircuitException or BulkheadRejectedException or ClientRequestException => false,
+        Discovery.NoHealthyDestinationException => false, // no destination was called; their ejections already said why
         _ => true,
     };
 

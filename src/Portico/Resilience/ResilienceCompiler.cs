@@ -213,7 +213,8 @@ internal sealed class ResilienceCompiler(
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)).AsSpan(0, 8));
     }
 
-    private static TimeSpan Duration(string field, string? text, TimeSpan fallback, TimeSpan min, TimeSpan max, Action<string, string> error)
+    /// <summary>A duration field: <paramref name="fallback"/> when absent; reported through <paramref name="error"/> when unparsable or outside [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    internal static TimeSpan Duration(string field, string? text, TimeSpan fallback, TimeSpan min, TimeSpan max, Action<string, string> error)
     {
         if (text is null)
         {
@@ -237,7 +238,8 @@ internal sealed class ResilienceCompiler(
         return value;
     }
 
-    private static StatusCodeSet StatusCodes(string field, IReadOnlyList<int>? codes, int[] defaults, int min, Action<string, string> error)
+    /// <summary>A status code list field: <paramref name="defaults"/> when absent; each code from <paramref name="min"/> to 599.</summary>
+    internal static StatusCodeSet StatusCodes(string field, IReadOnlyList<int>? codes, int[] defaults, int min, Action<string, string> error)
     {
         if (codes is null)
         {

@@ -22,6 +22,7 @@ internal static class ResilienceErrors
             TimeoutRejectedException => (GatewayProblems.GatewayTimeout, (TimeSpan?)null),
             BrokenCircuitException broken => (GatewayProblems.CircuitOpen, broken.RetryAfter ?? DefaultRetryAfter),
             BulkheadRejectedException => (GatewayProblems.BackendBusy, DefaultRetryAfter),
+            Discovery.NoHealthyDestinationException none => (GatewayProblems.NoHealthyDestination, none.RetryAfter),
             _ => (null, null),
         };
 

@@ -62,7 +62,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         _staleSources = routeId is null ? [] : staleSources;
         _telemetry = telemetry;
         _time = time;
-        _upstream = resilience.Client.Invoker;
+        _upstream = backend.Invoker; // through the destination choice when the backend has several
         _retries = settings.MaxAttempts > 1;
         _hasFallback = settings.FallbackStatic is not null || fallbackBackend is not null || _staleSources.Length > 0;
         _timeouts = new TimeoutSources(time);
@@ -359,7 +359,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         if (_fallbackBackend is { } fallback && IsReplayable(request, body))
         {
             var original = request.RequestUri!.OriginalString;
-            var rest = original.StartsWith(_backend.DestinationPrefix, StringComparison.Ordinal) ? original[_backend.DestinationPrefix.Length..] : request.RequestUri.PathAndQuery;
+            var rest = _backend.PathAndQueryOf(original) ?? request.RequestUri.PathAndQuery;
             try
             {
                 var response = await fallback.SendAsync(Copy(request, fallback.UriAsSent(rest), body), callerToken).ConfigureAwait(false);
@@ -462,6 +462,11 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     private static HttpRequestMessage Copy(HttpRequestMessage request, Uri uri, byte[]? body)
     {
         var copy = new HttpRequestMessage(request.Method, uri) { Version = request.Version, VersionPolicy = request.VersionPolicy };
+        foreach (var option in request.Options)
+        {
+            ((IDictionary<string, object?>)copy.Options)[option.Key] = option.Value; // the destinations tried, for one
+        }
+
         foreach (var header in request.Headers.NonValidated)
         {
             copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -493,14 +498,5 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
 
             return attempt.Invoker.AttemptAsync(attempt, context.CancellationToken, copy: true);
         }
-    }
-
-    /// <summary>The base class needs a handler; every call goes through <see cref="SendAsync"/> instead.</summary>
-    private sealed class NoHandler : HttpMessageHandler
-    {
-        public static readonly NoHandler Instance = new();
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("ResilientInvoker sends through its backend's client.");
     }
 }

@@ -19,6 +19,14 @@ internal sealed class WebSocketCompiler(GatewayHttpTransformer transformer, WebS
             return proxy;
         }
 
+        if (backend.Cluster is not null)
+        {
+            // The relay opens its own backend socket and does not choose among destinations (issue 15): refuse
+            // the combination rather than connect to the cluster's placeholder address.
+            error("webSocket", $"backend '{backend.Definition.Id}' has destinations; WebSocket routes need a backend with one 'url'");
+            return null;
+        }
+
         return Compile(route, error) is { } policy
             ? new WebSocketDispatcher(proxy, backend, policy, handshakeTimeout, transformer, connections, time, logger)
             : null;

@@ -51,6 +51,10 @@ public sealed class RegistrySchemaTests
         { "bodyValidation", nameof(BodyValidationDefinition) },
         { "waf", nameof(WafDefinition) },
         { "wafExclusion", nameof(WafExclusionDefinition) },
+        { "destination", nameof(DestinationDefinition) },
+        { "loadBalancing", nameof(LoadBalancingDefinition) },
+        { "backendHealth", nameof(BackendHealthDefinition) },
+        { "passiveHealth", nameof(PassiveHealthDefinition) },
     };
 
     [Theory]

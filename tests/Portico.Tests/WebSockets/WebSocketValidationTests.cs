@@ -43,6 +43,22 @@ public sealed class WebSocketValidationTests
     }
 
     [Fact]
+    public async Task Validate_WebSocketOnBackendWithDestinations_IsRejected()
+    {
+        var errors = await RegistryValidation.ErrorsAsync("""
+        {
+          "backends": [ { "id": "b", "destinations": [ { "url": "http://127.0.0.1:1" }, { "url": "http://127.0.0.1:2" } ] } ],
+          "routes": [ { "id": "w", "auth": "anonymous", "match": { "path": "/w" }, "backend": "b", "webSocket": {} } ]
+        }
+        """);
+
+        var error = Assert.Single(errors);
+        Assert.Equal("route 'w'", error.Subject);
+        Assert.Equal("webSocket", error.Field);
+        Assert.Contains("backend 'b' has destinations", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_DisabledBlockWithDefaults_IsAccepted()
     {
         Assert.Empty(await RegistryValidation.ErrorsAsync(Registry("""{ "enabled": false }""")));
