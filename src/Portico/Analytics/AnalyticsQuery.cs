@@ -102,9 +102,10 @@ internal sealed record AnalyticsQuery(DateTimeOffset From, DateTimeOffset To, An
         // Whole minutes: from rounds down, to rounds up.
         var fromMinute = AnalyticsRecorder.MinuteOf(from);
         var toMinute = (to.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute;
-        if (TimeSpan.FromMinutes(toMinute - fromMinute) > maxRange)
+        if (to - from > maxRange)
         {
-            error = $"the range covers {Describe(TimeSpan.FromMinutes(toMinute - fromMinute))}; at most {Describe(maxRange)} can be queried at once";
+            // Judged before widening, so "last=7d" is the longest range when 7 days are allowed.
+            error = $"the range covers {Describe(to - from)}; at most {Describe(maxRange)} can be queried at once";
             return null;
         }
 
@@ -178,9 +179,9 @@ internal sealed record AnalyticsQuery(DateTimeOffset From, DateTimeOffset To, An
     }
 
     private static string Describe(TimeSpan span) =>
-        span.TotalDays >= 1 && span.TotalDays == Math.Floor(span.TotalDays) ? $"{span.TotalDays:0} days"
-        : span.TotalHours >= 1 && span.TotalHours == Math.Floor(span.TotalHours) ? $"{span.TotalHours:0} hours"
-        : $"{span.TotalMinutes:0} minutes";
+        span.TotalDays >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalDays:0.#} days")
+        : span.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0.#} hours")
+        : string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.#} minutes");
 
     // Echo at most a little of what the caller sent.
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
