@@ -22,6 +22,7 @@ internal static class AnalyticsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, AnalyticsEndpoint>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, InstancesEndpoint>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, GatewayStateEndpoint>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPorticoEndpoint, DashboardEndpoint>());
         return services;
     }
 
