@@ -9,8 +9,8 @@ public sealed class AnalyticsOptions
     /// <summary>Whether requests are aggregated at all. Default true.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>The table of rollups and instance heartbeats, in the account of <c>Portico:Storage</c>. Default <c>porticoanalytics</c>.</summary>
-    public string TableName { get; set; } = "porticoanalytics";
+    /// <summary>The table of rollups and instance heartbeats, in the account of <c>Portico:Storage</c>. Default <c>PorticoAnalytics</c>.</summary>
+    public string TableName { get; set; } = "PorticoAnalytics";
 
     /// <summary>How long rollups are kept before the background cleanup deletes them. Default 7 days; at least 1 hour.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
