@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Portico.Analytics;
@@ -56,29 +55,7 @@ internal static class AnalyticsCommand
             }
 
             var query = QueryString.Create(parameters.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value.ToString())));
-            var (exit, body) = await api.SendAsync(parsed, HttpMethod.Get, "analytics" + query.Value, null, error, ct);
-            if (body is null)
-            {
-                return exit;
-            }
-
-            if (parsed.GetValue(json))
-            {
-                await output.WriteLineAsync(body.TrimEnd());
-                return ExitCodes.Ok;
-            }
-
-            try
-            {
-                using var document = JsonDocument.Parse(body);
-                await output.WriteAsync(AnalyticsTable.Format(document.RootElement));
-                return ExitCodes.Ok;
-            }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException)
-            {
-                await error.WriteLineAsync($"portico analytics: the gateway did not answer with the analytics JSON ({ex.Message}).");
-                return ExitCodes.Unavailable;
-            }
+            return await api.GetAndPrintAsync(parsed, "analytics" + query.Value, parsed.GetValue(json), AnalyticsTable.Format, "analytics", output, error, ct);
         });
         return command;
     }
