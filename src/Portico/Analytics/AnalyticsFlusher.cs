@@ -90,20 +90,29 @@ internal sealed class AnalyticsFlusher : BackgroundService
         }
     }
 
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Said while the host starts, not later from the loop, so it never lands among request logs.
+        AnalyticsLog.Started(_logger, Store.Mode, _recorder.InstanceId);
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        AnalyticsLog.Started(_logger, Store.Mode, _recorder.InstanceId);
-        while (!stoppingToken.IsCancellationRequested)
+        // Only the wake-up cadence runs on the machine's clock: what is due (grace, heartbeat, retry window, cleanup) is
+        // decided by the injected TimeProvider in FlushAsync. A timer on the injected clock would sit among the timers
+        // that a gateway's requests set, which tests with a fake clock account for one by one.
+        using var cycle = new PeriodicTimer(CycleInterval);
+        try
         {
-            try
+            while (await cycle.WaitForNextTickAsync(stoppingToken))
             {
-                await Task.Delay(CycleInterval, _time, stoppingToken);
                 await FlushAsync(closeCurrent: false, stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: StopAsync writes what is left.
         }
     }
 
