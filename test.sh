@@ -66,6 +66,18 @@ if [[ -x "$azurite_blob_bin" ]]; then
   echo "Azurite Blob service on 127.0.0.1:$blob_port"
 fi
 
+# Debian's chromium for the dashboard's browser test (Playwright drives it; its own browser download cannot work here).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  note "Installing chromium"
+  if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >"$work/chromium-install.log" 2>&1; then
+    echo "chromium could not be installed (see below): the dashboard browser tests will skip" >&2
+    tail -n 5 "$work/chromium-install.log" >&2
+  fi
+fi
+if command -v chromium >/dev/null 2>&1; then
+  export PORTICO_TEST_CHROMIUM="$(command -v chromium)"
+fi
+
 note "dotnet test Functions.sln"
 dotnet test Functions.sln --configuration Release \
   --logger "trx" --results-directory "$work/results" \

@@ -214,6 +214,8 @@ url_of() { # TARGET
         portico-noresilience) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
         # The request filter's scenario only; no scenario runs it beside portico-noresilience, whose port it shares.
         portico-waf) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
+        # Traffic analytics' scenario only, likewise.
+        portico-noanalytics) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
         functions) echo "http://$LOOPBACK:$FUNCTIONS_PORT" ;;
         functions-nolog) echo "http://$LOOPBACK:$FUNCTIONS_NOLOG_PORT" ;;
         nginx) echo "http://$LOOPBACK:$NGINX_PORT" ;;
@@ -254,6 +256,7 @@ start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
         portico-lean) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None") ;;
         portico-noresilience) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Portico__Resilience__Enabled=false") ;;
         portico-waf) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Portico__Waf__Enabled=true") ;;
+        portico-noanalytics) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Portico__Analytics__Enabled=false") ;;
     esac
     # stdout (the access log) goes to /dev/null: the cost measured is formatting, queueing and the write
     # call, not a disk. stderr is kept for diagnosis.

@@ -147,13 +147,14 @@ var names = {
 }
 
 // Tables Portico reads and writes: the registry (routes, backends, consumers, policies), API keys made with
-// `portico keys create --storage`, shared rate-limit counters and circuit breaker state. Created here so the app
+// `portico keys create --storage`, shared rate-limit counters, circuit breaker state and traffic analytics. Created here so the app
 // needs no management rights, only table data access. A test keeps this list equal to the code's defaults.
 var porticoTables = [
   'PorticoRegistry'
   'PorticoApiKeys'
   'PorticoRateCounters'
   'PorticoCircuitBreakers'
+  'PorticoAnalytics'
 ]
 
 var deploymentContainerName = 'app-package'

@@ -105,7 +105,7 @@ internal static partial class ReportCommand
                 {
                     ("portico", "baseline"), ("portico", "direct"), ("portico-nolog", "baseline"), ("portico-nolog", "direct"),
                     ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"),
-                    ("portico-nolog", "portico-noresilience"), ("portico-waf", "portico-nolog"),
+                    ("portico-nolog", "portico-noresilience"), ("portico-waf", "portico-nolog"), ("portico-nolog", "portico-noanalytics"),
                     ("functions", "portico"), ("functions-nolog", "portico-nolog"), ("functions", "direct"),
                     ("portico", "nginx"), ("portico", "haproxy"), ("portico-nolog", "nginx"), ("portico-nolog", "haproxy"),
                     ("portico-lean", "nginx"), ("portico-lean", "haproxy"), ("baseline", "nginx"), ("baseline", "haproxy"),

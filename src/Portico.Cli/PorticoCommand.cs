@@ -34,6 +34,7 @@ internal static class PorticoCommand
             new HelpOption { Recursive = true },
             new VersionOption(),
             CacheCommands.Create(output, error),
+            Analytics.AnalyticsCommand.Create(output, error),
         };
 
         if (CompletionCommand.IsRequest(args))

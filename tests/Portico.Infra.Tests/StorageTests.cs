@@ -41,7 +41,7 @@ public sealed class StorageTests
             .Select(table => Json.String(table["name"])!.Split('/')[^1])
             .Order(StringComparer.Ordinal);
 
-        Assert.Equal(["PorticoApiKeys", "PorticoCircuitBreakers", "PorticoRateCounters", "PorticoRegistry"], tables);
+        Assert.Equal(["PorticoAnalytics", "PorticoApiKeys", "PorticoCircuitBreakers", "PorticoRateCounters", "PorticoRegistry"], tables);
     }
 
     [Fact]

@@ -93,6 +93,38 @@ internal sealed class AdminApiClient
         }
     }
 
+    /// <summary>
+    /// GETs <paramref name="path"/> and prints the answer: as it is with <paramref name="json"/>, else through
+    /// <paramref name="format"/>; an answer that is not the expected JSON is exit code 3, named for <paramref name="what"/>.
+    /// </summary>
+    public async Task<int> GetAndPrintAsync(
+        ParseResult parsed, string path, bool json, Func<JsonElement, string> format, string what, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var (exit, body) = await SendAsync(parsed, HttpMethod.Get, path, null, error, ct);
+        if (body is null)
+        {
+            return exit;
+        }
+
+        if (json)
+        {
+            await output.WriteLineAsync(body.TrimEnd());
+            return ExitCodes.Ok;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            await output.WriteAsync(format(document.RootElement));
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            await error.WriteLineAsync($"{CommandName}: the gateway did not answer with the {what} JSON ({ex.Message}).");
+            return ExitCodes.Unavailable;
+        }
+    }
+
     /// <summary>The problem's code, title and detail; or the start of whatever else came back.</summary>
     private static string Describe(string body)
     {

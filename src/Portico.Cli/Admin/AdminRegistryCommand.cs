@@ -17,32 +17,8 @@ internal static class AdminRegistryCommand
         var command = new Command("registry", "Show the live registry of a running gateway (secrets hidden), its revision, and the last refused revision with its errors.");
         api.AddOptionsTo(command);
         command.Options.Add(json);
-        command.SetAction(async (parsed, ct) =>
-        {
-            var (exit, body) = await api.SendAsync(parsed, HttpMethod.Get, "registry", null, error, ct);
-            if (body is null)
-            {
-                return exit;
-            }
-
-            if (parsed.GetValue(json))
-            {
-                await output.WriteLineAsync(body.TrimEnd());
-                return ExitCodes.Ok;
-            }
-
-            try
-            {
-                using var document = JsonDocument.Parse(body);
-                await output.WriteAsync(RegistryReport.Format(document.RootElement));
-                return ExitCodes.Ok;
-            }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException)
-            {
-                await error.WriteLineAsync($"portico admin registry: the gateway did not answer with the admin registry JSON ({ex.Message}).");
-                return ExitCodes.Unavailable;
-            }
-        });
+        command.SetAction((parsed, ct) =>
+            api.GetAndPrintAsync(parsed, "registry", parsed.GetValue(json), RegistryReport.Format, "admin registry", output, error, ct));
         return command;
     }
 }

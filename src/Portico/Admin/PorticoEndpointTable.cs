@@ -82,7 +82,7 @@ internal sealed partial class PorticoEndpointTable
         && (pathBelowPrefix.Length == AdminPath.Length || pathBelowPrefix[AdminPath.Length] == '/');
 
     private static PorticoEndpointMatchKind KindOf(RegisteredEndpoint endpoint) =>
-        endpoint.Access == PorticoEndpointAccess.Admin ? PorticoEndpointMatchKind.Admin : PorticoEndpointMatchKind.Public;
+        endpoint.Access == PorticoEndpointAccess.Admin ? PorticoEndpointMatchKind.Admin : PorticoEndpointMatchKind.Public; // an AdminPage is served as public
 
     private static void Check(IPorticoEndpoint endpoint)
     {
@@ -93,7 +93,7 @@ internal sealed partial class PorticoEndpointTable
         }
 
         var admin = IsAdminPath(path);
-        if (admin != (endpoint.Access == PorticoEndpointAccess.Admin))
+        if (admin != (endpoint.Access is PorticoEndpointAccess.Admin or PorticoEndpointAccess.AdminPage))
         {
             throw new InvalidOperationException(admin
                 ? $"Portico endpoint '{path}' is under {AdminPath} but is not declared Admin: every endpoint there goes through the admin policy."

@@ -30,6 +30,7 @@ internal sealed class PorticoEndpointsStage : IGatewayStage
         var match = _table.Match(context.HttpContext.Request.Path.Value);
         if (match.Kind != PorticoEndpointMatchKind.Outside)
         {
+            context.IsPorticoEndpoint = true;
             SecurityHeaders.OwnPageHeaders.Apply(context.HttpContext.Response);
         }
 

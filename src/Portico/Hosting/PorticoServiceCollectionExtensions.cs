@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portico.AddressLimits;
 using Portico.Admin;
+using Portico.Analytics;
 using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Caching;
@@ -87,6 +88,7 @@ public static class PorticoServiceCollectionExtensions
         services.AddPorticoAdmin();
         services.AddPorticoCaching();
         services.AddPorticoAddressLimits();
+        services.AddPorticoAnalytics();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, SecurityHeaders.SecurityHeadersOptionsValidator>());
 
         // Pipeline stages, in GatewayPipeline's order.

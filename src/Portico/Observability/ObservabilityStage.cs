@@ -18,13 +18,15 @@ internal sealed partial class ObservabilityStage : IGatewayStage
 
     private readonly PorticoMetrics _metrics;
     private readonly AccessLog _accessLog;
+    private readonly Analytics.AnalyticsRecorder _analytics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
-    public ObservabilityStage(PorticoMetrics metrics, AccessLog accessLog, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public ObservabilityStage(PorticoMetrics metrics, AccessLog accessLog, Analytics.AnalyticsRecorder analytics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         _metrics = metrics;
         _accessLog = accessLog;
+        _analytics = analytics;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<ObservabilityStage>();
     }
@@ -36,8 +38,9 @@ internal sealed partial class ObservabilityStage : IGatewayStage
 
         ByteCountingStream? bytesIn = null, bytesOut = null;
         var logAccess = _accessLog.IsEnabled;
-        if (logAccess)
+        if (logAccess || _analytics.IsEnabled)
         {
+            // Byte counts feed the access log and traffic analytics alike: one pair of counting streams for both.
             // A request that cannot have a body (neither Content-Length nor chunked, RFC 9112 §6.3) sends none:
             // nothing to count, and one object less per request.
             if (http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
@@ -82,6 +85,7 @@ internal sealed partial class ObservabilityStage : IGatewayStage
 
             var outcome = context.Outcome;
             _metrics.RecordRequest(context.RouteId, http.Request.Method, status, elapsed, context.BackendId, context.UpstreamDuration, outcome);
+            _analytics.Record(context, status, elapsed, bytesIn?.Count ?? 0, bytesOut?.Count ?? 0);
             if (activity is not null)
             {
                 activity.DisplayName = context.RouteId is null ? http.Request.Method : $"{http.Request.Method} {context.RouteId}";

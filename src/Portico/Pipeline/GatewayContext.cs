@@ -46,6 +46,12 @@ public sealed class GatewayContext
     /// <summary>How the response cache answered (hit, miss, stale, …; docs/caching.md), or null on routes that do not cache.</summary>
     public string? CacheOutcome { get; internal set; }
 
+    /// <summary>The problem the gateway answered with, if it answered with one (traffic analytics classify refusals by it).</summary>
+    internal Problems.Problem? Problem { get; set; }
+
+    /// <summary>Whether one of Portico's own endpoints (health, admin) answered: not traffic, so analytics skip it.</summary>
+    internal bool IsPorticoEndpoint { get; set; }
+
     internal GatewaySnapshot Snapshot { get; }
 
     internal ForwardedHeadersPolicy ForwardedHeaders { get; }

@@ -36,6 +36,11 @@ public static class ProblemResponse
             return Task.CompletedTask;
         }
 
+        if (context.Features.Get<Pipeline.GatewayContext>() is { } gateway)
+        {
+            gateway.Problem = problem; // what the refusal was, for traffic analytics (docs/analytics.md)
+        }
+
         response.StatusCode = problem.Status;
         response.ContentType = ContentType;
         response.Headers[HeaderNames.CacheControl] = "no-store";

@@ -17,6 +17,7 @@ public sealed partial class DocumentedFactsTests
         Portico.Storage.Tables.TableApiKeyStore.DefaultTableName,
         new Portico.RateLimiting.RateLimitingOptions().TableName,
         Portico.Storage.Tables.TableCircuitBreakerStore.DefaultTableName,
+        new Portico.Analytics.AnalyticsOptions().TableName,
     ];
 
     private static IEnumerable<string> Pages() =>

@@ -29,6 +29,7 @@ public sealed partial class TableNamesTests
             TableApiKeyStore.DefaultTableName,
             new RateLimitingOptions().TableName,
             new ResilienceOptions().CircuitBreakerTableName,
+            new Portico.Analytics.AnalyticsOptions().TableName,
         ];
 
         Assert.Equal(used.Order(StringComparer.Ordinal), deployed);
