@@ -75,6 +75,9 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<AggregateMetrics>();
         services.TryAddSingleton<AggregateRuntime>();
         services.TryAddSingleton<AggregateCompiler>();
+        services.TryAddSingleton<GraphQL.GraphQLMetrics>();
+        services.TryAddSingleton<GraphQL.GraphQLRuntime>();
+        services.TryAddSingleton<GraphQL.GraphQLCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Portico.Aggregation;
+using Portico.Problems;
+
+namespace Portico.GraphQL;
+
+/// <summary>A GraphQL-over-HTTP request: <c>query</c>, <c>operationName</c> and <c>variables</c> from the query string (GET) or a JSON body (POST).</summary>
+internal sealed record GraphQLRequest(string Query, string? OperationName, JsonObject? Variables)
+{
+    /// <summary>Reads the request; a problem (and a detail) when the HTTP request itself is unusable.</summary>
+    public static async Task<(GraphQLRequest? Request, Problem? Problem, string? Detail)> ReadAsync(HttpContext http, long maxBody)
+    {
+        var request = http.Request;
+        if (HttpMethods.IsGet(request.Method))
+        {
+            var query = request.Query["query"].ToString();
+            var operationName = request.Query["operationName"].ToString();
+            JsonObject? variables = null;
+            if (request.Query["variables"].ToString() is { Length: > 0 } text)
+            {
+                try
+                {
+                    variables = JsonNode.Parse(text) as JsonObject;
+                }
+                catch (JsonException)
+                {
+                }
+
+                if (variables is null)
+                {
+                    return (null, GatewayProblems.BadRequest, "the 'variables' parameter must be a JSON object");
+                }
+            }
+
+            return Checked(new GraphQLRequest(query, operationName.Length == 0 ? null : operationName, variables));
+        }
+
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            return (null, GatewayProblems.MethodNotAllowed, "a GraphQL endpoint accepts GET and POST");
+        }
+
+        var mediaType = request.ContentType is { } contentType && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            ? parsed.MediaType.ToString()
+            : null;
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, GatewayProblems.UnsupportedMediaType, "send the request as application/json");
+        }
+
+        var (body, problem) = await ClientBody.ReadAsync(http, maxBody);
+        if (problem is not null)
+        {
+            return (null, problem, null);
+        }
+
+        using (body)
+        {
+            try
+            {
+                if (JsonNode.Parse(body!.Memory.Span) is not JsonObject json)
+                {
+                    return (null, GatewayProblems.BadRequest, "the body must be a JSON object");
+                }
+
+                if (json["query"] is not JsonValue queryValue || !queryValue.TryGetValue<string>(out var query))
+                {
+                    return (null, GatewayProblems.BadRequest, "the body needs a 'query' string");
+                }
+
+                string? operationName = null;
+                if (json["operationName"] is { } op && (op is not JsonValue opValue || !opValue.TryGetValue(out operationName)))
+                {
+                    return (null, GatewayProblems.BadRequest, "'operationName' must be a string");
+                }
+
+                if (json["variables"] is { } v && v is not JsonObject)
+                {
+                    return (null, GatewayProblems.BadRequest, "'variables' must be a JSON object");
+                }
+
+                var variables = json["variables"] as JsonObject;
+                json.Remove("variables");
+                return Checked(new GraphQLRequest(query, operationName, variables));
+            }
+            catch (JsonException)
+            {
+                return (null, GatewayProblems.BadRequest, "the body is not valid JSON");
+            }
+        }
+    }
+
+    private static (GraphQLRequest?, Problem?, string?) Checked(GraphQLRequest request) =>
+        request.Query.Length == 0 ? (null, GatewayProblems.BadRequest, "the request has no 'query'")
+        : request.Query.Length > GraphQLLimits.MaxDocumentLength ? (null, GatewayProblems.BadRequest, $"the document is longer than {GraphQLLimits.MaxDocumentLength} characters")
+        : (request, null, null);
+}
