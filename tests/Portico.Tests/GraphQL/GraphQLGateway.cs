@@ -40,7 +40,7 @@ public sealed class GraphQLGateway : IAsyncDisposable
     }
 
     /// <summary>The registry of the gateway: four backends, one GraphQL route.</summary>
-    public static string Registry(string accounts, string reviews, string catalog, string ratings, string extra = "") => $$"""
+    public static string Registry(string accounts, string reviews, string catalog, string ratings, string extra = "", string accountsSdl = TestSubgraphs.AccountsSdl) => $$"""
         {
           "backends": [
             { "id": "accounts", "url": "{{accounts}}" }, { "id": "reviews", "url": "{{reviews}}" },
@@ -49,7 +49,7 @@ public sealed class GraphQLGateway : IAsyncDisposable
           "routes": [ { "id": "graph", "auth": "anonymous", "match": { "path": "/graphql", "methods": ["GET", "POST"] },
             "graphql": { {{extra}}
               "subgraphs": [
-                { "name": "accounts", "backend": "accounts", "sdl": {{JsonSerializer.Serialize(TestSubgraphs.AccountsSdl)}} },
+                { "name": "accounts", "backend": "accounts", "sdl": {{JsonSerializer.Serialize(accountsSdl)}} },
                 { "name": "reviews", "backend": "reviews", "sdl": {{JsonSerializer.Serialize(TestSubgraphs.ReviewsSdl)}} },
                 { "name": "catalog", "backend": "catalog", "kind": "graphql", "sdl": {{JsonSerializer.Serialize(TestSubgraphs.CatalogSdl)}} },
                 { "name": "ratings", "backend": "ratings", "kind": "rest", "sdl": {{JsonSerializer.Serialize(TestSubgraphs.RatingsSdl)}},

@@ -175,6 +175,39 @@ public sealed class GraphQLGatewayTests
         Assert.Equal(0, gateway.SubgraphCalls + closed.SubgraphCalls);
     }
 
+    [Fact]
+    public async Task Post_MutationThenEntityFields_RunsInOrderAndMutationOverGetIsRefused()
+    {
+        await using var gateway = await GraphQLGateway.StartAsync();
+        const string mutation = "mutation { rename(id: \"2\", name: \"A. M. Turing\") { name reviews { body } } }";
+
+        var (status, _, body) = await gateway.PostAsync(mutation);
+        using var get = await gateway.Host.Client.GetAsync("/graphql?query=" + Uri.EscapeDataString(mutation));
+
+        Assert.Equal(200, status);
+        AssertJson("""{"data":{"rename":{"name":"A. M. Turing","reviews":[{"body":"Computable"}]}}}""", body);
+        Assert.Equal(405, (int)get.StatusCode);
+        Assert.Equal("POST", get.Content.Headers.Allow.Single());
+        Assert.Equal(1, gateway.Accounts.Count); // the GET reached no subgraph
+    }
+
+    [Theory]
+    [InlineData("", "accounts are closed for maintenance", "accounts")]
+    [InlineData("\"subgraphErrors\": \"mask\",", "a subgraph returned an error", null)]
+    public async Task Post_SubgraphError_PassedOnWithPathOrMasked(string extra, string message, string? subgraph)
+    {
+        await using var gateway = await GraphQLGateway.StartAsync(extra);
+
+        var (status, _, body) = await gateway.PostAsync("{ me { name } broken }");
+
+        Assert.Equal(200, status);
+        AssertJson("""{"me":{"name":"Ada Lovelace"},"broken":null}""", body["data"]!.AsObject());
+        var error = Assert.Single(body["errors"]!.AsArray())!;
+        Assert.Equal(message, error["message"]!.GetValue<string>());
+        Assert.Equal("""["broken"]""", error["path"]!.ToJsonString());
+        Assert.Equal(subgraph, error["extensions"]!["subgraph"]?.GetValue<string>());
+    }
+
     private static void AssertJson(string expected, JsonObject actual) =>
         Assert.Equal(JsonNode.Parse(expected)!.ToJsonString(), actual.ToJsonString());
 }

@@ -19,7 +19,8 @@ public static class TestSubgraphs
 {
     public const string AccountsSdl = """
         type User @key(fields: "id") { id: ID! name: String! }
-        type Query { me: User user(id: ID!): User }
+        type Query { me: User user(id: ID!): User broken: String }
+        type Mutation { rename(id: ID!, name: String!): User }
         """;
 
     public const string ReviewsSdl = """
@@ -115,8 +116,17 @@ public static class TestSubgraphs
         var byId = Field("user", user, c => Names.ContainsKey(c.GetArgument<string>("id")) ? UserOf(c.GetArgument<string>("id")) : null);
         byId.Arguments = new QueryArguments(new QueryArgument(new NonNullGraphType(new IdGraphType())) { Name = "id" });
         query.AddField(byId);
+        query.AddField(Field("broken", new StringGraphType(), _ => throw new ExecutionError("accounts are closed for maintenance")));
         query.AddField(Entities([user], representation => UserOf((string)representation["id"]!)));
-        return Build(query);
+        var mutation = new ObjectGraphType { Name = "Mutation" };
+        var rename = Field("rename", user, c => new Dictionary<string, object?> { ["__typename"] = "User", ["id"] = c.GetArgument<string>("id"), ["name"] = c.GetArgument<string>("name") });
+        rename.Arguments = new QueryArguments(
+            new QueryArgument(new NonNullGraphType(new IdGraphType())) { Name = "id" },
+            new QueryArgument(new NonNullGraphType(new StringGraphType())) { Name = "name" });
+        mutation.AddField(rename);
+        var schema = new Schema { Query = query, Mutation = mutation };
+        schema.Initialize();
+        return schema;
     }
 
     private static ISchema ReviewsSchema()
