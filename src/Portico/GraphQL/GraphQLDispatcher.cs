@@ -33,7 +33,7 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
         var mediaType = Negotiate(http.Request);
         if (mediaType is null)
         {
-            await ProblemResponse.WriteAsync(http, NotAcceptable, $"this endpoint answers {GraphQLResponse} or {Json}");
+            await ProblemResponse.WriteAsync(http, GatewayProblems.NotAcceptable, $"this endpoint answers {GraphQLResponse} or {Json}");
             return;
         }
 
@@ -228,8 +228,6 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
 
         return chosen;
     }
-
-    private static readonly Problem NotAcceptable = new(406, "not-acceptable", "The endpoint cannot answer in a media type the request accepts");
 
     private static Task WriteAsync(HttpContext http, string mediaType, int status, JsonObject answer)
     {
