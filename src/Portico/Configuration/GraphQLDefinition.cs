@@ -18,6 +18,15 @@ public sealed record GraphQLDefinition
     /// <summary>Most aliases an operation may use (fragments expanded). Default 30.</summary>
     public int? MaxAliases { get; init; }
 
+    /// <summary>Largest cost an operation may have: the sum of its fields' costs (fragments expanded). Unlimited when absent.</summary>
+    public int? MaxCost { get; init; }
+
+    /// <summary>The cost of fields, keyed <c>Type.field</c>; every other field costs 1.</summary>
+    public IReadOnlyDictionary<string, int>? FieldCosts { get; init; }
+
+    /// <summary>Persisted queries: automatic persisted queries, or an allow-list of documents; off when absent.</summary>
+    public GraphQLPersistedQueriesDefinition? PersistedQueries { get; init; }
+
     /// <summary>Whether clients may query <c>__schema</c> and <c>__type</c>. Default true.</summary>
     public bool? Introspection { get; init; }
 

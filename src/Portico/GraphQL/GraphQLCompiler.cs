@@ -138,6 +138,25 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             error("graphql.subgraphErrors", "must be 'pass' or 'mask'");
         }
 
+        if (definition.MaxCost is < 1)
+        {
+            error("graphql.maxCost", "must be 1 or more");
+        }
+
+        foreach (var (key, cost) in definition.FieldCosts ?? new Dictionary<string, int>())
+        {
+            var dot = key.IndexOf('.');
+            if (dot <= 0 || graph.Field(key[..dot], key[(dot + 1)..]) is null)
+            {
+                error("graphql.fieldCosts", $"'{key}' is not a field of the composed schema (write 'Type.field')");
+            }
+            else if (cost is < 0 or > 1_000_000)
+            {
+                error("graphql.fieldCosts", $"the cost of '{key}' must be between 0 and 1000000");
+            }
+        }
+
+        var persisted = CompilePersistedQueries(definition.PersistedQueries, error);
         ISchema schema;
         try
         {
@@ -164,7 +183,49 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             MaxAliases = definition.MaxAliases ?? GraphQLLimits.DefaultMaxAliases,
             Introspection = definition.Introspection ?? true,
             MaskErrors = definition.SubgraphErrors == "mask",
+            MaxCost = definition.MaxCost,
+            FieldCosts = definition.FieldCosts ?? new Dictionary<string, int>(),
+            PersistedQueries = persisted,
         };
+    }
+
+    /// <summary><c>persistedQueries</c>: a mode, and documents keyed by the SHA-256 of their text.</summary>
+    private static PersistedQueries CompilePersistedQueries(GraphQLPersistedQueriesDefinition? definition, Action<string, string> error)
+    {
+        if (definition is null)
+        {
+            return new PersistedQueries(PersistedQueryMode.Off, new Dictionary<string, string>());
+        }
+
+        PersistedQueryMode mode = PersistedQueryMode.Off;
+        if (definition.Mode is "apq" or "allowList")
+        {
+            mode = definition.Mode == "apq" ? PersistedQueryMode.Apq : PersistedQueryMode.AllowList;
+        }
+        else
+        {
+            error("graphql.persistedQueries.mode", "must be 'apq' or 'allowList'");
+        }
+
+        var documents = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (hash, document) in definition.Documents ?? new Dictionary<string, string>())
+        {
+            if (PersistedQueries.Hash(document) != hash)
+            {
+                error($"graphql.persistedQueries.documents.{hash}", $"the key must be the lowercase hex SHA-256 of the document, {PersistedQueries.Hash(document)}");
+            }
+            else
+            {
+                documents[hash] = document;
+            }
+        }
+
+        if (mode == PersistedQueryMode.AllowList && documents.Count == 0)
+        {
+            error("graphql.persistedQueries.documents", "an allow-list needs at least one document");
+        }
+
+        return new PersistedQueries(mode, documents);
     }
 
     private static string? ReadSdl(GraphQLSubgraphDefinition item, string at, string? baseDirectory, Action<string, string> error)

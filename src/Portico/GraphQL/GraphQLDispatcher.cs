@@ -49,11 +49,27 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
             return;
         }
 
+        var persisted = state.PersistedQueries;
+        var query = persisted.Resolve(request.Query, request.PersistedHash, out var persistedCode, out var persistedMessage);
+        if (query is null)
+        {
+            await WriteAsync(http, mediaType, mediaType == GraphQLResponse ? 400 : 200, new JsonObject { ["errors"] = new JsonArray(Error(persistedMessage!, persistedCode!)) });
+            return;
+        }
+
+        request = request with { Query = query };
         var key = (request.Query, request.OperationName);
         var hit = state.Plans.TryGetValue(key, out var plan);
         state.Runtime.Metrics.RecordLookup(state.RouteId, hit);
         if (!hit)
         {
+            if (!persisted.Allows(query))
+            {
+                // Allow-list mode: a document outside the list never reaches the parser (a cached plan was allowed).
+                await WriteAsync(http, mediaType, mediaType == GraphQLResponse ? 400 : 200, new JsonObject { ["errors"] = new JsonArray(Error("The document is not in this endpoint's allow-list", "PERSISTED_QUERY_NOT_ALLOWED")) });
+                return;
+            }
+
             var (built, errors, introspection) = await BuildAsync(request);
             if (introspection is not null)
             {
@@ -69,6 +85,11 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
             }
 
             plan = built;
+            if (request.PersistedHash is { } hash)
+            {
+                persisted.Register(hash, query);
+            }
+
             if (state.Plans.Count >= GraphQLLimits.MaxCachedPlans)
             {
                 state.Plans.Clear();
@@ -152,6 +173,11 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
         if (normalized is null)
         {
             return (null, [Error(limitError!, "OPERATION_LIMIT_EXCEEDED")], null);
+        }
+
+        if (state.MaxCost is { } maxCost && OperationCost.Of(state.Graph, state.FieldCosts, normalized) is var cost && cost > maxCost)
+        {
+            return (null, [Error($"the operation costs {cost}; this endpoint allows at most {maxCost}", "OPERATION_COST_EXCEEDED")], null);
         }
 
         if (normalized.Introspects)

@@ -7,7 +7,7 @@ using Portico.Problems;
 namespace Portico.GraphQL;
 
 /// <summary>A GraphQL-over-HTTP request: <c>query</c>, <c>operationName</c> and <c>variables</c> from the query string (GET) or a JSON body (POST).</summary>
-internal sealed record GraphQLRequest(string Query, string? OperationName, JsonObject? Variables)
+internal sealed record GraphQLRequest(string Query, string? OperationName, JsonObject? Variables, string? PersistedHash = null)
 {
     /// <summary>Reads the request; a problem (and a detail) when the HTTP request itself is unusable.</summary>
     public static async Task<(GraphQLRequest? Request, Problem? Problem, string? Detail)> ReadAsync(HttpContext http, long maxBody)
@@ -34,7 +34,24 @@ internal sealed record GraphQLRequest(string Query, string? OperationName, JsonO
                 }
             }
 
-            return Checked(new GraphQLRequest(query, operationName.Length == 0 ? null : operationName, variables));
+            JsonObject? extensions = null;
+            if (request.Query["extensions"].ToString() is { Length: > 0 } extensionsText)
+            {
+                try
+                {
+                    extensions = JsonNode.Parse(extensionsText) as JsonObject;
+                }
+                catch (JsonException)
+                {
+                }
+
+                if (extensions is null)
+                {
+                    return (null, GatewayProblems.BadRequest, "the 'extensions' parameter must be a JSON object");
+                }
+            }
+
+            return Checked(new GraphQLRequest(query, operationName.Length == 0 ? null : operationName, variables, HashOf(extensions)));
         }
 
         if (!HttpMethods.IsPost(request.Method))
@@ -65,9 +82,15 @@ internal sealed record GraphQLRequest(string Query, string? OperationName, JsonO
                     return (null, GatewayProblems.BadRequest, "the body must be a JSON object");
                 }
 
-                if (json["query"] is not JsonValue queryValue || !queryValue.TryGetValue<string>(out var query))
+                var query = "";
+                if (json["query"] is { } queryNode && (queryNode is not JsonValue queryValue || !queryValue.TryGetValue(out query)))
                 {
-                    return (null, GatewayProblems.BadRequest, "the body needs a 'query' string");
+                    return (null, GatewayProblems.BadRequest, "'query' must be a string");
+                }
+
+                if (json["extensions"] is { } e && e is not JsonObject)
+                {
+                    return (null, GatewayProblems.BadRequest, "'extensions' must be a JSON object");
                 }
 
                 string? operationName = null;
@@ -83,7 +106,7 @@ internal sealed record GraphQLRequest(string Query, string? OperationName, JsonO
 
                 var variables = json["variables"] as JsonObject;
                 json.Remove("variables");
-                return Checked(new GraphQLRequest(query, operationName, variables));
+                return Checked(new GraphQLRequest(query!, operationName, variables, HashOf(json["extensions"] as JsonObject)));
             }
             catch (JsonException)
             {
@@ -92,8 +115,12 @@ internal sealed record GraphQLRequest(string Query, string? OperationName, JsonO
         }
     }
 
+    /// <summary>The <c>extensions.persistedQuery.sha256Hash</c> of automatic persisted queries, when sent.</summary>
+    private static string? HashOf(JsonObject? extensions) =>
+        extensions?["persistedQuery"]?["sha256Hash"] is JsonValue hash && hash.TryGetValue<string>(out var text) ? text : null;
+
     private static (GraphQLRequest?, Problem?, string?) Checked(GraphQLRequest request) =>
-        request.Query.Length == 0 ? (null, GatewayProblems.BadRequest, "the request has no 'query'")
+        request.Query.Length == 0 && request.PersistedHash is null ? (null, GatewayProblems.BadRequest, "the request has no 'query'")
         : request.Query.Length > GraphQLLimits.MaxDocumentLength ? (null, GatewayProblems.BadRequest, $"the document is longer than {GraphQLLimits.MaxDocumentLength} characters")
         : (request, null, null);
 }

@@ -25,6 +25,15 @@ internal sealed class GraphQLRouteState(string routeId, Supergraph graph, ISchem
 
     public bool MaskErrors { get; init; }
 
+    /// <summary>The largest cost an operation may have; null for no limit.</summary>
+    public int? MaxCost { get; init; }
+
+    /// <summary>Field costs other than 1, keyed <c>Type.field</c>.</summary>
+    public IReadOnlyDictionary<string, int> FieldCosts { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The route's persisted documents.</summary>
+    public PersistedQueries PersistedQueries { get; init; } = new(PersistedQueryMode.Off, new Dictionary<string, string>());
+
     /// <summary>Plans by document and operation name; a document's plan is the same for every request of the snapshot.</summary>
     public ConcurrentDictionary<(string Document, string? OperationName), QueryPlan> Plans { get; } = new();
 }

@@ -45,6 +45,7 @@ public sealed class RegistrySchemaTests
         { "graphql", nameof(GraphQLDefinition) },
         { "graphqlSubgraph", nameof(GraphQLSubgraphDefinition) },
         { "graphqlRestField", nameof(GraphQLRestFieldDefinition) },
+        { "graphqlPersistedQueries", nameof(GraphQLPersistedQueriesDefinition) },
         { "cache", nameof(CacheDefinition) },
         { "cors", nameof(CorsDefinition) },
         { "securityHeaders", nameof(SecurityHeadersDefinition) },
