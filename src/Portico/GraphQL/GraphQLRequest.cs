@@ -17,38 +17,9 @@ internal sealed record GraphQLRequest(string Query, string? OperationName, JsonO
         {
             var query = request.Query["query"].ToString();
             var operationName = request.Query["operationName"].ToString();
-            JsonObject? variables = null;
-            if (request.Query["variables"].ToString() is { Length: > 0 } text)
+            if (!TryObjectParameter(request, "variables", out var variables) || !TryObjectParameter(request, "extensions", out var extensions))
             {
-                try
-                {
-                    variables = JsonNode.Parse(text) as JsonObject;
-                }
-                catch (JsonException)
-                {
-                }
-
-                if (variables is null)
-                {
-                    return (null, GatewayProblems.BadRequest, "the 'variables' parameter must be a JSON object");
-                }
-            }
-
-            JsonObject? extensions = null;
-            if (request.Query["extensions"].ToString() is { Length: > 0 } extensionsText)
-            {
-                try
-                {
-                    extensions = JsonNode.Parse(extensionsText) as JsonObject;
-                }
-                catch (JsonException)
-                {
-                }
-
-                if (extensions is null)
-                {
-                    return (null, GatewayProblems.BadRequest, "the 'extensions' parameter must be a JSON object");
-                }
+                return (null, GatewayProblems.BadRequest, "the 'variables' and 'extensions' parameters must be JSON objects");
             }
 
             return Checked(new GraphQLRequest(query, operationName.Length == 0 ? null : operationName, variables, HashOf(extensions)));
@@ -113,6 +84,26 @@ internal sealed record GraphQLRequest(string Query, string? OperationName, JsonO
                 return (null, GatewayProblems.BadRequest, "the body is not valid JSON");
             }
         }
+    }
+
+    /// <summary>A query parameter holding a JSON object (GraphQL over HTTP §6.3.1 for <c>GET</c>); null when absent, false when not an object.</summary>
+    private static bool TryObjectParameter(HttpRequest request, string name, out JsonObject? value)
+    {
+        value = null;
+        if (request.Query[name].ToString() is not { Length: > 0 } text)
+        {
+            return true;
+        }
+
+        try
+        {
+            value = JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+        }
+
+        return value is not null;
     }
 
     /// <summary>The <c>extensions.persistedQuery.sha256Hash</c> of automatic persisted queries, when sent.</summary>

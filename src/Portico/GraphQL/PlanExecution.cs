@@ -168,14 +168,8 @@ internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, Jso
         {
             foreach (var target in fetch.Targets)
             {
-                var found = new List<(JsonObject Node, object[] Path)>();
-                JsonTree.Collect(Data, target.Path, 0, [], found);
-                foreach (var (node, path) in found)
+                foreach (var (node, path) in ObjectsOf(target))
                 {
-                    if (!IsOfType(node, target.TypeName))
-                    {
-                        continue;
-                    }
 
                     var parent = new JsonObject();
                     foreach (var field in target.RequiredFields)
@@ -241,14 +235,8 @@ internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, Jso
         {
             foreach (var target in fetch.Targets)
             {
-                var found = new List<(JsonObject Node, object[] Path)>();
-                JsonTree.Collect(Data, target.Path, 0, [], found);
-                foreach (var (node, path) in found)
+                foreach (var (node, path) in ObjectsOf(target))
                 {
-                    if (!IsOfType(node, target.TypeName))
-                    {
-                        continue;
-                    }
 
                     var representation = new JsonObject { ["__typename"] = target.TypeName };
                     var complete = true;
@@ -280,6 +268,15 @@ internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, Jso
         }
 
         return (representations, owners);
+    }
+
+    /// <summary>The objects at <paramref name="target"/>'s path whose concrete type is its type; call under the lock.</summary>
+    private List<(JsonObject Node, object[] Path)> ObjectsOf(EntityTarget target)
+    {
+        var found = new List<(JsonObject Node, object[] Path)>();
+        JsonTree.Collect(Data, target.Path, 0, [], found);
+        found.RemoveAll(f => !IsOfType(f.Node, target.TypeName));
+        return found;
     }
 
     private bool IsOfType(JsonObject node, string typeName) =>

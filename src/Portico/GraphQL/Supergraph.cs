@@ -42,17 +42,8 @@ internal sealed class Supergraph(Dictionary<string, SupergraphType> types, Subgr
                     }
 
                     break;
-                case SupergraphTypeKind.Enum:
-                    sdl.Append("enum ").Append(type.Name).Append(" {\n");
-                    foreach (var value in type.Values)
-                    {
-                        sdl.Append("  ").Append(value).Append('\n');
-                    }
-
-                    sdl.Append("}\n\n");
-                    break;
-                case SupergraphTypeKind.InputObject:
-                    sdl.Append("input ").Append(type.Name).Append(" {\n");
+                case SupergraphTypeKind.Enum or SupergraphTypeKind.InputObject:
+                    sdl.Append(type.Kind == SupergraphTypeKind.Enum ? "enum " : "input ").Append(type.Name).Append(" {\n");
                     foreach (var value in type.Values)
                     {
                         sdl.Append("  ").Append(value).Append('\n');
