@@ -383,7 +383,7 @@ internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, Jso
             var json = mediaType is null || mediaType.EndsWith("json", StringComparison.OrdinalIgnoreCase);
             if (json && (status is >= 200 and < 300 || mediaType == "application/graphql-response+json"))
             {
-                var body = await ReadBoundedAsync(response.Content, token);
+                var body = await SubgraphAnswer.ReadAsync(response.Content, token);
                 if (body is null)
                 {
                     failure = $"the answer is larger than {GraphQLLimits.MaxSubgraphResponseSize} bytes";
@@ -418,30 +418,6 @@ internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, Jso
         route.Runtime.Metrics.RecordFetch(route.RouteId, subgraph.Name, false);
         GraphQLLog.FetchFailed(route.Runtime.Logger, route.RouteId, subgraph.Name, subgraph.Backend.Id, failure, exception);
         return null;
-    }
-
-    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, CancellationToken token)
-    {
-        if (content.Headers.ContentLength > GraphQLLimits.MaxSubgraphResponseSize)
-        {
-            return null;
-        }
-
-        await using var stream = await content.ReadAsStreamAsync(token);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, token)) > 0)
-        {
-            if (buffer.Length + read > GraphQLLimits.MaxSubgraphResponseSize)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private void FetchFailed(FetchNode fetch, object[] path)
