@@ -30,6 +30,10 @@ public sealed record RouteDefinition
     /// <summary>A composite answer: several backend calls merged into one JSON body (docs/aggregation.md).</summary>
     public AggregateDefinition? Aggregate { get; init; }
 
+    /// <summary>A GraphQL endpoint over several GraphQL and REST subgraphs (docs/graphql.md).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("graphql")]
+    public GraphQLDefinition? GraphQL { get; init; }
+
     /// <summary>
     /// Longest time the upstream may stay silent (no bytes either way) before the request fails with 504,
     /// as a duration such as <c>30s</c>. Default 100s; at most 225s (the Functions host cuts responses at 230s).

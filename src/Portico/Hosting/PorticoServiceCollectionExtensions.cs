@@ -81,6 +81,9 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<Discovery.DiscoveryTelemetry>();
         services.TryAddSingleton<Discovery.DiscoveryCompiler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Admin.IPorticoEndpoint, Discovery.BackendsEndpoint>());
+        services.TryAddSingleton<GraphQL.GraphQLMetrics>();
+        services.TryAddSingleton<GraphQL.GraphQLRuntime>();
+        services.TryAddSingleton<GraphQL.GraphQLCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

@@ -60,6 +60,9 @@ public static class GatewayProblems
     /// <summary>The request lacks a value (parameter, header, claim, body field) a composite route needs.</summary>
     public static readonly Problem MissingInput = new(400, "missing-input", "The request lacks a value the route needs");
 
+    /// <summary>The route cannot answer in any media type the request's <c>Accept</c> lists (a GraphQL route, docs/graphql.md).</summary>
+    public static readonly Problem NotAcceptable = new(406, "not-acceptable", "The route cannot answer in a media type the request accepts");
+
     /// <summary>The gateway has not loaded its configuration yet.</summary>
     public static readonly Problem NotReady = new(503, "not-ready", "The gateway is starting");
 

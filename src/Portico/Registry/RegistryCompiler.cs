@@ -34,7 +34,8 @@ internal sealed partial class RegistryCompiler(
     AuthCompiler authCompiler,
     Caching.CacheCompiler cacheCompiler,
     WebSockets.WebSocketCompiler webSocketCompiler,
-    Discovery.DiscoveryCompiler discovery)
+    Discovery.DiscoveryCompiler discovery,
+    GraphQL.GraphQLCompiler graphQLCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -68,7 +69,7 @@ internal sealed partial class RegistryCompiler(
         var routes = new List<CompiledRoute>();
         for (int i = 0; i < document.Routes.Count; i++)
         {
-            if (CompileRoute(document.Routes[i], i, backends, auth, rateLimits[i], validation, errors) is { } route)
+            if (CompileRoute(document.Routes[i], i, backends, auth, rateLimits[i], validation, errors, baseDirectory) is { } route)
             {
                 routes.Add(route);
             }
@@ -174,7 +175,7 @@ internal sealed partial class RegistryCompiler(
     /// </summary>
     private CompiledRoute? CompileRoute(
         RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompiledAuth auth, RouteRateLimits rateLimits,
-        Validation.ValidationCompilation validationCompilation, CompileErrors errors)
+        Validation.ValidationCompilation validationCompilation, CompileErrors errors, string? baseDirectory)
     {
         var before = errors.Count;
         void Error(string field, string message) => errors.Add("routes", index, $"route '{route.Id}'", field, message);
@@ -196,7 +197,9 @@ internal sealed partial class RegistryCompiler(
         var resilienceSettings = resilience.CompileRoute(route, backends.ContainsKey, Error);
         CheckOneTarget(route, Error);
         var rewriter = CompileRewrite(route, pattern, Error);
-        var dispatcher = CompileTarget(route, pattern, activityTimeout, resilienceSettings, backends, Error);
+        var dispatcher = route.GraphQL is { } graphQL
+            ? graphQLCompiler.Compile(route, graphQL, backends, baseDirectory, Error)
+            : CompileTarget(route, pattern, activityTimeout, resilienceSettings, backends, Error);
         var validation = validationCompilation.Compile(route, pattern, Error);
         if (errors.Count > before || pattern is null || dispatcher is null || routeAuth is null)
         {
@@ -234,7 +237,7 @@ internal sealed partial class RegistryCompiler(
     private long CompileMaxRequestBodySize(RouteDefinition route, Action<string, string> error)
     {
         var maxBody = route.MaxRequestBodySize ?? _options.Limits.MaxRequestBodySize;
-        if (route.MaxRequestBodySize is null && (route.Aggregate is not null || route.Validation is { Body: not null } or { OpenApi: not null }))
+        if (route.MaxRequestBodySize is null && (route.Aggregate is not null || route.GraphQL is not null || route.Validation is { Body: not null } or { OpenApi: not null }))
         {
             // Composite routes and routes that validate bodies hold the body in memory: 1 MiB unless the route says more.
             maxBody = Math.Min(maxBody, AggregateLimits.DefaultMaxRequestBodySize);
@@ -251,10 +254,10 @@ internal sealed partial class RegistryCompiler(
     /// <summary>Exactly one of <c>backend</c>, <c>static</c> and <c>aggregate</c>.</summary>
     private static void CheckOneTarget(RouteDefinition route, Action<string, string> error)
     {
-        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1);
+        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1) + (route.GraphQL is null ? 0 : 1);
         if (targets != 1)
         {
-            error("", "set exactly one target: 'backend' (proxy), 'static' (fixed response) or 'aggregate' (composite)");
+            error("", "set exactly one target: 'backend' (proxy), 'static' (fixed response), 'aggregate' (composite) or 'graphql'");
         }
     }
 

@@ -1,0 +1,15 @@
+namespace Portico.GraphQL;
+
+/// <summary>A planned operation: the tree of subgraph fetches and the selections the answer is shaped by. Immutable once built.</summary>
+internal sealed class QueryPlan(NormalizedOperation operation, IReadOnlyList<FetchNode> roots)
+{
+    public NormalizedOperation Operation { get; } = operation;
+
+    /// <summary>Fetches that need nothing from another fetch; those of a query run in parallel, those of a mutation in order.</summary>
+    public IReadOnlyList<FetchNode> Roots { get; } = roots;
+
+    public bool IsMutation => Operation.RootType == Supergraph.MutationType;
+
+    /// <summary>How many fetches the plan has (each a subgraph call, or a group of deduplicated REST calls).</summary>
+    public int FetchCount => Roots.Sum(r => r.Descendants().Count());
+}
