@@ -50,7 +50,7 @@ else
     MAX_SECONDS=${BENCH_MAX_SECONDS:-5400}
 fi
 
-# Fixed loopback ports (base to base+9); BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
+# Fixed loopback ports (base to base+11), one per server so none can collide with another; BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
 # run.sh rewrites that port in the copies it serves when the base moves).
 PORT_BASE=${BENCH_PORT_BASE:-19080}
 BACKEND_PORT=$PORT_BASE
@@ -63,10 +63,9 @@ PORTICO_LEAN_PORT=$((PORT_BASE + 6))
 PORTICO_NORESILIENCE_PORT=$((PORT_BASE + 7))
 FUNCTIONS_PORT=$((PORT_BASE + 8))
 FUNCTIONS_NOLOG_PORT=$((PORT_BASE + 9))
-# The peers reuse two ports that are free while scenarios run: the start-ups are over by then, and the Table-store
-# start-up stops its Azurite before (the rate-limit accuracy run picks its own port).
-NGINX_PORT=$STARTUP_PORT
-HAPROXY_PORT=$AZURITE_PORT
+# The peers have ports of their own: a scenario that runs HAProxy can have Azurite as its counter store too.
+NGINX_PORT=$((PORT_BASE + 10))
+HAPROXY_PORT=$((PORT_BASE + 11))
 LOOPBACK=127.0.0.1
 
 STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -200,7 +199,7 @@ FUNCTIONS_HOST_DLL="$REPO_DIR/tests/Portico.Functions.TestHost/$BIN/Portico.Func
 tool() { dotnet "$TOOL_DLL" "$@"; }
 
 # --- servers ------------------------------------------------------------------------------------------------
-for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT" "$FUNCTIONS_PORT" "$FUNCTIONS_NOLOG_PORT"; do
+for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT" "$FUNCTIONS_PORT" "$FUNCTIONS_NOLOG_PORT" "$NGINX_PORT" "$HAPROXY_PORT"; do
     port_free "$port" || fail "port $port on $LOOPBACK is in use (set BENCH_PORT_BASE to move the bench's ports)"
 done
 
@@ -490,8 +489,7 @@ for name in "${SCENARIOS[@]}"; do
         eval "$(tool scenario-env "$dir")" || fail "scenario $name is invalid"
     fi
     if [[ " $SCN_NEEDS " == *" table-storage "* ]]; then
-        # Azurite on the HAProxy port (free unless the scenario runs HAProxy too).
-        if [[ $DO_AZURITE -eq 1 && " $SCN_TARGETS " != *" haproxy "* ]] && start_azurite; then
+        if [[ $DO_AZURITE -eq 1 ]] && start_azurite; then
             SCN_AZURITE_PID=$AZURITE_PID
             SCN_PORTICO_ENV+=("Portico__Storage__ConnectionString=$AZURITE_CONNECTION")
             log "scenario $name: counters in Table storage on Azurite (:$AZURITE_PORT)"
