@@ -419,17 +419,20 @@ measure_allocations() { # SCENARIO SCENARIO_DIR CONNECTIONS TARGETS...
             file="$WORK/counters-$name-$target-$pass.json"
             rm -f "$file"
             setsid "$COUNTERS" collect -p "$pid" --counters 'System.Runtime[dotnet.gc.heap.total_allocated]' --format json \
-                -o "$file" --refresh-interval 1 --duration "00:00:00:$(printf '%02d' $((ALLOCATION_SECONDS + 5)))" \
-                >>"$WORK/counters.log" 2>&1 </dev/null &
+                -o "$file" --refresh-interval 1 --duration "00:00:00:$(printf '%02d' $((ALLOCATION_SECONDS + 10)))" \
+                >"$file.log" 2>&1 </dev/null &
             counters_pid=$!
             GROUPS_STARTED+=("$counters_pid")
-            sleep 2 # the EventPipe session and the counter's first interval
+            # wrk starts after the session's first sample (its file is written at the end, so the wait is generous; the
+            # bench tool refuses a pass whose first sample came after wrk started).
+            for _ in $(seq 1 150); do grep -q "Starting a counter session" "$file.log" 2>/dev/null && break; sleep 0.1; done
+            sleep 3.5
             wrk_run "$dir" "$target" "$connections" "$ALLOCATION_SECONDS" || fail "wrk failed on $name/$target (allocations)"
             wait "$counters_pid" 2>/dev/null || true
             stop_group "$counters_pid"
             tool allocations --counters "$file" --start "$WRK_STARTED" --end "$WRK_ENDED" --requests "$(json_field "$LAST_RESULT" requests)" \
                 --scenario "$name" --target "$target" --connections "$connections" --loadavg "$(load_average)" --out "$RAW" \
-                || log "no allocation figure for $name/$target (see $WORK/counters.log)"
+                || log "no allocation figure for $name/$target (see $file.log)"
         done
     done
 }
