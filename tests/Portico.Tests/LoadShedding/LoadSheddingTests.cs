@@ -89,4 +89,64 @@ public sealed class LoadSheddingTests : IAsyncLifetime
         using var fast = await gateway.Client.GetAsync("/fast");
         Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
     }
+
+    [Fact]
+    public async Task Route_ShedByTheRoute_GivesTheGatewaySlotBackAtOnce()
+    {
+        // Three gateway slots: two held by the narrow route's requests, one free. Every request the route sheds took a
+        // gateway slot first; were it kept, the next request anywhere would be shed by the gateway.
+        await using var gateway = await GatewayHost.StartWithFileAsync(Registry, new Dictionary<string, string?>
+        {
+            ["Portico:LoadShedding:MaxConcurrentRequests"] = "3",
+        });
+        var held = new[] { gateway.Client.GetAsync("/narrow"), gateway.Client.GetAsync("/narrow") };
+        for (int i = 0; i < held.Length; i++)
+        {
+            Assert.True(await _arrivals.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var shed = await gateway.Client.GetAsync("/narrow");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
+            await ProblemAssert.ReadAsync(shed, "overloaded");
+        }
+
+        using var fast = await gateway.Client.GetAsync("/fast");
+        Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
+
+        _release.SetResult();
+        foreach (var response in await Task.WhenAll(held))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Gateway_RequestsTheBackendFails_GiveTheirSlotsBack()
+    {
+        // One gateway slot: a request that ends with the backend's failure (502) must give it back like one that succeeds.
+        var closedPort = Azurite.FreePort();
+        await using var gateway = await GatewayHost.StartWithFileAsync($$"""
+        {
+          "backends": [ { "id": "gone", "url": "http://127.0.0.1:{{closedPort}}" } ],
+          "routes": [
+            { "id": "gone", "auth": "anonymous", "match": { "path": "/gone" }, "backend": "gone" },
+            { "id": "fast", "auth": "anonymous", "match": { "path": "/fast" }, "static": { "body": "fast" } }
+          ]
+        }
+        """, new Dictionary<string, string?> { ["Portico:LoadShedding:MaxConcurrentRequests"] = "1" });
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var failed = await gateway.Client.GetAsync("/gone");
+            Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+            await ProblemAssert.ReadAsync(failed, "bad-gateway");
+        }
+
+        using var fast = await gateway.Client.GetAsync("/fast");
+        Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
+        Assert.Equal("fast", await fast.Content.ReadAsStringAsync());
+    }
 }
