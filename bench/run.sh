@@ -8,7 +8,7 @@
 #   bench/run.sh --smoke              every scenario for 2 s per target, checks answers, no timing; last line
 #                                     "bench smoke: passed" or "bench smoke: failed (...)", non-zero on failure
 #   options: --scenario NAME (repeatable)  --rounds N (10)  --duration SECONDS (5)  --warmup SECONDS (5)
-#            --startup-runs N  --no-startup  --no-r2r  --no-azurite
+#            --startup-runs N  --no-startup  --no-r2r  --no-azurite  --no-allocations  --allocation-passes N (2)
 # See bench/README.md.
 set -euo pipefail
 
@@ -25,6 +25,9 @@ STARTUP_RUNS=5
 DO_STARTUP=1
 DO_R2R=1
 DO_AZURITE=1
+DO_ALLOCATIONS=1
+ALLOCATION_PASSES=2
+ALLOCATION_SECONDS=8
 ONLY=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -37,6 +40,8 @@ while [[ $# -gt 0 ]]; do
         --no-startup) DO_STARTUP=0 ;;
         --no-r2r) DO_R2R=0 ;;
         --no-azurite) DO_AZURITE=0 ;;
+        --no-allocations) DO_ALLOCATIONS=0 ;;
+        --allocation-passes) ALLOCATION_PASSES="$2"; shift ;;
         -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -44,13 +49,13 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $MODE == smoke ]]; then
-    ROUNDS=1; DURATION=2; WARMUP=0; STARTUP_RUNS=1; DO_R2R=0; DO_AZURITE=0
+    ROUNDS=1; DURATION=2; WARMUP=0; STARTUP_RUNS=1; DO_R2R=0; DO_AZURITE=0; DO_ALLOCATIONS=0
     MAX_SECONDS=${BENCH_MAX_SECONDS:-300}
 else
     MAX_SECONDS=${BENCH_MAX_SECONDS:-5400}
 fi
 
-# Fixed loopback ports (base to base+9); BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
+# Fixed loopback ports (base to base+11), one per server so none can collide with another; BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
 # run.sh rewrites that port in the copies it serves when the base moves).
 PORT_BASE=${BENCH_PORT_BASE:-19080}
 BACKEND_PORT=$PORT_BASE
@@ -63,10 +68,9 @@ PORTICO_LEAN_PORT=$((PORT_BASE + 6))
 PORTICO_NORESILIENCE_PORT=$((PORT_BASE + 7))
 FUNCTIONS_PORT=$((PORT_BASE + 8))
 FUNCTIONS_NOLOG_PORT=$((PORT_BASE + 9))
-# The peers reuse two ports that are free while scenarios run: the start-ups are over by then, and the Table-store
-# start-up stops its Azurite before (the rate-limit accuracy run picks its own port).
-NGINX_PORT=$STARTUP_PORT
-HAPROXY_PORT=$AZURITE_PORT
+# The peers have ports of their own: a scenario that runs HAProxy can have Azurite as its counter store too.
+NGINX_PORT=$((PORT_BASE + 10))
+HAPROXY_PORT=$((PORT_BASE + 11))
 LOOPBACK=127.0.0.1
 
 STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -200,7 +204,7 @@ FUNCTIONS_HOST_DLL="$REPO_DIR/tests/Portico.Functions.TestHost/$BIN/Portico.Func
 tool() { dotnet "$TOOL_DLL" "$@"; }
 
 # --- servers ------------------------------------------------------------------------------------------------
-for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT" "$FUNCTIONS_PORT" "$FUNCTIONS_NOLOG_PORT"; do
+for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT" "$FUNCTIONS_PORT" "$FUNCTIONS_NOLOG_PORT" "$NGINX_PORT" "$HAPROXY_PORT"; do
     port_free "$port" || fail "port $port on $LOOPBACK is in use (set BENCH_PORT_BASE to move the bench's ports)"
 done
 
@@ -369,23 +373,71 @@ pid_of() { # TARGET -> the server process that answers it
 
 # --- one wrk run ------------------------------------------------------------------------------------------
 LAST_RESULT=""
-wrk_run() { # SCENARIO_DIR TARGET CONNECTIONS SECONDS -> LAST_RESULT (the JSON of wrk's done hook)
+WRK_STARTED=0
+WRK_ENDED=0
+wrk_run() { # SCENARIO_DIR TARGET CONNECTIONS SECONDS -> LAST_RESULT (the JSON of wrk's done hook), WRK_STARTED/ENDED (epoch s)
     local dir="$1" target="$2" connections="$3" seconds="$4" out
     out="$WORK/wrk.out"
     eval "$(tool target-env "$dir" "$target")"
     export BENCH_METHOD BENCH_HEADERS BENCH_BODY_FILE BENCH_LUA
     LAST_RESULT=""
+    WRK_STARTED="$(date +%s.%N)"
     if ! run_bounded $((seconds + 30)) "$WRK" -t"$THREADS" -c"$connections" -d"${seconds}s" --timeout 5s \
         -s "$BENCH_DIR/lib/wrk.lua" "$(url_of "$target")$BENCH_PATH" >"$out" 2>&1; then
         cat "$out" >&2
         return 1
     fi
+    WRK_ENDED="$(date +%s.%N)"
     LAST_RESULT="$(sed -n 's/^BENCH_RESULT //p' "$out")"
     [[ -n $LAST_RESULT ]]
 }
 
 json_field() { # JSON NAME -> integer value
     sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p" <<<"$1"
+}
+
+# --- allocation per request -----------------------------------------------------------------------------------
+# dotnet-counters (the .NET diagnostics tool, pinned; installed with `dotnet tool install` into the run's tool folder
+# when it is not on PATH) reads the runtime's allocation counter over EventPipe while wrk drives one .NET target at
+# the scenario's highest connection count; the bench tool turns that into bytes per request (AllocationCommand).
+COUNTERS_VERSION=10.0.750501
+COUNTERS=""
+ensure_counters() {
+    [[ -n $COUNTERS ]] && return 0
+    if command -v dotnet-counters >/dev/null 2>&1; then COUNTERS=dotnet-counters; return 0; fi
+    local tools="$BENCH_DIR/results/tmp/tools"
+    if [[ ! -x $tools/dotnet-counters ]]; then
+        log "installing dotnet-counters $COUNTERS_VERSION (dotnet tool install) to measure allocations"
+        run_bounded 300 dotnet tool install dotnet-counters --version "$COUNTERS_VERSION" --tool-path "$tools" >>"$WORK/tools.log" 2>&1 || true
+    fi
+    [[ -x $tools/dotnet-counters ]] && COUNTERS="$tools/dotnet-counters"
+}
+
+measure_allocations() { # SCENARIO SCENARIO_DIR CONNECTIONS TARGETS...
+    local name="$1" dir="$2" connections="$3" pass target pid counters_pid file; shift 3
+    for pass in $(seq 1 "$ALLOCATION_PASSES"); do
+        for target in "$@"; do
+            [[ $target == baseline || $target == portico* ]] || continue
+            pid="$(pid_of "$target")"
+            file="$WORK/counters-$name-$target-$pass.json"
+            rm -f "$file"
+            setsid "$COUNTERS" collect -p "$pid" --counters 'System.Runtime[dotnet.gc.heap.total_allocated]' --format json \
+                -o "$file" --refresh-interval 1 --duration "00:00:00:$(printf '%02d' $((ALLOCATION_SECONDS + 10)))" \
+                >"$file.log" 2>&1 </dev/null &
+            counters_pid=$!
+            GROUPS_STARTED+=("$counters_pid")
+            # wrk starts after the session's first sample (its file is written at the end, so the wait is generous; the
+            # bench tool refuses a pass whose first sample came after wrk started).
+            for _ in $(seq 1 150); do grep -q "Starting a counter session" "$file.log" 2>/dev/null && break; sleep 0.1; done
+            sleep 3.5
+            wrk_run "$dir" "$target" "$connections" "$ALLOCATION_SECONDS" || fail "wrk failed on $name/$target (allocations)"
+            wait "$counters_pid" 2>/dev/null || true
+            stop_group "$counters_pid"
+            tool allocations --counters "$file" --start "$WRK_STARTED" --end "$WRK_ENDED" --requests "$(json_field "$LAST_RESULT" requests)" \
+                --scenario "$name" --target "$target" --connections "$connections" --loadavg "$(load_average)" --out "$RAW" \
+                || log "no allocation figure for $name/$target (see $file.log)"
+        done
+    done
 }
 
 # shellcheck source=lib/azurite.sh
@@ -493,8 +545,7 @@ for name in "${SCENARIOS[@]}"; do
         eval "$(tool scenario-env "$dir")" || fail "scenario $name is invalid"
     fi
     if [[ " $SCN_NEEDS " == *" table-storage "* ]]; then
-        # Azurite on the HAProxy port (free unless the scenario runs HAProxy too).
-        if [[ $DO_AZURITE -eq 1 && " $SCN_TARGETS " != *" haproxy "* ]] && start_azurite; then
+        if [[ $DO_AZURITE -eq 1 ]] && start_azurite; then
             SCN_AZURITE_PID=$AZURITE_PID
             SCN_PORTICO_ENV+=("Portico__Storage__ConnectionString=$AZURITE_CONNECTION")
             log "scenario $name: counters in Table storage on Azurite (:$AZURITE_PORT)"
@@ -582,6 +633,15 @@ for name in "${SCENARIOS[@]}"; do
             done
         done
     done
+
+    if [[ $DO_ALLOCATIONS -eq 1 && -n $WRK ]]; then
+        if ensure_counters; then
+            log "  allocations: $ALLOCATION_PASSES passes of ${ALLOCATION_SECONDS}s per .NET target at ${connection_counts[-1]} connections"
+            measure_allocations "$name" "$dir" "${connection_counts[-1]}" "${targets[@]}"
+        else
+            note "$name" "No allocation figures: dotnet-counters is not available (see tools.log)."
+        fi
+    fi
 
     # Still answering correctly after the load?
     for target in "${targets[@]}"; do

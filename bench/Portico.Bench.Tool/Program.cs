@@ -10,6 +10,7 @@ return args switch
     ["wait", var url, var seconds] => await WaitCommand.RunAsync(url, double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)),
     ["startup", .. var rest] => await StartupCommand.RunAsync(rest),
     ["report", .. var rest] => ReportCommand.Run(rest),
+    ["allocations", .. var rest] => AllocationCommand.Run(rest),
     _ => Usage(),
 };
 
@@ -21,6 +22,7 @@ static int Usage()
                Portico.Bench.Tool check SCENARIO_DIR TARGET BASE_URL [--seconds N]
                Portico.Bench.Tool wait URL SECONDS
                Portico.Bench.Tool startup --name NAME --url URL --out FILE [--runs N] [--warmup N] [--listen-port P] -- COMMAND ARGS...
+               Portico.Bench.Tool allocations --counters FILE --start EPOCH_S --end EPOCH_S --requests N --scenario S --target T --connections C --out FILE [--loadavg L]
                Portico.Bench.Tool report --raw FILE --scenarios-dir DIR --out-dir DIR [--setting key=value ...]
         """);
     return 2;

@@ -36,6 +36,7 @@ internal static partial class ReportCommand
         var load = records.Where(r => Str(r, "kind") == "load").Select(LoadSample.From).ToList();
         var startup = records.Where(r => Str(r, "kind") == "startup").ToList();
         var memory = records.Where(r => Str(r, "kind") == "memory").ToList();
+        var allocations = records.Where(r => Str(r, "kind") == "allocation").ToList();
         var skipped = records.Where(r => Str(r, "kind") == "skipped").ToList();
         var notes = records.Where(r => Str(r, "kind") == "note").ToList();
         var scenariosDir = options.Get("--scenarios-dir");
@@ -49,6 +50,7 @@ internal static partial class ReportCommand
             ["scenarios"] = Scenarios(load, descriptions),
             ["startup"] = Startup(startup),
             ["memory"] = Memory(memory),
+            ["allocations"] = AllocationSection.Summarize(allocations),
             ["skipped"] = new JsonArray([.. skipped.Select(m => (JsonNode?)m.DeepClone())]),
             ["notes"] = new JsonArray([.. notes.Select(m => (JsonNode?)m.DeepClone())]),
         };
@@ -254,6 +256,11 @@ internal static partial class ReportCommand
         }
 
         var startupOf = (string name) => report["startup"]!.AsArray().FirstOrDefault(s => Str(s!.AsObject(), "name") == name)?["first_answer_ms_median"]?.GetValue<double>();
+        if (AllocationSection.Goal(report) is { } allocationGoal)
+        {
+            goals.Add(allocationGoal);
+        }
+
         if (startupOf("portico-file") is { } file)
         {
             goals.Add(Goal("start-up to the first proxied 200, file store: under 1 s", $"{file:0} ms", file < 1000));
@@ -383,6 +390,7 @@ internal static partial class ReportCommand
             md.AppendLine();
         }
 
+        AllocationSection.AppendMarkdown(md, report);
         if (report["memory"]!.AsArray().Count > 0)
         {
             md.AppendLine("## Memory under load");
@@ -454,7 +462,7 @@ internal static partial class ReportCommand
 
     private static double Round(double value, int digits) => Math.Round(value, digits);
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         if (sorted.Length == 0)

@@ -95,19 +95,9 @@ internal sealed class AddressLimitStage : IGatewayStage
             return RefuseConcurrencyAsync(context);
         }
 
-        return RunAsync(context, next, gate);
-    }
-
-    private static async Task RunAsync(GatewayContext context, GatewayDelegate next, StrongBox<ConcurrencyGate> gate)
-    {
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            gate.Value.Exit(); // in place: the gate is a struct in its box
-        }
+        // Given back when the request leaves the pipeline, whatever happens in it (GatewayContext.ReleaseHeld).
+        context.HoldUntilEnd(gate);
+        return next(context);
     }
 
     private AddressBuckets NewBuckets(string table)

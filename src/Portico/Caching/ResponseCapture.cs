@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Portico.Pipeline;
 
 namespace Portico.Caching;
 
@@ -11,19 +12,17 @@ namespace Portico.Caching;
 /// it to the client as it arrives, copying at most the route's body limit: a larger body stops being copied and is
 /// never stored, and the client's stream is never held up.
 /// </summary>
-internal sealed class ResponseCapture : Stream, IHttpResponseBodyFeature
+internal sealed class ResponseCapture : ResponseBodyStream
 {
-    private readonly IHttpResponseBodyFeature _inner;
     private readonly HttpResponse _response;
     private readonly CacheExchange _exchange;
-    private PipeWriter? _writer;
     private byte[]? _buffer;
     private int _length;
     private long _limit;
 
     public ResponseCapture(IHttpResponseBodyFeature inner, HttpResponse response, CacheExchange exchange)
+        : base(inner)
     {
-        _inner = inner;
         _response = response;
         _exchange = exchange;
     }
@@ -36,23 +35,6 @@ internal sealed class ResponseCapture : Stream, IHttpResponseBodyFeature
 
     /// <summary>Bytes that went by (copied or not).</summary>
     public long Written { get; private set; }
-
-    /// <summary>The feature this one stands in for, put back when the request leaves the cache stage.</summary>
-    public IHttpResponseBodyFeature Inner => _inner;
-
-    Stream IHttpResponseBodyFeature.Stream => this;
-
-    PipeWriter IHttpResponseBodyFeature.Writer => _writer ??= PipeWriter.Create(this, new StreamPipeWriterOptions(leaveOpen: true));
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>Decides now if nothing was written (an empty body or a 304).</summary>
     public void Decide()
@@ -94,28 +76,23 @@ internal sealed class ResponseCapture : Stream, IHttpResponseBodyFeature
         _buffer = null;
     }
 
-    public void DisableBuffering() => _inner.DisableBuffering();
-
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    public override Task StartAsync(CancellationToken cancellationToken = default)
     {
         Decide();
-        return Mode == CaptureMode.Absorb ? Task.CompletedTask : _inner.StartAsync(cancellationToken);
+        return Mode == CaptureMode.Absorb ? Task.CompletedTask : Inner.StartAsync(cancellationToken);
     }
 
-    public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) =>
-        SendFileFallback.SendFileAsync(this, path, offset, count, cancellationToken);
-
-    public async Task CompleteAsync()
+    public override async Task CompleteAsync()
     {
         Decide();
-        if (_writer is not null)
+        if (CreatedWriter is { } writer)
         {
-            await _writer.FlushAsync();
+            await writer.FlushAsync();
         }
 
         if (Mode != CaptureMode.Absorb)
         {
-            await _inner.CompleteAsync();
+            await Inner.CompleteAsync();
         }
     }
 
@@ -124,7 +101,7 @@ internal sealed class ResponseCapture : Stream, IHttpResponseBodyFeature
     public override Task FlushAsync(CancellationToken cancellationToken)
     {
         Decide();
-        return Mode == CaptureMode.Absorb ? Task.CompletedTask : _inner.Stream.FlushAsync(cancellationToken);
+        return Mode == CaptureMode.Absorb ? Task.CompletedTask : Inner.Stream.FlushAsync(cancellationToken);
     }
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
@@ -146,14 +123,8 @@ internal sealed class ResponseCapture : Stream, IHttpResponseBodyFeature
             Copy(buffer.Span);
         }
 
-        return _inner.Stream.WriteAsync(buffer, cancellationToken);
+        return Inner.Stream.WriteAsync(buffer, cancellationToken);
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private void Copy(ReadOnlySpan<byte> data)
     {

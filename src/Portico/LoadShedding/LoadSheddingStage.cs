@@ -20,7 +20,7 @@ namespace Portico.LoadShedding;
 internal sealed class LoadSheddingStage : IGatewayStage
 {
     private readonly ConcurrentDictionary<string, StrongBox<ConcurrencyGate>> _routes = new(StringComparer.Ordinal);
-    private ConcurrencyGate _gateway;
+    private readonly StrongBox<ConcurrencyGate> _gateway = new();
     private readonly int _limit;
     private readonly string _retryAfter;
     private readonly PorticoMetrics _metrics;
@@ -41,46 +41,34 @@ internal sealed class LoadSheddingStage : IGatewayStage
             return next(context);
         }
 
-        if (_limit > 0 && !_gateway.TryEnter(_limit))
+        if (_limit > 0 && !_gateway.Value.TryEnter(_limit))
         {
             return ShedAsync(context, "gateway", null);
         }
 
-        StrongBox<ConcurrencyGate>? route = null;
         if (routeLimit > 0)
         {
-            route = _routes.GetOrAdd(context.Route.Id, static _ => new StrongBox<ConcurrencyGate>());
+            var route = _routes.GetOrAdd(context.Route.Id, static _ => new StrongBox<ConcurrencyGate>());
             if (!route.Value.TryEnter(routeLimit))
             {
                 if (_limit > 0)
                 {
-                    _gateway.Exit();
+                    _gateway.Value.Exit();
                 }
 
                 return ShedAsync(context, "route", context.Route.Id);
             }
+
+            context.HoldUntilEnd(route);
         }
 
-        return RunAsync(context, next, route);
-    }
+        // Given back when the request leaves the pipeline, whatever happens in it (GatewayContext.ReleaseHeld).
+        if (_limit > 0)
+        {
+            context.HoldUntilEnd(_gateway);
+        }
 
-    private async Task RunAsync(GatewayContext context, GatewayDelegate next, StrongBox<ConcurrencyGate>? route)
-    {
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            if (route is not null)
-            {
-                route.Value.Exit(); // in place: the gate is a struct in its box
-            }
-            if (_limit > 0)
-            {
-                _gateway.Exit();
-            }
-        }
+        return next(context);
     }
 
     private Task ShedAsync(GatewayContext context, string scope, string? routeId)

@@ -36,7 +36,8 @@ internal sealed partial class ObservabilityStage : IGatewayStage
         var http = context.HttpContext;
         using var activity = StartActivity(http);
 
-        ByteCountingStream? bytesIn = null, bytesOut = null;
+        ByteCountingStream? bytesIn = null;
+        CountingResponseBody? bytesOut = null;
         var logAccess = _accessLog.IsEnabled;
         if (logAccess || _analytics.IsEnabled)
         {
@@ -48,7 +49,9 @@ internal sealed partial class ObservabilityStage : IGatewayStage
                 http.Request.Body = bytesIn = new ByteCountingStream(http.Request.Body);
             }
 
-            http.Response.Body = bytesOut = new ByteCountingStream(http.Response.Body);
+            // Counted in a body feature of our own rather than by replacing Response.Body (see CountingResponseBody).
+            bytesOut = new CountingResponseBody(http.Features.Get<IHttpResponseBodyFeature>()!);
+            http.Features.Set<IHttpResponseBodyFeature>(bytesOut);
         }
 
         try
@@ -75,6 +78,8 @@ internal sealed partial class ObservabilityStage : IGatewayStage
         }
         finally
         {
+            // The slots the stages inside took for this request (load shedding, in flight per address) go back first.
+            context.ReleaseHeld();
             var elapsed = Stopwatch.GetElapsedTime(context.StartTimestamp);
             var status = http.Response.StatusCode;
             if (context.Outcome == RequestOutcome.Completed && http.RequestAborted.IsCancellationRequested)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Primitives;
+using Portico.Concurrency;
 using Portico.Observability;
 using Portico.Registry;
 using Portico.Routing;
@@ -17,6 +19,8 @@ public sealed class GatewayContext
 {
     private ClientAddress? _client;
     private RequestTraceId _traceId;
+    private StrongBox<ConcurrencyGate>? _held0, _held1, _held2;
+    private List<StrongBox<ConcurrencyGate>>? _heldMore;
 
     internal GatewayContext(HttpContext httpContext, GatewaySnapshot snapshot, ForwardedHeadersPolicy forwardedHeaders)
     {
@@ -88,4 +92,46 @@ public sealed class GatewayContext
 
     /// <summary>The client's address and forwarding chain, resolved on first use (trusted proxies honoured).</summary>
     internal ClientAddress Client => _client ??= ForwardedHeaders.Resolve(HttpContext);
+
+    /// <summary>
+    /// Keeps a slot taken in <paramref name="gate"/> until the request has left the pipeline, when
+    /// <see cref="ReleaseHeld"/> gives it back. A stage that only needs to give a slot back after the rest of the
+    /// pipeline (load shedding, requests in flight per address) hands it here instead of awaiting the rest itself:
+    /// no asynchronous state machine per stage and request (issue 25, allocation per request).
+    /// </summary>
+    internal void HoldUntilEnd(StrongBox<ConcurrencyGate> gate)
+    {
+        if (_held0 is null) { _held0 = gate; }
+        else if (_held1 is null) { _held1 = gate; }
+        else if (_held2 is null) { _held2 = gate; }
+        else { (_heldMore ??= []).Add(gate); }
+    }
+
+    /// <summary>
+    /// Gives back every slot held by <see cref="HoldUntilEnd"/>, once. The outermost stage
+    /// (<see cref="ObservabilityStage"/>) calls it when the request leaves the pipeline, however it leaves.
+    /// </summary>
+    internal void ReleaseHeld()
+    {
+        Release(ref _held0);
+        Release(ref _held1);
+        Release(ref _held2);
+        if (_heldMore is { } more)
+        {
+            _heldMore = null;
+            foreach (var gate in more)
+            {
+                gate.Value.Exit(); // in place: the gate is a struct in its box
+            }
+        }
+
+        static void Release(ref StrongBox<ConcurrencyGate>? held)
+        {
+            if (held is { } gate)
+            {
+                held = null;
+                gate.Value.Exit();
+            }
+        }
+    }
 }

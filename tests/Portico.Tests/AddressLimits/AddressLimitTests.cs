@@ -217,6 +217,23 @@ public sealed class AddressLimitTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
     }
 
+    [Fact]
+    public async Task MaxConcurrentRequests_RequestsRefusedByALaterStage_GiveTheirSlotsBack()
+    {
+        // One request in flight per address: requests refused after the slot was taken (401 from authentication) must
+        // give it back, or the address would be locked out. (A backend's failure is covered by the load-shedding tests:
+        // both limits hand their slots to the same release; this class's clock is fake, so no retry backoff here.)
+        await using var gateway = await StartAsync(Registry(), new() { ["Portico:AddressLimits:MaxConcurrentRequests"] = "1" });
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var unauthenticated = await FromAsync(gateway, "/protected", "203.0.113.20", null);
+            Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+            using var open = await FromAsync(gateway, "/open", "203.0.113.20", null);
+            Assert.Equal(HttpStatusCode.OK, open.StatusCode);
+        }
+    }
+
     [Theory]
     [InlineData("""{ "requests": 0, "per": "1s" }""", "addressRateLimit.requests")]
     [InlineData("""{ "requests": 5, "per": "soon" }""", "addressRateLimit.per")]

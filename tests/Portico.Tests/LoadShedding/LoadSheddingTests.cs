@@ -89,4 +89,62 @@ public sealed class LoadSheddingTests : IAsyncLifetime
         using var fast = await gateway.Client.GetAsync("/fast");
         Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
     }
+
+    [Fact]
+    public async Task Route_ShedByTheRoute_GivesTheGatewaySlotBackAtOnce()
+    {
+        // Three gateway slots: two held by the narrow route's requests, one free. Every request the route sheds took a
+        // gateway slot first; were it kept, the next request anywhere would be shed by the gateway.
+        await using var gateway = await GatewayHost.StartWithFileAsync(Registry, new Dictionary<string, string?>
+        {
+            ["Portico:LoadShedding:MaxConcurrentRequests"] = "3",
+        });
+        var held = new[] { gateway.Client.GetAsync("/narrow"), gateway.Client.GetAsync("/narrow") };
+        for (int i = 0; i < held.Length; i++)
+        {
+            Assert.True(await _arrivals.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await ThreeAnsweredThenFastServedAsync(gateway, "/narrow", HttpStatusCode.ServiceUnavailable, "overloaded");
+
+        _release.SetResult();
+        foreach (var response in await Task.WhenAll(held))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Gateway_RequestsTheBackendFails_GiveTheirSlotsBack()
+    {
+        // One gateway slot: a request that ends with the backend's failure (502) must give it back like one that succeeds.
+        var closedPort = Azurite.FreePort();
+        await using var gateway = await GatewayHost.StartWithFileAsync($$"""
+        {
+          "backends": [ { "id": "gone", "url": "http://127.0.0.1:{{closedPort}}" } ],
+          "routes": [
+            { "id": "gone", "auth": "anonymous", "match": { "path": "/gone" }, "backend": "gone" },
+            { "id": "fast", "auth": "anonymous", "match": { "path": "/fast" }, "static": { "body": "fast" } }
+          ]
+        }
+        """, new Dictionary<string, string?> { ["Portico:LoadShedding:MaxConcurrentRequests"] = "1" });
+
+        await ThreeAnsweredThenFastServedAsync(gateway, "/gone", HttpStatusCode.BadGateway, "bad-gateway");
+    }
+
+    /// <summary>Three requests to <paramref name="path"/> get the problem; then the static route still serves.</summary>
+    private static async Task ThreeAnsweredThenFastServedAsync(GatewayHost gateway, string path, HttpStatusCode status, string problemType)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            using var answered = await gateway.Client.GetAsync(path);
+            Assert.Equal(status, answered.StatusCode);
+            await ProblemAssert.ReadAsync(answered, problemType);
+        }
+
+        using var fast = await gateway.Client.GetAsync("/fast");
+        Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
+        Assert.Equal("fast", await fast.Content.ReadAsStringAsync());
+    }
 }
