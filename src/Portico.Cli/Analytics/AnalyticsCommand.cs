@@ -13,7 +13,10 @@ namespace Portico.Cli.Analytics;
 /// </summary>
 internal static class AnalyticsCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error) => Create(output, error, TimeProvider.System);
+
+    /// <summary>The command, reading "now" (the end of a <c>--last</c> range it checks) from <paramref name="time"/>.</summary>
+    public static Command Create(TextWriter output, TextWriter error, TimeProvider time)
     {
         var api = new AdminApiClient { CommandName = "portico analytics" };
         var last = new Option<string?>("--last") { Description = "The range up to now, such as 15m, 6h or 7d (default 1h)." };
@@ -48,7 +51,7 @@ internal static class AnalyticsCommand
             Put("top", top);
 
             // The widest range the gateway could allow; the gateway applies its own limit.
-            if (AnalyticsQuery.Parse(new QueryCollection(parameters), DateTimeOffset.UtcNow, TimeSpan.FromDays(366), out var problem) is null)
+            if (AnalyticsQuery.Parse(new QueryCollection(parameters), time.GetUtcNow(), TimeSpan.FromDays(366), out var problem) is null)
             {
                 await error.WriteLineAsync($"portico analytics: {problem}.");
                 return ExitCodes.Invalid;

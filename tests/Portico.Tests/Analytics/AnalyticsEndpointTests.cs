@@ -8,6 +8,9 @@ namespace Portico.Tests.Analytics;
 /// <summary>The analytics admin API in file mode (rollups in memory): its answers, its refusals, and what it does not count.</summary>
 public sealed class AnalyticsEndpointTests : IAsyncLifetime
 {
+    /// <summary>The gateway under test runs on the system clock; ranges in the past are written against the same one.</summary>
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
     private readonly AdminTestKit.AdminKey _admin = AdminTestKit.NewKey();
     private GatewayHost _gateway = null!;
 
@@ -65,8 +68,9 @@ public sealed class AnalyticsEndpointTests : IAsyncLifetime
         Assert.Equal(["orders", "fail"], top.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("key").GetString()));
         Assert.Equal(3, top.GetProperty("groupCount").GetInt32());
 
-        var from = DateTimeOffset.UtcNow.AddHours(-3).ToString("yyyy-MM-dd'T'HH:mm':00Z'");
-        var to = DateTimeOffset.UtcNow.AddHours(-2).ToString("yyyy-MM-dd'T'HH:mm':00Z'");
+        var now = Clock.GetUtcNow();
+        var from = now.AddHours(-3).ToString("yyyy-MM-dd'T'HH:mm':00Z'");
+        var to = now.AddHours(-2).ToString("yyyy-MM-dd'T'HH:mm':00Z'");
         var past = await QueryAsync(_gateway, _admin, $"?from={from}&to={to}");
         Assert.Equal(0, past.GetProperty("totals").GetProperty("requests").GetInt64());
         Assert.Equal(60, past.GetProperty("series").GetArrayLength());

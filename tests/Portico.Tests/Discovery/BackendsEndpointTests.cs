@@ -7,6 +7,9 @@ namespace Portico.Tests.Discovery;
 /// <summary><c>GET /_portico/admin/backends</c> over a real gateway: each destination's health, load and picks, behind the admin policy.</summary>
 public sealed class BackendsEndpointTests
 {
+    /// <summary>The gateway's clock: the requests' retry back-off runs in real time, so the gateway keeps the system clock.</summary>
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
     [Fact]
     public async Task Get_ClusterWithADeadDestination_ShowsItEjectedAndTheOthersHealthy()
     {
@@ -34,7 +37,7 @@ public sealed class BackendsEndpointTests
         var destinations = cluster.GetProperty("destinations").EnumerateArray().ToArray();
         Assert.Equal(dead, destinations[0].GetProperty("url").GetString());
         Assert.Equal("ejected", destinations[0].GetProperty("health").GetString());
-        Assert.True(destinations[0].GetProperty("ejectedUntil").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+        Assert.True(destinations[0].GetProperty("ejectedUntil").GetDateTimeOffset() > Clock.GetUtcNow());
         Assert.Equal(1, destinations[0].GetProperty("ejections").GetInt32());
         Assert.Equal(2, destinations[0].GetProperty("picks").GetInt64());
         Assert.Equal("healthy", destinations[1].GetProperty("health").GetString());

@@ -125,7 +125,7 @@ public sealed class GrpcPassThroughTests
         var (backend, client) = (setup.Backend, setup.Client);
         using var cancel = new CancellationTokenSource();
 
-        var deadline = DateTime.UtcNow.AddMinutes(10);
+        var deadline = TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(10);
         using var call = client.SayHelloAsync(new HelloRequest { Name = "x", Mode = "wait" }, Key, deadline: deadline, cancellationToken: cancel.Token);
         Assert.True(await Eventually.TrueAsync(() => !backend.Calls.Deadlines.IsEmpty, Bound));
         var seen = Assert.Single(backend.Calls.Deadlines); // the client's deadline reached the service as grpc-timeout
