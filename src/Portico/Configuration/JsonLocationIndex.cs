@@ -46,9 +46,7 @@ internal sealed class JsonLocationIndex
         }
 
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        // Each frame: the path of the container, whether it is an array, and the next element index.
-        var stack = new Stack<(string Path, bool IsArray, int NextIndex)>();
-        string? pendingProperty = null;
+        var paths = new JsonPathTracker();
         try
         {
             while (reader.Read())
@@ -56,20 +54,28 @@ internal sealed class JsonLocationIndex
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        pendingProperty = stack.Peek().Path + "." + reader.GetString();
-                        index.Record(pendingProperty, (int)reader.TokenStartIndex, utf8Json, lineStarts);
+                        index.Record(paths.Property(reader.GetString()!), (int)reader.TokenStartIndex, utf8Json, lineStarts);
                         continue;
                     case JsonTokenType.StartObject:
                     case JsonTokenType.StartArray:
-                        var path = NextValuePath(stack, ref pendingProperty, (int)reader.TokenStartIndex, index, utf8Json, lineStarts);
-                        stack.Push((path, reader.TokenType == JsonTokenType.StartArray, 0));
+                        var container = paths.Enter(reader.TokenType == JsonTokenType.StartArray, out var isNewContainer);
+                        if (isNewContainer)
+                        {
+                            index.Record(container, (int)reader.TokenStartIndex, utf8Json, lineStarts);
+                        }
+
                         break;
                     case JsonTokenType.EndObject:
                     case JsonTokenType.EndArray:
-                        stack.Pop();
+                        paths.Leave();
                         break;
                     default:
-                        NextValuePath(stack, ref pendingProperty, (int)reader.TokenStartIndex, index, utf8Json, lineStarts);
+                        var value = paths.Value(out var isNewValue);
+                        if (isNewValue)
+                        {
+                            index.Record(value, (int)reader.TokenStartIndex, utf8Json, lineStarts);
+                        }
+
                         break;
                 }
             }
@@ -103,38 +109,6 @@ internal sealed class JsonLocationIndex
         }
 
         return _positions.TryGetValue("$", out var root) ? root : null;
-    }
-
-    private static string NextValuePath(
-        Stack<(string Path, bool IsArray, int NextIndex)> stack,
-        ref string? pendingProperty,
-        int offset,
-        JsonLocationIndex index,
-        ReadOnlySpan<byte> json,
-        List<int> lineStarts)
-    {
-        if (stack.Count == 0)
-        {
-            index.Record("$", offset, json, lineStarts);
-            return "$";
-        }
-
-        var top = stack.Pop();
-        string path;
-        if (top.IsArray)
-        {
-            path = $"{top.Path}[{top.NextIndex}]";
-            top.NextIndex++;
-            index.Record(path, offset, json, lineStarts);
-        }
-        else
-        {
-            path = pendingProperty ?? top.Path;
-            pendingProperty = null;
-        }
-
-        stack.Push(top);
-        return path;
     }
 
     private void Record(string path, int offset, ReadOnlySpan<byte> json, List<int> lineStarts)

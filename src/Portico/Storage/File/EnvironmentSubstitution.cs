@@ -38,8 +38,7 @@ internal sealed partial class EnvironmentSubstitution
         var substitution = new EnvironmentSubstitution();
         var buffer = new ArrayBufferWriter<byte>(utf8Json.Length + 256);
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        var containers = new Stack<(string Path, bool IsArray, int NextIndex)>();
-        string? property = null;
+        var paths = new JsonPathTracker();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             while (reader.Read())
@@ -47,13 +46,14 @@ internal sealed partial class EnvironmentSubstitution
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        property = reader.GetString()!;
+                        var property = reader.GetString()!;
+                        paths.Property(property);
                         writer.WritePropertyName(property);
                         continue;
                     case JsonTokenType.StartObject:
                     case JsonTokenType.StartArray:
                         var isArray = reader.TokenType == JsonTokenType.StartArray;
-                        containers.Push((ValuePath(containers, ref property), isArray, 0));
+                        paths.Enter(isArray, out _);
                         if (isArray)
                         {
                             writer.WriteStartArray();
@@ -65,16 +65,16 @@ internal sealed partial class EnvironmentSubstitution
 
                         continue;
                     case JsonTokenType.EndObject:
-                        containers.Pop();
+                        paths.Leave();
                         writer.WriteEndObject();
                         continue;
                     case JsonTokenType.EndArray:
-                        containers.Pop();
+                        paths.Leave();
                         writer.WriteEndArray();
                         continue;
                 }
 
-                var path = ValuePath(containers, ref property);
+                var path = paths.Value(out _);
                 if (reader.TokenType == JsonTokenType.String)
                 {
                     writer.WriteStringValue(substitution.Substitute(reader.GetString()!, path, environment));
@@ -151,30 +151,6 @@ internal sealed partial class EnvironmentSubstitution
 
     private void Fail(string path, string message) =>
         Errors.Add(new ConfigurationError(path, "", RegistrySerializer.DescribePath(path), message));
-
-    private static string ValuePath(Stack<(string Path, bool IsArray, int NextIndex)> containers, ref string? property)
-    {
-        if (containers.Count == 0)
-        {
-            return "$";
-        }
-
-        var top = containers.Pop();
-        string path;
-        if (top.IsArray)
-        {
-            path = $"{top.Path}[{top.NextIndex}]";
-            top.NextIndex++;
-        }
-        else
-        {
-            path = top.Path + "." + property;
-            property = null;
-        }
-
-        containers.Push(top);
-        return path;
-    }
 
     // $${ (a literal), ${NAME}, ${NAME:-default} (the default runs to the first '}'), or a '${' that is none of them.
     [GeneratedRegex(@"(?<escaped>\$\$\{)|\$\{(?:(?<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?<default>[^}]*))?\}|)")]
