@@ -14,7 +14,7 @@ namespace Portico.WebPubSub;
 /// field under <c>webPubSub</c>; an access key is read from its setting here, once per snapshot, and never echoed.
 /// </summary>
 internal sealed partial class WebPubSubCompiler(
-    UpstreamClient upstreamClient, WebPubSubCredential credential, AuthSecrets secrets, TimeProvider time, ILogger<WebPubSubCompiler> logger)
+    UpstreamClient upstreamClient, WebPubSubCredential credential, AuthSecrets secrets, WebPubSubMetrics metrics, TimeProvider time, ILogger<WebPubSubCompiler> logger)
 {
     /// <summary>The REST API version used when the route names none.</summary>
     public const string DefaultApiVersion = "2024-01-01";
@@ -183,7 +183,7 @@ internal sealed partial class WebPubSubCompiler(
             }
         }
 
-        return failed ? null : new WebPubSubNegotiateDispatcher(route.Id, service, lifetime, [.. roles], [.. groups], logger);
+        return failed ? null : new WebPubSubNegotiateDispatcher(route.Id, service, lifetime, [.. roles], [.. groups], metrics, logger);
     }
 
     private WebPubSubEventDispatcher? CompileEvents(
@@ -228,7 +228,7 @@ internal sealed partial class WebPubSubCompiler(
             }
         }
 
-        return failed ? null : new WebPubSubEventDispatcher(route.Id, service, targets, logger);
+        return failed ? null : new WebPubSubEventDispatcher(route.Id, service, targets, metrics, logger);
     }
 
     private WebPubSubSendDispatcher? CompileSend(RouteDefinition route, RoutePattern? pattern, WebPubSubService service, Action<string, string> error)
@@ -239,7 +239,7 @@ internal sealed partial class WebPubSubCompiler(
             return null;
         }
 
-        return new WebPubSubSendDispatcher(route.Id, service, logger);
+        return new WebPubSubSendDispatcher(route.Id, service, metrics, logger);
     }
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]{0,127}$")]

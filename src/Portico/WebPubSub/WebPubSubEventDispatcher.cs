@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Polly;
 using Portico.Dispatch;
@@ -25,7 +25,8 @@ namespace Portico.WebPubSub;
 /// checked on top of it whenever access keys are configured.
 /// </remarks>
 internal sealed class WebPubSubEventDispatcher(
-    string routeId, WebPubSubService service, IReadOnlyDictionary<string, WebPubSubEventTarget> targets, ILogger logger) : IRouteDispatcher
+    string routeId, WebPubSubService service, IReadOnlyDictionary<string, WebPubSubEventTarget> targets, WebPubSubMetrics metrics, ILogger logger)
+    : IRouteDispatcher
 {
     /// <summary>Largest backend answer relayed to a connection: the service's own message limit.</summary>
     public const int MaxReplySize = 1024 * 1024;
@@ -69,6 +70,7 @@ internal sealed class WebPubSubEventDispatcher(
 
         if (_keys.Length > 0 && !WebPubSubSignature.IsValid(headers["ce-signature"].ToString(), connectionId, _keys))
         {
+            metrics.RecordEvent(routeId, eventName, "refused");
             WebPubSubLog.SignatureRefused(logger, routeId, connectionId.Length > 128 ? connectionId[..128] : connectionId);
             await ProblemResponse.WriteAsync(http, WebPubSubProblems.InvalidSignature);
             return;
@@ -78,6 +80,7 @@ internal sealed class WebPubSubEventDispatcher(
         var isBlocking = isConnect || type.StartsWith(UserPrefix, StringComparison.Ordinal);
         if (!targets.TryGetValue(eventName, out var target))
         {
+            metrics.RecordEvent(routeId, eventName, "unmapped");
             WebPubSubLog.EventUnmapped(logger, routeId, eventName);
             http.Response.StatusCode = StatusCodes.Status204NoContent;
             return;
@@ -104,43 +107,43 @@ internal sealed class WebPubSubEventDispatcher(
         {
             using var response = await target.Backend.SendAsync(request, http.RequestAborted);
             context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
-            await RelayAsync(http, target, response, isConnect, isBlocking);
+            var failure = await RelayAsync(http, target, response, isConnect, isBlocking);
+            if (failure is not null)
+            {
+                WebPubSubLog.EventFailed(logger, routeId, eventName, target.Backend.Id, failure, null);
+            }
+
+            metrics.RecordEvent(routeId, eventName, failure is null ? "forwarded" : "failed");
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested
                                    && ex is HttpRequestException or OperationCanceledException or ExecutionRejectedException or IOException)
         {
             context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
+            metrics.RecordEvent(routeId, eventName, "failed");
             WebPubSubLog.EventFailed(logger, routeId, eventName, target.Backend.Id, ex.GetType().Name, ex);
             // For a blocking event the service closes the connection on an error answer (or refuses it, for connect).
             http.Response.StatusCode = isBlocking ? StatusCodes.Status500InternalServerError : StatusCodes.Status204NoContent;
         }
     }
 
-    /// <summary>The backend's answer as the event's: statuses the service understands, and the body as a message.</summary>
-    private async Task RelayAsync(HttpContext http, WebPubSubEventTarget target, HttpResponseMessage response, bool isConnect, bool isBlocking)
+    /// <summary>
+    /// The backend's answer as the event's: statuses the service understands, and the body as a message. Returns why
+    /// the backend failed the event (for the log and the metric), or null when it handled it, refusals included.
+    /// </summary>
+    private static async Task<string?> RelayAsync(HttpContext http, WebPubSubEventTarget target, HttpResponseMessage response, bool isConnect, bool isBlocking)
     {
         var status = (int)response.StatusCode;
         if (!isBlocking)
         {
-            if (status >= 300)
-            {
-                WebPubSubLog.EventFailed(logger, routeId, target.EventName, target.Backend.Id, $"answered {status}", null);
-            }
-
             http.Response.StatusCode = StatusCodes.Status204NoContent; // connected, disconnected: nothing to answer
-            return;
+            return status >= 300 ? $"answered {status}" : null;
         }
 
         if (status >= 300)
         {
-            if (status >= 500)
-            {
-                WebPubSubLog.EventFailed(logger, routeId, target.EventName, target.Backend.Id, $"answered {status}", null);
-            }
-
             // connect: 401 and 403 refuse the connection as the backend said; anything else is a failed event.
             http.Response.StatusCode = status is 401 or 403 ? status : status is >= 400 and < 500 ? 400 : 500;
-            return;
+            return status >= 500 ? $"answered {status}" : null;
         }
 
         if (response.Headers.TryGetValues("ce-connectionState", out var state) && state.FirstOrDefault() is { Length: <= 4096 } stateValue)
@@ -149,17 +152,16 @@ internal sealed class WebPubSubEventDispatcher(
         }
 
         var body = await ReadBoundedAsync(response, http.RequestAborted);
-        if (body is null)
+        if (body is null || (isConnect && body.Length > 0 && !IsJsonObject(body)))
         {
-            WebPubSubLog.EventFailed(logger, routeId, target.EventName, target.Backend.Id, $"answered more than {MaxReplySize} bytes", null);
             http.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            return;
+            return body is null ? $"answered more than {MaxReplySize} bytes" : "answered connect with a body that is not a JSON object";
         }
 
         if (body.Length == 0)
         {
             http.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
+            return null;
         }
 
         var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
@@ -169,6 +171,21 @@ internal sealed class WebPubSubEventDispatcher(
             : "application/octet-stream";
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body, http.RequestAborted);
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="body"/> is one JSON object: the only connect answer the service reads.</summary>
+    private static bool IsJsonObject(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.TrySkip() && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static async Task<byte[]?> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -15,7 +15,8 @@ namespace Portico.WebPubSub;
 /// <c>new WebSocket(url)</c> to the service itself.
 /// </summary>
 internal sealed class WebPubSubNegotiateDispatcher(
-    string routeId, WebPubSubService service, TimeSpan lifetime, string[] roles, WebPubSubGroupTemplate[] groups, ILogger logger) : IRouteDispatcher
+    string routeId, WebPubSubService service, TimeSpan lifetime, string[] roles, WebPubSubGroupTemplate[] groups, WebPubSubMetrics metrics, ILogger logger)
+    : IRouteDispatcher
 {
     public async Task DispatchAsync(GatewayContext context)
     {
@@ -31,14 +32,15 @@ internal sealed class WebPubSubNegotiateDispatcher(
             }
         }
 
-        string token;
-        try
+        var (token, failure) = await service.ClientTokenAsync(userId, roles, joined, lifetime, http.RequestAborted);
+        if (service.UsesManagedIdentity)
         {
-            token = await service.ClientTokenAsync(userId, roles, joined, lifetime, http.RequestAborted);
+            metrics.RecordCall(routeId, "generateToken", token is null ? "failed" : "ok");
         }
-        catch (WebPubSubUnavailableException ex)
+
+        if (token is null)
         {
-            WebPubSubLog.ServiceFailed(logger, routeId, "generateToken", ex.Message, ex.InnerException);
+            WebPubSubLog.ServiceFailed(logger, routeId, "generateToken", failure.Failure ?? "", failure.Exception);
             await ProblemResponse.WriteAsync(http, WebPubSubProblems.Unavailable, "The gateway could not get a client access token from Azure Web PubSub; try again later.");
             return;
         }

@@ -20,7 +20,7 @@ namespace Portico.WebPubSub;
 /// membership; <c>DELETE connections/{id}</c> closes a connection. The query parameters <c>excluded</c> and
 /// <c>filter</c> are passed on to sends; nothing else the caller sends reaches the service.
 /// </remarks>
-internal sealed class WebPubSubSendDispatcher(string routeId, WebPubSubService service, ILogger logger) : IRouteDispatcher
+internal sealed class WebPubSubSendDispatcher(string routeId, WebPubSubService service, WebPubSubMetrics metrics, ILogger logger) : IRouteDispatcher
 {
     /// <summary>The route value holding the target path.</summary>
     public const string TargetParameter = "target";
@@ -54,14 +54,11 @@ internal sealed class WebPubSubSendDispatcher(string routeId, WebPubSubService s
             request.Content.Headers.TryAddWithoutValidation(HeaderNames.ContentType, http.Request.ContentType);
         }
 
-        HttpResponseMessage response;
-        try
+        var call = await service.SendAsync(request, http.RequestAborted);
+        if (call.Response is not { } response)
         {
-            response = await service.SendAsync(request, http.RequestAborted);
-        }
-        catch (WebPubSubUnavailableException ex)
-        {
-            WebPubSubLog.ServiceFailed(logger, routeId, operation.Name, ex.Message, ex.InnerException);
+            metrics.RecordCall(routeId, operation.Name, "failed");
+            WebPubSubLog.ServiceFailed(logger, routeId, operation.Name, call.Failure ?? "", call.Exception);
             await ProblemResponse.WriteAsync(http, WebPubSubProblems.Unavailable, "Try again later.");
             return;
         }
@@ -71,15 +68,18 @@ internal sealed class WebPubSubSendDispatcher(string routeId, WebPubSubService s
             var status = (int)response.StatusCode;
             if (status is >= 200 and < 300)
             {
+                metrics.RecordCall(routeId, operation.Name, "ok");
                 http.Response.StatusCode = status;
             }
             else if (status is 400 or 404)
             {
                 // The caller's own fault: a name the service does not accept, a connection that is gone.
+                metrics.RecordCall(routeId, operation.Name, "rejected");
                 await ProblemResponse.WriteAsync(http, status == 404 ? WebPubSubProblems.UnknownTarget : WebPubSubProblems.Rejected, $"Azure Web PubSub answered {status} to {operation.Name}.");
             }
             else
             {
+                metrics.RecordCall(routeId, operation.Name, "failed");
                 WebPubSubLog.ServiceFailed(logger, routeId, operation.Name, $"answered {status}", null);
                 await ProblemResponse.WriteAsync(http, WebPubSubProblems.Unavailable, "Try again later.");
             }

@@ -46,34 +46,36 @@ internal sealed class WebPubSubService(
 
     /// <summary>
     /// Sends <paramref name="request"/> to the service with the gateway's credential, within <see cref="CallTimeout"/>.
-    /// A failure to get a token surfaces as <see cref="WebPubSubUnavailableException"/>, like an unreachable service.
+    /// An unreachable service, a timeout or a credential that yields no token is a <see cref="WebPubSubCall.Failure"/>
+    /// (the caller's own cancellation still throws).
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public async Task<WebPubSubCall> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(CallTimeout);
         try
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await BearerTokenAsync(request.RequestUri!, timeout.Token));
-            return await invoker.SendAsync(request, timeout.Token);
+            return new WebPubSubCall(await invoker.SendAsync(request, timeout.Token), null, null);
         }
         catch (Exception ex) when (ex is HttpRequestException or AuthenticationFailedException or CredentialUnavailableException
                                    || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new WebPubSubUnavailableException(ex is OperationCanceledException ? $"no answer within {CallTimeout.TotalSeconds:0}s" : ex.Message, ex);
+            return new WebPubSubCall(null, ex is OperationCanceledException ? $"no answer within {CallTimeout.TotalSeconds:0}s" : ex.Message, ex);
         }
     }
 
     /// <summary>
     /// A client access token: signed here with the primary access key, or issued by the service
-    /// (<c>:generateToken</c>) with the managed identity. Throws <see cref="WebPubSubUnavailableException"/> when the
-    /// service cannot issue one.
+    /// (<c>:generateToken</c>) with the managed identity; null with the failure when the service
+    /// cannot issue one.
     /// </summary>
-    public async Task<string> ClientTokenAsync(string? userId, IReadOnlyList<string> roles, IReadOnlyList<string> groups, TimeSpan lifetime, CancellationToken cancellationToken)
+    public async Task<(string? Token, WebPubSubCall Failure)> ClientTokenAsync(
+        string? userId, IReadOnlyList<string> roles, IReadOnlyList<string> groups, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         if (!useManagedIdentity)
         {
-            return WebPubSubJwt.Sign(accessKeys[0], ClientAudience, time.GetUtcNow(), lifetime, userId, roles, groups);
+            return (WebPubSubJwt.Sign(accessKeys[0], ClientAudience, time.GetUtcNow(), lifetime, userId, roles, groups), default);
         }
 
         var query = new StringBuilder();
@@ -94,10 +96,16 @@ internal sealed class WebPubSubService(
 
         query.Append("minutesToExpire=").Append((int)Math.Ceiling(lifetime.TotalMinutes));
         using var request = new HttpRequestMessage(HttpMethod.Post, RestUri("/:generateToken", query.ToString()));
-        using var response = await SendAsync(request, cancellationToken);
+        var call = await SendAsync(request, cancellationToken);
+        if (call.Response is not { } response)
+        {
+            return (null, call);
+        }
+
+        using var _ = response;
         if (!response.IsSuccessStatusCode)
         {
-            throw new WebPubSubUnavailableException($":generateToken answered {(int)response.StatusCode}", null);
+            return (null, new WebPubSubCall(null, $"answered {(int)response.StatusCode}", null));
         }
 
         try
@@ -106,14 +114,14 @@ internal sealed class WebPubSubService(
             if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("token", out var token)
                 && token.ValueKind == JsonValueKind.String && token.GetString() is { Length: > 0 } text)
             {
-                return text;
+                return (text, default);
             }
         }
         catch (JsonException)
         {
         }
 
-        throw new WebPubSubUnavailableException(":generateToken answered without a token", null);
+        return (null, new WebPubSubCall(null, "answered without a token", null));
     }
 
     private async ValueTask<string> BearerTokenAsync(Uri requestUri, CancellationToken cancellationToken) =>

@@ -151,12 +151,7 @@ public sealed class WebPubSubBridgeTests(WebPubSubBridgeTests.App app) : IClassF
     [Fact]
     public async Task WebSocketHandshake_ThroughFunctionsHost_501NamesTheNegotiateRoute()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/ws");
-        request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
-        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
-        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
-        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
-        using var response = await app.Gateway.Client.SendAsync(request);
+        using var response = await TestRequests.GetAsync(app.Gateway.Client, "/ws", TestRequests.WebSocketHandshake);
 
         var problem = await ProblemAssert.ReadAsync(response, "websocket-unsupported");
         Assert.Equal("/chat/negotiate", problem.GetProperty("negotiate").GetString());

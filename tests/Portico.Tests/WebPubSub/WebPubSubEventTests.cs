@@ -86,6 +86,7 @@ public sealed class WebPubSubEventTests : IAsyncLifetime
     [Fact]
     public async Task Connect_ValidSignature_ForwardedAndTheBackendsGrantRelayed()
     {
+        using var metrics = new MetricRecorder(_bridge.Gateway.Services);
         using var request = Connect("conn-1", "alice", Sign("conn-1", _bridge.Service.AccessKey, _bridge.SecondaryKey));
         var response = await _bridge.Gateway.Client.SendAsync(request);
 
@@ -102,6 +103,7 @@ public sealed class WebPubSubEventTests : IAsyncLifetime
         Assert.Equal("azure.webpubsub.sys.connect", forwarded.Header("ce-type"));
         Assert.Null(forwarded.Header("ce-signature")); // for the gateway only
         Assert.Contains("\"subprotocols\":[]", Encoding.UTF8.GetString(_bridge.EventBodies.Single()));
+        Assert.Equal(1, metrics.Sum("portico.webpubsub.events", ("portico.webpubsub.event", "connect"), ("portico.webpubsub.outcome", "forwarded")));
     }
 
     [Fact]
@@ -130,6 +132,7 @@ public sealed class WebPubSubEventTests : IAsyncLifetime
     [MemberData(nameof(Forgeries))]
     public async Task Event_ForgedOrMissingSignature_401AndNothingForwarded(string forgery, string? signature)
     {
+        using var metrics = new MetricRecorder(_bridge.Gateway.Services);
         var genuine = Sign("conn-3", _bridge.Service.AccessKey);
         signature = signature switch
         {
@@ -148,6 +151,7 @@ public sealed class WebPubSubEventTests : IAsyncLifetime
         }
 
         Assert.True(_bridge.Backend.Count == 0, forgery);
+        Assert.Equal(2, metrics.Sum("portico.webpubsub.events", ("portico.webpubsub.outcome", "refused")));
         Assert.Contains(_bridge.Gateway.Logs.Entries, e => e.EventId.Id == 2901);
     }
 
@@ -161,6 +165,16 @@ public sealed class WebPubSubEventTests : IAsyncLifetime
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(1, _bridge.Backend.Count);
+    }
+
+    [Fact]
+    public async Task Connect_BackendAnswersNotJson_500AndLogged()
+    {
+        using var request = Connect("conn-11", "confused", Sign("conn-11", _bridge.Service.AccessKey));
+        var response = await _bridge.Gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains(_bridge.Gateway.Logs.Entries, e => e.EventId.Id == 2903 && e.Message.Contains("not a JSON object", StringComparison.Ordinal));
     }
 
     [Theory]

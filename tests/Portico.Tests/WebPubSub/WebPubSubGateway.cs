@@ -12,7 +12,7 @@ namespace Portico.Tests.WebPubSub;
 /// <summary>
 /// A gateway with the three routes of a Web PubSub bridge for hub <c>chat</c> (negotiate, events, send), the stand-in
 /// service they call, and the application backend the events go to. The backend answers <c>connect</c> with the user's
-/// groups (401 for user <c>nobody</c>, 403 for <c>mallory</c>), echoes each <c>message</c> with its media type (500 for
+/// groups (401 for user <c>nobody</c>, 403 for <c>mallory</c>, a text body for <c>confused</c>), echoes each <c>message</c> with its media type (500 for
 /// the text <c>fail</c>), and records every event with its headers and body.
 /// </summary>
 public sealed class WebPubSubGateway : IAsyncDisposable
@@ -92,6 +92,10 @@ public sealed class WebPubSubGateway : IAsyncDisposable
                 break;
             case "/ws/connect" when user == "mallory":
                 context.Response.StatusCode = 403;
+                break;
+            case "/ws/connect" when user == "confused":
+                context.Response.ContentType = "text/plain";
+                await context.Response.WriteAsync("welcome");
                 break;
             case "/ws/connect":
                 context.Response.Headers["ce-connectionState"] = "c3RhdGU=";
