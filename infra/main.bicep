@@ -1,5 +1,6 @@
 // Portico on Azure: a Flex Consumption Functions app, its user-assigned identity, one storage account (host,
-// deployment package and Portico's tables), Log Analytics with Application Insights, and a Key Vault. No key,
+// deployment package and Portico's tables), Log Analytics with Application Insights, a Key Vault, and, when a hub
+// is named, Azure Web PubSub for WebSocket clients. No key,
 // SAS or password is created or stored anywhere: every connection uses Microsoft Entra ID and a role
 // assignment from the role map below. Deployed by `azd up` (see docs/deployment.md).
 
@@ -119,6 +120,25 @@ param keyVaultEnablePurgeProtection bool = false
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 7
 
+// Azure Web PubSub (docs/deployment.md#azure-web-pubsub).
+
+@description('Hub of an Azure Web PubSub resource for WebSocket clients, bridged by the gateway\'s webPubSub routes. Empty: no Web PubSub resource.')
+param webPubSubHub string = ''
+
+@description('Path of the gateway\'s webPubSub events route, where the service delivers the hub\'s events.')
+param webPubSubEventPath string = '/realtime/events'
+
+@description('Web PubSub pricing tier: Free_F1 for trials, Standard_S1 or Premium_P1 for production.')
+@allowed([
+  'Free_F1'
+  'Standard_S1'
+  'Premium_P1'
+])
+param webPubSubSku string = 'Standard_S1'
+
+@description('Web PubSub resource name (globally unique).')
+param webPubSubName string = ''
+
 // ---------------------------------------------------------------------------------------------------------
 // Names.
 // ---------------------------------------------------------------------------------------------------------
@@ -144,7 +164,10 @@ var names = {
     ? applicationInsightsName
     : '${abbrs.insightsComponents}${resourceToken}'
   keyVault: !empty(keyVaultName) ? keyVaultName : '${abbrs.keyVaultVaults}${resourceToken}'
+  webPubSub: !empty(webPubSubName) ? webPubSubName : '${abbrs.signalRServiceWebPubSub}${resourceToken}'
 }
+
+var useWebPubSub = !empty(webPubSubHub)
 
 // Tables Portico reads and writes: the registry (routes, backends, consumers, policies), API keys made with
 // `portico keys create --storage`, shared rate-limit counters, circuit breaker state and traffic analytics. Created here so the app
@@ -208,6 +231,14 @@ var roleMap = [
     developer: true
     enabled: true
     why: 'Reading Portico secrets (signing keys, introspection client secrets)'
+  }
+  {
+    role: 'Web PubSub Service Owner'
+    id: '12cf5a90-567b-43ae-8102-96cf46c7d9b4'
+    target: 'webPubSub'
+    developer: false
+    enabled: useWebPubSub
+    why: 'Client access tokens, sends and group membership through the Web PubSub REST API (webPubSub routes)'
   }
 ]
 
@@ -293,14 +324,32 @@ module roles 'modules/role-assignment.bicep' = [
       storageAccountName: names.storage
       applicationInsightsName: names.applicationInsights
       keyVaultName: names.keyVault
+      webPubSubName: names.webPubSub
     }
     dependsOn: [
       storage
       monitoring
       keyVault
+      webPubSub
     ]
   }
 ]
+
+// The hub's event handler is the gateway's events route. Its host is the app's default host name, written out
+// rather than read from the app: the app waits for the role assignments, which wait for this resource.
+module webPubSub 'modules/web-pubsub.bicep' = if (useWebPubSub) {
+  name: 'web-pubsub'
+  scope: rg
+  params: {
+    name: names.webPubSub
+    location: location
+    tags: allTags
+    skuName: webPubSubSku
+    hubName: webPubSubHub
+    eventHandlerUrl: 'https://${names.functionApp}.azurewebsites.net${webPubSubEventPath}'
+    eventHandlerAudience: identity.outputs.clientId
+  }
+}
 
 module gateway 'modules/function-app.bicep' = {
   name: 'gateway'
@@ -347,3 +396,6 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output WEB_PUBSUB_ENDPOINT string = useWebPubSub ? webPubSub!.outputs.endpoint : ''
+output WEB_PUBSUB_HUB string = webPubSubHub
+output WEB_PUBSUB_PRINCIPAL_ID string = useWebPubSub ? webPubSub!.outputs.principalId : ''

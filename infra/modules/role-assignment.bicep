@@ -1,5 +1,5 @@
 // One role assignment, scoped to exactly one of the deployment's resources. main.bicep calls this module in a
-// single loop over its role map. The three resources below are a dispatch on `target`, not three assignments:
+// single loop over its role map. The resources below are a dispatch on `target`, not several assignments:
 // Bicep must know a resource's scope at compile time (BCP420), so the target cannot be chosen by an expression,
 // and exactly one of them is deployed per call.
 
@@ -8,6 +8,7 @@
   'storage'
   'applicationInsights'
   'keyVault'
+  'webPubSub'
 ])
 param target string
 
@@ -37,6 +38,9 @@ param applicationInsightsName string
 @description('Name of the Key Vault.')
 param keyVaultName string
 
+@description('Name of the Web PubSub resource (assigned to only when the deployment has one).')
+param webPubSubName string
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
 }
@@ -49,9 +53,13 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
 }
 
+resource webPubSub 'Microsoft.SignalRService/webPubSub@2024-03-01' existing = {
+  name: webPubSubName
+}
+
 var roleDefinitionResourceId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionId)
 
-// Shared by the three dispatch targets below, which differ only in scope (and so in name).
+// Shared by the dispatch targets below, which differ only in scope (and so in name).
 var assignment = {
   roleDefinitionId: roleDefinitionResourceId
   principalId: principalId
@@ -74,5 +82,11 @@ resource onApplicationInsights 'Microsoft.Authorization/roleAssignments@2022-04-
 resource onKeyVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (target == 'keyVault') {
   name: guid(vault.id, principalId, roleDefinitionResourceId)
   scope: vault
+  properties: assignment
+}
+
+resource onWebPubSub 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (target == 'webPubSub') {
+  name: guid(webPubSub.id, principalId, roleDefinitionResourceId)
+  scope: webPubSub
   properties: assignment
 }

@@ -14,10 +14,12 @@ public sealed class RoleAssignmentTests
     private const string QueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
     private const string MetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
     private const string SecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
+    private const string WebPubSubServiceOwner = "12cf5a90-567b-43ae-8102-96cf46c7d9b4";
 
     private const string StorageType = "Microsoft.Storage/storageAccounts";
     private const string InsightsType = "Microsoft.Insights/components";
     private const string VaultType = "Microsoft.KeyVault/vaults";
+    private const string WebPubSubType = "Microsoft.SignalRService/webPubSub";
 
     private static readonly string[] AppRoles = [BlobDataOwner, TableDataContributor, MetricsPublisher, SecretsUser];
     private static readonly string[] DeveloperRoles = [BlobDataOwner, TableDataContributor, SecretsUser];
@@ -30,6 +32,7 @@ public sealed class RoleAssignmentTests
         { QueueDataContributor, "storage" },
         { MetricsPublisher, "applicationInsights" },
         { SecretsUser, "keyVault" },
+        { WebPubSubServiceOwner, "webPubSub" },
     };
 
     /// <summary>Each built-in role and the type of the one resource it must be scoped to.</summary>
@@ -40,6 +43,7 @@ public sealed class RoleAssignmentTests
         { QueueDataContributor, StorageType },
         { MetricsPublisher, InsightsType },
         { SecretsUser, VaultType },
+        { WebPubSubServiceOwner, WebPubSubType },
     };
 
     [Theory]
@@ -59,7 +63,7 @@ public sealed class RoleAssignmentTests
         Assert.Equal("[parameters('useQueues')]", Json.String(row["enabled"]));
         Assert.True(Json.IsLiteral(CompiledTemplates.Main.Parameter("useQueues"), false));
         Assert.All(
-            RoleMap().Where(other => Json.String(other["id"]) != QueueDataContributor),
+            RoleMap().Where(other => Json.String(other["id"]) is not (QueueDataContributor or WebPubSubServiceOwner)),
             other => Assert.True(Json.IsLiteral(other["enabled"], true), Json.Text(other)));
     }
 
@@ -91,6 +95,7 @@ public sealed class RoleAssignmentTests
     [InlineData("storage", StorageType, "storageAccountName")]
     [InlineData("applicationInsights", InsightsType, "applicationInsightsName")]
     [InlineData("keyVault", VaultType, "keyVaultName")]
+    [InlineData("webPubSub", WebPubSubType, "webPubSubName")]
     public void RoleAssignmentModule_Compiled_ScopesEachTargetToItsResourceOnly(string target, string resourceType, string nameParameter)
     {
         var assignments = CompiledTemplates.Main.OfType("Microsoft.Authorization/roleAssignments");
@@ -118,7 +123,7 @@ public sealed class RoleAssignmentTests
     [MemberData(nameof(RolesAndScopes))]
     public void RoleAssignments_AllRolesEnabled_AreScopedToTheirResource(string roleId, string resourceType)
     {
-        var snapshot = DeploymentSnapshot.Of(("principalId", $"'{DeploymentSnapshot.DeveloperId}'"), ("useQueues", "true"));
+        var snapshot = DeploymentSnapshot.Of(("principalId", $"'{DeploymentSnapshot.DeveloperId}'"), ("useQueues", "true"), ("webPubSubHub", "'chat'"));
         var scope = snapshot.IdOf(resourceType);
 
         var granted = Assignments(snapshot).Where(assignment => assignment.RoleId == roleId).ToList();

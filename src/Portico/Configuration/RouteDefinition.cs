@@ -89,4 +89,7 @@ public sealed record RouteDefinition
 
     /// <summary>WebSocket pass-through on a proxy route (docs/protocols.md); upgrades are refused when absent.</summary>
     public WebSocketDefinition? WebSocket { get; init; }
+
+    /// <summary>A part of the Azure Web PubSub bridge (negotiate, events or send; docs/protocols.md#azure-web-pubsub).</summary>
+    public WebPubSubDefinition? WebPubSub { get; init; }
 }

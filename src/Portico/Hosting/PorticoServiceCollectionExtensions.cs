@@ -78,6 +78,9 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<AggregateCompiler>();
         services.TryAddSingleton<WebSockets.WebSocketConnections>();
         services.TryAddSingleton<WebSockets.WebSocketCompiler>();
+        services.TryAddSingleton(provider => new WebPubSub.WebPubSubCredential(provider.GetService<IConfiguration>()));
+        services.TryAddSingleton<WebPubSub.WebPubSubMetrics>();
+        services.TryAddSingleton<WebPubSub.WebPubSubCompiler>();
         services.TryAddSingleton<Discovery.DiscoveryTelemetry>();
         services.TryAddSingleton<Discovery.DiscoveryCompiler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Admin.IPorticoEndpoint, Discovery.BackendsEndpoint>());

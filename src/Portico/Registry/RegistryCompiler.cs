@@ -35,7 +35,8 @@ internal sealed partial class RegistryCompiler(
     Caching.CacheCompiler cacheCompiler,
     WebSockets.WebSocketCompiler webSocketCompiler,
     Discovery.DiscoveryCompiler discovery,
-    GraphQL.GraphQLCompiler graphQLCompiler)
+    GraphQL.GraphQLCompiler graphQLCompiler,
+    WebPubSub.WebPubSubCompiler webPubSubCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -199,7 +200,9 @@ internal sealed partial class RegistryCompiler(
         var rewriter = CompileRewrite(route, pattern, Error);
         var dispatcher = route.GraphQL is { } graphQL
             ? graphQLCompiler.Compile(route, graphQL, backends, baseDirectory, Error)
-            : CompileTarget(route, pattern, activityTimeout, resilienceSettings, backends, Error);
+            : route.WebPubSub is { } webPubSub
+                ? webPubSubCompiler.Compile(route, webPubSub, pattern, backends, Error)
+                : CompileTarget(route, pattern, activityTimeout, resilienceSettings, backends, Error);
         var validation = validationCompilation.Compile(route, pattern, Error);
         if (errors.Count > before || pattern is null || dispatcher is null || routeAuth is null)
         {
@@ -237,7 +240,7 @@ internal sealed partial class RegistryCompiler(
     private long CompileMaxRequestBodySize(RouteDefinition route, Action<string, string> error)
     {
         var maxBody = route.MaxRequestBodySize ?? _options.Limits.MaxRequestBodySize;
-        if (route.MaxRequestBodySize is null && (route.Aggregate is not null || route.GraphQL is not null || route.Validation is { Body: not null } or { OpenApi: not null }))
+        if (route.MaxRequestBodySize is null && (route.Aggregate is not null || route.GraphQL is not null || route.WebPubSub is not null || route.Validation is { Body: not null } or { OpenApi: not null }))
         {
             // Composite routes and routes that validate bodies hold the body in memory: 1 MiB unless the route says more.
             maxBody = Math.Min(maxBody, AggregateLimits.DefaultMaxRequestBodySize);
@@ -254,10 +257,10 @@ internal sealed partial class RegistryCompiler(
     /// <summary>Exactly one of <c>backend</c>, <c>static</c> and <c>aggregate</c>.</summary>
     private static void CheckOneTarget(RouteDefinition route, Action<string, string> error)
     {
-        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1) + (route.GraphQL is null ? 0 : 1);
+        var targets = (route.Backend is null ? 0 : 1) + (route.Static is null ? 0 : 1) + (route.Aggregate is null ? 0 : 1) + (route.GraphQL is null ? 0 : 1) + (route.WebPubSub is null ? 0 : 1);
         if (targets != 1)
         {
-            error("", "set exactly one target: 'backend' (proxy), 'static' (fixed response), 'aggregate' (composite) or 'graphql'");
+            error("", "set exactly one target: 'backend' (proxy), 'static' (fixed response), 'aggregate' (composite), 'graphql' or 'webPubSub'");
         }
     }
 

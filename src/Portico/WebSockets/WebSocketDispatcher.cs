@@ -41,8 +41,17 @@ internal sealed partial class WebSocketDispatcher(
         var http = context.HttpContext;
         if (http.Features.Get<IHttpWebSocketFeature>() is null)
         {
-            // The Functions host forwards requests to the worker over HTTP and cannot pass an upgrade on.
-            await ProblemResponse.WriteAsync(http, WebSocketProblems.Unsupported, "Connect through the gateway's Web PubSub negotiate endpoint, or to a gateway run with 'portico serve'.");
+            // The Functions host forwards requests to the worker over HTTP and cannot pass an upgrade on: point the
+            // client to the Web PubSub bridge when the registry has one (docs/protocols.md#azure-web-pubsub).
+            if (WebPubSub.WebPubSubNegotiateHint.PathIn(context.Snapshot) is { } negotiate)
+            {
+                await ProblemResponse.WriteAsync(http, WebSocketProblems.Unsupported,
+                    $"This host cannot hold WebSocket connections: get an Azure Web PubSub client URL from {negotiate} and connect there.",
+                    [new("negotiate", negotiate)]);
+                return;
+            }
+
+            await ProblemResponse.WriteAsync(http, WebSocketProblems.Unsupported, "Connect to a gateway run with 'portico serve', or bridge WebSocket clients through Azure Web PubSub (webPubSub routes).");
             return;
         }
 

@@ -25,13 +25,7 @@ public sealed class WebSocketRefusalTests
           ]
         }
         """);
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
-        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
-        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
-        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
-
-        using var response = await gateway.Client.SendAsync(request).WaitAsync(TimeSpan.FromSeconds(60));
+        using var response = await TestRequests.GetAsync(gateway.Client, path, TestRequests.WebSocketHandshake).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}{Environment.NewLine}{gateway.Log}");
         await ProblemAssert.ReadAsync(response, code);

@@ -59,6 +59,8 @@ public sealed class RegistrySchemaTests
         { "loadBalancing", nameof(LoadBalancingDefinition) },
         { "backendHealth", nameof(BackendHealthDefinition) },
         { "passiveHealth", nameof(PassiveHealthDefinition) },
+        { "webPubSub", nameof(WebPubSubDefinition) },
+        { "webPubSubEvent", nameof(WebPubSubEventDefinition) },
     };
 
     [Theory]

@@ -1,0 +1,30 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+
+namespace Portico.WebPubSub;
+
+/// <summary>
+/// The gateway's Microsoft Entra identity toward Azure Web PubSub: in Azure, its managed identity
+/// (<see cref="DefaultAzureCredential"/>, the user-assigned one named by <c>AZURE_CLIENT_ID</c> when set), asked for
+/// tokens of the service's audience. Created on first use, so a registry without Web PubSub routes never builds it.
+/// </summary>
+internal sealed class WebPubSubCredential
+{
+    /// <summary>The scope of the Web PubSub data plane.</summary>
+    public const string Scope = "https://webpubsub.azure.com/.default";
+
+    private readonly Lazy<TokenCredential> _credential;
+
+    public WebPubSubCredential(IConfiguration? configuration = null)
+    {
+        _credential = new(() => new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = configuration?["AZURE_CLIENT_ID"] }));
+    }
+
+    /// <summary>A credential other than the default chain (a workload identity, or a test's token issuer).</summary>
+    public WebPubSubCredential(TokenCredential credential) => _credential = new(credential);
+
+    /// <summary>A bearer token for the service; the credential caches and refreshes tokens itself.</summary>
+    public async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken) =>
+        (await _credential.Value.GetTokenAsync(new TokenRequestContext([Scope]), cancellationToken)).Token;
+}
