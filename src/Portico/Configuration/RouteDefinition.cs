@@ -89,4 +89,7 @@ public sealed record RouteDefinition
 
     /// <summary>WebSocket pass-through on a proxy route (docs/protocols.md); upgrades are refused when absent.</summary>
     public WebSocketDefinition? WebSocket { get; init; }
+
+    /// <summary>REST→gRPC transcoding to the route's <c>grpc</c> backend (docs/protocols.md#transcoding); plain proxying when absent.</summary>
+    public TranscodeDefinition? Transcode { get; init; }
 }

@@ -30,6 +30,22 @@ internal sealed class JsonToProto(ProtoSchema schema)
         }
     }
 
+    /// <summary>Writes the fields of <paramref name="json"/> as <paramref name="message"/> to <paramref name="output"/>; false with <paramref name="error"/> naming the field otherwise.</summary>
+    public bool TryWriteMessage(MessageDescriptor message, JsonElement json, CodedOutputStream output, out string? error)
+    {
+        try
+        {
+            error = null;
+            WriteMessage(message, json, output);
+            return true;
+        }
+        catch (ProtoJsonException ex)
+        {
+            error = ex.Describe();
+            return false;
+        }
+    }
+
     /// <summary>
     /// Writes <paramref name="value"/> to <paramref name="output"/> as the field reached through
     /// <paramref name="path"/> (each field but the last a singular message field), as one more element of a repeated
@@ -52,8 +68,12 @@ internal sealed class JsonToProto(ProtoSchema schema)
         }
     }
 
-    /// <summary>Writes <paramref name="value"/> as field <paramref name="field"/> (an array or object for repeated and map fields).</summary>
-    public bool TryWriteField(FieldDescriptor field, JsonElement value, CodedOutputStream output, out string? error)
+    /// <summary>
+    /// Writes <paramref name="value"/> as field <paramref name="field"/> (an array or object for repeated and map fields).
+    /// Errors name fields from inside the value when <paramref name="fromValue"/> (the value is a whole request body),
+    /// otherwise from the field.
+    /// </summary>
+    public bool TryWriteField(FieldDescriptor field, JsonElement value, CodedOutputStream output, out string? error, bool fromValue = false)
     {
         try
         {
@@ -63,7 +83,11 @@ internal sealed class JsonToProto(ProtoSchema schema)
         }
         catch (ProtoJsonException ex)
         {
-            ex.PrependMember(field.JsonName);
+            if (!fromValue)
+            {
+                ex.PrependMember(field.JsonName);
+            }
+
             error = ex.Describe();
             return false;
         }

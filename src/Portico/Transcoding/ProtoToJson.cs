@@ -39,6 +39,22 @@ internal sealed class ProtoToJson(ProtoSchema schema)
         }
     }
 
+    /// <summary>Writes a <c>google.protobuf.Any</c> given by its parts (the details of a <c>google.rpc.Status</c>); false with <paramref name="error"/> when its value is malformed.</summary>
+    public bool TryWriteAny(string typeUrl, ByteString value, Utf8JsonWriter writer, out string? error)
+    {
+        try
+        {
+            error = null;
+            WriteAny(typeUrl, value, writer, 0);
+            return true;
+        }
+        catch (Exception ex) when (ex is ProtoJsonException or InvalidProtocolBufferException)
+        {
+            error = ex is ProtoJsonException json ? json.Describe() : ex.Message;
+            return false;
+        }
+    }
+
     /// <summary>
     /// Writes one field's value as JSON (the whole field: an array for a repeated field, an object for a map), or
     /// <c>null</c> when it is absent. For <c>response_body</c>, which answers with one field of the response.
