@@ -3,10 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Portico.Tests.Infrastructure;
 using Portico.Tests.Transcoding.Proto;
 
 namespace Portico.Tests.Transcoding;
@@ -31,15 +28,8 @@ internal sealed class LibraryBackend : IAsyncDisposable
 
     public static async Task<LibraryBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Logging.ClearProviders();
         var state = new State();
-        builder.Services.AddSingleton(state);
-        builder.Services.AddGrpc();
-        var app = builder.Build();
-        app.MapGrpcService<LibraryService>();
-        await app.StartAsync();
+        var app = await GrpcTestServer.StartAsync<LibraryService, State>(state);
         return new LibraryBackend(app, state) { Url = app.Urls.First().TrimEnd('/') };
     }
 
