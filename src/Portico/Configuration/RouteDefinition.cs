@@ -92,4 +92,7 @@ public sealed record RouteDefinition
 
     /// <summary>A part of the Azure Web PubSub bridge (negotiate, events or send; docs/protocols.md#azure-web-pubsub).</summary>
     public WebPubSubDefinition? WebPubSub { get; init; }
+
+    /// <summary>REST→gRPC transcoding to the route's <c>grpc</c> backend (docs/protocols.md#transcoding); plain proxying when absent.</summary>
+    public TranscodeDefinition? Transcode { get; init; }
 }

@@ -87,6 +87,8 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<GraphQL.GraphQLMetrics>();
         services.TryAddSingleton<GraphQL.GraphQLRuntime>();
         services.TryAddSingleton<GraphQL.GraphQLCompiler>();
+        services.TryAddSingleton<Transcoding.TranscodingRuntime>();
+        services.TryAddSingleton<Transcoding.TranscodingCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();

@@ -36,7 +36,8 @@ internal sealed partial class RegistryCompiler(
     WebSockets.WebSocketCompiler webSocketCompiler,
     Discovery.DiscoveryCompiler discovery,
     GraphQL.GraphQLCompiler graphQLCompiler,
-    WebPubSub.WebPubSubCompiler webPubSubCompiler)
+    WebPubSub.WebPubSubCompiler webPubSubCompiler,
+    Transcoding.TranscodingCompiler transcodingCompiler)
 {
     /// <summary>The Functions host cuts every HTTP response at 230 s; leave room to answer 504 before that.</summary>
     public static readonly TimeSpan MaxActivityTimeout = TimeSpan.FromSeconds(225);
@@ -202,7 +203,8 @@ internal sealed partial class RegistryCompiler(
             ? graphQLCompiler.Compile(route, graphQL, backends, baseDirectory, Error)
             : route.WebPubSub is { } webPubSub
                 ? webPubSubCompiler.Compile(route, webPubSub, pattern, backends, Error)
-                : CompileTarget(route, pattern, activityTimeout, resilienceSettings, backends, Error);
+            : route.Transcode is { } transcode ? CompileTranscoding(route, transcode, activityTimeout, resilienceSettings, backends, baseDirectory, Error)
+            : CompileTarget(route, pattern, activityTimeout, resilienceSettings, backends, Error);
         var validation = validationCompilation.Compile(route, pattern, Error);
         if (errors.Count > before || pattern is null || dispatcher is null || routeAuth is null)
         {
@@ -240,7 +242,7 @@ internal sealed partial class RegistryCompiler(
     private long CompileMaxRequestBodySize(RouteDefinition route, Action<string, string> error)
     {
         var maxBody = route.MaxRequestBodySize ?? _options.Limits.MaxRequestBodySize;
-        if (route.MaxRequestBodySize is null && (route.Aggregate is not null || route.GraphQL is not null || route.WebPubSub is not null || route.Validation is { Body: not null } or { OpenApi: not null }))
+        if (route.MaxRequestBodySize is null && (route.Aggregate is not null || route.GraphQL is not null || route.WebPubSub is not null || route.Transcode is not null || route.Validation is { Body: not null } or { OpenApi: not null }))
         {
             // Composite routes and routes that validate bodies hold the body in memory: 1 MiB unless the route says more.
             maxBody = Math.Min(maxBody, AggregateLimits.DefaultMaxRequestBodySize);
@@ -347,6 +349,24 @@ internal sealed partial class RegistryCompiler(
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A <c>transcode</c> route (docs/protocols.md#transcoding): JSON over HTTP to the methods of a <c>grpc</c> backend,
+    /// through the route's resilience pipeline, with the route's timeout as each unary call's deadline.
+    /// </summary>
+    private IRouteDispatcher? CompileTranscoding(
+        RouteDefinition route, TranscodeDefinition transcode, TimeSpan activityTimeout, RouteResilienceSettings? resilienceSettings,
+        Dictionary<string, CompiledBackend> backends, string? baseDirectory, Action<string, string> error)
+    {
+        if (route.Backend is not { } backendId || !backends.TryGetValue(backendId, out var backend))
+        {
+            error("backend", route.Backend is null ? "a transcoding route needs 'backend' (a grpc backend)" : $"unknown backend '{route.Backend}'");
+            return null;
+        }
+
+        var invoker = resilienceSettings is null ? backend.Invoker : resilience.BuildRoute(route.Id, backend, resilienceSettings, backends);
+        return transcodingCompiler.Compile(route, transcode, backend, invoker, resilienceSettings?.Timeout ?? ResilienceDefaults.Timeout, activityTimeout, baseDirectory, error);
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]

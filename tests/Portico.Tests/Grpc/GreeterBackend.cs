@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Portico.Tests.Infrastructure;
 using Portico.Tests.Grpc.Proto;
 
 namespace Portico.Tests.Grpc;
@@ -32,15 +29,8 @@ internal sealed class GreeterBackend : IAsyncDisposable
 
     public static async Task<GreeterBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Logging.ClearProviders();
         var state = new State();
-        builder.Services.AddSingleton(state);
-        builder.Services.AddGrpc();
-        var app = builder.Build();
-        app.MapGrpcService<GreeterService>();
-        await app.StartAsync();
+        var app = await GrpcTestServer.StartAsync<GreeterService, State>(state);
         var backend = new GreeterBackend(app, state) { Url = app.Urls.First().TrimEnd('/') };
         return backend;
     }
