@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
@@ -44,11 +45,37 @@ public static class PorticoTelemetryExtensions
         ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder.HttpForwarder"] = "Error",
     };
 
+    /// <summary>Adds Portico's logging defaults and, when an exporter or Prometheus is configured, OpenTelemetry.</summary>
+    /// <remarks>
+    /// This overload names no OpenTelemetry type, so a host that configures no exporter never loads OpenTelemetry's
+    /// assemblies (start-up time, issue 25); <c>portico serve</c> calls it.
+    /// </remarks>
+    public static IHostApplicationBuilder AddPorticoTelemetry(this IHostApplicationBuilder builder)
+    {
+        if (AddLoggingDefaults(builder))
+        {
+            AddOpenTelemetry(builder, configureHost: null);
+        }
+
+        return builder;
+    }
+
     /// <summary>
     /// Adds Portico's logging defaults and, when an exporter is configured, OpenTelemetry. <paramref name="configureHost"/>
     /// lets a host add what only it has (the Functions worker's own instrumentation), and runs only when exporting.
     /// </summary>
-    public static IHostApplicationBuilder AddPorticoTelemetry(this IHostApplicationBuilder builder, Action<OpenTelemetryBuilder>? configureHost = null)
+    public static IHostApplicationBuilder AddPorticoTelemetry(this IHostApplicationBuilder builder, Action<OpenTelemetryBuilder> configureHost)
+    {
+        if (AddLoggingDefaults(builder))
+        {
+            AddOpenTelemetry(builder, configureHost);
+        }
+
+        return builder;
+    }
+
+    /// <summary>The logging defaults; true when an exporter or the Prometheus endpoint is configured, so OpenTelemetry is needed.</summary>
+    private static bool AddLoggingDefaults(IHostApplicationBuilder builder)
     {
         // Default log levels at the lowest priority, so appsettings and environment variables (Logging__LogLevel__…)
         // override them: the gateway's own events, framework warnings, and none of the framework's per-request chatter
@@ -60,15 +87,24 @@ public static class PorticoTelemetryExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         var configuration = builder.Configuration;
+        return !string.IsNullOrEmpty(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"])
+            || !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
+            || PrometheusEnabled(configuration);
+    }
+
+    private static bool PrometheusEnabled(IConfiguration configuration) =>
+        configuration.GetValue<bool>($"{PorticoOptions.SectionName}:{nameof(PorticoOptions.Prometheus)}:{nameof(PrometheusOptions.Enabled)}");
+
+    // Everything that names an OpenTelemetry type is in here and below, apart from the overload that takes the host's
+    // callback: the assemblies load only when this runs. The callback travels as a Delegate for the same reason.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOpenTelemetry(IHostApplicationBuilder builder, Delegate? configureHost)
+    {
+        var configuration = builder.Configuration;
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        var prometheus = configuration.GetValue<bool>($"{PorticoOptions.SectionName}:{nameof(PorticoOptions.Prometheus)}:{nameof(PrometheusOptions.Enabled)}");
+        var prometheus = PrometheusEnabled(configuration);
         var exporting = !string.IsNullOrEmpty(appInsights) || !string.IsNullOrEmpty(otlp);
-        if (!exporting && !prometheus)
-        {
-            return builder;
-        }
-
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName(configuration)))
             .WithMetrics(metrics => metrics.AddMeter(Meters));
@@ -80,11 +116,11 @@ public static class PorticoTelemetryExtensions
         if (!exporting)
         {
             // Metrics only: no tracer provider, so requests still create no spans.
-            return builder;
+            return;
         }
 
         telemetry.WithTracing(tracing => tracing.AddSource(ActivitySources));
-        configureHost?.Invoke(telemetry);
+        ((Action<OpenTelemetryBuilder>?)configureHost)?.Invoke(telemetry);
         if (!string.IsNullOrEmpty(appInsights))
         {
             AddAzureMonitor(builder, telemetry, appInsights);
@@ -94,8 +130,6 @@ public static class PorticoTelemetryExtensions
         {
             AddOtlp(builder, telemetry);
         }
-
-        return builder;
     }
 
     /// <summary><c>OTEL_SERVICE_NAME</c>, else the Function app's name (Application Insights' cloud role), else <c>portico</c>.</summary>

@@ -106,11 +106,30 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
                 // Polly's retry takes over only when its outcome may be retried.
                 timeout = _timeouts.Rent(_settings.Timeout);
                 link = TimeoutSources.Link(cancellationToken, timeout);
-                var attempt = new AttemptState(this, request, body, cancellationToken);
-                outcome = await AttemptAsync(attempt, timeout.Token, copy: false).ConfigureAwait(false);
-                if (_retry is not null && IsRetriable(outcome, timeout.Token, 0) && CanRepeat(attempt))
+
+                // The first attempt runs here rather than in AttemptAsync: an asynchronous method of its own cost every
+                // request a second state machine (about 230 bytes, issue 25). Later attempts go through AttemptAsync.
+                if (BeginAttempt(timeout.Token, out var scope) is { } refused)
                 {
-                    outcome = await RetryAsync(attempt, outcome, timeout.Token).ConfigureAwait(false);
+                    outcome = Outcome.FromException<HttpResponseMessage>(refused);
+                }
+                else
+                {
+                    try
+                    {
+                        outcome = Outcome.FromResult(await _upstream.SendAsync(request, scope.Token).ConfigureAwait(false));
+                    }
+                    catch (Exception ex)
+                    {
+                        outcome = Failed(ex, cancellationToken);
+                    }
+
+                    outcome = EndAttempt(ref scope, outcome);
+                }
+
+                if (_retry is not null && IsRetriable(outcome, timeout.Token, 0) && CanRepeat(request, body))
+                {
+                    outcome = await RetryAsync(new AttemptState(this, request, body, cancellationToken), outcome, timeout.Token).ConfigureAwait(false);
                 }
 
                 if (outcome.Exception is OperationCanceledException cancelled && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -198,54 +217,71 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     }
 
     /// <summary>
-    /// One call to the backend, if its circuit lets it through, within the route's attempt timeout. The first
-    /// attempt sends the forwarder's message; later ones send copies (a message can be sent only once).
+    /// A later attempt (a retry): one call to the backend with a copy of the forwarder's message (a message can be sent
+    /// only once), if its circuit lets it through, within the route's attempt timeout. The first attempt is made in
+    /// <see cref="SendAsync"/> with the same steps.
     /// </summary>
-    private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(AttemptState state, CancellationToken token, bool copy)
+    private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(AttemptState state, CancellationToken token)
     {
-        var breaker = _resilience.Breaker;
-        var trial = false;
-        if (breaker is not null && breaker.TryEnter(_routeId, out trial) is { } refused)
+        if (BeginAttempt(token, out var scope) is { } refused)
         {
             return Outcome.FromException<HttpResponseMessage>(refused);
-        }
-
-        var routeToken = token;
-        CancellationTokenSource? attemptTimeout = null;
-        CancellationTokenRegistration link = default;
-        if (_settings.AttemptTimeout is { } limit)
-        {
-            attemptTimeout = _timeouts.Rent(limit);
-            link = TimeoutSources.Link(routeToken, attemptTimeout);
-            token = attemptTimeout.Token;
         }
 
         Outcome<HttpResponseMessage> outcome;
         try
         {
-            var message = copy ? Copy(state.Request, state.Request.RequestUri!, state.Body) : state.Request;
-            outcome = Outcome.FromResult(await _upstream.SendAsync(message, token).ConfigureAwait(false));
-        }
-        catch (Exception ex) when (ClientRequestException.Find(ex) is not null)
-        {
-            // Reading the client's body failed (even when a timeout cancelled the wait for it): the client's fault,
-            // never the backend's. Neither the circuit, the retries nor the fallback treat it as a failure.
-            outcome = Outcome.FromException<HttpResponseMessage>(ClientRequestException.Find(ex)!);
-        }
-        catch (OperationCanceledException ex) when (!state.CallerToken.IsCancellationRequested)
-        {
-            outcome = Outcome.FromException<HttpResponseMessage>(new UpstreamTimeoutException(ex));
+            var message = Copy(state.Request, state.Request.RequestUri!, state.Body);
+            outcome = Outcome.FromResult(await _upstream.SendAsync(message, scope.Token).ConfigureAwait(false));
         }
         catch (Exception ex)
         {
-            outcome = Outcome.FromException<HttpResponseMessage>(ex);
+            outcome = Failed(ex, state.CallerToken);
         }
 
-        breaker?.Record(outcome, trial, _routeId);
-        if (attemptTimeout is not null)
+        return EndAttempt(ref scope, outcome);
+    }
+
+    /// <summary>
+    /// Before an attempt: the circuit's verdict (the refusal, or null when the call may go) and the attempt's own
+    /// timeout, linked to the route's, whose token the call is to use.
+    /// </summary>
+    private Exception? BeginAttempt(CancellationToken routeToken, out AttemptScope scope)
+    {
+        scope = new AttemptScope { RouteToken = routeToken, Token = routeToken };
+        if (_resilience.Breaker is { } breaker && breaker.TryEnter(_routeId, out scope.Trial) is { } refused)
         {
-            link.Dispose();
-            if (outcome.Exception is OperationCanceledException cancelled && attemptTimeout.IsCancellationRequested && !routeToken.IsCancellationRequested)
+            return refused;
+        }
+
+        if (_settings.AttemptTimeout is { } limit)
+        {
+            scope.Timeout = _timeouts.Rent(limit);
+            scope.Link = TimeoutSources.Link(routeToken, scope.Timeout);
+            scope.Token = scope.Timeout.Token;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// What a failed call means. Reading the client's body failed (even when a timeout cancelled the wait for it): the
+    /// client's fault, never the backend's, so neither the circuit, the retries nor the fallback treat it as a failure.
+    /// A cancellation the client did not cause is a timeout.
+    /// </summary>
+    private static Outcome<HttpResponseMessage> Failed(Exception ex, CancellationToken callerToken) =>
+        Outcome.FromException<HttpResponseMessage>(
+            ClientRequestException.Find(ex)
+            ?? (ex is OperationCanceledException cancelled && !callerToken.IsCancellationRequested ? new UpstreamTimeoutException(cancelled) : ex));
+
+    /// <summary>After an attempt: the circuit records its outcome, and the attempt's timeout goes back (its expiry is a retriable 504).</summary>
+    private Outcome<HttpResponseMessage> EndAttempt(ref AttemptScope scope, Outcome<HttpResponseMessage> outcome)
+    {
+        _resilience.Breaker?.Record(outcome, scope.Trial, _routeId);
+        if (scope.Timeout is { } attemptTimeout)
+        {
+            scope.Link.Dispose();
+            if (outcome.Exception is OperationCanceledException cancelled && attemptTimeout.IsCancellationRequested && !scope.RouteToken.IsCancellationRequested)
             {
                 // This attempt's own limit, not the route's: retriable, and 504 if it was the last.
                 outcome = TimedOut("attempt", _settings.AttemptTimeout!.Value, cancelled);
@@ -286,7 +322,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             .Build();
 
     /// <summary>Whether the request may be sent again at all: its method allows it and its body, if any, was kept.</summary>
-    private bool CanRepeat(AttemptState attempt) => CanRetry(attempt.Request.Method) && IsReplayable(attempt.Request, attempt.Body);
+    private bool CanRepeat(HttpRequestMessage request, byte[]? body) => CanRetry(request.Method) && IsReplayable(request, body);
 
     /// <summary>Whether another attempt may follow this outcome, leaving the retry budget untouched.</summary>
     private bool IsRetriable(Outcome<HttpResponseMessage> outcome, CancellationToken routeToken, int attempt)
@@ -483,6 +519,16 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     /// <summary>One request's attempts: the forwarder's message, its kept body (null when not buffered) and the client's token.</summary>
     private readonly record struct AttemptState(ResilientInvoker Invoker, HttpRequestMessage Request, byte[]? Body, CancellationToken CallerToken);
 
+    /// <summary>One attempt's circuit trial and timeout, between <see cref="BeginAttempt"/> and <see cref="EndAttempt"/>.</summary>
+    private struct AttemptScope
+    {
+        public bool Trial;
+        public CancellationTokenSource? Timeout;
+        public CancellationTokenRegistration Link;
+        public CancellationToken RouteToken;
+        public CancellationToken Token;
+    }
+
     /// <summary>What Polly's retry calls: first the outcome of the attempt already made, then new attempts.</summary>
     private sealed class RetryState(AttemptState attempt, Outcome<HttpResponseMessage> first)
     {
@@ -496,7 +542,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
                 return new ValueTask<Outcome<HttpResponseMessage>>(first);
             }
 
-            return attempt.Invoker.AttemptAsync(attempt, context.CancellationToken, copy: true);
+            return attempt.Invoker.AttemptAsync(attempt, context.CancellationToken);
         }
     }
 }
