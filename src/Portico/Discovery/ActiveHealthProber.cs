@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Portico.Hosting;
 using Portico.Registry;
 
 namespace Portico.Discovery;
@@ -8,13 +10,15 @@ namespace Portico.Discovery;
 /// every <see cref="Tick"/> it walks the live snapshot and starts a probe of each destination whose probe is due, never
 /// a second one while the first is in flight, at most <see cref="MaxProbesInFlight"/> at once. A destination's first
 /// probe comes within a second of it appearing; then one every interval plus up to a tenth of it at random, so that
-/// probes of many destinations (and of many gateways) spread out instead of arriving together.
+/// probes of many destinations (and of many gateways) spread out instead of arriving together. In the shared mode
+/// (the Functions app) it does not run on its own: the timer function calls <see cref="ProbeElapsedAsync"/>.
 /// </summary>
 internal sealed class ActiveHealthProber(
     RegistryRuntime runtime,
     ActiveHealthStates states,
     HealthProbeClient client,
     ActiveHealthTelemetry telemetry,
+    IOptions<PorticoOptions> options,
     TimeProvider time) : BackgroundService
 {
     /// <summary>How often the prober looks for due probes.</summary>
@@ -79,6 +83,11 @@ internal sealed class ActiveHealthProber(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Value.ActiveHealth.IsShared)
+        {
+            return; // the Functions timer probes, once for the whole app (SharedHealthProbe)
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -7,7 +7,7 @@ namespace Portico.Tests.Discovery;
 /// A real backend whose <c>/healthz</c> answers the status the test sets (200 at first), or holds the probe until the
 /// test releases it; every other path is echoed. Counts health probes apart from traffic.
 /// </summary>
-internal sealed class ProbedBackend : IAsyncDisposable
+public sealed class ProbedBackend : IAsyncDisposable
 {
     private volatile int _healthStatus = 200;
     private volatile TaskCompletionSource? _hold;
