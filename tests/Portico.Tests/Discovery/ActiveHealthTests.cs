@@ -22,6 +22,7 @@ public sealed class ActiveHealthTests
         await using var a = await ProbedBackend.StartAsync();
         await using var b = await ProbedBackend.StartAsync();
         await using var probing = await Probing.StartAsync([a.Url, b.Url], """ "unhealthyThreshold": 2, "healthyThreshold": 2 """);
+        using var metrics = new MetricRecorder(probing.Gateway.Services);
 
         await probing.RoundAsync();
         Assert.Equal((1, 1), (a.Probes, b.Probes));
@@ -47,6 +48,9 @@ public sealed class ActiveHealthTests
         await probing.SendAsync(20);
         Assert.Equal(15, b.Traffic); // back: half of round robin's 20
         Assert.Equal(2, probing.Gateway.Logs.Entries.Count(e => e.EventId.Id is 2700 or 2701));
+        Assert.Equal(1, metrics.Sum("portico.discovery.health.transitions", ("portico.destination", b.Url), ("state", "unhealthy")));
+        Assert.Equal(1, metrics.Sum("portico.discovery.health.transitions", ("portico.destination", b.Url), ("state", "healthy")));
+        Assert.Equal(2, metrics.Sum("portico.discovery.health.probes", ("portico.backend", "b"), ("outcome", "status"))); // b's two failed probes
         Assert.Contains(probing.Gateway.Logs.Entries, e => e.EventId.Id == 2700 && e.Level == LogLevel.Warning && e.Message.Contains(b.Url, StringComparison.Ordinal));
     }
 
@@ -66,6 +70,33 @@ public sealed class ActiveHealthTests
         Assert.Equal((ActiveHealthStatus.Unhealthy, "connection-failed", 0), (state.Status, state.LastOutcome, state.LastStatus));
         await probing.SendAsync(20); // passive health is off: only the probe keeps requests from the stopped destination
         Assert.Equal(20, a.Traffic);
+    }
+
+    [Fact]
+    public async Task Probe_DestinationDrainsUnderLoad_StoppedOnceProbesTookItOut_NoRequestFails()
+    {
+        await using var a = await ProbedBackend.StartAsync();
+        var b = await ProbedBackend.StartAsync();
+        await using var c = await ProbedBackend.StartAsync();
+        await using var probing = await Probing.StartAsync([a.Url, b.Url, c.Url], """ "unhealthyThreshold": 1 """, passive: """ "enabled": false """);
+        await probing.RoundAsync();
+        await using var load = new LoadLoop(probing.Gateway.Client, "/r/x", concurrency: 8);
+        Assert.True(await load.WaitForMoreAsync(200), string.Join("; ", load.Failures));
+        Assert.True(b.Traffic > 0);
+
+        // A graceful stop: the instance fails its health check first, and stops once no request is on its way to it.
+        b.HealthStatus = 503;
+        await probing.RoundAsync();
+        var destination = probing.Gateway.Services.GetRequiredService<RegistryRuntime>().Current.Backends["b"].Cluster!.Destinations[1];
+        Assert.True(await Eventually.TrueAsync(() => destination.InFlight == 0, TimeSpan.FromSeconds(30)));
+        var served = b.Traffic;
+        await b.DisposeAsync();
+        Assert.True(await load.WaitForMoreAsync(300), string.Join("; ", load.Failures));
+        await load.DisposeAsync();
+
+        Assert.Empty(load.Failures);
+        Assert.Equal(served, b.Traffic);
+        Assert.True(a.Traffic > 100 && c.Traffic > 100, $"{a.Traffic} and {c.Traffic}");
     }
 
     [Fact]
