@@ -5,8 +5,10 @@ namespace Portico.Discovery;
 
 /// <summary>
 /// Sends health probes: <c>GET</c> of the configured path on a destination, on a client of its own (never the proxy's
-/// pool, so probes neither wait behind nor crowd out traffic), with at most one connection per destination, no
-/// redirects, cookies, proxy or decompression, and the response body left unread (only the status matters).
+/// pool, so probes neither wait behind nor crowd out traffic), no redirects, cookies, proxy or decompression, and the
+/// response body left unread (only the status matters). The prober sends at most one probe per destination at a time,
+/// so a destination holds at most one of its connections; destinations that share a host and port do not queue
+/// behind each other's slow probe.
 /// </summary>
 internal sealed class HealthProbeClient(TimeProvider time) : IDisposable
 {
@@ -19,7 +21,6 @@ internal sealed class HealthProbeClient(TimeProvider time) : IDisposable
         UseCookies = false,
         UseProxy = false,
         AutomaticDecompression = DecompressionMethods.None,
-        MaxConnectionsPerServer = 1,
         MaxResponseHeadersLength = 16, // KiB: a health answer needs no more
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         PooledConnectionLifetime = TimeSpan.FromMinutes(5), // follows a destination behind DNS that moves
