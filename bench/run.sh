@@ -220,6 +220,8 @@ url_of() { # TARGET
         portico-waf) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
         # Traffic analytics' scenario only, likewise.
         portico-noanalytics) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
+        # Load balancing's scenario only (cluster-4), likewise.
+        portico-cluster) echo "http://$LOOPBACK:$PORTICO_NORESILIENCE_PORT" ;;
         functions) echo "http://$LOOPBACK:$FUNCTIONS_PORT" ;;
         functions-nolog) echo "http://$LOOPBACK:$FUNCTIONS_NOLOG_PORT" ;;
         nginx) echo "http://$LOOPBACK:$NGINX_PORT" ;;
@@ -261,6 +263,8 @@ start_portico() { # TARGET REGISTRY  (environment from SCN_PORTICO_ENV)
         portico-noresilience) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Portico__Resilience__Enabled=false") ;;
         portico-waf) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Portico__Waf__Enabled=true") ;;
         portico-noanalytics) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None" "Portico__Analytics__Enabled=false") ;;
+        # The same as portico-nolog; the scenario gives it the path of the route whose backend has four destinations.
+        portico-cluster) env_args+=("Logging__LogLevel__Portico.AccessLog=Warning" "Portico__AccessLog__Output=None") ;;
     esac
     # stdout (the access log) goes to /dev/null: the cost measured is formatting, queueing and the write
     # call, not a disk. stderr is kept for diagnosis.

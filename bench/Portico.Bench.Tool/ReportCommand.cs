@@ -108,6 +108,7 @@ internal static partial class ReportCommand
                     ("portico", "baseline"), ("portico", "direct"), ("portico-nolog", "baseline"), ("portico-nolog", "direct"),
                     ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"),
                     ("portico-nolog", "portico-noresilience"), ("portico-waf", "portico-nolog"), ("portico-nolog", "portico-noanalytics"),
+                    ("portico-cluster", "portico-nolog"),
                     ("functions", "portico"), ("functions-nolog", "portico-nolog"), ("functions", "direct"),
                     ("portico", "nginx"), ("portico", "haproxy"), ("portico-nolog", "nginx"), ("portico-nolog", "haproxy"),
                     ("portico-lean", "nginx"), ("portico-lean", "haproxy"), ("baseline", "nginx"), ("baseline", "haproxy"),
@@ -244,6 +245,15 @@ internal static partial class ReportCommand
             var cpu = (double)pipeline["server_cpu_per_request_ratio"]!;
             goals.Add(Goal("resilience-overhead, 64 connections: req/s with the default resilience pipeline at least 0.95x without it (median of per-round ratios)", rps.ToString("0.000", Inv) + "x", rps >= 0.95));
             goals.Add(Goal("resilience-overhead, 64 connections: server CPU per request with the pipeline at most 1.05x without it", cpu.ToString("0.000", Inv) + "x", cpu <= 1.05));
+        }
+
+        // Issue 15: four destinations behind one route against one, the same process configuration, paired by round.
+        var cluster = report["scenarios"]!.AsArray().FirstOrDefault(s => Str(s!.AsObject(), "name") == "cluster-4");
+        var clusterAt64 = cluster?["runs"]!.AsArray().FirstOrDefault(r => (int)r!["connections"]! == 64);
+        if (clusterAt64?["ratios"]?["portico-cluster/portico-nolog"] is JsonObject balanced)
+        {
+            var rps = (double)balanced["rps_ratio_paired_median"]!;
+            goals.Add(Goal("cluster-4, 64 connections: req/s with four destinations at least 0.95x one destination (median of per-round ratios)", rps.ToString("0.000", Inv) + "x", rps >= 0.95));
         }
 
         // Issue 25: everything a production route does (JWT, leased rate limit, access log, metrics) over bare YARP.

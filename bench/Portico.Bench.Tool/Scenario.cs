@@ -14,7 +14,7 @@ internal sealed record Scenario
     };
 
     /// <summary>The targets run.sh knows how to start.</summary>
-    public static readonly string[] KnownTargets = ["direct", "baseline", "portico", "portico-nolog", "portico-lean", "portico-noresilience", "portico-waf", "portico-noanalytics", "functions", "functions-nolog", "nginx", "haproxy"];
+    public static readonly string[] KnownTargets = ["direct", "baseline", "portico", "portico-nolog", "portico-lean", "portico-noresilience", "portico-waf", "portico-noanalytics", "portico-cluster", "functions", "functions-nolog", "nginx", "haproxy"];
 
     /// <summary>What run.sh prepares before the scenario runs (see <see cref="KnownNeeds"/>).</summary>
     public static readonly string[] KnownNeeds = ["jwt", "table-storage"];

@@ -20,6 +20,10 @@ builder.Services.AddPortico(builder.Configuration, options =>
     {
         options.ForwardedHeaders.TrustedProxies.AddRange(["127.0.0.1", "::1"]);
     }
+
+    // One timer for the whole app probes the destinations and shares their health through Table storage, instead of
+    // every instance probing every destination (docs/discovery.md). Without Table storage each instance probes itself.
+    options.ActiveHealth.Mode ??= options.Storage.IsConfigured ? Portico.Discovery.ActiveHealthOptions.Shared : Portico.Discovery.ActiveHealthOptions.Local;
 });
 
 // Log levels, traces and metrics as in `portico serve`: every log event goes to the host over gRPC and on to Application

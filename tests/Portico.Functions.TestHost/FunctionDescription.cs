@@ -9,11 +9,12 @@ namespace Portico.Functions.TestHost;
 /// </summary>
 internal sealed class FunctionDescription
 {
-    private FunctionDescription(RpcFunctionMetadata metadata, IReadOnlyList<(string Name, BindingInfo Info)> bindings, HttpTriggerBinding? httpTrigger)
+    private FunctionDescription(RpcFunctionMetadata metadata, IReadOnlyList<(string Name, BindingInfo Info)> bindings, HttpTriggerBinding? httpTrigger, string? timerTrigger)
     {
         Metadata = metadata;
         Bindings = bindings;
         HttpTrigger = httpTrigger;
+        TimerTrigger = timerTrigger;
     }
 
     public RpcFunctionMetadata Metadata { get; }
@@ -27,6 +28,9 @@ internal sealed class FunctionDescription
     /// <summary>The HTTP trigger, when the function has one.</summary>
     public HttpTriggerBinding? HttpTrigger { get; }
 
+    /// <summary>The name of the timer trigger's binding, when the function has one.</summary>
+    public string? TimerTrigger { get; }
+
     /// <summary>Parses the raw bindings; throws <see cref="InvalidOperationException"/> for JSON the host would refuse.</summary>
     public static FunctionDescription Parse(RpcFunctionMetadata metadata)
     {
@@ -37,6 +41,7 @@ internal sealed class FunctionDescription
 
         var bindings = new List<(string, BindingInfo)>();
         HttpTriggerBinding? trigger = null;
+        string? timer = null;
         foreach (var raw in metadata.RawBindings)
         {
             using var document = JsonDocument.Parse(raw);
@@ -45,6 +50,11 @@ internal sealed class FunctionDescription
             var type = binding.GetProperty("type").GetString()!;
             var info = new BindingInfo { Type = type, Direction = ParseDirection(String(binding, "direction")), DataType = ParseDataType(String(binding, "dataType")) };
             bindings.Add((name, info));
+            if (string.Equals(type, "timerTrigger", StringComparison.OrdinalIgnoreCase))
+            {
+                timer = name;
+            }
+
             if (string.Equals(type, "httpTrigger", StringComparison.OrdinalIgnoreCase))
             {
                 var methods = binding.TryGetProperty("methods", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
@@ -59,7 +69,7 @@ internal sealed class FunctionDescription
             }
         }
 
-        return new FunctionDescription(metadata, bindings, trigger);
+        return new FunctionDescription(metadata, bindings, trigger, timer);
     }
 
     /// <summary>The load request the host sends for this function.</summary>

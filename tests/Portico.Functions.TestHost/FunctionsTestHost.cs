@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Azure.WebJobs.Script.Grpc.Messages;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -128,6 +129,42 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         var host = new FunctionsTestHost(options, log, grpc, http, dispatcher, workers, workerConfig, routePrefix);
         log.Write(LogLevel.Information, "Host", $"Test host listening on {host.Url} (route prefix '{routePrefix}'), gRPC on {host.GrpcUri}");
         return host;
+    }
+
+    /// <summary>
+    /// Runs a timer-triggered function once, as the host does when its schedule fires (the schedule itself is not
+    /// kept: a test decides when the timer fires): an <c>InvocationRequest</c> whose trigger input is the host's
+    /// <c>TimerInfo</c> JSON (<c>Schedule</c>, <c>ScheduleStatus</c> with last, next and last-updated times, <c>IsPastDue</c>).
+    /// Returns the worker's answer: success, or the failure's message.
+    /// </summary>
+    public async Task<InvocationResult> InvokeTimerAsync(string functionName, CancellationToken cancellationToken = default)
+    {
+        var worker = _dispatcher.Worker ?? throw new InvalidOperationException("No worker is running.");
+        var function = worker.Functions.FirstOrDefault(f => string.Equals(f.Name, functionName, StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"The worker has no function '{functionName}'.");
+        var binding = function.TimerTrigger ?? throw new InvalidOperationException($"Function '{functionName}' has no timer trigger.");
+        var invocationId = Guid.NewGuid().ToString();
+        var now = DateTimeOffset.UtcNow;
+        var timerInfo = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Schedule = new { AdjustForDST = true },
+            ScheduleStatus = new { Last = now.AddSeconds(-10), Next = now.AddSeconds(10), LastUpdated = now },
+            IsPastDue = false,
+        });
+        var invocation = new InvocationRequest
+        {
+            InvocationId = invocationId,
+            FunctionId = function.FunctionId,
+            TraceContext = new RpcTraceContext { TraceParent = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-00" },
+        };
+        invocation.InputData.Add(new ParameterBinding { Name = binding, Data = new TypedData { Json = timerInfo } });
+        var answer = worker.Expect(invocationId);
+        Log.Write(LogLevel.Information, "Host", $"Executing 'Functions.{function.Name}' (Reason='Timer fired at {now:O}', Id={invocationId})");
+        worker.Send(new StreamingMessage { InvocationRequest = invocation });
+        var response = await answer.WaitAsync(cancellationToken);
+        var succeeded = response.Result?.Status == StatusResult.Types.Status.Success;
+        Log.Write(succeeded ? LogLevel.Information : LogLevel.Error, "Host", $"Executed 'Functions.{function.Name}' ({(succeeded ? "Succeeded" : "Failed")}, Id={invocationId})");
+        return new InvocationResult(succeeded, succeeded ? null : response.Result?.Exception?.Message ?? "the function failed");
     }
 
     /// <summary>

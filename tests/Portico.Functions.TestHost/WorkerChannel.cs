@@ -49,6 +49,9 @@ internal sealed class WorkerChannel
     /// <summary>The HTTP routes of the loaded functions.</summary>
     public HttpRouteTable? Routes { get; private set; }
 
+    /// <summary>The functions the worker indexed (empty until it has).</summary>
+    public IReadOnlyList<FunctionDescription> Functions => _functions;
+
     /// <summary>Invocations sent and not yet answered.</summary>
     public int PendingInvocations => _invocations.Count;
 

@@ -11,7 +11,7 @@ namespace Portico.Discovery;
 /// <summary>
 /// <c>GET {prefix}/admin/backends</c> (and <c>/admin/backends/{id}</c>): every backend of the live snapshot with its
 /// circuit, and for a backend with destinations its policy and each destination's weight, metadata, source, health
-/// (ejected until when, how often), requests in flight and picks on this instance. The shape is documented in
+/// (ejected until when, how often; active health when probed), requests in flight and picks on this instance. The shape is documented in
 /// docs/discovery.md and only grows.
 /// </summary>
 internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider time) : IPorticoEndpoint
@@ -98,12 +98,37 @@ internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider tim
             }
 
             writer.WriteNumber("ejections", destination.Health?.Ejections ?? 0);
+            if (destination.Active?.Report() is { } active)
+            {
+                WriteActive(writer, active);
+            }
+
             writer.WriteNumber("inFlight", destination.InFlight);
             writer.WriteNumber("picks", destination.Picks);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The destination's active health: <c>status</c> (<c>unknown</c>, <c>healthy</c>, <c>unhealthy</c>), the probe runs in a row, the last probe.</summary>
+    private static void WriteActive(Utf8JsonWriter writer, ActiveHealthReport active)
+    {
+        writer.WriteStartObject("active");
+        writer.WriteString("status", ActiveHealthText.Of(active.Status));
+        writer.WriteNumber("consecutivePasses", active.ConsecutivePasses);
+        writer.WriteNumber("consecutiveFailures", active.ConsecutiveFailures);
+        if (active.LastProbe is { } last)
+        {
+            writer.WriteString("lastProbe", last);
+            writer.WriteString("lastOutcome", active.LastOutcome);
+            if (active.LastStatus != 0)
+            {
+                writer.WriteNumber("lastStatus", active.LastStatus);
+            }
+        }
+
         writer.WriteEndObject();
     }
 

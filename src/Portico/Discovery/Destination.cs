@@ -39,6 +39,13 @@ internal sealed class Destination
     /// <summary>Outlier detection; null when it is off.</summary>
     public DestinationHealth? Health { get; }
 
+    /// <summary>
+    /// Active health, kept by backend and URL in <see cref="ActiveHealthStates"/> (so it outlives this object); null
+    /// when the backend has no active checks. Set when the snapshot is compiled, and again by each walk of the live
+    /// snapshot, so a destination built elsewhere (a discovery source) is checked too.
+    /// </summary>
+    public ActiveHealthState? Active { get; set; }
+
     /// <summary>Attempts sent to it whose response headers have not arrived yet.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 

@@ -33,6 +33,9 @@ internal sealed class DestinationCluster(
 
     public bool FailOpen { get; } = failOpen;
 
+    /// <summary>The backend's active health checks; null when it has none.</summary>
+    public ActiveHealthSettings? ActiveHealth { get; init; }
+
     /// <summary>A proxied request's picks, with its affinity key when the policy uses one.</summary>
     public DestinationPicks Begin(GatewayContext context) =>
         new(this, Policy is ConsistentHashPolicy ? KeyOf(context) : null, context.HttpContext.RequestAborted, knowsCaller: true);
@@ -83,13 +86,23 @@ internal sealed class DestinationCluster(
         return -1;
     }
 
-    /// <summary>How long until the first ejected destination returns (at least a second): the <c>Retry-After</c> of a 503.</summary>
+    /// <summary>
+    /// How long until the first destination may return (at least a second): the end of its passive ejection, or for one
+    /// active checks found unhealthy, the time its next probes take to pass the healthy threshold. The <c>Retry-After</c> of a 503.
+    /// </summary>
     public TimeSpan RetryAfter()
     {
         var now = time.GetUtcNow();
-        var first = Destinations.Select(d => d.Health?.EjectedUntil).Where(u => u is not null).Min();
+        var first = Destinations.Select(d => Later(d.Health?.EjectedUntil, ActiveReturn(d, now))).Where(u => u is not null).Min();
         return first is { } until && until - now > TimeSpan.FromSeconds(1) ? until - now : TimeSpan.FromSeconds(1);
     }
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    private DateTimeOffset? ActiveReturn(Destination destination, DateTimeOffset now) =>
+        destination.Active is { Allows: false } active && ActiveHealth is { } settings
+            ? Later(now, active.NextProbeTicks == 0 ? null : new DateTimeOffset(active.NextProbeTicks, TimeSpan.Zero)) + (settings.Interval * (settings.HealthyThreshold - 1))
+            : null;
 
     /// <summary>Records an attempt's outcome on <paramref name="destination"/>, ejecting it when it became an outlier and the maximum ejected share allows.</summary>
     public void Record(Destination destination, bool failed)

@@ -9,7 +9,7 @@ namespace Portico.Discovery;
 /// and builds its <see cref="DestinationCluster"/> once per snapshot. A destination that is still configured the same
 /// keeps its state (requests in flight, ejection) from the previous snapshot.
 /// </summary>
-internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvider time)
+internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvider time, ActiveHealthStates activeHealth)
 {
     /// <summary>The most destinations one backend may list.</summary>
     public const int MaxDestinations = 256;
@@ -81,12 +81,18 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
 
         var (policyName, hashOn, header) = LoadBalancing(backend.LoadBalancing, Error);
         var passive = Passive(backend.Health?.Passive, Error);
+        var active = ActiveHealthCompiler.Compile(backend.Health?.Active, backend.Protocol == "grpc", (field, message) => Error("health.active." + field, message));
         if (failed)
         {
             return null;
         }
 
         var destinations = Reuse(backend, passive);
+        foreach (var destination in destinations)
+        {
+            destination.Active = active is null ? null : activeHealth.For(backend.Id, destination.Url);
+        }
+
         var random = Random.Shared;
         BalancingPolicy policy = policyName switch
         {
@@ -96,7 +102,7 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
             ConsistentHashPolicy.PolicyName => new ConsistentHashPolicy(destinations, random),
             _ => new PowerOfTwoChoicesPolicy(random),
         };
-        return new DestinationCluster(backend.Id, destinations, policy, hashOn, header, backend.Health?.FailOpen ?? false, telemetry, time);
+        return new DestinationCluster(backend.Id, destinations, policy, hashOn, header, backend.Health?.FailOpen ?? false, telemetry, time) { ActiveHealth = active };
     }
 
     private static (string Policy, AffinityKeySource HashOn, string? Header) LoadBalancing(LoadBalancingDefinition? definition, Action<string, string> error)

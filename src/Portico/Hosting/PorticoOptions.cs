@@ -79,4 +79,7 @@ public sealed class PorticoOptions
 
     /// <summary>Traffic analytics: per-minute rollups, their table and retention (docs/analytics.md).</summary>
     public Portico.Analytics.AnalyticsOptions Analytics { get; set; } = new();
+
+    /// <summary>Where active health checks of backends' destinations run, and the shared health table (docs/discovery.md).</summary>
+    public Portico.Discovery.ActiveHealthOptions ActiveHealth { get; set; } = new();
 }

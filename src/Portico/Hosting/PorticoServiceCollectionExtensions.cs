@@ -9,6 +9,7 @@ using Portico.Analytics;
 using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Caching;
+using Portico.Discovery;
 using Portico.Dispatch;
 using Portico.Observability;
 using Portico.LoadShedding;
@@ -84,6 +85,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<Discovery.DiscoveryTelemetry>();
         services.TryAddSingleton<Discovery.DiscoveryCompiler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Admin.IPorticoEndpoint, Discovery.BackendsEndpoint>());
+        services.AddPorticoActiveHealth();
         services.TryAddSingleton<GraphQL.GraphQLMetrics>();
         services.TryAddSingleton<GraphQL.GraphQLRuntime>();
         services.TryAddSingleton<GraphQL.GraphQLCompiler>();

@@ -25,6 +25,16 @@ public sealed class ClusterValidationTests
     [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "passive": { "baseEjectionTime": "soon" } } """, "health.passive.baseEjectionTime", "not a positive duration")]
     [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "passive": { "baseEjectionTime": "1m", "maxEjectionTime": "30s" } } """, "health.passive.maxEjectionTime", "not be shorter than 'baseEjectionTime'")]
     [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "passive": { "failureStatusCodes": [200] } } """, "health.passive.failureStatusCodes", "200 is not a status")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "interval": "5s" } } """, "health.active.path", "name the path to probe")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "healthz" } } """, "health.active.path", "must start with '/'")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "/a b" } } """, "health.active.path", "without spaces")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "/h", "interval": "500ms" } } """, "health.active.interval", "between 1s and 1h")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "/h", "timeout": "50ms" } } """, "health.active.timeout", "between 100ms and 1h")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "/h", "interval": "2s", "timeout": "3s" } } """, "health.active.timeout", "not be longer than 'interval'")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "/h", "healthyThreshold": 0 } } """, "health.active.healthyThreshold", "between 1 and 100")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "/h", "unhealthyThreshold": 101 } } """, "health.active.unhealthyThreshold", "between 1 and 100")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "/h", "expectedStatuses": [] } } """, "health.active.expectedStatuses", "at least one status")]
+    [InlineData("""[{ "url": "http://10.0.0.1" }]""", """, "health": { "active": { "path": "/h", "expectedStatuses": [99] } } """, "health.active.expectedStatuses", "99 is not a status between 100 and 599")]
     public async Task Validate_InvalidCluster_NamesFileLineBackendAndField(string destinations, string more, string field, string message)
     {
         var json = "{\n  \"backends\": [\n    {\n      \"id\": \"b\",\n      \"destinations\": " + destinations + more + "\n    }\n  ]\n}\n";
@@ -60,6 +70,8 @@ public sealed class ClusterValidationTests
             "loadBalancing": { "policy": "consistentHash", "hashOn": "header", "header": "X-Tenant" },
             "health": { "passive": { "consecutiveFailures": 3, "failureRatio": 0.3, "minimumRequests": 10, "interval": "5s",
                                      "baseEjectionTime": "10s", "maxEjectionTime": "2m", "maxEjectedPercent": 25, "failureStatusCodes": [500, 503] },
+                        "active": { "path": "/healthz?deep=1", "interval": "15s", "timeout": "3s", "healthyThreshold": 1, "unhealthyThreshold": 2,
+                                    "expectedStatuses": [200, 204] },
                         "failOpen": true } } ] }
         """);
 
