@@ -28,6 +28,7 @@ namespace Portico.Configuration;
 [JsonSerializable(typeof(AggregateDefinition))]
 [JsonSerializable(typeof(AggregatePartDefinition))]
 [JsonSerializable(typeof(PassiveHealthDefinition))]
+[JsonSerializable(typeof(DiscoveryDefinition))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext
 {
 }

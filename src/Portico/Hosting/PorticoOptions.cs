@@ -79,4 +79,7 @@ public sealed class PorticoOptions
 
     /// <summary>Traffic analytics: per-minute rollups, their table and retention (docs/analytics.md).</summary>
     public Portico.Analytics.AnalyticsOptions Analytics { get; set; } = new();
+
+    /// <summary>Discovery sources: the DNS servers asked, the table of registered instances (docs/discovery.md).</summary>
+    public Portico.Discovery.Sources.DiscoveryOptions Discovery { get; set; } = new();
 }

@@ -85,7 +85,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// a test run killed by a signal (a watchdog's timeout, kill -9) runs no exit handler, and its Azurite was left
     /// behind. The shell ends by itself when Azurite does.
     /// </summary>
-    private static void WatchOwner(int azurite)
+    internal static void WatchOwner(int azurite)
     {
         if (OperatingSystem.IsWindows())
         {

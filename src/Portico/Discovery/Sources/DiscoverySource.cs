@@ -1,0 +1,161 @@
+using Portico.Configuration;
+using Portico.Proxy;
+
+namespace Portico.Discovery.Sources;
+
+/// <summary>
+/// A backend's discovery source at run time: refreshes in the background and publishes what it found as one immutable
+/// <see cref="DiscoveredSet"/>, which the backend's <see cref="DestinationCluster"/> adopts on its next pick. A failed
+/// refresh keeps the last set (logged and counted) and is retried with a growing delay, never longer than the source's
+/// normal interval; an entry that is not a valid destination is left out (logged), and at most
+/// <see cref="DiscoverySettings.MaxDestinations"/> are taken.
+/// </summary>
+internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySourceTelemetry telemetry, TimeProvider time)
+{
+    /// <summary>Longest a single refresh (a table query, a DNS lookup, an etcd read) may take.</summary>
+    public static readonly TimeSpan RefreshTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The first retry delay after a failure; it doubles up to the source's interval.</summary>
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+
+    private readonly SemaphoreSlim _poke = new(0, 1);
+    private DiscoveredSet _current = DiscoveredSet.None;
+    private int _failuresInRow;
+
+    public DiscoverySettings Settings { get; } = settings;
+
+    /// <summary>What each destination's <c>source</c> reads in the admin view: the source's type.</summary>
+    public string Name => Settings.Type;
+
+    public DiscoveredSet Current => Volatile.Read(ref _current);
+
+    /// <summary>When the last successful refresh ended; null before the first.</summary>
+    public DateTimeOffset? LastRefresh { get; private set; }
+
+    /// <summary>Why the last refresh failed, while the failure lasts; null after a success.</summary>
+    public string? LastError { get; private set; }
+
+    protected TimeProvider Time { get; } = time;
+
+    protected DiscoverySourceTelemetry Telemetry { get; } = telemetry;
+
+    /// <summary>Runs until <paramref name="stoppingToken"/> is cancelled: refresh, wait (or be poked), again.</summary>
+    public virtual async Task RunAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var next = await RefreshAsync(stoppingToken) is { } delay ? delay : RetryDelay();
+            await WaitAsync(next, stoppingToken);
+        }
+    }
+
+    /// <summary>Asks for a refresh now (a registration on this instance): the running loop stops waiting.</summary>
+    public void Poke()
+    {
+        try
+        {
+            _poke.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A refresh is already asked for.
+        }
+    }
+
+    /// <summary>One refresh: the delay until the next one when it succeeded, null when it failed (the last set stays).</summary>
+    public async Task<TimeSpan?> RefreshAsync(CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(RefreshTimeout);
+        try
+        {
+            var (found, next) = await FetchAsync(timeout.Token);
+            Publish(found);
+            return next;
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            Fail(timeout.IsCancellationRequested ? $"no answer within {RefreshTimeout.TotalSeconds:0} s" : ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Reads the source once: what it holds now, and how long until it should be read again.</summary>
+    protected abstract Task<(IReadOnlyList<DiscoveredDestination> Found, TimeSpan Next)> FetchAsync(CancellationToken cancellationToken);
+
+    /// <summary>Publishes <paramref name="found"/> as the source's destinations: invalid and duplicate entries left out, at most the maximum taken.</summary>
+    protected void Publish(IReadOnlyList<DiscoveredDestination> found)
+    {
+        var kept = new List<DiscoveredDestination>(Math.Min(found.Count, Settings.MaxDestinations));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var destination in found)
+        {
+            var url = destination.Definition.Url;
+            var problem = BackendUrl.Problem(url)
+                ?? (destination.Definition.Weight is < 1 or > DiscoveryCompiler.MaxWeight ? $"the weight is not between 1 and {DiscoveryCompiler.MaxWeight}" : null);
+            if (problem is not null)
+            {
+                Telemetry.EntryRefused(Settings, url, problem);
+                continue;
+            }
+
+            if (!seen.Add(url.TrimEnd('/')))
+            {
+                continue;
+            }
+
+            if (kept.Count == Settings.MaxDestinations)
+            {
+                Telemetry.Truncated(Settings, found.Count);
+                break;
+            }
+
+            kept.Add(destination);
+        }
+
+        var previous = Current;
+        var changed = previous.Version == 0 || !Same(previous.Destinations, kept);
+        Volatile.Write(ref _current, new DiscoveredSet(kept, previous.Version + 1));
+        LastRefresh = Time.GetUtcNow();
+        LastError = null;
+        _failuresInRow = 0;
+        Telemetry.Refreshed(Settings, kept.Count, changed);
+    }
+
+    /// <summary>Records a failed refresh: the last set stays.</summary>
+    protected void Fail(string reason)
+    {
+        _failuresInRow++;
+        LastError = reason;
+        Telemetry.RefreshFailed(Settings, reason, Current.Destinations.Count);
+    }
+
+    /// <summary>The wait after a failure: 1 s, doubling with each failure in a row, at most the source's interval.</summary>
+    protected TimeSpan RetryDelay()
+    {
+        var delay = FirstRetry * Math.Pow(2, Math.Min(_failuresInRow - 1, 16));
+        var ceiling = Settings.Type == DnsSource.TypeName ? Settings.MaxTtl : Settings.RefreshInterval;
+        return delay < ceiling ? delay : ceiling;
+    }
+
+    /// <summary>Waits <paramref name="delay"/>, or less when poked.</summary>
+    protected async Task WaitAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        using var cancelLoser = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var wait = Task.Delay(delay, Time, cancelLoser.Token);
+        var poked = _poke.WaitAsync(cancelLoser.Token);
+        await Task.WhenAny(wait, poked).ConfigureAwait(false);
+        await cancelLoser.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(wait, poked).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The loser was cancelled (or the source is stopping, which the loop sees).
+        }
+    }
+
+    private static bool Same(IReadOnlyList<DiscoveredDestination> a, IReadOnlyList<DiscoveredDestination> b) =>
+        a.Count == b.Count && a.Zip(b).All(pair => pair.First.Definition.Url == pair.Second.Definition.Url && pair.First.Definition.Weight == pair.Second.Definition.Weight);
+}
