@@ -41,8 +41,7 @@ internal sealed class DestinationCluster
         DiscoveryTelemetry telemetry,
         TimeProvider time,
         DiscoverySource? source = null,
-        PassiveHealthSettings? passive = null,
-        IReadOnlyList<Destination>? previous = null)
+        PassiveHealthSettings? passive = null)
     {
         BackendId = backendId;
         _listed = destinations;
@@ -54,7 +53,7 @@ internal sealed class DestinationCluster
         _time = time;
         Source = source;
         _passive = passive;
-        _set = source is null ? new DestinationSet(destinations, policyFactory(destinations), 0) : Build(source.Current, previous ?? []);
+        _set = source is null ? new DestinationSet(destinations, policyFactory(destinations), 0) : Build(source.Current);
     }
 
     public string BackendId { get; }
@@ -215,14 +214,14 @@ internal sealed class DestinationCluster
                 return set;
             }
 
-            set = Build(found, set.Destinations);
+            set = Build(found);
             Volatile.Write(ref _set, set);
             return set;
         }
     }
 
-    /// <summary>The listed destinations, then those <paramref name="found"/> holds (a URL listed already is not added twice), reusing the state of <paramref name="previous"/> ones that match.</summary>
-    private DestinationSet Build(DiscoveredSet found, IReadOnlyList<Destination> previous)
+    /// <summary>The listed destinations, then those <paramref name="found"/> holds (a URL listed already is not added twice), each with the state the source keeps for it.</summary>
+    private DestinationSet Build(DiscoveredSet found)
     {
         var listed = new HashSet<string>(_listed.Select(d => d.Prefix), StringComparer.Ordinal);
         var destinations = new List<Destination>(_listed.Length + found.Destinations.Count);
@@ -234,10 +233,7 @@ internal sealed class DestinationCluster
                 continue;
             }
 
-            var destination = previous.FirstOrDefault(d => d.Source == Source!.Name && d.Matches(discovered.Definition, _passive))
-                ?? new Destination(discovered.Definition, Source!.Name, _passive is null ? null : new DestinationHealth(_passive, _time));
-            destination.LastSeen = discovered.LastSeen;
-            destinations.Add(destination);
+            destinations.Add(Source!.StateOf(discovered, _passive));
         }
 
         Destination[] array = [.. destinations];

@@ -104,7 +104,8 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
 
         lock (_lock)
         {
-            // Destinations configured the same as in the previous snapshot (listed or discovered) keep their state.
+            // Listed destinations configured the same as in the previous snapshot keep their state; discovered ones keep
+            // theirs in their source (DiscoverySource.StateOf).
             var previous = _previous.GetValueOrDefault(backend.Id)?.Current.Destinations ?? [];
             var destinations = listed
                 .Select(definition => previous.FirstOrDefault(d => d.Source == ListedSource && d.Matches(definition, passive))
@@ -112,7 +113,7 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
                 .ToArray();
             var cluster = new DestinationCluster(
                 backend.Id, destinations, Policy, hashOn, header, backend.Health?.FailOpen ?? false, telemetry, time,
-                source is null ? null : sources.GetOrCreate(source), passive, previous);
+                source is null ? null : sources.GetOrCreate(source), passive);
             _previous[backend.Id] = cluster;
             return cluster;
         }

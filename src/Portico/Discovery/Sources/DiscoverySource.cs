@@ -1,4 +1,4 @@
-using Portico.Configuration;
+using System.Collections.Concurrent;
 using Portico.Proxy;
 
 namespace Portico.Discovery.Sources;
@@ -19,6 +19,7 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
 
     private readonly SemaphoreSlim _poke = new(0, 1);
+    private readonly ConcurrentDictionary<string, Destination> _states = new(StringComparer.Ordinal);
     private DiscoveredSet _current = DiscoveredSet.None;
     private int _failuresInRow;
 
@@ -115,11 +116,57 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
 
         var previous = Current;
         var changed = previous.Version == 0 || !Same(previous.Destinations, kept);
-        Volatile.Write(ref _current, new DiscoveredSet(kept, previous.Version + 1));
+        if (changed)
+        {
+            // Only a change makes clusters rebuild (a new round robin schedule, a new hash ring): an unchanged answer
+            // just renews when each destination was last seen.
+            Volatile.Write(ref _current, new DiscoveredSet(kept, previous.Version + 1));
+        }
+
+        var urls = kept.Select(d => d.Definition.Url).ToHashSet(StringComparer.Ordinal);
+        foreach (var (url, destination) in _states)
+        {
+            if (!urls.Contains(url))
+            {
+                _states.TryRemove(url, out _);
+            }
+        }
+
+        foreach (var destination in kept)
+        {
+            if (_states.TryGetValue(destination.Definition.Url, out var state))
+            {
+                state.LastSeen = destination.LastSeen;
+            }
+        }
+
         LastRefresh = Time.GetUtcNow();
         LastError = null;
         _failuresInRow = 0;
         Telemetry.Refreshed(Settings, kept.Count, changed);
+    }
+
+    /// <summary>
+    /// The run-time state of a destination this source found: the same object for every cluster built from the source
+    /// (each registry snapshot's), kept by URL while the source keeps reporting it and it is configured the same, so a
+    /// reload or a change of other destinations never resets its health or its count of requests in flight.
+    /// </summary>
+    public Destination StateOf(DiscoveredDestination discovered, PassiveHealthSettings? passive)
+    {
+        var url = discovered.Definition.Url;
+        while (true)
+        {
+            if (_states.TryGetValue(url, out var existing) && existing.Matches(discovered.Definition, passive))
+            {
+                return existing;
+            }
+
+            var created = new Destination(discovered.Definition, Name, passive is null ? null : new DestinationHealth(passive, Time)) { LastSeen = discovered.LastSeen };
+            if (existing is null ? _states.TryAdd(url, created) : _states.TryUpdate(url, created, existing))
+            {
+                return created;
+            }
+        }
     }
 
     /// <summary>Records a failed refresh: the last set stays.</summary>
@@ -156,6 +203,12 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
         }
     }
 
+    /// <summary>Whether two answers name the same destinations, configured the same, in the same order.</summary>
     private static bool Same(IReadOnlyList<DiscoveredDestination> a, IReadOnlyList<DiscoveredDestination> b) =>
-        a.Count == b.Count && a.Zip(b).All(pair => pair.First.Definition.Url == pair.Second.Definition.Url && pair.First.Definition.Weight == pair.Second.Definition.Weight);
+        a.Count == b.Count && a.Zip(b).All(pair => pair.First.Definition.Url == pair.Second.Definition.Url
+            && (pair.First.Definition.Weight ?? 1) == (pair.Second.Definition.Weight ?? 1)
+            && SameMetadata(pair.First.Definition.Metadata, pair.Second.Definition.Metadata));
+
+    private static bool SameMetadata(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(pair => b!.TryGetValue(pair.Key, out var value) && value == pair.Value));
 }

@@ -63,6 +63,24 @@ public sealed class RegistrationTests
         await RegistrationGateway.ProblemAsync(again, HttpStatusCode.NotFound, "instance-not-found");
     }
 
+    [Fact]
+    public async Task Reload_RegistryChangedElsewhere_ARegisteredDestinationKeepsItsState()
+    {
+        var key = AdminTestKit.NewKey();
+        await using var instance = await TestBackend.StartAsync();
+        await using var gateway = await GatewayHost.StartWithFileAsync(RegistrationGateway.Registry(), AdminTestKit.KeySettings(key));
+        (await RegistrationGateway.RegisterAsync(gateway, key.Key, new { url = instance.Url })).Dispose();
+        Assert.True(await Eventually.TrueAsync(() => Destinations(gateway).Length == 1, TimeSpan.FromSeconds(10)));
+        var before = Destinations(gateway)[0];
+        var runtime = gateway.Services.GetRequiredService<RegistryRuntime>();
+        var revision = runtime.Current.Revision;
+
+        await gateway.WriteConfigAsync(RegistrationGateway.Registry().Replace("\"http://127.0.0.1:9\"", "\"http://127.0.0.1:10\"", StringComparison.Ordinal));
+        Assert.True(await Eventually.TrueAsync(() => runtime.Current.Revision != revision, TimeSpan.FromSeconds(20)));
+
+        Assert.Same(before, Assert.Single(Destinations(gateway))); // requests in flight and health carry over the reload
+    }
+
     [Theory]
     [InlineData("""{ "weight": 1 }""", "'url' is required")]
     [InlineData("""{ "url": "ftp://10.0.0.1" }""", "not an absolute http or https URL")]
@@ -212,6 +230,8 @@ public sealed class RegistrationTests
         Assert.True(a.Count > 0 && b.Count > 0 && c.Count > 0, "every instance served while registered");
     }
 
-    private static string[] Urls(GatewayHost gateway) =>
-        [.. gateway.Services.GetRequiredService<RegistryRuntime>().Current.Backends["b"].Cluster!.Destinations.Select(d => d.Url)];
+    private static string[] Urls(GatewayHost gateway) => [.. Destinations(gateway).Select(d => d.Url)];
+
+    private static Portico.Discovery.Destination[] Destinations(GatewayHost gateway) =>
+        gateway.Services.GetRequiredService<RegistryRuntime>().Current.Backends["b"].Cluster!.Destinations;
 }
