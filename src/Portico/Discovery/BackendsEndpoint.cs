@@ -122,15 +122,7 @@ internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider tim
         foreach (var destination in set.Destinations)
         {
             writer.WriteStartObject();
-            writer.WriteString("url", destination.Url);
-            writer.WriteNumber("weight", destination.Weight);
-            writer.WriteStartObject("metadata");
-            foreach (var (name, value) in destination.Metadata)
-            {
-                writer.WriteString(name, value);
-            }
-
-            writer.WriteEndObject();
+            WriteAddress(writer, destination.Url, destination.Weight, destination.Metadata);
             writer.WriteString("source", destination.Source);
             if (destination.LastSeen is { } seen)
             {
@@ -150,6 +142,20 @@ internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider tim
         }
 
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A destination's <c>url</c>, <c>weight</c> and <c>metadata</c> members, as this view and the registration API write them.</summary>
+    public static void WriteAddress(Utf8JsonWriter writer, string url, int weight, IReadOnlyDictionary<string, string> metadata)
+    {
+        writer.WriteString("url", url);
+        writer.WriteNumber("weight", weight);
+        writer.WriteStartObject("metadata");
+        foreach (var (name, value) in metadata)
+        {
+            writer.WriteString(name, value);
+        }
+
         writer.WriteEndObject();
     }
 

@@ -14,7 +14,7 @@ namespace Portico.Tests.Infrastructure;
 public sealed class DnsmasqProcess : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
-    private Process? _process;
+    private ChildProcess? _process;
 
     private DnsmasqProcess(int port) => Port = port;
 
@@ -46,18 +46,9 @@ public sealed class DnsmasqProcess : IAsyncDisposable
         var configFile = server._directory.File("dnsmasq.conf");
         await File.WriteAllTextAsync(configFile, config);
         var binary = File.Exists("/usr/sbin/dnsmasq") ? "/usr/sbin/dnsmasq" : "dnsmasq";
-        server._process = Process.Start(new ProcessStartInfo(binary)
-        {
-            ArgumentList = { "--keep-in-foreground", "--conf-file=" + configFile, "--user=root", "--pid-file=", "--log-facility=-" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("dnsmasq did not start: install it with 'apt-get install dnsmasq' (the test command does).");
-        server._process.OutputDataReceived += (_, _) => { };
-        server._process.ErrorDataReceived += (_, _) => { };
-        server._process.BeginOutputReadLine();
-        server._process.BeginErrorReadLine();
-        AzuriteProcess.WatchOwner(server._process.Id);
+        server._process = ChildProcess.Start(
+            new ProcessStartInfo(binary) { ArgumentList = { "--keep-in-foreground", "--conf-file=" + configFile, "--user=root", "--pid-file=", "--log-facility=-" } },
+            "dnsmasq did not start: install it with 'apt-get install dnsmasq' (the test command does).");
         await server.WaitUntilAnsweringAsync();
         return server;
     }
@@ -71,18 +62,10 @@ public sealed class DnsmasqProcess : IAsyncDisposable
     }
 
     /// <summary>Stops the server abruptly, as an outage would.</summary>
-    public void Kill()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-    }
+    public void Kill() => _process?.Kill();
 
     public ValueTask DisposeAsync()
     {
-        Kill();
         _process?.Dispose();
         _directory.Dispose();
         return ValueTask.CompletedTask;

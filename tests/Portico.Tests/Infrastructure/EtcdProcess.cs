@@ -14,7 +14,7 @@ public sealed class EtcdProcess : IAsyncDisposable
 {
     private readonly TempDirectory _data = new();
     private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private Process? _process;
+    private ChildProcess? _process;
 
     private EtcdProcess(int clientPort, int peerPort)
     {
@@ -34,7 +34,7 @@ public sealed class EtcdProcess : IAsyncDisposable
         var etcd = new EtcdProcess(Azurite.FreePort(), Azurite.FreePort());
         var peer = $"http://127.0.0.1:{etcd.PeerPort.ToString(CultureInfo.InvariantCulture)}";
         var binary = File.Exists("/usr/bin/etcd") ? "/usr/bin/etcd" : "etcd";
-        etcd._process = Process.Start(new ProcessStartInfo(binary)
+        etcd._process = ChildProcess.Start(new ProcessStartInfo(binary)
         {
             ArgumentList =
             {
@@ -43,15 +43,7 @@ public sealed class EtcdProcess : IAsyncDisposable
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "portico-test=" + peer,
                 "--log-level", "error", "--logger", "zap",
             },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("etcd did not start: install it with 'apt-get install etcd-server' (the test command does).");
-        etcd._process.OutputDataReceived += (_, _) => { };
-        etcd._process.ErrorDataReceived += (_, _) => { };
-        etcd._process.BeginOutputReadLine();
-        etcd._process.BeginErrorReadLine();
-        AzuriteProcess.WatchOwner(etcd._process.Id);
+        }, "etcd did not start: install it with 'apt-get install etcd-server' (the test command does).");
 
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
@@ -80,18 +72,10 @@ public sealed class EtcdProcess : IAsyncDisposable
     public Task DeleteAsync(string key) => PostAsync("v3/kv/deleterange", new { key = Base64(key) });
 
     /// <summary>Stops the server abruptly, as an outage would.</summary>
-    public void Kill()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-    }
+    public void Kill() => _process?.Kill();
 
     public ValueTask DisposeAsync()
     {
-        Kill();
         _process?.Dispose();
         _client.Dispose();
         _data.Dispose();

@@ -40,6 +40,9 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
 
     protected DiscoverySourceTelemetry Telemetry { get; } = telemetry;
 
+    /// <summary>The longest a healthy source waits between refreshes: a failing one never retries less often.</summary>
+    protected virtual TimeSpan NormalInterval => Settings.RefreshInterval;
+
     /// <summary>Runs until <paramref name="stoppingToken"/> is cancelled: refresh, wait (or be poked), again.</summary>
     public virtual async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -181,8 +184,7 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
     protected TimeSpan RetryDelay()
     {
         var delay = FirstRetry * Math.Pow(2, Math.Min(_failuresInRow - 1, 16));
-        var ceiling = Settings.Type == DnsSource.TypeName ? Settings.MaxTtl : Settings.RefreshInterval;
-        return delay < ceiling ? delay : ceiling;
+        return delay < NormalInterval ? delay : NormalInterval;
     }
 
     /// <summary>Waits <paramref name="delay"/>, or less when poked.</summary>

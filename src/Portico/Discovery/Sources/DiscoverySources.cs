@@ -96,8 +96,7 @@ internal sealed partial class DiscoverySources : IAsyncDisposable, IDisposable
 
         foreach (var (stop, _) in stopped)
         {
-            stop.Cancel();
-            stop.Dispose();
+            stop.Cancel(); // not disposed: the loop still unwinding links its own tokens to it
         }
 
         return started;
@@ -114,32 +113,20 @@ internal sealed partial class DiscoverySources : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        List<(CancellationTokenSource Stop, Task Loop)> running;
-        lock (_lock)
-        {
-            running = [.. _running.Values];
-            _running.Clear();
-        }
-
-        foreach (var (stop, _) in running)
-        {
-            await stop.CancelAsync();
-        }
-
+        var running = StopAll();
         await Task.WhenAll(running.Select(r => r.Loop));
-        foreach (var (stop, _) in running)
-        {
-            stop.Dispose();
-        }
-
-        if (_etcdClient.IsValueCreated)
-        {
-            _etcdClient.Value.Dispose();
-        }
+        DisposeClient();
     }
 
     /// <summary>Stops every source without waiting for their loops (a container disposed synchronously).</summary>
     public void Dispose()
+    {
+        StopAll();
+        DisposeClient();
+    }
+
+    /// <summary>Cancels every running loop and forgets it; the loops end on their own.</summary>
+    private List<(CancellationTokenSource Stop, Task Loop)> StopAll()
     {
         List<(CancellationTokenSource Stop, Task Loop)> running;
         lock (_lock)
@@ -150,10 +137,14 @@ internal sealed partial class DiscoverySources : IAsyncDisposable, IDisposable
 
         foreach (var (stop, _) in running)
         {
-            stop.Cancel();
-            stop.Dispose();
+            stop.Cancel(); // not disposed: a loop still unwinding links its own tokens to it
         }
 
+        return running;
+    }
+
+    private void DisposeClient()
+    {
         if (_etcdClient.IsValueCreated)
         {
             _etcdClient.Value.Dispose();

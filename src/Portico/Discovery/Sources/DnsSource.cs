@@ -22,6 +22,8 @@ internal sealed class DnsSource(DiscoverySettings settings, ILookupClient resolv
     /// <summary>Most SRV targets whose addresses are looked up one by one when the answer did not carry them.</summary>
     private const int MaxTargetLookups = 32;
 
+    protected override TimeSpan NormalInterval => Settings.MaxTtl;
+
     protected override async Task<(IReadOnlyList<DiscoveredDestination> Found, TimeSpan Next)> FetchAsync(CancellationToken cancellationToken)
     {
         var now = Time.GetUtcNow();

@@ -155,15 +155,7 @@ internal sealed class InstanceRegistrations(DiscoverySourceTelemetry telemetry, 
 
     private static void WriteRecord(Utf8JsonWriter writer, InstanceRecord record)
     {
-        writer.WriteString("url", record.Url);
-        writer.WriteNumber("weight", record.Weight);
-        writer.WriteStartObject("metadata");
-        foreach (var (name, value) in record.Metadata)
-        {
-            writer.WriteString(name, value);
-        }
-
-        writer.WriteEndObject();
+        BackendsEndpoint.WriteAddress(writer, record.Url, record.Weight, record.Metadata);
         writer.WriteString("lastSeen", record.LastSeen);
         writer.WriteString("expiresAt", record.ExpiresAt);
         writer.WriteString("registrant", record.Registrant);

@@ -15,27 +15,14 @@ internal sealed record RegistrationBody(string Url, int Weight, IReadOnlyDiction
     /// <summary>The registration, or null and why not.</summary>
     public static async Task<(RegistrationBody? Body, string? Error)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > maxBytes)
-        {
-            return (null, $"the body is over {maxBytes} bytes");
-        }
-
-        var buffer = new byte[maxBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-        {
-            length += read;
-        }
-
-        if (length > maxBytes)
+        if (await Admin.AdminRequestBody.ReadAsync(request, maxBytes, cancellationToken) is not { } body)
         {
             return (null, $"the body is over {maxBytes} bytes");
         }
 
         try
         {
-            using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+            using var document = JsonDocument.Parse(body);
             return Parse(document.RootElement);
         }
         catch (JsonException ex)
