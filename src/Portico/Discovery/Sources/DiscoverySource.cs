@@ -19,6 +19,7 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
 
     private readonly SemaphoreSlim _poke = new(0, 1);
+    private readonly TaskCompletionSource _firstAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, Destination> _states = new(StringComparer.Ordinal);
     private DiscoveredSet _current = DiscoveredSet.None;
     private int _failuresInRow;
@@ -29,6 +30,9 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
     public string Name => Settings.Type;
 
     public DiscoveredSet Current => Volatile.Read(ref _current);
+
+    /// <summary>Completes when the first refresh ended, whether it found destinations or failed.</summary>
+    public Task FirstAnswer => _firstAnswer.Task;
 
     /// <summary>When the last successful refresh ended; null before the first.</summary>
     public DateTimeOffset? LastRefresh { get; private set; }
@@ -146,6 +150,7 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
         LastRefresh = Time.GetUtcNow();
         LastError = null;
         _failuresInRow = 0;
+        _firstAnswer.TrySetResult();
         Telemetry.Refreshed(Settings, kept.Count, changed);
     }
 
@@ -177,6 +182,7 @@ internal abstract class DiscoverySource(DiscoverySettings settings, DiscoverySou
     {
         _failuresInRow++;
         LastError = reason;
+        _firstAnswer.TrySetResult();
         Telemetry.RefreshFailed(Settings, reason, Current.Destinations.Count);
     }
 

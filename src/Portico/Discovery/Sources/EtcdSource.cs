@@ -76,9 +76,8 @@ internal sealed class EtcdSource(DiscoverySettings settings, HttpMessageInvoker 
         {
             try
             {
-                using var response = await PostAsync(endpoint, "v3/kv/range", body, HttpCompletionOption.ResponseContentRead, cancellationToken);
-                var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-                using var document = JsonDocument.Parse(bytes);
+                using var response = await PostAsync(endpoint, "v3/kv/range", body, cancellationToken);
+                using var document = JsonDocument.Parse(await ReadBoundedAsync(response, cancellationToken));
                 var root = document.RootElement;
                 var revision = long.Parse(root.GetProperty("header").GetProperty("revision").GetString() ?? "0", System.Globalization.CultureInfo.InvariantCulture);
                 var now = Time.GetUtcNow();
@@ -113,7 +112,7 @@ internal sealed class EtcdSource(DiscoverySettings settings, HttpMessageInvoker 
     {
         var endpoint = _working ?? Settings.Endpoints[0];
         var body = $$$"""{"create_request":{"key":"{{{_key}}}","range_end":"{{{_rangeEnd}}}","start_revision":{{{revision}}}}}""";
-        using var response = await PostAsync(endpoint, "v3/watch", body, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await PostAsync(endpoint, "v3/watch", body, cancellationToken);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var reader = new BoundedLineReader(stream, MaxMessageBytes);
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
@@ -144,26 +143,45 @@ internal sealed class EtcdSource(DiscoverySettings settings, HttpMessageInvoker 
         throw new InvalidOperationException("the watch stream ended");
     }
 
-    private async Task<HttpResponseMessage> PostAsync(Uri endpoint, string path, string body, HttpCompletionOption completion, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> PostAsync(Uri endpoint, string path, string body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, path))
         {
             Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
         };
-        var response = await http.SendAsync(request, cancellationToken);
+        var response = await http.SendAsync(request, cancellationToken); // HttpMessageInvoker never buffers the body
         if (!response.IsSuccessStatusCode)
         {
             response.Dispose();
             throw new HttpRequestException($"{new Uri(endpoint, path)} answered {(int)response.StatusCode}");
         }
 
-        if (completion == HttpCompletionOption.ResponseContentRead && response.Content.Headers.ContentLength > MaxMessageBytes)
+        return response;
+    }
+
+    /// <summary>The whole answer, refused past <see cref="MaxMessageBytes"/> whether or not it declared its length.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength > MaxMessageBytes)
         {
-            response.Dispose();
             throw new InvalidOperationException($"the answer is over {MaxMessageBytes} bytes");
         }
 
-        return response;
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxMessageBytes)
+            {
+                throw new InvalidOperationException($"the answer is over {MaxMessageBytes} bytes");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     /// <summary>The destination a key's value names (a URL, or a JSON object with <c>url</c>, <c>weight</c>, <c>metadata</c>); null, logged, when it names none.</summary>
