@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine that has the .NET SDK and Node.js:
 #   1. installs the pinned Azurite from npm (tests/azurite/package-lock.json) and starts its Table and Blob services
-#      on free loopback ports;
+#      on free loopback ports; installs Debian's chromium, dnsmasq and etcd-server when missing (tests start their own);
 #   2. runs `dotnet test Functions.sln` (engine, CLI, Functions app, and the Bicep templates, which the infra
 #      tests compile and lint with the Bicep CLI restored from NuGet);
 #   3. runs the load benchmark in its short smoke mode, when bench/ has one;
@@ -76,6 +76,15 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
 fi
 if command -v chromium >/dev/null 2>&1; then
   export PORTICO_TEST_CHROMIUM="$(command -v chromium)"
+fi
+
+# Debian's dnsmasq and etcd for the discovery-source tests, which start their own on free loopback ports (docs/discovery.md).
+if { [[ ! -x /usr/sbin/dnsmasq ]] || ! command -v etcd >/dev/null 2>&1; } && command -v apt-get >/dev/null 2>&1; then
+  note "Installing dnsmasq and etcd-server"
+  if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsmasq etcd-server) >"$work/discovery-install.log" 2>&1; then
+    echo "dnsmasq or etcd-server could not be installed (see below): the DNS and etcd discovery tests will fail" >&2
+    tail -n 5 "$work/discovery-install.log" >&2
+  fi
 fi
 
 note "dotnet test Functions.sln"

@@ -35,6 +35,7 @@ internal static class PorticoCommand
             new VersionOption(),
             CacheCommands.Create(output, error),
             Analytics.AnalyticsCommand.Create(output, error),
+            Backends.BackendsCommands.Create(output, error),
         };
 
         if (CompletionCommand.IsRequest(args))

@@ -75,11 +75,6 @@ internal static class RegistryReport
 
         var rows = new List<string[]> { headers };
         rows.AddRange(items.EnumerateArray().Select(row));
-        var widths = headers.Select((_, i) => rows.Max(r => r[i].Length)).ToArray();
-        text.AppendLine();
-        foreach (var cells in rows)
-        {
-            text.AppendLine(string.Join("  ", cells.Select((cell, i) => i == cells.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
-        }
+        TextTable.Append(text, rows);
     }
 }

@@ -72,20 +72,7 @@ internal sealed class PurgeEndpoint(CachePurges purges) : IPorticoEndpoint
 
     private static async Task<((PurgeKind Kind, string Value, string? Host)? Request, string? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return (null, $"the body is over {MaxBodyBytes} bytes");
-        }
-
-        var buffer = new byte[MaxBodyBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-        {
-            length += read;
-        }
-
-        if (length > MaxBodyBytes)
+        if (await AdminRequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
         {
             return (null, $"the body is over {MaxBodyBytes} bytes");
         }
@@ -93,7 +80,7 @@ internal sealed class PurgeEndpoint(CachePurges purges) : IPorticoEndpoint
         string? url = null, prefix = null, host = null, key = null;
         try
         {
-            using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+            using var document = JsonDocument.Parse(body);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return (null, "the body must be a JSON object");

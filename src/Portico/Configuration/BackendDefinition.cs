@@ -12,6 +12,9 @@ public sealed record BackendDefinition
     /// <summary>Several instances of the backend, load-balanced (docs/discovery.md). Set this or <see cref="Url"/>.</summary>
     public IReadOnlyList<DestinationDefinition>? Destinations { get; init; }
 
+    /// <summary>A discovery source whose destinations are added to <see cref="Destinations"/> at run time (docs/discovery.md).</summary>
+    public DiscoveryDefinition? Discovery { get; init; }
+
     /// <summary>How one of <see cref="Destinations"/> is chosen for each attempt; power of two choices by default.</summary>
     public LoadBalancingDefinition? LoadBalancing { get; init; }
 

@@ -29,6 +29,7 @@ namespace Portico.Configuration;
 [JsonSerializable(typeof(AggregatePartDefinition))]
 [JsonSerializable(typeof(PassiveHealthDefinition))]
 [JsonSerializable(typeof(ActiveHealthDefinition))]
+[JsonSerializable(typeof(DiscoveryDefinition))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext
 {
 }

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Portico.Admin;
+using Portico.Discovery.Sources;
 using Portico.Pipeline;
 using Portico.Problems;
 using Portico.Proxy;
@@ -11,12 +13,17 @@ namespace Portico.Discovery;
 /// <summary>
 /// <c>GET {prefix}/admin/backends</c> (and <c>/admin/backends/{id}</c>): every backend of the live snapshot with its
 /// circuit, and for a backend with destinations its policy and each destination's weight, metadata, source, health
-/// (ejected until when, how often; active health when probed), requests in flight and picks on this instance. The shape is documented in
-/// docs/discovery.md and only grows.
+/// (ejected until when, how often; active health when probed), requests in flight and picks on this instance, and its discovery source's state.
+/// The shape is documented in docs/discovery.md and only grows. <c>/admin/backends/{id}/instances</c> is the
+/// registration API (<see cref="InstanceRegistrations"/>).
 /// </summary>
-internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider time) : IPorticoEndpoint
+internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider time, InstanceRegistrations registrations) : IPorticoEndpoint
 {
+    private const string InstancesPath = "/instances";
+
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
+
+    private static readonly string[] AllMethods = [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete];
 
     public string Path => "/admin/backends";
 
@@ -24,14 +31,30 @@ internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider tim
 
     public bool IsSubtree => true;
 
+    public IReadOnlyList<string> Methods => AllMethods;
+
     public Task HandleAsync(GatewayContext context)
     {
         var backends = runtime.Current.Backends;
         var id = context.EndpointSubpath.TrimStart('/');
+        var instances = id.EndsWith(InstancesPath, StringComparison.Ordinal);
+        id = instances ? id[..^InstancesPath.Length] : id;
+        var method = context.HttpContext.Request.Method;
+        if (!instances && !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+        {
+            context.HttpContext.Response.Headers.Allow = "GET, HEAD";
+            return ProblemResponse.WriteAsync(context.HttpContext, GatewayProblems.MethodNotAllowed);
+        }
+
         CompiledBackend? one = null;
-        if (id.Length > 0 && !backends.TryGetValue(id, out one))
+        if ((id.Length > 0 || instances) && !backends.TryGetValue(id, out one))
         {
             return ProblemResponse.WriteAsync(context.HttpContext, GatewayProblems.BackendNotFound);
+        }
+
+        if (instances)
+        {
+            return registrations.HandleAsync(context, one!);
         }
 
         var now = time.GetUtcNow();
@@ -74,22 +97,38 @@ internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider tim
             return;
         }
 
-        writer.WriteString("policy", cluster.Policy.Name);
+        var set = cluster.Current;
+        writer.WriteString("policy", set.Policy.Name);
         writer.WriteBoolean("failOpen", cluster.FailOpen);
-        writer.WriteStartArray("destinations");
-        foreach (var destination in cluster.Destinations)
+        if (cluster.Source is { } source)
         {
-            writer.WriteStartObject();
-            writer.WriteString("url", destination.Url);
-            writer.WriteNumber("weight", destination.Weight);
-            writer.WriteStartObject("metadata");
-            foreach (var (name, value) in destination.Metadata)
+            writer.WriteStartObject("discovery");
+            writer.WriteString("type", source.Name);
+            writer.WriteNumber("destinations", source.Current.Destinations.Count);
+            if (source.LastRefresh is { } refreshed)
             {
-                writer.WriteString(name, value);
+                writer.WriteString("lastRefresh", refreshed);
+            }
+
+            if (source.LastError is { } error)
+            {
+                writer.WriteString("lastError", error);
             }
 
             writer.WriteEndObject();
+        }
+
+        writer.WriteStartArray("destinations");
+        foreach (var destination in set.Destinations)
+        {
+            writer.WriteStartObject();
+            WriteAddress(writer, destination.Url, destination.Weight, destination.Metadata);
             writer.WriteString("source", destination.Source);
+            if (destination.LastSeen is { } seen)
+            {
+                writer.WriteString("lastSeen", seen);
+            }
+
             var ejectedUntil = destination.Health?.EjectedUntil;
             writer.WriteString("health", destination.Health is null ? "unchecked" : ejectedUntil is null ? "healthy" : "ejected");
             if (ejectedUntil is { } until)
@@ -127,6 +166,20 @@ internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider tim
             {
                 writer.WriteNumber("lastStatus", active.LastStatus);
             }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A destination's <c>url</c>, <c>weight</c> and <c>metadata</c> members, as this view and the registration API write them.</summary>
+    public static void WriteAddress(Utf8JsonWriter writer, string url, int weight, IReadOnlyDictionary<string, string> metadata)
+    {
+        writer.WriteString("url", url);
+        writer.WriteNumber("weight", weight);
+        writer.WriteStartObject("metadata");
+        foreach (var (name, value) in metadata)
+        {
+            writer.WriteString(name, value);
         }
 
         writer.WriteEndObject();

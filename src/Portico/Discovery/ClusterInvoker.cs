@@ -25,14 +25,15 @@ internal sealed class ClusterInvoker(DestinationCluster cluster, HttpMessageInvo
             throw new InvalidOperationException($"The request URI does not start with the address of the destination it was sent to ({current}).");
         }
 
-        var index = Cluster.Pick(picks);
+        var set = Cluster.Current;
+        var index = Cluster.Pick(set, picks);
         if (index < 0)
         {
             throw new NoHealthyDestinationException(Cluster.BackendId, Cluster.RetryAfter());
         }
 
-        var destination = Cluster.Destinations[index];
-        picks.Chose(index, destination);
+        var destination = set.Destinations[index];
+        picks.Chose(set, index, destination);
         request.RequestUri = UpstreamUri.Create(destination.Prefix, uri.AsSpan(current.Length), default);
         destination.Enter();
         try
@@ -65,13 +66,14 @@ internal sealed class ClusterInvoker(DestinationCluster cluster, HttpMessageInvo
             return picks;
         }
 
-        var index = Cluster.IndexOfAddress(uri);
+        var set = Cluster.Current;
+        var index = DestinationCluster.IndexOfAddress(set, uri);
         if (index < 0)
         {
             throw new InvalidOperationException("The request URI is on none of the backend's destinations.");
         }
 
-        picks.Chose(index, Cluster.Destinations[index]);
+        picks.Chose(set, index, set.Destinations[index]);
         return picks;
     }
 

@@ -12,6 +12,7 @@ internal sealed class Destination
 {
     private int _inFlight;
     private long _picks;
+    private long _lastSeenTicks;
 
     public Destination(DestinationDefinition definition, string source, DestinationHealth? health)
     {
@@ -35,6 +36,13 @@ internal sealed class Destination
 
     /// <summary>Where the destination came from (<c>registry</c> for a listed one).</summary>
     public string Source { get; }
+
+    /// <summary>When its discovery source last reported it (a registration's heartbeat, a lookup); null for a listed destination.</summary>
+    public DateTimeOffset? LastSeen
+    {
+        get => Interlocked.Read(ref _lastSeenTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+        set => Interlocked.Exchange(ref _lastSeenTicks, value?.UtcTicks ?? 0);
+    }
 
     /// <summary>Outlier detection; null when it is off.</summary>
     public DestinationHealth? Health { get; }

@@ -1,3 +1,5 @@
+using Portico.Configuration;
+using Portico.Discovery.Sources;
 using Portico.Pipeline;
 
 namespace Portico.Discovery;
@@ -5,17 +7,12 @@ namespace Portico.Discovery;
 /// <summary>
 /// A backend's destinations with their load-balancing policy and passive health, built once per snapshot. Chooses a
 /// destination for each attempt: one the policy picks among the healthy ones this request has not tried, then among
-/// the healthy ones it has, then (failing open) among all; otherwise none, and the attempt is answered 503.
+/// the healthy ones it has, then (failing open) among all; otherwise none, and the attempt is answered 503. With a
+/// discovery source, the destinations are the listed ones plus the source's latest, adopted on the first pick after
+/// the source published them: a new <see cref="DestinationSet"/> is swapped in, while attempts already sent finish on
+/// the destinations they chose. A destination that stays (same URL, weight, metadata) keeps its state object.
 /// </summary>
-internal sealed class DestinationCluster(
-    string backendId,
-    Destination[] destinations,
-    BalancingPolicy policy,
-    AffinityKeySource hashOn,
-    string? hashHeader,
-    bool failOpen,
-    DiscoveryTelemetry telemetry,
-    TimeProvider time)
+internal sealed class DestinationCluster
 {
     /// <summary>
     /// What a cluster backend's request URI starts with until a destination is chosen (RFC 6761 §6.4: <c>.invalid</c>
@@ -24,14 +21,61 @@ internal sealed class DestinationCluster(
     public const string Placeholder = "http://destinations.portico.invalid";
 
     private readonly Lock _ejectionLock = new();
+    private readonly Lock _rebuildLock = new();
+    private readonly Destination[] _listed;
+    private readonly Func<Destination[], BalancingPolicy> _policyFactory;
+    private readonly PassiveHealthSettings? _passive;
+    private readonly AffinityKeySource _hashOn;
+    private readonly string? _hashHeader;
+    private readonly DiscoveryTelemetry _telemetry;
+    private readonly TimeProvider _time;
+    private DestinationSet _set;
 
-    public string BackendId { get; } = backendId;
+    public DestinationCluster(
+        string backendId,
+        Destination[] destinations,
+        Func<Destination[], BalancingPolicy> policyFactory,
+        AffinityKeySource hashOn,
+        string? hashHeader,
+        bool failOpen,
+        DiscoveryTelemetry telemetry,
+        TimeProvider time,
+        DiscoverySource? source = null,
+        PassiveHealthSettings? passive = null)
+    {
+        BackendId = backendId;
+        _listed = destinations;
+        _policyFactory = policyFactory;
+        _hashOn = hashOn;
+        _hashHeader = hashHeader;
+        FailOpen = failOpen;
+        _telemetry = telemetry;
+        _time = time;
+        Source = source;
+        _passive = passive;
+        _set = source is null ? new DestinationSet(destinations, policyFactory(destinations), 0) : Build(source.Current);
+    }
 
-    public Destination[] Destinations { get; } = destinations;
+    public string BackendId { get; }
 
-    public BalancingPolicy Policy { get; } = policy;
+    /// <summary>The discovery source that adds destinations; null when they are all listed.</summary>
+    public DiscoverySource? Source { get; }
 
-    public bool FailOpen { get; } = failOpen;
+    /// <summary>The destinations and policy new attempts use (the source's latest adopted first).</summary>
+    public DestinationSet Current
+    {
+        get
+        {
+            var set = Volatile.Read(ref _set);
+            return Source is { } source && source.Current.Version != set.SourceVersion ? Adopt(source) : set;
+        }
+    }
+
+    public Destination[] Destinations => Current.Destinations;
+
+    public BalancingPolicy Policy => Current.Policy;
+
+    public bool FailOpen { get; }
 
     /// <summary>The backend's active health checks; null when it has none.</summary>
     public ActiveHealthSettings? ActiveHealth { get; init; }
@@ -44,39 +88,54 @@ internal sealed class DestinationCluster(
     public DestinationPicks BeginInternal() => new(this, null, CancellationToken.None, knowsCaller: false);
 
     /// <summary>The index of the destination for the next attempt of <paramref name="picks"/>, or -1 when none is healthy (and the backend does not fail open).</summary>
-    public int Pick(DestinationPicks picks)
+    public int Pick(DestinationPicks picks) => Pick(Current, picks);
+
+    /// <summary>The index in <paramref name="set"/> of the destination for the next attempt of <paramref name="picks"/>, or -1 when none is healthy (and the backend does not fail open).</summary>
+    public int Pick(DestinationSet set, DestinationPicks picks)
     {
-        var now = time.GetUtcNow().UtcTicks;
-        var index = Policy.Pick(Destinations, new PickFilter(now, picks.Tried, ignoreHealth: false), picks.Key);
-        if (index < 0 && picks.Tried != 0)
+        var now = _time.GetUtcNow().UtcTicks;
+        var destinations = set.Destinations;
+        if (destinations.Length == 0)
         {
-            index = Policy.Pick(Destinations, new PickFilter(now, 0, ignoreHealth: false), picks.Key); // every healthy one was tried: go again
+            _telemetry.NoneHealthy(BackendId, FailOpen); // a source found none (yet): nothing to fail open to either
+            return -1;
+        }
+
+        var tried = picks.TriedIn(set);
+        var index = set.Policy.Pick(destinations, new PickFilter(now, tried, ignoreHealth: false), picks.Key);
+        if (index < 0 && tried != 0)
+        {
+            index = set.Policy.Pick(destinations, new PickFilter(now, 0, ignoreHealth: false), picks.Key); // every healthy one was tried: go again
         }
 
         if (index < 0)
         {
-            telemetry.NoneHealthy(BackendId, FailOpen);
+            _telemetry.NoneHealthy(BackendId, FailOpen);
             if (FailOpen)
             {
-                index = Policy.Pick(Destinations, new PickFilter(now, picks.Tried, ignoreHealth: true), picks.Key);
-                index = index >= 0 ? index : Policy.Pick(Destinations, new PickFilter(now, 0, ignoreHealth: true), picks.Key);
+                index = set.Policy.Pick(destinations, new PickFilter(now, tried, ignoreHealth: true), picks.Key);
+                index = index >= 0 ? index : set.Policy.Pick(destinations, new PickFilter(now, 0, ignoreHealth: true), picks.Key);
             }
         }
 
         if (index >= 0)
         {
-            telemetry.Picked(BackendId, Destinations[index]);
+            _telemetry.Picked(BackendId, destinations[index]);
         }
 
         return index;
     }
 
     /// <summary>The index of the destination whose address <paramref name="uri"/> starts with (a whole address: not <c>:80</c> of <c>:8080</c>), or -1.</summary>
-    public int IndexOfAddress(string uri)
+    public int IndexOfAddress(string uri) => IndexOfAddress(Current, uri);
+
+    /// <summary>The index in <paramref name="set"/> of the destination whose address <paramref name="uri"/> starts with, or -1.</summary>
+    public static int IndexOfAddress(DestinationSet set, string uri)
     {
-        for (var i = 0; i < Destinations.Length; i++)
+        var destinations = set.Destinations;
+        for (var i = 0; i < destinations.Length; i++)
         {
-            var prefix = Destinations[i].Prefix;
+            var prefix = destinations[i].Prefix;
             if (uri.StartsWith(prefix, StringComparison.Ordinal) && (uri.Length == prefix.Length || uri[prefix.Length] is '/' or '?'))
             {
                 return i;
@@ -92,7 +151,7 @@ internal sealed class DestinationCluster(
     /// </summary>
     public TimeSpan RetryAfter()
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var first = Destinations.Select(d => Later(d.Health?.EjectedUntil, ActiveReturn(d, now))).Where(u => u is not null).Min();
         return first is { } until && until - now > TimeSpan.FromSeconds(1) ? until - now : TimeSpan.FromSeconds(1);
     }
@@ -115,7 +174,7 @@ internal sealed class DestinationCluster(
         var outlier = health.Record(failed, out var returned);
         if (returned)
         {
-            telemetry.Returned(BackendId, destination);
+            _telemetry.Returned(BackendId, destination);
         }
 
         if (!outlier)
@@ -125,33 +184,72 @@ internal sealed class DestinationCluster(
 
         lock (_ejectionLock)
         {
-            var now = time.GetUtcNow().UtcTicks;
+            var now = _time.GetUtcNow().UtcTicks;
             if (health.IsEjected(now))
             {
                 return;
             }
 
-            var ejected = Destinations.Count(d => d.Health?.IsEjected(now) == true);
+            var destinations = Destinations;
+            var ejected = destinations.Count(d => d.Health?.IsEjected(now) == true);
             var percent = health.Settings.MaxEjectedPercent;
-            var allowed = percent == 0 ? 0 : Math.Max(1, Destinations.Length * percent / 100);
+            var allowed = percent == 0 ? 0 : Math.Max(1, destinations.Length * percent / 100);
             if (ejected >= allowed)
             {
-                telemetry.EjectionRefused(BackendId, destination, ejected);
+                _telemetry.EjectionRefused(BackendId, destination, ejected);
                 return;
             }
 
-            telemetry.Ejected(BackendId, destination, health.Eject());
+            _telemetry.Ejected(BackendId, destination, health.Eject());
         }
     }
 
     private ulong? KeyOf(GatewayContext context)
     {
-        var key = hashOn switch
+        var key = _hashOn switch
         {
-            AffinityKeySource.Header => context.HttpContext.Request.Headers[hashHeader!].ToString(),
+            AffinityKeySource.Header => context.HttpContext.Request.Headers[_hashHeader!].ToString(),
             AffinityKeySource.Consumer => context.Identity.ConsumerId,
             _ => context.Client.Address?.ToString(),
         };
         return string.IsNullOrEmpty(key) ? null : AffinityHash.Of(key);
+    }
+
+    /// <summary>Builds and swaps in the set for the source's latest destinations (one builder at a time; the others read the result).</summary>
+    private DestinationSet Adopt(DiscoverySource source)
+    {
+        lock (_rebuildLock)
+        {
+            var set = Volatile.Read(ref _set);
+            var found = source.Current;
+            if (found.Version == set.SourceVersion)
+            {
+                return set;
+            }
+
+            set = Build(found);
+            Volatile.Write(ref _set, set);
+            return set;
+        }
+    }
+
+    /// <summary>The listed destinations, then those <paramref name="found"/> holds (a URL listed already is not added twice), each with the state the source keeps for it.</summary>
+    private DestinationSet Build(DiscoveredSet found)
+    {
+        var listed = new HashSet<string>(_listed.Select(d => d.Prefix), StringComparer.Ordinal);
+        var destinations = new List<Destination>(_listed.Length + found.Destinations.Count);
+        destinations.AddRange(_listed);
+        foreach (var discovered in found.Destinations)
+        {
+            if (!listed.Add(discovered.Definition.Url.TrimEnd('/')))
+            {
+                continue;
+            }
+
+            destinations.Add(Source!.StateOf(discovered, _passive));
+        }
+
+        Destination[] array = [.. destinations];
+        return new DestinationSet(array, _policyFactory(array), found.Version);
     }
 }

@@ -20,15 +20,27 @@ internal sealed class DestinationPicks(DestinationCluster cluster, ulong? key, C
     /// <summary>Whether <see cref="CallerToken"/> is the client's (a proxied request) rather than unknown.</summary>
     public bool KnowsCaller { get; } = knowsCaller;
 
-    /// <summary>Destinations tried, one bit per index (the first 64).</summary>
+    /// <summary>Destinations tried, one bit per index (the first 64) in the set they were chosen from.</summary>
     public ulong Tried { get; private set; }
+
+    /// <summary>The set <see cref="Tried"/> indexes; null before the first choice.</summary>
+    public DestinationSet? TriedSet { get; private set; }
 
     /// <summary>The destination whose address the request URI carries; null while it carries <see cref="DestinationCluster.Placeholder"/>.</summary>
     public Destination? Current { get; private set; }
 
-    public void Chose(int index, Destination destination)
+    /// <summary>The destinations tried, as bits of <paramref name="set"/>'s indexes: none when the cluster swapped its set since (a retry after a change starts afresh).</summary>
+    public ulong TriedIn(DestinationSet set) => ReferenceEquals(set, TriedSet) ? Tried : 0;
+
+    public void Chose(DestinationSet set, int index, Destination destination)
     {
         Current = destination;
+        if (!ReferenceEquals(set, TriedSet))
+        {
+            TriedSet = set;
+            Tried = 0;
+        }
+
         if (index < 64)
         {
             Tried |= 1UL << index;

@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Discovery.Sources;
 using Portico.Proxy;
 using Portico.Resilience;
 
@@ -9,7 +10,7 @@ namespace Portico.Discovery;
 /// and builds its <see cref="DestinationCluster"/> once per snapshot. A destination that is still configured the same
 /// keeps its state (requests in flight, ejection) from the previous snapshot.
 /// </summary>
-internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvider time, ActiveHealthStates activeHealth)
+internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvider time, ActiveHealthStates activeHealth, DiscoverySources sources)
 {
     /// <summary>The most destinations one backend may list.</summary>
     public const int MaxDestinations = 256;
@@ -17,11 +18,14 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
     /// <summary>The largest destination weight.</summary>
     public const int MaxWeight = 1000;
 
+    /// <summary>Most metadata entries a discovered or registered destination keeps.</summary>
+    public const int MaxMetadataEntries = 32;
+
     private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Destination[]> _previous = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DestinationCluster> _previous = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The backend's cluster, or null for a single-URL backend (or one with errors, reported through
@@ -36,15 +40,15 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
             error(field, message);
         }
 
-        if (backend.Destinations is null)
+        if (backend.Destinations is null && backend.Discovery is null)
         {
             if (backend.Url is null)
             {
-                Error("url", "set 'url' (one address) or 'destinations' (several)");
+                Error("url", "set 'url' (one address) or 'destinations' (several), or 'discovery' (a source that finds them)");
             }
             else if (backend.LoadBalancing is not null || backend.Health is not null)
             {
-                Error(backend.LoadBalancing is not null ? "loadBalancing" : "health", "applies only to a backend with 'destinations'");
+                Error(backend.LoadBalancing is not null ? "loadBalancing" : "health", "applies only to a backend with 'destinations' or 'discovery'");
             }
 
             return null;
@@ -52,18 +56,20 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
 
         if (backend.Url is not null)
         {
-            Error("destinations", "set either 'url' or 'destinations', not both");
+            Error(backend.Destinations is not null ? "destinations" : "discovery", $"set either 'url' or '{(backend.Destinations is not null ? "destinations" : "discovery")}', not both");
         }
 
-        if (backend.Destinations.Count is 0 or > MaxDestinations)
+        var listed = backend.Destinations ?? [];
+        if (backend.Destinations is not null && (listed.Count is 0 || listed.Count > MaxDestinations))
         {
             Error("destinations", $"list 1 to {MaxDestinations} destinations");
         }
 
+        var source = backend.Discovery is { } discovery ? DiscoverySourceCompiler.Compile(backend.Id, discovery, Error) : null;
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < backend.Destinations.Count; i++)
+        for (var i = 0; i < listed.Count; i++)
         {
-            var destination = backend.Destinations[i];
+            var destination = listed[i];
             if (BackendUrl.Problem(destination.Url) is { } problem)
             {
                 Error($"destinations[{i}].url", problem);
@@ -87,14 +93,8 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
             return null;
         }
 
-        var destinations = Reuse(backend, passive);
-        foreach (var destination in destinations)
-        {
-            destination.Active = active is null ? null : activeHealth.For(backend.Id, destination.Url);
-        }
-
         var random = Random.Shared;
-        BalancingPolicy policy = policyName switch
+        BalancingPolicy Policy(Destination[] destinations) => policyName switch
         {
             RoundRobinPolicy.PolicyName => new RoundRobinPolicy([.. destinations.Select(d => d.Weight)]),
             WeightedRandomPolicy.PolicyName => new WeightedRandomPolicy(random),
@@ -102,8 +102,35 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
             ConsistentHashPolicy.PolicyName => new ConsistentHashPolicy(destinations, random),
             _ => new PowerOfTwoChoicesPolicy(random),
         };
-        return new DestinationCluster(backend.Id, destinations, policy, hashOn, header, backend.Health?.FailOpen ?? false, telemetry, time) { ActiveHealth = active };
+
+        lock (_lock)
+        {
+            // Listed destinations configured the same as in the previous snapshot keep their state; discovered ones keep
+            // theirs in their source (DiscoverySource.StateOf).
+            var previous = _previous.GetValueOrDefault(backend.Id)?.Current.Destinations ?? [];
+            var destinations = listed
+                .Select(definition => previous.FirstOrDefault(d => d.Source == ListedSource && d.Matches(definition, passive))
+                    ?? new Destination(definition, ListedSource, passive is null ? null : new DestinationHealth(passive, time)))
+                .ToArray();
+            foreach (var destination in destinations)
+            {
+                // Discovered destinations get theirs on the prober's next round (ActiveHealthStates.Attach).
+                destination.Active = active is null ? null : activeHealth.For(backend.Id, destination.Url);
+            }
+
+            var cluster = new DestinationCluster(
+                backend.Id, destinations, Policy, hashOn, header, backend.Health?.FailOpen ?? false, telemetry, time,
+                source is null ? null : sources.GetOrCreate(source), passive)
+            {
+                ActiveHealth = active,
+            };
+            _previous[backend.Id] = cluster;
+            return cluster;
+        }
     }
+
+    /// <summary>The <c>source</c> of a destination listed in the registry.</summary>
+    public const string ListedSource = "registry";
 
     private static (string Policy, AffinityKeySource HashOn, string? Header) LoadBalancing(LoadBalancingDefinition? definition, Action<string, string> error)
     {
@@ -204,20 +231,5 @@ internal sealed class DiscoveryCompiler(DiscoveryTelemetry telemetry, TimeProvid
         }
 
         return settings;
-    }
-
-    /// <summary>The backend's destinations, reusing the previous snapshot's state for those configured the same.</summary>
-    private Destination[] Reuse(BackendDefinition backend, PassiveHealthSettings? passive)
-    {
-        lock (_lock)
-        {
-            var previous = _previous.GetValueOrDefault(backend.Id) ?? [];
-            var destinations = backend.Destinations!
-                .Select(definition => previous.FirstOrDefault(d => d.Matches(definition, passive))
-                    ?? new Destination(definition, "registry", passive is null ? null : new DestinationHealth(passive, time)))
-                .ToArray();
-            _previous[backend.Id] = destinations;
-            return destinations;
-        }
     }
 }

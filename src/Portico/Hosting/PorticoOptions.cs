@@ -82,4 +82,7 @@ public sealed class PorticoOptions
 
     /// <summary>Where active health checks of backends' destinations run, and the shared health table (docs/discovery.md).</summary>
     public Portico.Discovery.ActiveHealthOptions ActiveHealth { get; set; } = new();
+
+    /// <summary>Discovery sources: the DNS servers asked, the table of registered instances (docs/discovery.md).</summary>
+    public Portico.Discovery.Sources.DiscoveryOptions Discovery { get; set; } = new();
 }

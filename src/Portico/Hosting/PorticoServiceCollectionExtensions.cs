@@ -53,6 +53,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, UpstreamOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, LoadSheddingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, RateLimitingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, Discovery.Sources.DiscoveryOptionsValidator>());
         options.ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -84,6 +85,9 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<WebPubSub.WebPubSubCompiler>();
         services.TryAddSingleton<Discovery.DiscoveryTelemetry>();
         services.TryAddSingleton<Discovery.DiscoveryCompiler>();
+        services.TryAddSingleton<Discovery.Sources.DiscoverySourceTelemetry>();
+        services.TryAddSingleton<Discovery.Sources.DiscoverySources>();
+        services.TryAddSingleton<Discovery.Sources.InstanceRegistrations>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Admin.IPorticoEndpoint, Discovery.BackendsEndpoint>());
         services.AddPorticoActiveHealth();
         services.TryAddSingleton<GraphQL.GraphQLMetrics>();
@@ -94,6 +98,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<RegistryCompiler>();
         services.TryAddSingleton<RegistryRuntime>();
         services.AddHostedService<RegistryMonitor>();
+        services.AddHostedService<Discovery.Sources.DiscoveryMonitor>(); // after RegistryMonitor: it starts the sources of the registry that one loaded
         services.AddPorticoAuth();
         services.AddPorticoAdmin();
         services.AddPorticoCaching();

@@ -40,9 +40,9 @@ internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClie
     /// </summary>
     public string? PathAndQueryOf(string uri)
     {
-        if (Cluster is { } cluster && cluster.IndexOfAddress(uri) is var index and >= 0)
+        if (Cluster is { } cluster && cluster.Current is var set && DestinationCluster.IndexOfAddress(set, uri) is var index and >= 0)
         {
-            return uri[cluster.Destinations[index].Prefix.Length..];
+            return uri[set.Destinations[index].Prefix.Length..];
         }
 
         return uri.StartsWith(DestinationPrefix, StringComparison.Ordinal) ? uri[DestinationPrefix.Length..] : null;

@@ -24,6 +24,12 @@ internal sealed partial class RegistryRuntime(
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private GatewaySnapshot _current = GatewaySnapshot.NotLoaded;
 
+    /// <summary>
+    /// Raised after a new snapshot went live, on the thread that applied it (keep handlers quick; they must not throw):
+    /// how features with background work follow the registry without polling it (discovery sources start and stop).
+    /// </summary>
+    public event Action<GatewaySnapshot>? SnapshotApplied;
+
     /// <summary>The snapshot new requests use.</summary>
     public GatewaySnapshot Current => Volatile.Read(ref _current);
 
@@ -113,6 +119,7 @@ internal sealed partial class RegistryRuntime(
 
             var first = !Current.IsLoaded;
             Volatile.Write(ref _current, snapshot);
+            SnapshotApplied?.Invoke(snapshot);
             LogApplied(logger, store.Description, snapshot.Revision, snapshot.Routes.Routes.Length, snapshot.Document.Backends.Count);
             if (first && snapshot.Routes.Routes.Length == 0)
             {

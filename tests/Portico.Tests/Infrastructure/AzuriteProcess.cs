@@ -10,7 +10,7 @@ namespace Portico.Tests.Infrastructure;
 public sealed class AzuriteProcess : IAsyncDisposable
 {
     private readonly TempDirectory _data = new();
-    private Process? _process;
+    private ChildProcess? _process;
 
     private readonly string _service;
 
@@ -38,23 +38,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>Starts (or restarts) the process and waits until it accepts connections.</summary>
     public async Task StartAgainAsync()
     {
-        var start = new ProcessStartInfo(Azurite.BinaryPath(_service))
+        _process?.Dispose(); // the previous run, killed
+        _process = ChildProcess.Start(new ProcessStartInfo(Azurite.BinaryPath(_service))
         {
             ArgumentList =
             {
                 $"--{_service}Host", "127.0.0.1", $"--{_service}Port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--location", _data.Path, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
             },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        WatchOwner(_process.Id);
+        }, "Azurite did not start.");
 
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
@@ -80,39 +72,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
         throw new TimeoutException("Azurite did not accept connections within 30 s.");
     }
 
-    /// <summary>
-    /// Starts a small shell beside Azurite that stops it within a second of this test process ending, however it ends:
-    /// a test run killed by a signal (a watchdog's timeout, kill -9) runs no exit handler, and its Azurite was left
-    /// behind. The shell ends by itself when Azurite does.
-    /// </summary>
-    private static void WatchOwner(int azurite)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        using var watchdog = Process.Start(new ProcessStartInfo("/bin/sh")
-        {
-            ArgumentList =
-            {
-                "-c", "while kill -0 \"$0\" 2>/dev/null && kill -0 \"$1\" 2>/dev/null; do sleep 1; done; kill \"$1\" 2>/dev/null",
-                Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                azurite.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-            UseShellExecute = false,
-        });
-    }
-
     /// <summary>Stops the process abruptly, as an outage would.</summary>
-    public void Kill()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-    }
+    public void Kill() => _process?.Kill();
 
     public ValueTask DisposeAsync()
     {
