@@ -24,6 +24,12 @@ public sealed record GraphQLDefinition
     /// <summary>The cost of fields, keyed <c>Type.field</c>; every other field costs 1.</summary>
     public IReadOnlyDictionary<string, int>? FieldCosts { get; init; }
 
+    /// <summary>
+    /// What the route's rate-limit policies count for an operation: <c>requests</c> (default), one token per request;
+    /// <c>cost</c>, the operation's cost (at least one token).
+    /// </summary>
+    public string? RateLimitBy { get; init; }
+
     /// <summary>Persisted queries: automatic persisted queries, or an allow-list of documents; off when absent.</summary>
     public GraphQLPersistedQueriesDefinition? PersistedQueries { get; init; }
 

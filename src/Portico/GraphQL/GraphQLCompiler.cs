@@ -138,6 +138,11 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             error("graphql.subgraphErrors", "must be 'pass' or 'mask'");
         }
 
+        if (definition.RateLimitBy is not (null or "requests" or "cost"))
+        {
+            error("graphql.rateLimitBy", "must be 'requests' or 'cost'");
+        }
+
         if (definition.MaxCost is < 1)
         {
             error("graphql.maxCost", "must be 1 or more");
@@ -185,6 +190,7 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             MaskErrors = definition.SubgraphErrors == "mask",
             MaxCost = definition.MaxCost,
             FieldCosts = definition.FieldCosts ?? new Dictionary<string, int>(),
+            RateLimitByCost = definition.RateLimitBy == "cost",
             PersistedQueries = persisted,
         };
     }

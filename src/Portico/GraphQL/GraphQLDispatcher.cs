@@ -106,6 +106,13 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
             return;
         }
 
+        // Rate limits in cost units: the rate-limit stage took the request's one token; the rest of the cost is taken
+        // now that the operation is known, before any subgraph call (docs/graphql.md#rate-limits-in-cost-units).
+        if (state.RateLimitByCost && plan.Cost > 1 && !await state.Runtime.Charge.TryChargeAsync(context, plan.Cost - 1))
+        {
+            return;
+        }
+
         using var deadline = new CancellationTokenSource(state.Timeout, state.Runtime.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, http.RequestAborted);
         var execution = new PlanExecution(state, plan, request.Variables, context, linked.Token);
@@ -175,7 +182,8 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
             return (null, [Error(limitError!, "OPERATION_LIMIT_EXCEEDED")], null);
         }
 
-        if (state.MaxCost is { } maxCost && OperationCost.Of(state.Graph, state.FieldCosts, normalized) is var cost && cost > maxCost)
+        var cost = OperationCost.Of(state.Graph, state.FieldCosts, normalized);
+        if (state.MaxCost is { } maxCost && cost > maxCost)
         {
             return (null, [Error($"the operation costs {cost}; this endpoint allows at most {maxCost}", "OPERATION_COST_EXCEEDED")], null);
         }
@@ -195,7 +203,7 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
             return (null, null, await IntrospectAsync(request, document));
         }
 
-        var plan = new QueryPlanner(state.Graph).Plan(normalized, out var planError);
+        var plan = new QueryPlanner(state.Graph).Plan(normalized, cost, out var planError);
         return plan is null ? (null, [Error(planError!, "QUERY_PLAN_FAILED")], null) : (plan, null, null);
     }
 

@@ -28,6 +28,9 @@ internal sealed class GraphQLRouteState(string routeId, Supergraph graph, ISchem
     /// <summary>The largest cost an operation may have; null for no limit.</summary>
     public int? MaxCost { get; init; }
 
+    /// <summary>Whether the route's rate-limit policies count an operation's cost instead of 1 (<c>rateLimitBy: "cost"</c>).</summary>
+    public bool RateLimitByCost { get; init; }
+
     /// <summary>Field costs other than 1, keyed <c>Type.field</c>.</summary>
     public IReadOnlyDictionary<string, int> FieldCosts { get; init; } = new Dictionary<string, int>();
 

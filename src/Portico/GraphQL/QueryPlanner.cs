@@ -15,8 +15,11 @@ internal sealed class QueryPlanner(Supergraph graph)
 
     private string? _error;
 
-    /// <summary>The plan of <paramref name="operation"/>; null with <paramref name="error"/> when no subgraph can resolve part of it.</summary>
-    public QueryPlan? Plan(NormalizedOperation operation, out string? error)
+    /// <summary>
+    /// The plan of <paramref name="operation"/>, whose cost is <paramref name="cost"/>; null with <paramref name="error"/>
+    /// when no subgraph can resolve part of it.
+    /// </summary>
+    public QueryPlan? Plan(NormalizedOperation operation, long cost, out string? error)
     {
         var roots = new List<FetchNode>();
         var mutation = operation.RootType == Supergraph.MutationType;
@@ -57,7 +60,7 @@ internal sealed class QueryPlanner(Supergraph graph)
             Print(fetch, operation);
         }
 
-        return new QueryPlan(operation, roots);
+        return new QueryPlan(operation, roots, cost);
     }
 
     private List<SelectionNode> PlanSelections(FetchNode fetch, Subgraph subgraph, string parentType, IReadOnlyList<SelectionNode> selections, string[] path)

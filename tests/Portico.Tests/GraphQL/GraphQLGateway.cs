@@ -28,25 +28,28 @@ public sealed class GraphQLGateway : IAsyncDisposable
 
     public TestSubgraph Ratings { get; }
 
-    /// <summary>Starts the subgraphs and a gateway; <paramref name="extra"/> is added to the route's <c>graphql</c> object.</summary>
-    public static async Task<GraphQLGateway> StartAsync(string extra = "", string? ratingsUrl = null)
+    /// <summary>
+    /// Starts the subgraphs and a gateway; <paramref name="extra"/> is added to the route's <c>graphql</c> object,
+    /// <paramref name="routeExtra"/> to the route and <paramref name="sections"/> to the registry.
+    /// </summary>
+    public static async Task<GraphQLGateway> StartAsync(string extra = "", string? ratingsUrl = null, string routeExtra = "", string sections = "")
     {
         var accounts = await TestSubgraphs.StartAccountsAsync();
         var reviews = await TestSubgraphs.StartReviewsAsync();
         var catalog = await TestSubgraphs.StartCatalogAsync();
         var ratings = await TestSubgraphs.StartRatingsAsync();
-        var host = await GatewayHost.StartWithFileAsync(Registry(accounts.Url, reviews.Url, catalog.Url, ratingsUrl ?? ratings.Url, extra));
+        var host = await GatewayHost.StartWithFileAsync(Registry(accounts.Url, reviews.Url, catalog.Url, ratingsUrl ?? ratings.Url, extra, routeExtra: routeExtra, sections: sections));
         return new GraphQLGateway(host, accounts, reviews, catalog, ratings);
     }
 
     /// <summary>The registry of the gateway: four backends, one GraphQL route.</summary>
-    public static string Registry(string accounts, string reviews, string catalog, string ratings, string extra = "", string accountsSdl = TestSubgraphs.AccountsSdl) => $$"""
-        {
+    public static string Registry(string accounts, string reviews, string catalog, string ratings, string extra = "", string accountsSdl = TestSubgraphs.AccountsSdl, string routeExtra = "", string sections = "") => $$"""
+        { {{sections}}
           "backends": [
             { "id": "accounts", "url": "{{accounts}}" }, { "id": "reviews", "url": "{{reviews}}" },
             { "id": "catalog", "url": "{{catalog}}" }, { "id": "ratings", "url": "{{ratings}}" }
           ],
-          "routes": [ { "id": "graph", "auth": "anonymous", "match": { "path": "/graphql", "methods": ["GET", "POST"] },
+          "routes": [ { "id": "graph", "auth": "anonymous", "match": { "path": "/graphql", "methods": ["GET", "POST"] }, {{routeExtra}}
             "graphql": { {{extra}}
               "subgraphs": [
                 { "name": "accounts", "backend": "accounts", "sdl": {{JsonSerializer.Serialize(accountsSdl)}} },
