@@ -161,6 +161,12 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             }
         }
 
+        if (definition.DefaultListSize is < 0 or > GraphQLLimits.MaxListSize)
+        {
+            error("graphql.defaultListSize", $"must be between 0 and {GraphQLLimits.MaxListSize}");
+        }
+
+        var listSizes = CompileListSizes(definition.ListSizes, graph, error);
         var persisted = CompilePersistedQueries(definition.PersistedQueries, error);
         ISchema schema;
         try
@@ -191,8 +197,63 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             MaxCost = definition.MaxCost,
             FieldCosts = definition.FieldCosts ?? new Dictionary<string, int>(),
             RateLimitByCost = definition.RateLimitBy == "cost",
+            ListSizes = listSizes,
+            DefaultListSize = definition.DefaultListSize,
             PersistedQueries = persisted,
         };
+    }
+
+    /// <summary>
+    /// <c>listSizes</c>: each names a list field of the composed schema (or a connection with <c>sizedFields</c>), its
+    /// slicing arguments are arguments of that field, and its sized fields fields of its type.
+    /// </summary>
+    private static Dictionary<string, ListSizeRule> CompileListSizes(IReadOnlyDictionary<string, GraphQLListSizeDefinition>? definitions, Supergraph graph, Action<string, string> error)
+    {
+        var rules = new Dictionary<string, ListSizeRule>(StringComparer.Ordinal);
+        foreach (var (key, item) in definitions ?? new Dictionary<string, GraphQLListSizeDefinition>())
+        {
+            var at = "graphql.listSizes." + key;
+            var dot = key.IndexOf('.');
+            var field = dot > 0 ? graph.Field(key[..dot], key[(dot + 1)..]) : null;
+            if (field is null)
+            {
+                error(at, $"'{key}' is not a field of the composed schema (write 'Type.field')");
+                continue;
+            }
+
+            var sized = item.SizedFields ?? [];
+            var failed = false;
+            if (sized.Count == 0 && !field.TypeText.StartsWith('['))
+            {
+                error(at, $"'{key}' is '{field.TypeText}', not a list: name the list fields of a connection in 'sizedFields'");
+                failed = true;
+            }
+
+            if (item.AssumedSize is < 0 or > GraphQLLimits.MaxListSize)
+            {
+                error(at + ".assumedSize", $"must be between 0 and {GraphQLLimits.MaxListSize}");
+                failed = true;
+            }
+
+            foreach (var argument in (item.SlicingArguments ?? []).Where(a => !Regex.IsMatch(field.ArgumentsText, $@"(?<![A-Za-z0-9_]){Regex.Escape(a)}\s*:")))
+            {
+                error(at + ".slicingArguments", $"'{key}' has no argument '{argument}'");
+                failed = true;
+            }
+
+            foreach (var name in sized.Where(n => graph.Field(field.NamedType, n) is null))
+            {
+                error(at + ".sizedFields", $"'{field.NamedType}' has no field '{name}'");
+                failed = true;
+            }
+
+            if (!failed)
+            {
+                rules[key] = new ListSizeRule(item.AssumedSize ?? -1, [.. item.SlicingArguments ?? []], [.. sized]);
+            }
+        }
+
+        return rules;
     }
 
     /// <summary><c>persistedQueries</c>: a mode, and documents keyed by the SHA-256 of their text.</summary>

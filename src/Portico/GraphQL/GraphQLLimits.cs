@@ -15,5 +15,8 @@ internal static class GraphQLLimits
     /// <summary>Largest GraphQL document accepted.</summary>
     public const int MaxDocumentLength = 64 * 1024;
 
+    /// <summary>Largest configured list size (<c>assumedSize</c>, <c>defaultListSize</c>).</summary>
+    public const int MaxListSize = 1_000_000;
+
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 }

@@ -11,6 +11,9 @@ internal sealed class QueryPlan(NormalizedOperation operation, IReadOnlyList<Fet
     /// <summary>The operation's cost (<see cref="OperationCost"/>), computed once when planned.</summary>
     public long Cost { get; } = cost;
 
+    /// <summary>Whether a list size in the cost reads a variable: the cost is then computed again for each request.</summary>
+    public bool CostReadsVariables { get; init; }
+
     public bool IsMutation => Operation.RootType == Supergraph.MutationType;
 
     /// <summary>How many fetches the plan has (each a subgraph call, or a group of deduplicated REST calls).</summary>

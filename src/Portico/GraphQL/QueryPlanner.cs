@@ -16,10 +16,11 @@ internal sealed class QueryPlanner(Supergraph graph)
     private string? _error;
 
     /// <summary>
-    /// The plan of <paramref name="operation"/>, whose cost is <paramref name="cost"/>; null with <paramref name="error"/>
-    /// when no subgraph can resolve part of it.
+    /// The plan of <paramref name="operation"/>, whose cost is <paramref name="cost"/> (which depends on the request's
+    /// variables when <paramref name="costReadsVariables"/>); null with <paramref name="error"/> when no subgraph can
+    /// resolve part of it.
     /// </summary>
-    public QueryPlan? Plan(NormalizedOperation operation, long cost, out string? error)
+    public QueryPlan? Plan(NormalizedOperation operation, long cost, bool costReadsVariables, out string? error)
     {
         var roots = new List<FetchNode>();
         var mutation = operation.RootType == Supergraph.MutationType;
@@ -60,7 +61,7 @@ internal sealed class QueryPlanner(Supergraph graph)
             Print(fetch, operation);
         }
 
-        return new QueryPlan(operation, roots, cost);
+        return new QueryPlan(operation, roots, cost) { CostReadsVariables = costReadsVariables };
     }
 
     private List<SelectionNode> PlanSelections(FetchNode fetch, Subgraph subgraph, string parentType, IReadOnlyList<SelectionNode> selections, string[] path)

@@ -106,6 +106,22 @@ internal sealed partial class RateLimiter
     /// </summary>
     public async ValueTask<RateLimitDecision> ChargeAsync(CompiledRateLimitPolicy policy, string key, long tokens)
     {
+        // A charge larger than the bucket or a quota can never pass: taking one token more than the smallest of them is
+        // refused just the same, and keeps the arithmetic (tokens × interval) and the shared counters' loop bounded.
+        var limits = policy.Limits;
+        if (limits.HasRate)
+        {
+            tokens = Math.Min(tokens, limits.Burst + 1);
+        }
+
+        foreach (var period in QuotaWindow.AllPeriods)
+        {
+            if (limits.HasQuota(period))
+            {
+                tokens = Math.Min(tokens, limits.Quota(period) + 1);
+            }
+        }
+
         var now = Now;
         var state = GetState(policy, key, now);
         RateLimitDecision decision;
@@ -124,7 +140,7 @@ internal sealed partial class RateLimiter
         }
         else
         {
-            decision = state is LocalCounter local && policy.Counts ? local.Acquire(policy.Limits, now, tokens) : new RateLimitDecision { State = state };
+            decision = state is LocalCounter local && policy.Counts ? local.Acquire(limits, now, tokens) : new RateLimitDecision { State = state };
         }
 
         CountDecision(policy, in decision);
