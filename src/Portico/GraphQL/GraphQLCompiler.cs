@@ -34,7 +34,8 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
 
         var composer = new SupergraphComposer(Error);
         var subgraphs = new List<Subgraph>();
-        var sdls = new List<(Subgraph, GraphQLSubgraphDefinition, int)>();
+        var sdls = new List<(Subgraph Subgraph, GraphQLSubgraphDefinition Item, int Index, Task<(string? Sdl, string? Error)> Sdl)>();
+        using var deadline = new CancellationTokenSource(GraphQLLimits.IntrospectionTimeout, runtime.TimeProvider);
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < definition.Subgraphs.Count; i++)
         {
@@ -83,16 +84,38 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
                 Error(at + ".fields", $"subgraph '{item.Name}': only 'rest' subgraphs declare REST fields");
             }
 
-            var sdl = ReadSdl(item, at, baseDirectory, Error);
-            if (sdl is null)
+            if (item.Introspect == true && kind == SubgraphKind.Rest)
             {
+                Error(at + ".introspect", $"subgraph '{item.Name}': a 'rest' subgraph declares its SDL ('sdl' or 'sdlFile')");
                 continue;
             }
 
             var subgraph = new Subgraph(item.Name, kind.Value, backend, backend.UriFor(kind == SubgraphKind.Rest ? "/" : path));
+            var sdl = item is { Introspect: true, Sdl: null, SdlFile: null } ? SubgraphIntrospection.ReadAsync(backend, subgraph.Endpoint, kind == SubgraphKind.Federated, deadline.Token) : ReadSdl(item, at, baseDirectory, Error);
             subgraphs.Add(subgraph);
-            composer.Add(subgraph, sdl, at + (item.Sdl is null ? ".sdlFile" : ".sdl"));
-            sdls.Add((subgraph, item, i));
+            sdls.Add((subgraph, item, i, sdl));
+        }
+
+        // Every introspected schema is read at once, within one bound (compilation runs once per registry load, never
+        // per request, so it waits for them here); the composer then takes them in the route's order.
+        var texts = Task.WhenAll(sdls.Select(s => s.Sdl)).GetAwaiter().GetResult();
+        if (failed)
+        {
+            return null;
+        }
+
+        for (int n = 0; n < sdls.Count; n++)
+        {
+            var (subgraph, item, i, _) = sdls[n];
+            var at = $"graphql.subgraphs[{i}]";
+            if (texts[n].Error is { } introspectionError)
+            {
+                Error(at + ".introspect", $"subgraph '{item.Name}': its schema cannot be read by introspection: {introspectionError}");
+            }
+            else if (texts[n].Sdl is { } text)
+            {
+                composer.Add(subgraph, text, at + (item.Introspect == true ? ".introspect" : item.Sdl is null ? ".sdlFile" : ".sdl"));
+            }
         }
 
         if (failed)
@@ -106,7 +129,7 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             return null;
         }
 
-        foreach (var (subgraph, item, i) in sdls.Where(s => s.Item1.Kind == SubgraphKind.Rest))
+        foreach (var (subgraph, item, i, _) in sdls.Where(s => s.Subgraph.Kind == SubgraphKind.Rest))
         {
             CompileRestFields(graph, subgraph, item, $"graphql.subgraphs[{i}]", Error);
         }
@@ -295,28 +318,30 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
         return new PersistedQueries(mode, documents);
     }
 
-    private static string? ReadSdl(GraphQLSubgraphDefinition item, string at, string? baseDirectory, Action<string, string> error)
+    /// <summary>The stored SDL of a subgraph (<c>sdl</c> or <c>sdlFile</c>); no SDL after reporting the problem.</summary>
+    private static Task<(string? Sdl, string? Error)> ReadSdl(GraphQLSubgraphDefinition item, string at, string? baseDirectory, Action<string, string> error)
     {
-        if ((item.Sdl is null) == (item.SdlFile is null))
+        var none = Task.FromResult<(string?, string?)>((null, null));
+        if ((item.Sdl is null ? 0 : 1) + (item.SdlFile is null ? 0 : 1) + (item.Introspect == true ? 1 : 0) != 1)
         {
-            error(at, $"subgraph '{item.Name}': set exactly one of 'sdl' and 'sdlFile'");
-            return null;
+            error(at, $"subgraph '{item.Name}': set exactly one of 'sdl', 'sdlFile' and 'introspect: true'");
+            return none;
         }
 
         if (item.Sdl is { } sdl)
         {
-            return sdl;
+            return Task.FromResult<(string?, string?)>((sdl, null));
         }
 
         var path = Path.Combine(baseDirectory ?? Directory.GetCurrentDirectory(), item.SdlFile!);
         try
         {
-            return File.ReadAllText(path);
+            return Task.FromResult<(string?, string?)>((File.ReadAllText(path), null));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             error(at + ".sdlFile", $"subgraph '{item.Name}': '{item.SdlFile}' cannot be read ({ex.GetType().Name})");
-            return null;
+            return none;
         }
     }
 

@@ -118,6 +118,7 @@ public static class TestSubgraphs
         query.AddField(byId);
         query.AddField(Field("broken", new StringGraphType(), _ => throw new ExecutionError("accounts are closed for maintenance")));
         query.AddField(Entities([user], representation => UserOf((string)representation["id"]!)));
+        query.AddField(Service(AccountsSdl));
         var mutation = new ObjectGraphType { Name = "Mutation" };
         var rename = Field("rename", user, c => new Dictionary<string, object?> { ["__typename"] = "User", ["id"] = c.GetArgument<string>("id"), ["name"] = c.GetArgument<string>("name") });
         rename.Arguments = new QueryArguments(
@@ -145,6 +146,7 @@ public static class TestSubgraphs
         top.Arguments = new QueryArguments(new QueryArgument(new NonNullGraphType(new IntGraphType())) { Name = "first" });
         query.AddField(top);
         query.AddField(Entities([user], representation => new Dictionary<string, object?> { ["__typename"] = "User", ["id"] = representation["id"] }));
+        query.AddField(Service(ReviewsSdl));
         return Build(query);
     }
 
@@ -187,6 +189,14 @@ public static class TestSubgraphs
             c.GetArgument<List<object?>>("representations").Select(r => resolve((IDictionary<string, object?>)r!)).ToList());
         field.Arguments = new QueryArguments(new QueryArgument(new NonNullGraphType(new ListGraphType(new NonNullGraphType(new AnyScalar())))) { Name = "representations" });
         return field;
+    }
+
+    /// <summary>The federation <c>_service: _Service!</c> field, whose <c>sdl</c> is the subgraph's SDL with its directives.</summary>
+    private static FieldType Service(string sdl)
+    {
+        var service = new ObjectGraphType { Name = "_Service" };
+        service.AddField(Field("sdl", new NonNullGraphType(new StringGraphType()), _ => sdl));
+        return Field("_service", new NonNullGraphType(service), _ => new object());
     }
 
     private static Dictionary<string, object?> UserOf(string id) => new() { ["__typename"] = "User", ["id"] = id, ["name"] = Names[id] };
