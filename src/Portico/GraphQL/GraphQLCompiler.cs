@@ -370,9 +370,27 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
                 error(fieldAt + ".pointer", $"subgraph '{subgraph.Name}': {pointerError}");
             }
 
+            RestBatch? batch = null;
+            if (field.Batch is { } batchDefinition)
+            {
+                if (typeName is Supergraph.QueryType or Supergraph.MutationType)
+                {
+                    error(fieldAt + ".batch", $"subgraph '{subgraph.Name}': a root field has no parents to batch");
+                    continue;
+                }
+
+                batch = RestBatch.Compile(batchDefinition, graph.Types[typeName], (member, message) => error($"{fieldAt}.{member}", $"subgraph '{subgraph.Name}': {message}"));
+                if (batch is null)
+                {
+                    continue;
+                }
+
+                parentFields.Add(batch.ParentField);
+            }
+
             if (template is not null)
             {
-                subgraph.RestFields[key] = new RestFieldResolver(typeName, fieldName, template, pointer, [.. parentFields.Distinct()]);
+                subgraph.RestFields[key] = new RestFieldResolver(typeName, fieldName, template, pointer, [.. parentFields.Distinct()], batch);
             }
         }
 

@@ -56,7 +56,11 @@ public static class TestSubgraphs
 
     public static Task<TestSubgraph> StartCatalogAsync() => StartAsync(CatalogSchema());
 
-    /// <summary>The REST service: <c>/ratings/{id}</c> and <c>/weather?city=…</c>.</summary>
+    /// <summary>
+    /// The REST service: <c>/ratings/{id}</c>, <c>/weather?city=…</c>, and two batch endpoints for many users:
+    /// <c>/ratings?ids=1,2</c> (items keyed by <c>userId</c>, in reverse order) and <c>/ratings-in-order?ids=1,2</c>
+    /// (one item per id, in order, <c>null</c> for an unknown id).
+    /// </summary>
     public static async Task<TestSubgraph> StartRatingsAsync()
     {
         var bodies = new ConcurrentQueue<string>();
@@ -71,6 +75,16 @@ public static class TestSubgraphs
         {
             var id = path["/ratings/".Length..];
             await context.Response.WriteAsync($$"""{"stars":{{id.Length + int.Parse(id) % 5}},"count":{{int.Parse(id) * 10}}}""");
+        }
+        else if (path is "/ratings" or "/ratings-in-order")
+        {
+            var ids = context.Request.Query["ids"].ToString().Split(',');
+            var items = ids.Select(id => int.TryParse(id, out var n) && n is > 0 and < 4
+                ? $$"""{"userId":"{{id}}","stars":{{id.Length + n % 5}},"count":{{n * 10}}}"""
+                : "null");
+            await context.Response.WriteAsync(path == "/ratings"
+                ? "{\"items\":[" + string.Join(',', items.Where(i => i != "null").Reverse()) + "]}"
+                : "[" + string.Join(',', items) + "]");
         }
         else if (path == "/weather")
         {
