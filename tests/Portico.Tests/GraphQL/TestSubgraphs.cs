@@ -96,7 +96,7 @@ public static class TestSubgraphs
         }
     }
 
-    private static async Task<TestSubgraph> StartAsync(ISchema schema)
+    internal static async Task<TestSubgraph> StartAsync(ISchema schema)
     {
         var serializer = new GraphQLSerializer();
         var executer = new DocumentExecuter();
@@ -191,7 +191,7 @@ public static class TestSubgraphs
     }
 
     /// <summary>The federation <c>_entities(representations: [_Any!]!): [_Entity]!</c> field, resolving each representation with <paramref name="resolve"/>.</summary>
-    private static FieldType Entities(ObjectGraphType[] types, Func<IDictionary<string, object?>, object?> resolve)
+    internal static FieldType Entities(ObjectGraphType[] types, Func<IDictionary<string, object?>, object?> resolve)
     {
         var entity = new UnionGraphType { Name = "_Entity", ResolveType = o => types.First(t => t.Name == (string?)Get(o, "__typename")) };
         foreach (var type in types)
@@ -206,7 +206,7 @@ public static class TestSubgraphs
     }
 
     /// <summary>The federation <c>_service: _Service!</c> field, whose <c>sdl</c> is the subgraph's SDL with its directives.</summary>
-    private static FieldType Service(string sdl)
+    internal static FieldType Service(string sdl)
     {
         var service = new ObjectGraphType { Name = "_Service" };
         service.AddField(Field("sdl", new NonNullGraphType(new StringGraphType()), _ => sdl));
@@ -218,13 +218,13 @@ public static class TestSubgraphs
     private static Dictionary<string, object?> ReviewOf((string Id, string Body, string Author) review) =>
         new() { ["id"] = review.Id, ["body"] = review.Body, ["author"] = review.Author };
 
-    private static object? Get(object? source, string key) =>
+    internal static object? Get(object? source, string key) =>
         source is IDictionary<string, object?> map && map.TryGetValue(key, out var value) ? value : null;
 
-    private static FieldType Field(string name, IGraphType type, Func<IResolveFieldContext, object?> resolve) =>
+    internal static FieldType Field(string name, IGraphType type, Func<IResolveFieldContext, object?> resolve) =>
         new() { Name = name, ResolvedType = type, Resolver = new FuncFieldResolver<object?>(resolve) };
 
-    private static ISchema Build(ObjectGraphType query)
+    internal static ISchema Build(ObjectGraphType query)
     {
         var schema = new Schema { Query = query };
         schema.Initialize();
@@ -232,7 +232,7 @@ public static class TestSubgraphs
     }
 
     /// <summary>The federation <c>_Any</c> scalar: a representation object, passed through as parsed.</summary>
-    private sealed class AnyScalar : ScalarGraphType
+    internal sealed class AnyScalar : ScalarGraphType
     {
         public AnyScalar() => Name = "_Any";
 
