@@ -26,12 +26,10 @@ public sealed class GraphQLFederationDirectivesTests
     [Fact]
     public async Task Post_FieldWithRequires_RepresentationsCarryRequiredFieldsInOneEntityCall()
     {
-        await using var products = await TestProductSubgraphs.StartProductsAsync();
-        await using var inventory = await TestProductSubgraphs.StartInventoryAsync();
-        await using var opinions = await TestProductSubgraphs.StartOpinionsAsync();
-        await using var host = await GatewayHost.StartWithFileAsync(Registry(products.Url, inventory.Url, opinions.Url));
+        await using var shop = await Shop.StartAsync();
+        var (products, inventory, opinions, host) = (shop.Products, shop.Inventory, shop.Opinions, shop.Host);
 
-        var answer = await PostAsync(host, "{ topProducts { name shippingEstimate inStock } }");
+        var answer = await GraphQLGateway.PostTextAsync(host, "{ topProducts { name shippingEstimate inStock } }");
 
         Assert.Equal("""{"data":{"topProducts":[{"name":"Table","shippingEstimate":0,"inStock":true},{"name":"Chair","shippingEstimate":25,"inStock":false}]}}""", answer);
         Assert.Equal((1, 1, 0), (products.Count, inventory.Count, opinions.Count));
@@ -42,14 +40,12 @@ public sealed class GraphQLFederationDirectivesTests
     [Fact]
     public async Task Post_FieldWithProvides_ProvidedFieldsAnsweredWithoutEntityFetch()
     {
-        await using var products = await TestProductSubgraphs.StartProductsAsync();
-        await using var inventory = await TestProductSubgraphs.StartInventoryAsync();
-        await using var opinions = await TestProductSubgraphs.StartOpinionsAsync();
-        await using var host = await GatewayHost.StartWithFileAsync(Registry(products.Url, inventory.Url, opinions.Url));
+        await using var shop = await Shop.StartAsync();
+        var (products, opinions, host) = (shop.Products, shop.Opinions, shop.Host);
 
-        var provided = await PostAsync(host, "{ latestOpinions { body product { name } } }");
+        var provided = await GraphQLGateway.PostTextAsync(host, "{ latestOpinions { body product { name } } }");
         var callsForProvided = (products.Count, opinions.Count);
-        var notProvided = await PostAsync(host, "{ latestOpinions { product { name price } } }");
+        var notProvided = await GraphQLGateway.PostTextAsync(host, "{ latestOpinions { product { name price } } }");
 
         Assert.Equal("""{"data":{"latestOpinions":[{"body":"Sturdy","product":{"name":"Table"}}]}}""", provided);
         Assert.Equal((0, 1), callsForProvided);
@@ -69,10 +65,31 @@ public sealed class GraphQLFederationDirectivesTests
         Assert.Contains(errors, e => e.ToString().Contains("route 'shop'", StringComparison.Ordinal) && e.Message.Contains(expected, StringComparison.Ordinal));
     }
 
-    private static async Task<string> PostAsync(GatewayHost host, string query)
+    /// <summary>The three product subgraphs and a gateway over them.</summary>
+    private sealed class Shop(TestSubgraph products, TestSubgraph inventory, TestSubgraph opinions, GatewayHost host) : IAsyncDisposable
     {
-        var body = new JsonObject { ["query"] = query }.ToJsonString();
-        using var response = await host.Client.PostAsync("/graphql", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
-        return (await response.Content.ReadAsStringAsync()).TrimEnd('\n');
+        public TestSubgraph Products { get; } = products;
+
+        public TestSubgraph Inventory { get; } = inventory;
+
+        public TestSubgraph Opinions { get; } = opinions;
+
+        public GatewayHost Host { get; } = host;
+
+        public static async Task<Shop> StartAsync()
+        {
+            var products = await TestProductSubgraphs.StartProductsAsync();
+            var inventory = await TestProductSubgraphs.StartInventoryAsync();
+            var opinions = await TestProductSubgraphs.StartOpinionsAsync();
+            return new Shop(products, inventory, opinions, await GatewayHost.StartWithFileAsync(Registry(products.Url, inventory.Url, opinions.Url)));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            await Products.DisposeAsync();
+            await Inventory.DisposeAsync();
+            await Opinions.DisposeAsync();
+        }
     }
 }

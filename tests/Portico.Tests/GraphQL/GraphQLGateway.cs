@@ -93,6 +93,14 @@ public sealed class GraphQLGateway : IAsyncDisposable
         return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, JsonNode.Parse(text)!.AsObject());
     }
 
+    /// <summary>POSTs an operation to <paramref name="host"/>'s <c>/graphql</c> and returns the answer's text, without its final newline.</summary>
+    public static async Task<string> PostTextAsync(GatewayHost host, string query)
+    {
+        var body = new JsonObject { ["query"] = query }.ToJsonString();
+        using var response = await host.Client.PostAsync("/graphql", new StringContent(body, Encoding.UTF8, "application/json"));
+        return (await response.Content.ReadAsStringAsync()).TrimEnd('\n');
+    }
+
     /// <summary>Calls the subgraphs received, in total.</summary>
     public int SubgraphCalls => Accounts.Count + Reviews.Count + Catalog.Count + Ratings.Count;
 

@@ -39,7 +39,7 @@ public sealed class GraphQLIntrospectionLoadTests
         await using var ratings = await TestSubgraphs.StartRatingsAsync();
         await using var host = await GatewayHost.StartWithFileAsync(Registry(accounts.Url, reviews.Url, catalog.Url, ratings.Url));
 
-        var answer = await PostAsync(host, """{ me { name reviews { body author { name } } } search(text: "engine") { ... on Book { title pages } } }""");
+        var answer = await GraphQLGateway.PostTextAsync(host, """{ me { name reviews { body author { name } } } search(text: "engine") { ... on Book { title pages } } }""");
 
         Assert.Equal(
             """{"data":{"me":{"name":"Ada Lovelace","reviews":[{"body":"A fine engine","author":{"name":"Ada Lovelace"}},{"body":"Poetical science","author":{"name":"Ada Lovelace"}}]},"search":[{"title":"Sketch of the Analytical Engine","pages":66}]}}""",
@@ -75,17 +75,35 @@ public sealed class GraphQLIntrospectionLoadTests
 
         await host.WriteConfigAsync(Registry(url, reviews.Url, catalog.Url, ratings.Url, maxDepth: "12"));
         var outcome = await host.Services.GetRequiredService<RegistryRuntime>().ReloadAsync(CancellationToken.None);
-        var answer = await PostAsync(host, """{ search(text: "game") { ... on Movie { title } } }""");
+        var answer = await GraphQLGateway.PostTextAsync(host, """{ search(text: "game") { ... on Movie { title } } }""");
 
         Assert.Equal(ReloadKind.Rejected, outcome.Kind);
         Assert.Contains(outcome.Errors, e => e.Field == "graphql.subgraphs[0].introspect" && e.Message.Contains("subgraph 'accounts'", StringComparison.Ordinal));
         Assert.Equal("""{"data":{"search":[{"title":"The Imitation Game"}]}}""", answer);
     }
 
-    private static async Task<string> PostAsync(GatewayHost host, string query)
+    [Fact]
+    public async Task ReadAsync_SubgraphNeverAnswers_CutAtTheDeadlineWithAReason()
     {
-        var body = new System.Text.Json.Nodes.JsonObject { ["query"] = query }.ToJsonString();
-        using var response = await host.Client.PostAsync("/graphql", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
-        return (await response.Content.ReadAsStringAsync()).TrimEnd('\n');
+        // The subgraph holds every call until the client leaves; the deadline runs on a fake clock, moved by hand.
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var silent = await TestBackend.StartAsync(context =>
+        {
+            arrived.TrySetResult();
+            return Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        var backend = new Portico.Proxy.CompiledBackend(new Portico.Configuration.BackendDefinition { Id = "silent", Url = silent.Url }, new Portico.Proxy.UpstreamClient(invoker));
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var deadline = new CancellationTokenSource(Portico.GraphQL.GraphQLLimits.IntrospectionTimeout, clock);
+
+        var reading = Portico.GraphQL.SubgraphIntrospection.ReadAsync(backend, backend.UriFor("/graphql"), federated: true, deadline.Token);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the call has reached the subgraph
+
+        clock.Advance(Portico.GraphQL.GraphQLLimits.IntrospectionTimeout);
+        var (sdl, error) = await reading;
+
+        Assert.Null(sdl);
+        Assert.Equal("no answer within 10 s", error);
     }
 }
