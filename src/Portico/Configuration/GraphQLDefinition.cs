@@ -24,6 +24,18 @@ public sealed record GraphQLDefinition
     /// <summary>The cost of fields, keyed <c>Type.field</c>; every other field costs 1.</summary>
     public IReadOnlyDictionary<string, int>? FieldCosts { get; init; }
 
+    /// <summary>How list fields multiply the cost of their selections, keyed <c>Type.field</c>.</summary>
+    public IReadOnlyDictionary<string, GraphQLListSizeDefinition>? ListSizes { get; init; }
+
+    /// <summary>The size every list field without a <see cref="ListSizes"/> entry is counted as; lists count once when absent.</summary>
+    public int? DefaultListSize { get; init; }
+
+    /// <summary>
+    /// What the route's rate-limit policies count for an operation: <c>requests</c> (default), one token per request;
+    /// <c>cost</c>, the operation's cost (at least one token).
+    /// </summary>
+    public string? RateLimitBy { get; init; }
+
     /// <summary>Persisted queries: automatic persisted queries, or an allow-list of documents; off when absent.</summary>
     public GraphQLPersistedQueriesDefinition? PersistedQueries { get; init; }
 

@@ -12,4 +12,7 @@ public sealed record GraphQLRestFieldDefinition
 
     /// <summary>An RFC 6901 pointer selecting the field's value in the JSON answer; the whole answer when absent.</summary>
     public string? Pointer { get; init; }
+
+    /// <summary>A batch endpoint resolving the field for many parents in one call; without it, one call per distinct URL.</summary>
+    public GraphQLRestBatchDefinition? Batch { get; init; }
 }

@@ -18,11 +18,17 @@ public sealed record GraphQLSubgraphDefinition
     /// <summary>The path of the GraphQL endpoint on the backend. Default <c>/graphql</c>; not used by <c>rest</c> subgraphs.</summary>
     public string? Path { get; init; }
 
-    /// <summary>The subgraph's schema in GraphQL SDL. Exactly one of <see cref="Sdl"/> and <see cref="SdlFile"/>.</summary>
+    /// <summary>The subgraph's schema in GraphQL SDL. Exactly one of <see cref="Sdl"/>, <see cref="SdlFile"/> and <see cref="Introspect"/>.</summary>
     public string? Sdl { get; init; }
 
     /// <summary>A file holding the subgraph's SDL, relative to the registry file.</summary>
     public string? SdlFile { get; init; }
+
+    /// <summary>
+    /// Whether the schema is read from the subgraph when the registry is loaded: <c>_service { sdl }</c> for a federated
+    /// subgraph, the introspection query for a plain one.
+    /// </summary>
+    public bool? Introspect { get; init; }
 
     /// <summary>
     /// For <c>rest</c> subgraphs: the REST call resolving each field, keyed <c>Type.field</c> (<c>Query.weather</c>,

@@ -10,8 +10,15 @@ internal sealed class EntityTarget(string[] path, string typeName, string[] requ
 
     public string TypeName { get; } = typeName;
 
-    /// <summary>The parent fields the fetch reads (the entity's key, or a REST call's parent placeholders).</summary>
-    public string[] RequiredFields { get; } = requiredFields;
+    /// <summary>
+    /// The parent fields the fetch reads (the entity's key, the fields a selected field <c>@requires</c>, or a REST
+    /// call's parent placeholders): every representation of the target carries all of them, since every selection of
+    /// the target is resolved for every object.
+    /// </summary>
+    public string[] RequiredFields { get; private set; } = requiredFields;
+
+    /// <summary>Adds <paramref name="fields"/> to <see cref="RequiredFields"/>.</summary>
+    public void Require(string[] fields) => RequiredFields = [.. RequiredFields.Union(fields, StringComparer.Ordinal)];
 
     /// <summary>The selections the fetch resolves on each object (for REST: each one a REST field).</summary>
     public List<SelectionNode> Selections { get; } = [];

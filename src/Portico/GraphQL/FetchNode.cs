@@ -39,14 +39,21 @@ internal sealed class FetchNode(Subgraph subgraph, bool isEntity)
         return child;
     }
 
-    /// <summary>The target at <paramref name="path"/> for <paramref name="typeName"/>, created on first use.</summary>
+    /// <summary>
+    /// The target at <paramref name="path"/> for <paramref name="typeName"/>, created on first use, reading at least
+    /// <paramref name="required"/> (one target per path and type: its selections apply to every representation).
+    /// </summary>
     public EntityTarget TargetFor(string[] path, string typeName, string[] required)
     {
-        var target = Targets.FirstOrDefault(t => t.TypeName == typeName && t.Path.SequenceEqual(path) && t.RequiredFields.SequenceEqual(required));
+        var target = Targets.FirstOrDefault(t => t.TypeName == typeName && t.Path.SequenceEqual(path));
         if (target is null)
         {
             target = new EntityTarget(path, typeName, required);
             Targets.Add(target);
+        }
+        else
+        {
+            target.Require(required);
         }
 
         return target;

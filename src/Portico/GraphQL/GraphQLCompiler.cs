@@ -34,7 +34,8 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
 
         var composer = new SupergraphComposer(Error);
         var subgraphs = new List<Subgraph>();
-        var sdls = new List<(Subgraph, GraphQLSubgraphDefinition, int)>();
+        var sdls = new List<(Subgraph Subgraph, GraphQLSubgraphDefinition Item, int Index, Task<(string? Sdl, string? Error)> Sdl)>();
+        using var deadline = new CancellationTokenSource(GraphQLLimits.IntrospectionTimeout, runtime.TimeProvider);
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < definition.Subgraphs.Count; i++)
         {
@@ -83,16 +84,38 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
                 Error(at + ".fields", $"subgraph '{item.Name}': only 'rest' subgraphs declare REST fields");
             }
 
-            var sdl = ReadSdl(item, at, baseDirectory, Error);
-            if (sdl is null)
+            if (item.Introspect == true && kind == SubgraphKind.Rest)
             {
+                Error(at + ".introspect", $"subgraph '{item.Name}': a 'rest' subgraph declares its SDL ('sdl' or 'sdlFile')");
                 continue;
             }
 
             var subgraph = new Subgraph(item.Name, kind.Value, backend, backend.UriFor(kind == SubgraphKind.Rest ? "/" : path));
+            var sdl = item is { Introspect: true, Sdl: null, SdlFile: null } ? SubgraphIntrospection.ReadAsync(backend, subgraph.Endpoint, kind == SubgraphKind.Federated, deadline.Token) : ReadSdl(item, at, baseDirectory, Error);
             subgraphs.Add(subgraph);
-            composer.Add(subgraph, sdl, at + (item.Sdl is null ? ".sdlFile" : ".sdl"));
-            sdls.Add((subgraph, item, i));
+            sdls.Add((subgraph, item, i, sdl));
+        }
+
+        // Every introspected schema is read at once, within one bound (compilation runs once per registry load, never
+        // per request, so it waits for them here); the composer then takes them in the route's order.
+        var texts = Task.WhenAll(sdls.Select(s => s.Sdl)).GetAwaiter().GetResult();
+        if (failed)
+        {
+            return null;
+        }
+
+        for (int n = 0; n < sdls.Count; n++)
+        {
+            var (subgraph, item, i, _) = sdls[n];
+            var at = $"graphql.subgraphs[{i}]";
+            if (texts[n].Error is { } introspectionError)
+            {
+                Error(at + ".introspect", $"subgraph '{item.Name}': its schema cannot be read by introspection: {introspectionError}");
+            }
+            else if (texts[n].Sdl is { } text)
+            {
+                composer.Add(subgraph, text, at + (item.Introspect == true ? ".introspect" : item.Sdl is null ? ".sdlFile" : ".sdl"));
+            }
         }
 
         if (failed)
@@ -106,7 +129,7 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             return null;
         }
 
-        foreach (var (subgraph, item, i) in sdls.Where(s => s.Item1.Kind == SubgraphKind.Rest))
+        foreach (var (subgraph, item, i, _) in sdls.Where(s => s.Subgraph.Kind == SubgraphKind.Rest))
         {
             CompileRestFields(graph, subgraph, item, $"graphql.subgraphs[{i}]", Error);
         }
@@ -138,6 +161,11 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             error("graphql.subgraphErrors", "must be 'pass' or 'mask'");
         }
 
+        if (definition.RateLimitBy is not (null or "requests" or "cost"))
+        {
+            error("graphql.rateLimitBy", "must be 'requests' or 'cost'");
+        }
+
         if (definition.MaxCost is < 1)
         {
             error("graphql.maxCost", "must be 1 or more");
@@ -156,6 +184,12 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             }
         }
 
+        if (definition.DefaultListSize is < 0 or > GraphQLLimits.MaxListSize)
+        {
+            error("graphql.defaultListSize", $"must be between 0 and {GraphQLLimits.MaxListSize}");
+        }
+
+        var listSizes = CompileListSizes(definition.ListSizes, graph, error);
         var persisted = CompilePersistedQueries(definition.PersistedQueries, error);
         ISchema schema;
         try
@@ -185,8 +219,64 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             MaskErrors = definition.SubgraphErrors == "mask",
             MaxCost = definition.MaxCost,
             FieldCosts = definition.FieldCosts ?? new Dictionary<string, int>(),
+            RateLimitByCost = definition.RateLimitBy == "cost",
+            ListSizes = listSizes,
+            DefaultListSize = definition.DefaultListSize,
             PersistedQueries = persisted,
         };
+    }
+
+    /// <summary>
+    /// <c>listSizes</c>: each names a list field of the composed schema (or a connection with <c>sizedFields</c>), its
+    /// slicing arguments are arguments of that field, and its sized fields fields of its type.
+    /// </summary>
+    private static Dictionary<string, ListSizeRule> CompileListSizes(IReadOnlyDictionary<string, GraphQLListSizeDefinition>? definitions, Supergraph graph, Action<string, string> error)
+    {
+        var rules = new Dictionary<string, ListSizeRule>(StringComparer.Ordinal);
+        foreach (var (key, item) in definitions ?? new Dictionary<string, GraphQLListSizeDefinition>())
+        {
+            var at = "graphql.listSizes." + key;
+            var dot = key.IndexOf('.');
+            var field = dot > 0 ? graph.Field(key[..dot], key[(dot + 1)..]) : null;
+            if (field is null)
+            {
+                error(at, $"'{key}' is not a field of the composed schema (write 'Type.field')");
+                continue;
+            }
+
+            var sized = item.SizedFields ?? [];
+            var failed = false;
+            if (sized.Count == 0 && !field.TypeText.StartsWith('['))
+            {
+                error(at, $"'{key}' is '{field.TypeText}', not a list: name the list fields of a connection in 'sizedFields'");
+                failed = true;
+            }
+
+            if (item.AssumedSize is < 0 or > GraphQLLimits.MaxListSize)
+            {
+                error(at + ".assumedSize", $"must be between 0 and {GraphQLLimits.MaxListSize}");
+                failed = true;
+            }
+
+            foreach (var argument in (item.SlicingArguments ?? []).Where(a => !Regex.IsMatch(field.ArgumentsText, $@"(?<![A-Za-z0-9_]){Regex.Escape(a)}\s*:")))
+            {
+                error(at + ".slicingArguments", $"'{key}' has no argument '{argument}'");
+                failed = true;
+            }
+
+            foreach (var name in sized.Where(n => graph.Field(field.NamedType, n) is null))
+            {
+                error(at + ".sizedFields", $"'{field.NamedType}' has no field '{name}'");
+                failed = true;
+            }
+
+            if (!failed)
+            {
+                rules[key] = new ListSizeRule(item.AssumedSize ?? -1, [.. item.SlicingArguments ?? []], [.. sized]);
+            }
+        }
+
+        return rules;
     }
 
     /// <summary><c>persistedQueries</c>: a mode, and documents keyed by the SHA-256 of their text.</summary>
@@ -228,28 +318,30 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
         return new PersistedQueries(mode, documents);
     }
 
-    private static string? ReadSdl(GraphQLSubgraphDefinition item, string at, string? baseDirectory, Action<string, string> error)
+    /// <summary>The stored SDL of a subgraph (<c>sdl</c> or <c>sdlFile</c>); no SDL after reporting the problem.</summary>
+    private static Task<(string? Sdl, string? Error)> ReadSdl(GraphQLSubgraphDefinition item, string at, string? baseDirectory, Action<string, string> error)
     {
-        if ((item.Sdl is null) == (item.SdlFile is null))
+        var none = Task.FromResult<(string?, string?)>((null, null));
+        if ((item.Sdl is null ? 0 : 1) + (item.SdlFile is null ? 0 : 1) + (item.Introspect == true ? 1 : 0) != 1)
         {
-            error(at, $"subgraph '{item.Name}': set exactly one of 'sdl' and 'sdlFile'");
-            return null;
+            error(at, $"subgraph '{item.Name}': set exactly one of 'sdl', 'sdlFile' and 'introspect: true'");
+            return none;
         }
 
         if (item.Sdl is { } sdl)
         {
-            return sdl;
+            return Task.FromResult<(string?, string?)>((sdl, null));
         }
 
         var path = Path.Combine(baseDirectory ?? Directory.GetCurrentDirectory(), item.SdlFile!);
         try
         {
-            return File.ReadAllText(path);
+            return Task.FromResult<(string?, string?)>((File.ReadAllText(path), null));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             error(at + ".sdlFile", $"subgraph '{item.Name}': '{item.SdlFile}' cannot be read ({ex.GetType().Name})");
-            return null;
+            return none;
         }
     }
 
@@ -278,9 +370,27 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
                 error(fieldAt + ".pointer", $"subgraph '{subgraph.Name}': {pointerError}");
             }
 
+            RestBatch? batch = null;
+            if (field.Batch is { } batchDefinition)
+            {
+                if (typeName is Supergraph.QueryType or Supergraph.MutationType)
+                {
+                    error(fieldAt + ".batch", $"subgraph '{subgraph.Name}': a root field has no parents to batch");
+                    continue;
+                }
+
+                batch = RestBatch.Compile(batchDefinition, graph.Types[typeName], (member, message) => error($"{fieldAt}.{member}", $"subgraph '{subgraph.Name}': {message}"));
+                if (batch is null)
+                {
+                    continue;
+                }
+
+                parentFields.Add(batch.ParentField);
+            }
+
             if (template is not null)
             {
-                subgraph.RestFields[key] = new RestFieldResolver(typeName, fieldName, template, pointer, [.. parentFields.Distinct()]);
+                subgraph.RestFields[key] = new RestFieldResolver(typeName, fieldName, template, pointer, [.. parentFields.Distinct()], batch);
             }
         }
 

@@ -98,11 +98,30 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
             state.Plans.TryAdd(key, plan);
         }
 
-        if (plan!.IsMutation && !HttpMethods.IsPost(http.Request.Method))
+        var cost = plan!.Cost;
+        if (hit && plan.CostReadsVariables)
+        {
+            // A list size read from a variable: this request's variables decide the cost, checked before any call.
+            cost = OperationCost.Of(state, plan.Operation, request.Variables, out _);
+            if (CostExceeded(cost) is { } costError)
+            {
+                await WriteAsync(http, mediaType, mediaType == GraphQLResponse ? 400 : 200, new JsonObject { ["errors"] = new JsonArray(costError) });
+                return;
+            }
+        }
+
+        if (plan.IsMutation && !HttpMethods.IsPost(http.Request.Method))
         {
             // GraphQL over HTTP §6.4.1: a mutation over GET is refused, so that a link or a prefetch cannot change data.
             http.Response.Headers.Allow = "POST";
             await ProblemResponse.WriteAsync(http, GatewayProblems.MethodNotAllowed, "send mutations with POST");
+            return;
+        }
+
+        // Rate limits in cost units: the rate-limit stage took the request's one token; the rest of the cost is taken
+        // now that the operation is known, before any subgraph call (docs/graphql.md#rate-limits-in-cost-units).
+        if (state.RateLimitByCost && cost > 1 && !await state.Runtime.Charge.TryChargeAsync(context, cost - 1))
+        {
             return;
         }
 
@@ -175,9 +194,10 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
             return (null, [Error(limitError!, "OPERATION_LIMIT_EXCEEDED")], null);
         }
 
-        if (state.MaxCost is { } maxCost && OperationCost.Of(state.Graph, state.FieldCosts, normalized) is var cost && cost > maxCost)
+        var cost = OperationCost.Of(state, normalized, request.Variables, out var costReadsVariables);
+        if (CostExceeded(cost) is { } costError)
         {
-            return (null, [Error($"the operation costs {cost}; this endpoint allows at most {maxCost}", "OPERATION_COST_EXCEEDED")], null);
+            return (null, [costError], null);
         }
 
         if (normalized.Introspects)
@@ -195,7 +215,7 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
             return (null, null, await IntrospectAsync(request, document));
         }
 
-        var plan = new QueryPlanner(state.Graph).Plan(normalized, out var planError);
+        var plan = new QueryPlanner(state.Graph).Plan(normalized, cost, costReadsVariables, out var planError);
         return plan is null ? (null, [Error(planError!, "QUERY_PLAN_FAILED")], null) : (plan, null, null);
     }
 
@@ -213,6 +233,12 @@ internal sealed class GraphQLDispatcher(GraphQLRouteState state) : IRouteDispatc
         var text = new global::GraphQL.SystemTextJson.GraphQLSerializer().Serialize(result);
         return JsonNode.Parse(text)!.AsObject();
     }
+
+    /// <summary>The error refusing an operation of <paramref name="cost"/> over the route's <c>maxCost</c>; null when it is within.</summary>
+    private JsonObject? CostExceeded(long cost) =>
+        state.MaxCost is { } maxCost && cost > maxCost
+            ? Error($"the operation costs {cost}; this endpoint allows at most {maxCost}", "OPERATION_COST_EXCEEDED")
+            : null;
 
     private static JsonObject ValidationError(ExecutionError error)
     {

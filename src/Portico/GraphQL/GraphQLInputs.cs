@@ -20,7 +20,9 @@ internal static class GraphQLInputs
             JsonValueKind.String => value.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => value.TryGetValue<long>(out var l) ? l : value.TryGetValue<int>(out var i) ? i : value.GetValue<double>(),
+            // As GraphQL.NET's own serializer reads numbers, the smallest type first (Int accepts no double). Each arm is
+            // boxed on its own: a conditional of int, long and double would be a double.
+            JsonValueKind.Number => value.TryGetValue<int>(out var i) ? (object)i : value.TryGetValue<long>(out var l) ? (object)l : (object)value.GetValue<double>(),
             _ => null,
         },
         _ => null,

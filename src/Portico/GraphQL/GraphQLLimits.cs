@@ -15,5 +15,11 @@ internal static class GraphQLLimits
     /// <summary>Largest GraphQL document accepted.</summary>
     public const int MaxDocumentLength = 64 * 1024;
 
+    /// <summary>Largest configured list size (<c>assumedSize</c>, <c>defaultListSize</c>).</summary>
+    public const int MaxListSize = 1_000_000;
+
+    /// <summary>How long reading every introspected subgraph schema of a route may take when the registry is loaded.</summary>
+    public static readonly TimeSpan IntrospectionTimeout = TimeSpan.FromSeconds(10);
+
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 }

@@ -28,6 +28,15 @@ internal sealed class GraphQLRouteState(string routeId, Supergraph graph, ISchem
     /// <summary>The largest cost an operation may have; null for no limit.</summary>
     public int? MaxCost { get; init; }
 
+    /// <summary>How list fields multiply the cost of their selections, keyed <c>Type.field</c> (<c>listSizes</c>).</summary>
+    public IReadOnlyDictionary<string, ListSizeRule> ListSizes { get; init; } = new Dictionary<string, ListSizeRule>();
+
+    /// <summary>The size every other list field is counted as (<c>defaultListSize</c>); null to count lists once.</summary>
+    public long? DefaultListSize { get; init; }
+
+    /// <summary>Whether the route's rate-limit policies count an operation's cost instead of 1 (<c>rateLimitBy: "cost"</c>).</summary>
+    public bool RateLimitByCost { get; init; }
+
     /// <summary>Field costs other than 1, keyed <c>Type.field</c>.</summary>
     public IReadOnlyDictionary<string, int> FieldCosts { get; init; } = new Dictionary<string, int>();
 

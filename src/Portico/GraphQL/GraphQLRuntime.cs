@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Portico.Auth;
+using Portico.RateLimiting;
 
 namespace Portico.GraphQL;
 
-/// <summary>The services every GraphQL route shares: the clock, the instruments, the logger and the identity each fetch carries.</summary>
-internal sealed class GraphQLRuntime(TimeProvider timeProvider, GraphQLMetrics metrics, ILogger<GraphQLDispatcher> logger, IdentityForwarding identity)
+/// <summary>The services every GraphQL route shares: the clock, the instruments, the logger, the identity each fetch carries and the rate-limit charge.</summary>
+internal sealed class GraphQLRuntime(TimeProvider timeProvider, GraphQLMetrics metrics, ILogger<GraphQLDispatcher> logger, IdentityForwarding identity, RateLimitCharge charge)
 {
     public TimeProvider TimeProvider { get; } = timeProvider;
 
@@ -13,4 +14,7 @@ internal sealed class GraphQLRuntime(TimeProvider timeProvider, GraphQLMetrics m
     public ILogger Logger { get; } = logger;
 
     public IdentityForwarding Identity { get; } = identity;
+
+    /// <summary>Charges an operation's cost to the route's rate-limit policies (<c>rateLimitBy: "cost"</c>).</summary>
+    public RateLimitCharge Charge { get; } = charge;
 }

@@ -22,9 +22,14 @@ internal sealed class OperationNormalizer(GraphQLDocument document, string sourc
         var mutation = operation.Operation == OperationType.Mutation;
         var selections = Flatten(Selections(operation.SelectionSet, 1), []);
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        var defaults = new Dictionary<string, GraphQLValue>(StringComparer.Ordinal);
         foreach (var variable in operation.Variables?.Items ?? [])
         {
             variables[variable.Variable.Name.StringValue] = Slice(variable);
+            if (variable.DefaultValue is { } value)
+            {
+                defaults[variable.Variable.Name.StringValue] = value;
+            }
         }
 
         error = _error;
@@ -39,6 +44,7 @@ internal sealed class OperationNormalizer(GraphQLDocument document, string sourc
             RootType = mutation ? Supergraph.MutationType : Supergraph.QueryType,
             Selections = selections,
             VariableDefinitions = variables,
+            VariableDefaults = defaults,
             Introspects = selections.Any(s => s.FieldName is "__schema" or "__type"),
         };
     }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Net.Http.Headers;
+using Portico.Aggregation;
 using Portico.Observability;
 using Portico.Pipeline;
 
@@ -12,8 +13,9 @@ namespace Portico.GraphQL;
 /// Runs one request's <see cref="QueryPlan"/>: root fetches in parallel (in order for a mutation), each fetch's children
 /// after it, every answer merged into one data tree. A failed fetch becomes an error with a path; the fields it would
 /// have added stay missing, which the <see cref="ResponseShaper"/> turns into nulls (partial data). Each fetch is a span.
+/// REST fields of entities are in PlanExecution.RestEntities.cs.
 /// </summary>
-internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, JsonObject? variables, GatewayContext context, CancellationToken token)
+internal sealed partial class PlanExecution(GraphQLRouteState route, QueryPlan plan, JsonObject? variables, GatewayContext context, CancellationToken token)
 {
     private const string RepresentationsVariable = SelectionNode.InternalPrefix + "representations";
 
@@ -160,72 +162,6 @@ internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, Jso
         return results.All(r => r);
     }
 
-    private async Task<bool> RunRestEntitiesAsync(FetchNode fetch)
-    {
-        // One call per distinct rendered URL: parents sharing arguments share the call (no N+1).
-        var groups = new Dictionary<string, (RestFieldResolver Resolver, SelectionNode Selection, string TypeName, List<(JsonObject Node, object[] Path)> Owners)>(StringComparer.Ordinal);
-        lock (_lock)
-        {
-            foreach (var target in fetch.Targets)
-            {
-                foreach (var (node, path) in ObjectsOf(target))
-                {
-
-                    var parent = new JsonObject();
-                    foreach (var field in target.RequiredFields)
-                    {
-                        parent[field] = node[SelectionNode.KeyAlias(field)]?.DeepClone();
-                    }
-
-                    var parentElement = JsonSerializer.SerializeToElement(parent);
-                    foreach (var selection in target.Selections.Where(IsIncluded))
-                    {
-                        var resolver = fetch.Subgraph.RestFor(target.TypeName, selection.FieldName)!;
-                        var arguments = JsonSerializer.SerializeToElement(ArgumentValues.Of(selection.Arguments, variables));
-                        var url = resolver.Path.RenderUrl(new RestValues(parentElement, arguments), out _);
-                        if (url is null)
-                        {
-                            continue; // a missing parent field or argument: the field stays null
-                        }
-
-                        var key = selection.ResponseKey + "\n" + url;
-                        if (!groups.TryGetValue(key, out var group))
-                        {
-                            group = (resolver, selection, target.TypeName, []);
-                            groups.Add(key, group);
-                        }
-
-                        group.Owners.Add((node, path));
-                    }
-                }
-            }
-        }
-
-        var calls = groups.Select(async pair =>
-        {
-            var (resolver, selection, typeName, owners) = pair.Value;
-            var url = pair.Key[(pair.Key.IndexOf('\n') + 1)..];
-            var value = await CallRestUrlAsync(fetch, resolver, url, [.. owners[0].Path, selection.ResponseKey]);
-            if (value is null)
-            {
-                return false;
-            }
-
-            var shaped = RestProjection.Project(route.Graph, value.Value.Json, typeName, selection);
-            lock (_lock)
-            {
-                for (int i = 0; i < owners.Count; i++)
-                {
-                    owners[i].Node[selection.ResponseKey] = i == owners.Count - 1 ? shaped : shaped?.DeepClone();
-                }
-            }
-
-            return true;
-        });
-        var results = await Task.WhenAll(calls);
-        return results.All(r => r);
-    }
-
     private (JsonArray Representations, List<List<(JsonObject Node, object[] Path)>> Owners) CollectRepresentations(FetchNode fetch)
     {
         var representations = new JsonArray();
@@ -322,10 +258,10 @@ internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, Jso
             return Task.FromResult<(JsonNode?, bool)?>(null);
         }
 
-        return CallRestUrlAsync(fetch, resolver, url, path);
+        return CallRestUrlAsync(fetch, resolver.Pointer, url, path);
     }
 
-    private async Task<(JsonNode? Json, bool Ok)?> CallRestUrlAsync(FetchNode fetch, RestFieldResolver resolver, string url, object[] path)
+    private async Task<(JsonNode? Json, bool Ok)?> CallRestUrlAsync(FetchNode fetch, JsonPathSelector? pointer, string url, object[] path)
     {
         using var request = NewRequest(fetch, HttpMethod.Get, fetch.Subgraph.Backend.UriFor(url));
         request.Headers.TryAddWithoutValidation(HeaderNames.Accept, "application/json");
@@ -337,7 +273,7 @@ internal sealed class PlanExecution(GraphQLRouteState route, QueryPlan plan, Jso
         }
 
         var json = answer.Value.Json;
-        if (resolver.Pointer is { } pointer && json is not null)
+        if (pointer is not null && json is not null)
         {
             var element = JsonSerializer.SerializeToElement(json);
             json = pointer.TrySelect(element, out var selected) ? JsonNode.Parse(selected.GetRawText()) : null;

@@ -15,8 +15,12 @@ internal sealed class QueryPlanner(Supergraph graph)
 
     private string? _error;
 
-    /// <summary>The plan of <paramref name="operation"/>; null with <paramref name="error"/> when no subgraph can resolve part of it.</summary>
-    public QueryPlan? Plan(NormalizedOperation operation, out string? error)
+    /// <summary>
+    /// The plan of <paramref name="operation"/>, whose cost is <paramref name="cost"/> (which depends on the request's
+    /// variables when <paramref name="costReadsVariables"/>); null with <paramref name="error"/> when no subgraph can
+    /// resolve part of it.
+    /// </summary>
+    public QueryPlan? Plan(NormalizedOperation operation, long cost, bool costReadsVariables, out string? error)
     {
         var roots = new List<FetchNode>();
         var mutation = operation.RootType == Supergraph.MutationType;
@@ -57,11 +61,18 @@ internal sealed class QueryPlanner(Supergraph graph)
             Print(fetch, operation);
         }
 
-        return new QueryPlan(operation, roots);
+        return new QueryPlan(operation, roots, cost) { CostReadsVariables = costReadsVariables };
     }
 
-    private List<SelectionNode> PlanSelections(FetchNode fetch, Subgraph subgraph, string parentType, IReadOnlyList<SelectionNode> selections, string[] path)
+    /// <summary>
+    /// The selections <paramref name="subgraph"/> answers in <paramref name="fetch"/>; the others become entity fetches.
+    /// <paramref name="provided"/> are fields the subgraph returns here though it marks them <c>@external</c> (the
+    /// <c>@provides</c> of the field above); <paramref name="requiresMet"/> is a field whose <c>@requires</c> the
+    /// representations of this entity fetch carry.
+    /// </summary>
+    private List<SelectionNode> PlanSelections(FetchNode fetch, Subgraph subgraph, string parentType, IReadOnlyList<SelectionNode> selections, string[] path, string[]? provided = null, string? requiresMet = null)
     {
+        provided ??= [];
         var local = new List<SelectionNode>();
         var type = graph.Types[parentType];
         if (type.IsAbstract)
@@ -76,7 +87,7 @@ internal sealed class QueryPlanner(Supergraph graph)
                 var condition = selection.TypeCondition ?? parentType;
                 if (graph.Types[condition].DefinedIn.Contains(subgraph.Name))
                 {
-                    local.Add(selection.WithChildren(PlanSelections(fetch, subgraph, condition, selection.Children, path)));
+                    local.Add(selection.WithChildren(PlanSelections(fetch, subgraph, condition, selection.Children, path, provided, requiresMet)));
                 }
 
                 continue; // objects of a type the subgraph does not know never come from it
@@ -89,22 +100,23 @@ internal sealed class QueryPlanner(Supergraph graph)
             }
 
             var field = graph.Field(parentType, selection.FieldName)!;
-            if (ResolvesLocally(subgraph, parentType, field))
+            if (ResolvesLocally(subgraph, parentType, field) || provided.Contains(field.Name)
+                || (field.Name == requiresMet && Resolves(subgraph, parentType, field)))
             {
                 local.Add(graph.Types[field.NamedType].IsComposite
-                    ? selection.WithChildren(PlanSelections(fetch, subgraph, field.NamedType, selection.Children, [.. path, selection.ResponseKey]))
+                    ? selection.WithChildren(PlanSelections(fetch, subgraph, field.NamedType, selection.Children, [.. path, selection.ResponseKey], field.Provides.GetValueOrDefault(subgraph.Name)))
                     : selection);
                 continue;
             }
 
-            PlanEntityJump(fetch, subgraph, type, field, selection, path, local);
+            PlanEntityJump(fetch, subgraph, type, field, selection, path, local, provided);
         }
 
         return local;
     }
 
     /// <summary>A field of an object from <paramref name="subgraph"/> that another subgraph resolves: an entity fetch.</summary>
-    private void PlanEntityJump(FetchNode fetch, Subgraph subgraph, SupergraphType type, SupergraphField field, SelectionNode selection, string[] path, List<SelectionNode> local)
+    private void PlanEntityJump(FetchNode fetch, Subgraph subgraph, SupergraphType type, SupergraphField field, SelectionNode selection, string[] path, List<SelectionNode> local, string[] provided)
     {
         if (type.Kind != SupergraphTypeKind.Object)
         {
@@ -119,11 +131,14 @@ internal sealed class QueryPlanner(Supergraph graph)
             return;
         }
 
-        var required = target.Kind == SubgraphKind.Rest ? target.RestFor(type.Name, field.Name)!.ParentFields : type.Keys[target.Name];
+        // A federated target reads the entity's key, and the fields its @requires names, from the representation.
+        var required = target.Kind == SubgraphKind.Rest
+            ? target.RestFor(type.Name, field.Name)!.ParentFields
+            : [.. type.Keys[target.Name].Concat(field.Requires.GetValueOrDefault(target.Name) ?? []).Distinct()];
         foreach (var key in required)
         {
-            var provided = type.Fields.TryGetValue(key, out var keyField) && keyField.Subgraphs.Contains(subgraph);
-            if (!provided)
+            var available = provided.Contains(key) || (type.Fields.TryGetValue(key, out var keyField) && ResolvesLocally(subgraph, type.Name, keyField));
+            if (!available)
             {
                 Fail($"subgraph '{subgraph.Name}' does not provide '{type.Name}.{key}', which subgraph '{target.Name}' needs to resolve '{type.Name}.{field.Name}'");
                 return;
@@ -141,7 +156,7 @@ internal sealed class QueryPlanner(Supergraph graph)
         }
         else
         {
-            entityTarget.Selections.AddRange(PlanSelections(child, target, type.Name, [selection], path));
+            entityTarget.Selections.AddRange(PlanSelections(child, target, type.Name, [selection], path, requiresMet: field.Name));
         }
     }
 
@@ -160,13 +175,20 @@ internal sealed class QueryPlanner(Supergraph graph)
             : selection;
     }
 
-    /// <summary>Whether <paramref name="subgraph"/> returns the field with the object itself (a REST field needs its own call).</summary>
-    private static bool ResolvesLocally(Subgraph subgraph, string parentType, SupergraphField field) =>
+    /// <summary>Whether <paramref name="subgraph"/> resolves the field in a GraphQL document (a REST field needs its own call).</summary>
+    private static bool Resolves(Subgraph subgraph, string parentType, SupergraphField field) =>
         field.Subgraphs.Contains(subgraph) && subgraph.RestFor(parentType, field.Name) is null;
+
+    /// <summary>
+    /// Whether <paramref name="subgraph"/> returns the field with the object itself: it resolves it and needs nothing
+    /// from elsewhere (a field with <c>@requires</c> in it is resolved through <c>_entities</c>, with the required fields).
+    /// </summary>
+    private static bool ResolvesLocally(Subgraph subgraph, string parentType, SupergraphField field) =>
+        Resolves(subgraph, parentType, field) && !field.Requires.ContainsKey(subgraph.Name);
 
     private static bool CanEnter(Subgraph subgraph, SupergraphType type, SupergraphField field) => subgraph.Kind switch
     {
-        SubgraphKind.Federated => type.Keys.ContainsKey(subgraph.Name) && ResolvesLocally(subgraph, type.Name, field),
+        SubgraphKind.Federated => type.Keys.ContainsKey(subgraph.Name) && Resolves(subgraph, type.Name, field),
         SubgraphKind.Rest => subgraph.RestFor(type.Name, field.Name) is not null,
         _ => false,
     };

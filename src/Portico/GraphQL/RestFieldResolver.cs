@@ -3,7 +3,7 @@ using Portico.Aggregation;
 namespace Portico.GraphQL;
 
 /// <summary>The compiled REST call of one field of a <c>rest</c> subgraph (GraphQLRestFieldDefinition).</summary>
-internal sealed class RestFieldResolver(string typeName, string fieldName, ValueTemplate path, JsonPathSelector? pointer, string[] parentFields)
+internal sealed class RestFieldResolver(string typeName, string fieldName, ValueTemplate path, JsonPathSelector? pointer, string[] parentFields, RestBatch? batch = null)
 {
     public string TypeName { get; } = typeName;
 
@@ -17,4 +17,7 @@ internal sealed class RestFieldResolver(string typeName, string fieldName, Value
 
     /// <summary>The parent fields the path reads; the planner fetches them before the call.</summary>
     public string[] ParentFields { get; } = parentFields;
+
+    /// <summary>The batch endpoint resolving the field for many parents at once; null for one call per distinct URL.</summary>
+    public RestBatch? Batch { get; } = batch;
 }

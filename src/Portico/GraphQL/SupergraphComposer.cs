@@ -20,6 +20,7 @@ internal sealed class SupergraphComposer(Action<string, string> error)
 
     private readonly Dictionary<string, SupergraphType> _types = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Type, string Field), string> _fieldOwners = [];
+    private readonly List<(string Subgraph, string Field, string Kind, string TypeName, SupergraphField Composed)> _fieldSets = [];
     private bool _failed;
 
     /// <summary>Adds <paramref name="subgraph"/>'s schema (<paramref name="sdl"/>); <paramref name="field"/> names the SDL in errors.</summary>
@@ -153,6 +154,17 @@ internal sealed class SupergraphComposer(Action<string, string> error)
             }
         }
 
+        foreach (var (subgraph, at, kind, typeName, composed) in _fieldSets)
+        {
+            // @requires names fields of the field's own type; @provides fields of the type it returns.
+            var owner = kind == "requires" ? typeName : composed.NamedType;
+            var names = kind == "requires" ? composed.Requires[subgraph] : composed.Provides[subgraph];
+            foreach (var missing in names.Where(n => !_types.TryGetValue(owner, out var t) || !t.Fields.ContainsKey(n)))
+            {
+                Error(at, $"subgraph '{subgraph}': the @{kind} of '{typeName}.{composed.Name}' names '{missing}', which is not a field of '{owner}'");
+            }
+        }
+
         CheckReachable(field);
         return _failed ? null : new Supergraph(_types, subgraphs, _types.ContainsKey(Supergraph.MutationType));
     }
@@ -214,7 +226,7 @@ internal sealed class SupergraphComposer(Action<string, string> error)
 
             var fieldSet = directive.Arguments?.Items.FirstOrDefault(a => a.Name.StringValue == "fields")?.Value as GraphQLStringValue;
             var text = fieldSet?.Value.ToString() ?? "";
-            if (text.Contains('{') || text.Trim().Length == 0)
+            if (FieldSet(text) is not { } set)
             {
                 Error(field, $"subgraph '{subgraph.Name}': the @key of '{name}' must list one or more top-level fields (\"{text}\"); nested keys are not supported");
                 continue;
@@ -223,7 +235,7 @@ internal sealed class SupergraphComposer(Action<string, string> error)
             // Several @key directives: the first is the one representations carry.
             if (keys.Count == 0)
             {
-                keys.AddRange(text.Split([' ', ',', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
+                keys.AddRange(set);
             }
         }
 
@@ -266,8 +278,46 @@ internal sealed class SupergraphComposer(Action<string, string> error)
             {
                 composed.Subgraphs.Add(subgraph);
             }
+
+            AddFieldSets(subgraph, field, name, composed, definition.Directives?.Items);
         }
     }
+
+    /// <summary>
+    /// <c>@requires</c> and <c>@provides</c> of a field (Federation 2), top-level field sets only; their fields are checked
+    /// against the composed types in <see cref="Compose"/>.
+    /// </summary>
+    private void AddFieldSets(Subgraph subgraph, string field, string typeName, SupergraphField composed, List<GraphQLDirective>? directives)
+    {
+        foreach (var directive in directives ?? [])
+        {
+            var kind = directive.Name.StringValue;
+            if (kind is not ("requires" or "provides"))
+            {
+                continue;
+            }
+
+            var text = (directive.Arguments?.Items.FirstOrDefault(a => a.Name.StringValue == "fields")?.Value as GraphQLStringValue)?.Value.ToString() ?? "";
+            if (FieldSet(text) is not { } set)
+            {
+                Error(field, $"subgraph '{subgraph.Name}': the @{kind} of '{typeName}.{composed.Name}' must list one or more top-level fields (\"{text}\"); nested field sets are not supported");
+                continue;
+            }
+
+            if (subgraph.Kind != SubgraphKind.Federated)
+            {
+                Error(field, $"subgraph '{subgraph.Name}' is kind '{(subgraph.Kind == SubgraphKind.Rest ? "rest" : "graphql")}': @{kind} on '{typeName}.{composed.Name}' needs a federated subgraph");
+                continue;
+            }
+
+            (kind == "requires" ? composed.Requires : composed.Provides)[subgraph.Name] = set;
+            _fieldSets.Add((subgraph.Name, field, kind, typeName, composed));
+        }
+    }
+
+    /// <summary>The fields of a top-level field set (<c>"id sku"</c>); null when empty or nested.</summary>
+    private static string[]? FieldSet(string text) =>
+        text.Contains('{') || text.Trim().Length == 0 ? null : text.Split([' ', ',', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries);
 
     private SupergraphType? TypeOf(Subgraph subgraph, string field, string name, SupergraphTypeKind kind)
     {

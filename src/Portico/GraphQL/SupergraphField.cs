@@ -22,4 +22,16 @@ internal sealed class SupergraphField(string name, string typeText, string named
 
     /// <summary>The subgraphs that resolve the field, in the route's order.</summary>
     public List<Subgraph> Subgraphs { get; } = [];
+
+    /// <summary>
+    /// Per subgraph name, the fields of the parent a subgraph needs to resolve this field (Federation 2
+    /// <c>@requires(fields: "…")</c>): the gateway reads them elsewhere and sends them in the representation.
+    /// </summary>
+    public Dictionary<string, string[]> Requires { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per subgraph name, fields of this field's type the subgraph returns with it although it marks them
+    /// <c>@external</c> (Federation 2 <c>@provides(fields: "…")</c>).
+    /// </summary>
+    public Dictionary<string, string[]> Provides { get; } = new(StringComparer.Ordinal);
 }

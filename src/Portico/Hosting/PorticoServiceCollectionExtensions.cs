@@ -73,6 +73,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<StorageHealth>();
         services.TryAddSingleton<InstanceCount>();
         services.TryAddSingleton<RateLimiter>();
+        services.TryAddSingleton<RateLimitCharge>();
         services.AddHostedService<RateLimitJanitor>();
         services.AddPorticoResilience();
         services.TryAddSingleton<AggregateMetrics>();

@@ -37,6 +37,15 @@ internal abstract class CounterState
     /// <summary>Gives back the token of a request that was allowed here but denied by a later policy.</summary>
     public abstract void Refund(long now);
 
+    /// <summary>Gives back <paramref name="tokens"/> tokens taken by one charge (a GraphQL operation's cost) that a later policy denied.</summary>
+    public virtual void Refund(long now, long tokens)
+    {
+        for (long i = 0; i < tokens; i++)
+        {
+            Refund(now);
+        }
+    }
+
     /// <summary>Whether forgetting this state now loses nothing (bucket full, no quota counted, nothing in flight or leased).</summary>
     public abstract bool IsIdle(long now);
 }

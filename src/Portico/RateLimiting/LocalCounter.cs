@@ -12,12 +12,15 @@ internal sealed class LocalCounter(CompiledRateLimitPolicy policy) : CounterStat
     private CounterLimits _lastLimits = CounterLimits.None;
 
     /// <summary>Decides one request against <paramref name="limits"/>.</summary>
-    public RateLimitDecision Acquire(in CounterLimits limits, long now)
+    public RateLimitDecision Acquire(in CounterLimits limits, long now) => Acquire(in limits, now, 1);
+
+    /// <summary>Takes <paramref name="tokens"/> tokens at once if <paramref name="limits"/> allow them all (a GraphQL operation's cost).</summary>
+    public RateLimitDecision Acquire(in CounterLimits limits, long now, long tokens)
     {
         var decision = new RateLimitDecision { State = this };
         lock (_lock)
         {
-            CounterMath.TryTake(ref _values, in limits, now, 1, ref decision);
+            CounterMath.TryTake(ref _values, in limits, now, tokens, ref decision);
             _lastLimits = limits;
             _lastWindows = CounterMath.WindowStarts(now);
         }
@@ -25,11 +28,13 @@ internal sealed class LocalCounter(CompiledRateLimitPolicy policy) : CounterStat
         return decision;
     }
 
-    public override void Refund(long now)
+    public override void Refund(long now) => Refund(now, 1);
+
+    public override void Refund(long now, long tokens)
     {
         lock (_lock)
         {
-            CounterMath.Return(ref _values, in _lastLimits, now, 1, in _lastWindows);
+            CounterMath.Return(ref _values, in _lastLimits, now, tokens, in _lastWindows);
         }
     }
 

@@ -43,7 +43,7 @@ internal sealed class RateLimitStage(RateLimiter limiter) : IGatewayStage
     }
 
     /// <summary>The plan of the request's consumer, from the request's snapshot (a plan change is live with the next reload).</summary>
-    private static string? PlanOf(GatewayContext context) =>
+    internal static string? PlanOf(GatewayContext context) =>
         context.Identity.ConsumerId is { } consumer && context.Snapshot.Consumers.TryGetValue(consumer, out var definition)
             ? definition.Plan
             : null;
@@ -119,7 +119,7 @@ internal sealed class RateLimitStage(RateLimiter limiter) : IGatewayStage
         }
     }
 
-    private Task DenyAsync(GatewayContext context, PolicySet set, RateLimitDecision[] decisions, int denied, int admitted)
+    internal Task DenyAsync(GatewayContext context, PolicySet set, RateLimitDecision[] decisions, int denied, int admitted)
     {
         // Policies that allowed the request give their token back (memory and leases; an exact policy's
         // confirmed write stays counted, which is why exact policies are checked last).

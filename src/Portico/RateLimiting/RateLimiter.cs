@@ -98,6 +98,55 @@ internal sealed partial class RateLimiter
         return new ValueTask<RateLimitDecision>(decision);
     }
 
+    /// <summary>
+    /// Takes <paramref name="tokens"/> more tokens of <paramref name="key"/> under <paramref name="policy"/> for a request
+    /// already admitted (a GraphQL operation's cost, docs/graphql.md#rate-limits-in-cost-units): all or none. A
+    /// <c>local</c> counter takes them in one step; a shared one token by token through its usual path (a lease spends
+    /// them from memory; an <c>exact</c> counter confirms each), giving back what it took when one is refused.
+    /// </summary>
+    public async ValueTask<RateLimitDecision> ChargeAsync(CompiledRateLimitPolicy policy, string key, long tokens)
+    {
+        // A charge larger than the bucket or a quota can never pass: taking one token more than the smallest of them is
+        // refused just the same, and keeps the arithmetic (tokens × interval) and the shared counters' loop bounded.
+        var limits = policy.Limits;
+        if (limits.HasRate)
+        {
+            tokens = Math.Min(tokens, limits.Burst + 1);
+        }
+
+        foreach (var period in QuotaWindow.AllPeriods)
+        {
+            if (limits.HasQuota(period))
+            {
+                tokens = Math.Min(tokens, limits.Quota(period) + 1);
+            }
+        }
+
+        var now = Now;
+        var state = GetState(policy, key, now);
+        RateLimitDecision decision;
+        if (state is SharedCounter shared)
+        {
+            decision = new RateLimitDecision { State = state };
+            for (long taken = 0; taken < tokens; taken++)
+            {
+                decision = await shared.AcquireAsync(this, Now);
+                if (!decision.IsAllowed)
+                {
+                    shared.Refund(Now, taken);
+                    break;
+                }
+            }
+        }
+        else
+        {
+            decision = state is LocalCounter local && policy.Counts ? local.Acquire(limits, now, tokens) : new RateLimitDecision { State = state };
+        }
+
+        CountDecision(policy, in decision);
+        return decision;
+    }
+
     /// <summary>The counter of <paramref name="policy"/> and <paramref name="key"/>, created on first use.</summary>
     public CounterState GetState(CompiledRateLimitPolicy policy, string key, long now)
     {

@@ -28,25 +28,32 @@ public sealed class GraphQLGateway : IAsyncDisposable
 
     public TestSubgraph Ratings { get; }
 
-    /// <summary>Starts the subgraphs and a gateway; <paramref name="extra"/> is added to the route's <c>graphql</c> object.</summary>
-    public static async Task<GraphQLGateway> StartAsync(string extra = "", string? ratingsUrl = null)
+    /// <summary>
+    /// Starts the subgraphs and a gateway; <paramref name="extra"/> is added to the route's <c>graphql</c> object,
+    /// <paramref name="routeExtra"/> to the route, <paramref name="sections"/> to the registry, and <paramref name="ratingField"/>
+    /// is the REST call of <c>User.rating</c>.
+    /// </summary>
+    public static async Task<GraphQLGateway> StartAsync(string extra = "", string? ratingsUrl = null, string routeExtra = "", string sections = "", string ratingField = RatingByUser)
     {
         var accounts = await TestSubgraphs.StartAccountsAsync();
         var reviews = await TestSubgraphs.StartReviewsAsync();
         var catalog = await TestSubgraphs.StartCatalogAsync();
         var ratings = await TestSubgraphs.StartRatingsAsync();
-        var host = await GatewayHost.StartWithFileAsync(Registry(accounts.Url, reviews.Url, catalog.Url, ratingsUrl ?? ratings.Url, extra));
+        var host = await GatewayHost.StartWithFileAsync(Registry(accounts.Url, reviews.Url, catalog.Url, ratingsUrl ?? ratings.Url, extra, routeExtra: routeExtra, sections: sections, ratingField: ratingField));
         return new GraphQLGateway(host, accounts, reviews, catalog, ratings);
     }
 
+    /// <summary>The REST call of <c>User.rating</c>: one per user.</summary>
+    public const string RatingByUser = """{ "path": "/ratings/{parent.id}" }""";
+
     /// <summary>The registry of the gateway: four backends, one GraphQL route.</summary>
-    public static string Registry(string accounts, string reviews, string catalog, string ratings, string extra = "", string accountsSdl = TestSubgraphs.AccountsSdl) => $$"""
-        {
+    public static string Registry(string accounts, string reviews, string catalog, string ratings, string extra = "", string accountsSdl = TestSubgraphs.AccountsSdl, string routeExtra = "", string sections = "", string ratingField = RatingByUser) => $$"""
+        { {{sections}}
           "backends": [
             { "id": "accounts", "url": "{{accounts}}" }, { "id": "reviews", "url": "{{reviews}}" },
             { "id": "catalog", "url": "{{catalog}}" }, { "id": "ratings", "url": "{{ratings}}" }
           ],
-          "routes": [ { "id": "graph", "auth": "anonymous", "match": { "path": "/graphql", "methods": ["GET", "POST"] },
+          "routes": [ { "id": "graph", "auth": "anonymous", "match": { "path": "/graphql", "methods": ["GET", "POST"] }, {{routeExtra}}
             "graphql": { {{extra}}
               "subgraphs": [
                 { "name": "accounts", "backend": "accounts", "sdl": {{JsonSerializer.Serialize(accountsSdl)}} },
@@ -54,7 +61,7 @@ public sealed class GraphQLGateway : IAsyncDisposable
                 { "name": "catalog", "backend": "catalog", "kind": "graphql", "sdl": {{JsonSerializer.Serialize(TestSubgraphs.CatalogSdl)}} },
                 { "name": "ratings", "backend": "ratings", "kind": "rest", "sdl": {{JsonSerializer.Serialize(TestSubgraphs.RatingsSdl)}},
                   "fields": {
-                    "User.rating": { "path": "/ratings/{parent.id}" },
+                    "User.rating": {{ratingField}},
                     "Query.weather": { "path": "/weather?city={args.city}", "pointer": "/data" }
                   } }
               ] } } ]
@@ -84,6 +91,14 @@ public sealed class GraphQLGateway : IAsyncDisposable
         using var response = await Host.Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, JsonNode.Parse(text)!.AsObject());
+    }
+
+    /// <summary>POSTs an operation to <paramref name="host"/>'s <c>/graphql</c> and returns the answer's text, without its final newline.</summary>
+    public static async Task<string> PostTextAsync(GatewayHost host, string query)
+    {
+        var body = new JsonObject { ["query"] = query }.ToJsonString();
+        using var response = await host.Client.PostAsync("/graphql", new StringContent(body, Encoding.UTF8, "application/json"));
+        return (await response.Content.ReadAsStringAsync()).TrimEnd('\n');
     }
 
     /// <summary>Calls the subgraphs received, in total.</summary>

@@ -56,7 +56,11 @@ public static class TestSubgraphs
 
     public static Task<TestSubgraph> StartCatalogAsync() => StartAsync(CatalogSchema());
 
-    /// <summary>The REST service: <c>/ratings/{id}</c> and <c>/weather?city=…</c>.</summary>
+    /// <summary>
+    /// The REST service: <c>/ratings/{id}</c>, <c>/weather?city=…</c>, and two batch endpoints for many users:
+    /// <c>/ratings?ids=1,2</c> (items keyed by <c>userId</c>, in reverse order) and <c>/ratings-in-order?ids=1,2</c>
+    /// (one item per id, in order, <c>null</c> for an unknown id).
+    /// </summary>
     public static async Task<TestSubgraph> StartRatingsAsync()
     {
         var bodies = new ConcurrentQueue<string>();
@@ -72,6 +76,16 @@ public static class TestSubgraphs
             var id = path["/ratings/".Length..];
             await context.Response.WriteAsync($$"""{"stars":{{id.Length + int.Parse(id) % 5}},"count":{{int.Parse(id) * 10}}}""");
         }
+        else if (path is "/ratings" or "/ratings-in-order")
+        {
+            var ids = context.Request.Query["ids"].ToString().Split(',');
+            var items = ids.Select(id => int.TryParse(id, out var n) && n is > 0 and < 4
+                ? $$"""{"userId":"{{id}}","stars":{{id.Length + n % 5}},"count":{{n * 10}}}"""
+                : "null");
+            await context.Response.WriteAsync(path == "/ratings"
+                ? "{\"items\":[" + string.Join(',', items.Where(i => i != "null").Reverse()) + "]}"
+                : "[" + string.Join(',', items) + "]");
+        }
         else if (path == "/weather")
         {
             await context.Response.WriteAsync("{\"data\":{\"city\":" + JsonSerializer.Serialize(context.Request.Query["city"].ToString()) + ",\"celsius\":21.5}}");
@@ -82,7 +96,7 @@ public static class TestSubgraphs
         }
     }
 
-    private static async Task<TestSubgraph> StartAsync(ISchema schema)
+    internal static async Task<TestSubgraph> StartAsync(ISchema schema)
     {
         var serializer = new GraphQLSerializer();
         var executer = new DocumentExecuter();
@@ -118,6 +132,7 @@ public static class TestSubgraphs
         query.AddField(byId);
         query.AddField(Field("broken", new StringGraphType(), _ => throw new ExecutionError("accounts are closed for maintenance")));
         query.AddField(Entities([user], representation => UserOf((string)representation["id"]!)));
+        query.AddField(Service(AccountsSdl));
         var mutation = new ObjectGraphType { Name = "Mutation" };
         var rename = Field("rename", user, c => new Dictionary<string, object?> { ["__typename"] = "User", ["id"] = c.GetArgument<string>("id"), ["name"] = c.GetArgument<string>("name") });
         rename.Arguments = new QueryArguments(
@@ -145,6 +160,7 @@ public static class TestSubgraphs
         top.Arguments = new QueryArguments(new QueryArgument(new NonNullGraphType(new IntGraphType())) { Name = "first" });
         query.AddField(top);
         query.AddField(Entities([user], representation => new Dictionary<string, object?> { ["__typename"] = "User", ["id"] = representation["id"] }));
+        query.AddField(Service(ReviewsSdl));
         return Build(query);
     }
 
@@ -175,7 +191,7 @@ public static class TestSubgraphs
     }
 
     /// <summary>The federation <c>_entities(representations: [_Any!]!): [_Entity]!</c> field, resolving each representation with <paramref name="resolve"/>.</summary>
-    private static FieldType Entities(ObjectGraphType[] types, Func<IDictionary<string, object?>, object?> resolve)
+    internal static FieldType Entities(ObjectGraphType[] types, Func<IDictionary<string, object?>, object?> resolve)
     {
         var entity = new UnionGraphType { Name = "_Entity", ResolveType = o => types.First(t => t.Name == (string?)Get(o, "__typename")) };
         foreach (var type in types)
@@ -189,18 +205,26 @@ public static class TestSubgraphs
         return field;
     }
 
+    /// <summary>The federation <c>_service: _Service!</c> field, whose <c>sdl</c> is the subgraph's SDL with its directives.</summary>
+    internal static FieldType Service(string sdl)
+    {
+        var service = new ObjectGraphType { Name = "_Service" };
+        service.AddField(Field("sdl", new NonNullGraphType(new StringGraphType()), _ => sdl));
+        return Field("_service", new NonNullGraphType(service), _ => new object());
+    }
+
     private static Dictionary<string, object?> UserOf(string id) => new() { ["__typename"] = "User", ["id"] = id, ["name"] = Names[id] };
 
     private static Dictionary<string, object?> ReviewOf((string Id, string Body, string Author) review) =>
         new() { ["id"] = review.Id, ["body"] = review.Body, ["author"] = review.Author };
 
-    private static object? Get(object? source, string key) =>
+    internal static object? Get(object? source, string key) =>
         source is IDictionary<string, object?> map && map.TryGetValue(key, out var value) ? value : null;
 
-    private static FieldType Field(string name, IGraphType type, Func<IResolveFieldContext, object?> resolve) =>
+    internal static FieldType Field(string name, IGraphType type, Func<IResolveFieldContext, object?> resolve) =>
         new() { Name = name, ResolvedType = type, Resolver = new FuncFieldResolver<object?>(resolve) };
 
-    private static ISchema Build(ObjectGraphType query)
+    internal static ISchema Build(ObjectGraphType query)
     {
         var schema = new Schema { Query = query };
         schema.Initialize();
@@ -208,7 +232,7 @@ public static class TestSubgraphs
     }
 
     /// <summary>The federation <c>_Any</c> scalar: a representation object, passed through as parsed.</summary>
-    private sealed class AnyScalar : ScalarGraphType
+    internal sealed class AnyScalar : ScalarGraphType
     {
         public AnyScalar() => Name = "_Any";
 
