@@ -14,6 +14,7 @@ namespace Portico.Configuration;
     AllowTrailingCommas = true,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
+    Converters = [typeof(StringListConverter)],
     WriteIndented = true)]
 [JsonSerializable(typeof(RegistryDocument))]
 [JsonSerializable(typeof(BackendDefinition))]

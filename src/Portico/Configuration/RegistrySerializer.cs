@@ -100,6 +100,11 @@ public static partial class RegistrySerializer
                 : $"missing required field(s) {fields}";
         }
 
+        if (message.StartsWith(StringListConverter.NullElementMessage, StringComparison.Ordinal))
+        {
+            return StringListConverter.NullElementMessage;
+        }
+
         if (message.Contains("could not be converted to", StringComparison.Ordinal))
         {
             return "the value has the wrong type for this field";

@@ -101,6 +101,20 @@ public sealed class RegistryFuzzTests
         Assert.True(loaded > 0 && refused > 0, $"{loaded} loaded, {refused} refused: the mutations must reach both");
     }
 
+    /// <summary>A list of names with an empty or null element (a YAML anchor with no value, a JSON null) is refused, not thrown on.</summary>
+    [Theory]
+    [InlineData(".yaml", "routes:\n  - id: r\n    auth: anonymous\n    match: { path: /x, methods: [GET,&aOST] }\n    static: { status: 204 }\n")]
+    [InlineData(".json", """{ "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x", "methods": [ "GET", null ] }, "static": { "status": 204 } } ] }""")]
+    [InlineData(".json", """{ "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x", "hosts": [ null ] }, "static": { "status": 204 } } ] }""")]
+    public void Load_NullInAListOfNames_RefusedWithLocatedErrors(string extension, string text)
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("nulls" + extension);
+        File.WriteAllText(path, text, Encoding.UTF8);
+
+        Assert.False(Check(path));
+    }
+
     private static string Mutate(string text, (double At, int Op, int Length, string Token)[] mutations)
     {
         var builder = new StringBuilder(text);
