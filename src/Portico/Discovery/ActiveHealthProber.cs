@@ -30,6 +30,7 @@ internal sealed class ActiveHealthProber(
     private static readonly TimeSpan FirstProbeSpread = TimeSpan.FromSeconds(1);
 
     private int _inFlight;
+    private TaskCompletionSource _snapshotApplied = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Probes in flight now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -88,20 +89,56 @@ internal sealed class ActiveHealthProber(
             return; // the Functions timer probes, once for the whole app (SharedHealthProbe)
         }
 
-        while (!stoppingToken.IsCancellationRequested)
+        runtime.SnapshotApplied += OnSnapshotApplied;
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await Task.Delay(Tick, time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+                var applied = Volatile.Read(ref _snapshotApplied);
+                try
+                {
+                    if (HasActiveChecks(runtime.Current))
+                    {
+                        await Task.Delay(Tick, time, stoppingToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // Nothing to probe: no timer ticking (on a gateway without active checks, nor on a test's clock)
+                        // until a new snapshot may bring some. One walk first detaches states a snapshot turned off.
+                        _ = ProbeDueAsync(stoppingToken);
+                        await applied.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
 
-            _ = ProbeDueAsync(stoppingToken); // not awaited: a slow probe must not hold back the others
+                _ = ProbeDueAsync(stoppingToken); // not awaited: a slow probe must not hold back the others
+            }
+        }
+        finally
+        {
+            runtime.SnapshotApplied -= OnSnapshotApplied;
         }
     }
+
+    private static bool HasActiveChecks(GatewaySnapshot snapshot)
+    {
+        foreach (var backend in snapshot.Backends.Values)
+        {
+            if (backend.Cluster?.ActiveHealth is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void OnSnapshotApplied(GatewaySnapshot snapshot) =>
+        Interlocked.Exchange(ref _snapshotApplied, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private Task<ActiveHealthState>? TryStart(ActiveHealthSettings settings, ActiveHealthState state, CancellationToken cancellationToken)
     {
