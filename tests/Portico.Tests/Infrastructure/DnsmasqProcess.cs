@@ -59,6 +59,51 @@ public sealed class DnsmasqProcess : IAsyncDisposable
         await File.WriteAllTextAsync(HostsFile, hosts);
         using var signal = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-HUP", _process!.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
         await signal.WaitForExitAsync();
+        await WaitUntilServingAsync(hosts);
+    }
+
+    /// <summary>
+    /// dnsmasq rereads the file when it handles the signal, after <c>kill</c> has returned: waits until every name of
+    /// <paramref name="hosts"/> is answered with exactly its addresses, so a test's next lookup sees the new file.
+    /// </summary>
+    private async Task WaitUntilServingAsync(string hosts)
+    {
+        var expected = hosts.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(parts => parts.Length >= 2)
+            .GroupBy(parts => parts[1], parts => IPAddress.Parse(parts[0]).ToString())
+            .ToDictionary(g => g.Key, g => g.Order(StringComparer.Ordinal).ToArray());
+        var client = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Loopback, Port)) { UseCache = false, Timeout = TimeSpan.FromMilliseconds(200), Retries = 0 });
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            var serving = true;
+            foreach (var (name, addresses) in expected)
+            {
+                try
+                {
+                    var a = await client.QueryAsync(name, QueryType.A);
+                    var aaaa = await client.QueryAsync(name, QueryType.AAAA);
+                    var answered = a.Answers.ARecords().Select(r => r.Address.ToString())
+                        .Concat(aaaa.Answers.AaaaRecords().Select(r => r.Address.ToString()))
+                        .Order(StringComparer.Ordinal);
+                    serving &= answered.SequenceEqual(addresses);
+                }
+                catch (DnsResponseException)
+                {
+                    serving = false;
+                }
+            }
+
+            if (serving)
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("dnsmasq did not serve the new hosts file within 20 s.");
     }
 
     /// <summary>Stops the server abruptly, as an outage would.</summary>
