@@ -30,7 +30,7 @@ foreach (var variant in new[] { "passive", "active", "both" })
     for (var round = 0; round < rounds; round++)
     {
         var run = await RunAsync(variant, clients, before, after);
-        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {variant} round {round + 1}: detection {run.Detection.TotalMilliseconds:0} ms, {run.AttemptsAfterDeath} attempts after death, {run.Failed} failed of {run.Requests}, {run.RequestsPerSecond:0} req/s");
+        Console.Error.WriteLine($"[{TimeProvider.System.GetUtcNow():HH:mm:ss}] {variant} round {round + 1}: detection {run.Detection.TotalMilliseconds:0} ms, {run.AttemptsAfterDeath} attempts after death, {run.Failed} failed of {run.Requests}, {run.RequestsPerSecond:0} req/s");
         runs.Add(run);
     }
 }
@@ -39,7 +39,7 @@ var report = Report(runs, clients, before, after, loadBefore, BenchMachine.LoadA
 Console.WriteLine(report);
 if (!smoke)
 {
-    var file = Path.Combine(repository, "bench", "ClusterFailover", "results", $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}.md");
+    var file = Path.Combine(repository, "bench", "ClusterFailover", "results", $"{TimeProvider.System.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}.md");
     await File.WriteAllTextAsync(file, report);
     Console.Error.WriteLine($"report written to {Path.GetRelativePath(repository, file)}");
 }
@@ -177,7 +177,7 @@ static string Report(List<FailoverRun> runs, int clients, TimeSpan before, TimeS
 {
     var inv = CultureInfo.InvariantCulture;
     var md = new StringBuilder();
-    md.AppendLine(inv, $"# Failover of a destination: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    md.AppendLine(inv, $"# Failover of a destination: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC");
     md.AppendLine();
     md.AppendLine(inv, $"{Environment.ProcessorCount} cores, .NET {Environment.Version}; load average {loadBefore} before, {loadAfter} after. {clients} closed-loop clients through one route to four destinations (power of two choices); one destination killed {before.TotalSeconds:0} s into each run (its connections reset, its port closed), the run going on {after.TotalSeconds:0} s after. Gateway, destinations and clients share the machine's cores.");
     md.AppendLine();

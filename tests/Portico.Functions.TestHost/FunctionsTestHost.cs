@@ -144,7 +144,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             ?? throw new InvalidOperationException($"The worker has no function '{functionName}'.");
         var binding = function.TimerTrigger ?? throw new InvalidOperationException($"Function '{functionName}' has no timer trigger.");
         var invocationId = Guid.NewGuid().ToString();
-        var now = DateTimeOffset.UtcNow;
+        var now = _options.Time.GetUtcNow();
         var timerInfo = System.Text.Json.JsonSerializer.Serialize(new
         {
             Schedule = new { AdjustForDST = true },

@@ -22,6 +22,9 @@ public sealed class FunctionsTestHostOptions
     /// <summary>How long the worker may take from process start to its functions loaded (the host's default is 60 s).</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The clock that dates timer invocations (their schedule status); the system clock unless a test gives its own.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Every host log line as it is written (for a console or a test's output); the host's log keeps them too.</summary>
     public Action<HostLogEntry>? Log { get; init; }
 }
