@@ -270,6 +270,7 @@ internal sealed partial class CacheStage : IGatewayStage
         try
         {
             await next(context);
+            await context.EndDispatchAsync(); // the upstream time set and a forwarding error answered before deciding
             capture.Decide();
         }
         catch
@@ -369,6 +370,7 @@ internal sealed partial class CacheStage : IGatewayStage
     private async Task ForwardUnsafeAsync(GatewayContext context, CacheInvalidation invalidation, GatewayDelegate next)
     {
         await next(context);
+        await context.EndDispatchAsync(); // a forwarding error answered before its status is read
         InvalidateTargets(context.HttpContext, invalidation);
     }
 

@@ -57,6 +57,7 @@ internal sealed partial class ObservabilityStage : IGatewayStage
         try
         {
             await next(context);
+            await context.EndDispatchAsync(); // the proxy dispatcher's closing work, left to the stage awaiting it
         }
         catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
         {

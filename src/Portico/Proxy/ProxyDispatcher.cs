@@ -24,15 +24,14 @@ internal sealed class ProxyDispatcher(
 {
     private readonly HttpMessageInvoker _invoker = invoker ?? backend.Invoker;
 
-    public async Task DispatchAsync(GatewayContext context)
+    public Task DispatchAsync(GatewayContext context)
     {
         var http = context.HttpContext;
         if (WebSocketHandshake.IsRequested(http.Request))
         {
             // YARP would tunnel the upgrade past every limit of the gateway; only routes with 'webSocket' accept one
             // (WebSocketDispatcher). Other upgrades are not forwarded by YARP: those requests go on as plain HTTP.
-            await ProblemResponse.WriteAsync(http, WebSocketProblems.NotAllowed);
-            return;
+            return ProblemResponse.WriteAsync(http, WebSocketProblems.NotAllowed);
         }
 
         context.UpstreamPath = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
@@ -48,26 +47,43 @@ internal sealed class ProxyDispatcher(
         }
 
         var started = Stopwatch.GetTimestamp();
-        var error = await forwarder.SendAsync(http, backend.DestinationPrefix, _invoker, requestConfig, transformer, http.RequestAborted);
-        context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
-        if (error != ForwarderError.None)
+        var sending = forwarder.SendAsync(http, backend.DestinationPrefix, _invoker, requestConfig, transformer, http.RequestAborted);
+        if (sending.IsCompletedSuccessfully)
         {
-            if (error is ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeResponseDestination)
-            {
-                // The backend broke its response after it had started: the client's status line is already out
-                // (a truncated 200 is all it can get), so the records say what happened (issue 23).
-                context.Outcome = RequestOutcome.UpstreamAborted;
-                (_invoker as ResilientInvoker)?.RecordBrokenResponse();
-            }
-
-            if (error == ForwarderError.Request && !http.RequestAborted.IsCancellationRequested
-                && ResilienceErrors.TryAnswer(http, http.Features.Get<IForwarderErrorFeature>()?.Exception, out var answer))
-            {
-                await answer; // a timeout, an open circuit or a full bulkhead: already logged and counted where it happened
-                return;
-            }
-
-            await errors.AnswerAsync(context, error);
+            return EndAsync(context, sending.Result, started);
         }
+
+        // What follows the forwarder's answer runs when the stage awaiting the pipeline asks for it
+        // (GatewayContext.EndDispatchAsync), not in an asynchronous method of this one's (issue 25).
+        var sent = sending.AsTask();
+        context.DeferDispatchEnd(this, sent, started);
+        return sent;
+    }
+
+    /// <summary>After the forwarder: the upstream time, and the answer to a forwarding error.</summary>
+    internal Task EndAsync(GatewayContext context, ForwarderError error, long started)
+    {
+        context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
+        return error == ForwarderError.None ? Task.CompletedTask : AnswerAsync(context, error);
+    }
+
+    private Task AnswerAsync(GatewayContext context, ForwarderError error)
+    {
+        var http = context.HttpContext;
+        if (error is ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeResponseDestination)
+        {
+            // The backend broke its response after it had started: the client's status line is already out
+            // (a truncated 200 is all it can get), so the records say what happened (issue 23).
+            context.Outcome = RequestOutcome.UpstreamAborted;
+            (_invoker as ResilientInvoker)?.RecordBrokenResponse();
+        }
+
+        if (error == ForwarderError.Request && !http.RequestAborted.IsCancellationRequested
+            && ResilienceErrors.TryAnswer(http, http.Features.Get<IForwarderErrorFeature>()?.Exception, out var answer))
+        {
+            return answer; // a timeout, an open circuit or a full bulkhead: already logged and counted where it happened
+        }
+
+        return errors.AnswerAsync(context, error);
     }
 }

@@ -101,6 +101,7 @@ internal sealed class RateLimitStage(RateLimiter limiter) : IGatewayStage
         try
         {
             await next(context);
+            await context.EndDispatchAsync(); // the forwarding error answered before the slot goes back, as before
         }
         finally
         {

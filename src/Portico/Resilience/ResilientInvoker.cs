@@ -77,96 +77,136 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     /// </summary>
     public void RecordBrokenResponse() => _resilience.Breaker?.RecordBrokenResponse(_routeId);
 
-    public override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         _resilience.Budget.Deposit();
-        byte[]? body = null;
-        if (request.Content is { } content
-            && (_fallbackBackend is not null || (_retries && CanRetry(request.Method)))
-            && content.Headers.ContentLength is long length
-            && length <= _settings.MaxBufferedBody)
+
+        // Most requests keep no body and find a free slot in the bulkhead (one compare-and-swap): they go straight to
+        // SendEnteredAsync, whose state machine holds only what outlives the backend's answer. Reading a body to keep
+        // and waiting in the bulkhead's queue are in SendQueuedAsync, so their awaits cost the common request nothing
+        // (issue 25, allocation per request).
+        if (!KeepsBody(request) && _resilience.Bulkhead.TryEnter())
         {
-            // Small bodies with a declared length are read once so every attempt can send them again. Larger ones,
-            // and bodies streamed without a length, go through as they arrive and are never retried.
-            body = await BufferAsync(content, length, cancellationToken).ConfigureAwait(false);
-            request.Content = Replay(body, content.Headers);
+            return SendEnteredAsync(request, null, cancellationToken);
         }
 
-        var entered = false;
-        CancellationTokenSource? timeout = null;
-        CancellationTokenRegistration link = default;
-        try
+        return SendQueuedAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the request's body is read once so every attempt (or the fallback backend) can send it again: small
+    /// bodies with a declared length only. Larger ones, and bodies streamed without a length, go through as they
+    /// arrive and are never retried.
+    /// </summary>
+    private bool KeepsBody(HttpRequestMessage request) =>
+        request.Content is { } content
+        && (_fallbackBackend is not null || (_retries && CanRetry(request.Method)))
+        && content.Headers.ContentLength is long length
+        && length <= _settings.MaxBufferedBody;
+
+    /// <summary>
+    /// The way in for a request whose body is kept (<see cref="KeepsBody"/>) or that found no free slot in the
+    /// bulkhead: the body is read first, then a slot taken or waited for in the bulkhead's queue; a request refused
+    /// a slot gets the fallback, if the route has one.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendQueuedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        byte[]? body = null;
+        bool entered;
+        if (KeepsBody(request))
         {
+            var content = request.Content!;
+            body = await BufferAsync(content, content.Headers.ContentLength!.Value, cancellationToken).ConfigureAwait(false);
+            request.Content = Replay(body, content.Headers);
+
             // The bulkhead is taken once per request, around all attempts: a free slot costs one compare-and-swap.
             entered = _resilience.Bulkhead.TryEnter() || await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            entered = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false); // SendAsync found no free slot
+        }
+
+        if (entered)
+        {
+            return await SendEnteredAsync(request, body, cancellationToken).ConfigureAwait(false);
+        }
+
+        var outcome = await SettleAsync(Outcome.FromException<HttpResponseMessage>(new BulkheadRejectedException()), request, body, cancellationToken).ConfigureAwait(false);
+        outcome.ThrowIfException();
+        return outcome.Result!;
+    }
+
+    /// <summary>
+    /// A request holding a bulkhead slot, which goes back when it ends: the route's total timeout over every attempt
+    /// and backoff, the first attempt sent directly, Polly's retry only when that attempt's outcome may be retried,
+    /// then the fallback.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendEnteredAsync(HttpRequestMessage request, byte[]? body, CancellationToken cancellationToken)
+    {
+        var timeout = _timeouts.Rent(_settings.Timeout);
+        var link = TimeoutSources.Link(cancellationToken, timeout);
+        try
+        {
+            // The first attempt runs here rather than in AttemptAsync: an asynchronous method of its own cost every
+            // request a second state machine (about 230 bytes, issue 25). Later attempts go through AttemptAsync.
             Outcome<HttpResponseMessage> outcome;
-            if (entered)
+            if (BeginAttempt(timeout.Token, out var scope, out var attemptToken) is { } refused)
             {
-                // The route's total timeout covers every attempt and backoff; the first attempt goes directly, and
-                // Polly's retry takes over only when its outcome may be retried.
-                timeout = _timeouts.Rent(_settings.Timeout);
-                link = TimeoutSources.Link(cancellationToken, timeout);
-
-                // The first attempt runs here rather than in AttemptAsync: an asynchronous method of its own cost every
-                // request a second state machine (about 230 bytes, issue 25). Later attempts go through AttemptAsync.
-                if (BeginAttempt(timeout.Token, out var scope) is { } refused)
-                {
-                    outcome = Outcome.FromException<HttpResponseMessage>(refused);
-                }
-                else
-                {
-                    try
-                    {
-                        outcome = Outcome.FromResult(await _upstream.SendAsync(request, scope.Token).ConfigureAwait(false));
-                    }
-                    catch (Exception ex)
-                    {
-                        outcome = Failed(ex, cancellationToken);
-                    }
-
-                    outcome = EndAttempt(ref scope, outcome);
-                }
-
-                if (_retry is not null && IsRetriable(outcome, timeout.Token, 0) && CanRepeat(request, body))
-                {
-                    outcome = await RetryAsync(new AttemptState(this, request, body, cancellationToken), outcome, timeout.Token).ConfigureAwait(false);
-                }
-
-                if (outcome.Exception is OperationCanceledException cancelled && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    outcome = TimedOut("total", _settings.Timeout, cancelled);
-                }
+                outcome = Outcome.FromException<HttpResponseMessage>(refused);
             }
             else
             {
-                outcome = Outcome.FromException<HttpResponseMessage>(new BulkheadRejectedException());
+                try
+                {
+                    outcome = Outcome.FromResult(await _upstream.SendAsync(request, attemptToken).ConfigureAwait(false));
+                }
+                catch (Exception ex)
+                {
+                    outcome = Failed(ex, cancellationToken);
+                }
+
+                outcome = EndAttempt(ref scope, timeout.Token, outcome);
             }
 
-            if (!_hasFallback)
+            if (_retry is not null && IsRetriable(outcome, timeout.Token, 0) && CanRepeat(request, body))
             {
-                NoteRefusal(outcome);
-            }
-            else if (ShouldFallBack(outcome, cancellationToken))
-            {
-                outcome = await FallBackAsync(outcome, request, body, cancellationToken).ConfigureAwait(false);
+                outcome = await RetryAsync(new AttemptState(this, request, body, cancellationToken), outcome, timeout.Token).ConfigureAwait(false);
             }
 
+            if (outcome.Exception is OperationCanceledException cancelled && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                outcome = TimedOut("total", _settings.Timeout, cancelled);
+            }
+
+            outcome = await SettleAsync(outcome, request, body, cancellationToken).ConfigureAwait(false);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
         finally
         {
-            if (timeout is not null)
-            {
-                link.Dispose(); // waits for a cancellation in progress, so the source is idle when it goes back
-                _timeouts.Return(timeout);
-            }
-
-            if (entered)
-            {
-                _resilience.Bulkhead.Exit();
-            }
+            link.Dispose(); // waits for a cancellation in progress, so the source is idle when it goes back
+            _timeouts.Return(timeout);
+            _resilience.Bulkhead.Exit();
         }
+    }
+
+    /// <summary>
+    /// The last step of every request: a refusal without a fallback is counted and logged; otherwise the fallback
+    /// answers when the outcome calls for it. Completes at once when there is nothing to wait for.
+    /// </summary>
+    private ValueTask<Outcome<HttpResponseMessage>> SettleAsync(
+        Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, byte[]? body, CancellationToken cancellationToken)
+    {
+        if (!_hasFallback)
+        {
+            NoteRefusal(outcome);
+            return new ValueTask<Outcome<HttpResponseMessage>>(outcome);
+        }
+
+        return ShouldFallBack(outcome, cancellationToken)
+            ? FallBackAsync(outcome, request, body, cancellationToken)
+            : new ValueTask<Outcome<HttpResponseMessage>>(outcome);
     }
 
     /// <summary>Polly's retry strategy, handed the outcome of the attempt already made as its own first attempt.</summary>
@@ -223,7 +263,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     /// </summary>
     private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(AttemptState state, CancellationToken token)
     {
-        if (BeginAttempt(token, out var scope) is { } refused)
+        if (BeginAttempt(token, out var scope, out var attemptToken) is { } refused)
         {
             return Outcome.FromException<HttpResponseMessage>(refused);
         }
@@ -232,23 +272,24 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         try
         {
             var message = Copy(state.Request, state.Request.RequestUri!, state.Body);
-            outcome = Outcome.FromResult(await _upstream.SendAsync(message, scope.Token).ConfigureAwait(false));
+            outcome = Outcome.FromResult(await _upstream.SendAsync(message, attemptToken).ConfigureAwait(false));
         }
         catch (Exception ex)
         {
             outcome = Failed(ex, state.CallerToken);
         }
 
-        return EndAttempt(ref scope, outcome);
+        return EndAttempt(ref scope, token, outcome);
     }
 
     /// <summary>
     /// Before an attempt: the circuit's verdict (the refusal, or null when the call may go) and the attempt's own
-    /// timeout, linked to the route's, whose token the call is to use.
+    /// timeout, linked to the route's; <paramref name="token"/> is the one the call is to use.
     /// </summary>
-    private Exception? BeginAttempt(CancellationToken routeToken, out AttemptScope scope)
+    private Exception? BeginAttempt(CancellationToken routeToken, out AttemptScope scope, out CancellationToken token)
     {
-        scope = new AttemptScope { RouteToken = routeToken, Token = routeToken };
+        scope = default;
+        token = routeToken;
         if (_resilience.Breaker is { } breaker && breaker.TryEnter(_routeId, out scope.Trial) is { } refused)
         {
             return refused;
@@ -258,7 +299,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         {
             scope.Timeout = _timeouts.Rent(limit);
             scope.Link = TimeoutSources.Link(routeToken, scope.Timeout);
-            scope.Token = scope.Timeout.Token;
+            token = scope.Timeout.Token;
         }
 
         return null;
@@ -275,13 +316,13 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             ?? (ex is OperationCanceledException cancelled && !callerToken.IsCancellationRequested ? new UpstreamTimeoutException(cancelled) : ex));
 
     /// <summary>After an attempt: the circuit records its outcome, and the attempt's timeout goes back (its expiry is a retriable 504).</summary>
-    private Outcome<HttpResponseMessage> EndAttempt(ref AttemptScope scope, Outcome<HttpResponseMessage> outcome)
+    private Outcome<HttpResponseMessage> EndAttempt(ref AttemptScope scope, CancellationToken routeToken, Outcome<HttpResponseMessage> outcome)
     {
         _resilience.Breaker?.Record(outcome, scope.Trial, _routeId);
         if (scope.Timeout is { } attemptTimeout)
         {
             scope.Link.Dispose();
-            if (outcome.Exception is OperationCanceledException cancelled && attemptTimeout.IsCancellationRequested && !scope.RouteToken.IsCancellationRequested)
+            if (outcome.Exception is OperationCanceledException cancelled && attemptTimeout.IsCancellationRequested && !routeToken.IsCancellationRequested)
             {
                 // This attempt's own limit, not the route's: retriable, and 504 if it was the last.
                 outcome = TimedOut("attempt", _settings.AttemptTimeout!.Value, cancelled);
@@ -519,14 +560,15 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     /// <summary>One request's attempts: the forwarder's message, its kept body (null when not buffered) and the client's token.</summary>
     private readonly record struct AttemptState(ResilientInvoker Invoker, HttpRequestMessage Request, byte[]? Body, CancellationToken CallerToken);
 
-    /// <summary>One attempt's circuit trial and timeout, between <see cref="BeginAttempt"/> and <see cref="EndAttempt"/>.</summary>
+    /// <summary>
+    /// One attempt's circuit trial and timeout, between <see cref="BeginAttempt"/> and <see cref="EndAttempt"/>: only
+    /// what outlives the call, since it is kept in the caller's state machine (issue 25).
+    /// </summary>
     private struct AttemptScope
     {
         public bool Trial;
         public CancellationTokenSource? Timeout;
         public CancellationTokenRegistration Link;
-        public CancellationToken RouteToken;
-        public CancellationToken Token;
     }
 
     /// <summary>What Polly's retry calls: first the outcome of the attempt already made, then new attempts.</summary>
