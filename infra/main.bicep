@@ -335,8 +335,8 @@ module roles 'modules/role-assignment.bicep' = [
   }
 ]
 
-// The hub's event handler is the gateway's events route. Its host is the app's default host name, written out
-// rather than read from the app: the app waits for the role assignments, which wait for this resource.
+// The resource comes before the role assignments (the gateway's identity is its Service Owner); its hub, whose event
+// handler is the gateway's events route, comes after the app (webPubSubHubEvents below), whose host name it reads.
 module webPubSub 'modules/web-pubsub.bicep' = if (useWebPubSub) {
   name: 'web-pubsub'
   scope: rg
@@ -345,9 +345,6 @@ module webPubSub 'modules/web-pubsub.bicep' = if (useWebPubSub) {
     location: location
     tags: allTags
     skuName: webPubSubSku
-    hubName: webPubSubHub
-    eventHandlerUrl: 'https://${names.functionApp}.azurewebsites.net${webPubSubEventPath}'
-    eventHandlerAudience: identity.outputs.clientId
   }
 }
 
@@ -376,6 +373,21 @@ module gateway 'modules/function-app.bicep' = {
   // Start the app only once it may read its storage, so its first start does not fail on access.
   dependsOn: [
     roles
+  ]
+}
+
+// The hub's event handler: the events route at the app's real default host name, an output of the app's module.
+module webPubSubHubEvents 'modules/web-pubsub-hub.bicep' = if (useWebPubSub) {
+  name: 'web-pubsub-hub'
+  scope: rg
+  params: {
+    webPubSubName: names.webPubSub
+    hubName: webPubSubHub
+    eventHandlerUrl: 'https://${gateway.outputs.defaultHostName}${webPubSubEventPath}'
+    eventHandlerAudience: identity.outputs.clientId
+  }
+  dependsOn: [
+    webPubSub
   ]
 }
 

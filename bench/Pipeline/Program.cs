@@ -27,6 +27,8 @@ public static class Program
         const int Rounds = 7;
         var benchmarks = new ResiliencePipelineBenchmarks();
         benchmarks.Setup();
+        var transcoding = new TranscodingBenchmarks();
+        transcoding.Setup();
         try
         {
             var cases = new (string Name, Func<Task> Send)[]
@@ -35,6 +37,7 @@ public static class Program
                 ("default pipeline", benchmarks.Default),
                 ("default, retries off", benchmarks.NoRetries),
                 ("default plus an attempt timeout", benchmarks.AttemptTimeout),
+                ("transcoded unary call, whole engine (docs/protocols.md)", transcoding.Unary),
             };
             var bytes = cases.Select(_ => new List<double>()).ToArray();
             var cpu = cases.Select(_ => new List<double>()).ToArray();
@@ -74,6 +77,7 @@ public static class Program
         finally
         {
             benchmarks.Cleanup();
+            transcoding.Cleanup();
         }
     }
 

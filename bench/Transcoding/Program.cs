@@ -1,7 +1,10 @@
 // Transcoding benchmark (issue 18): GetBook on a real Grpc.AspNetCore service, called directly with a gRPC client
-// and as a transcoded REST call (GET /v1/shelves/s/books/b, JSON) through Portico, at the same concurrency.
-// Reports requests per second and p50/p99 of both and their ratio. See README.md beside this file.
+// and as a transcoded REST call (GET /v1/shelves/s/books/b, JSON) through Portico, at the same concurrency, the REST
+// call once over HTTP/1.1 and once over HTTP/2. Reports requests per second, p50/p99, process CPU and allocation per
+// request of each side and the throughput ratios. See README.md beside this file.
+using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -10,8 +13,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portico.Bench.Transcoding;
 using Portico.Hosting;
 using Portico.Pipeline;
 using Portico.Tests.Transcoding;
@@ -19,6 +24,8 @@ using Portico.Tests.Transcoding.Proto;
 
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5; // per side and round
 var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
+// "profile": only the transcoded HTTP/1.1 side, for one long round, to attach a profiler to; nothing is written.
+var profile = args.Length > 2 && args[2] == "profile";
 var clock = TimeProvider.System; // the one clock of the run: timings and the report's name and date
 
 await using var backend = await LibraryBackend.StartAsync();
@@ -52,7 +59,13 @@ await File.WriteAllTextAsync(registry, $$"""
     """);
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-builder.WebHost.UseUrls("http://127.0.0.1:0");
+// Two endpoints: HTTP/1.1 for REST clients as most send, and cleartext HTTP/2 (prior knowledge) to compare the
+// transcoded call with the direct one over the same transport (docs/protocols.md#grpc: h2c needs an HTTP/2-only endpoint).
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+    kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
+});
 builder.Logging.ClearProviders();
 builder.Services.AddPortico(options =>
 {
@@ -63,18 +76,30 @@ await using var app = builder.Build();
 app.Run(app.Services.GetRequiredService<GatewayEngine>().InvokeAsync);
 await app.Services.InitializePorticoAsync();
 await app.StartAsync();
-var gatewayUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
 
-using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(gatewayUrl) };
-using var channel = GrpcChannel.ForAddress(backend.Url);
+// Connection reuse is the same on every side: each keeps its connections open for the whole run. The gRPC channel
+// and the HTTP/2 client multiplex all callers on one HTTP/2 connection (a second opens only past the server's stream
+// limit, as EnableMultipleHttp2Connections allows on both); the HTTP/1.1 client holds one keep-alive connection per caller.
+using var http1 = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(addresses[0]) };
+using var http2 = new HttpClient(new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true })
+{
+    BaseAddress = new Uri(addresses[1]),
+    DefaultRequestVersion = HttpVersion.Version20,
+    DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+};
+using var channel = GrpcChannel.ForAddress(backend.Url, new GrpcChannelOptions
+{
+    HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true },
+});
 var grpc = new Library.LibraryClient(channel);
 var request = new GetBookRequest { Name = "shelves/s/books/b" };
 
 async Task DirectAsync() => await grpc.GetBookAsync(request);
 
-async Task TranscodedAsync()
+static async Task TranscodedAsync(HttpClient client)
 {
-    using var response = await http.GetAsync("/v1/shelves/s/books/b");
+    using var response = await client.GetAsync("/v1/shelves/s/books/b");
     if (!response.IsSuccessStatusCode)
     {
         throw new InvalidOperationException($"transcoded call answered {(int)response.StatusCode}");
@@ -83,63 +108,98 @@ async Task TranscodedAsync()
     await response.Content.ReadAsByteArrayAsync();
 }
 
-// Both sides return the same book: the transcoded JSON parses to the direct call's message.
+// Every side returns the same book: the transcoded JSON parses to the direct call's message.
 var direct = await grpc.GetBookAsync(request);
-var transcoded = JsonParser.Default.Parse<Book>(await http.GetStringAsync("/v1/shelves/s/books/b"));
-if (!direct.Equals(transcoded))
+foreach (var client in new[] { http1, http2 })
 {
-    Console.Error.WriteLine($"answers differ:\n  direct:     {direct}\n  transcoded: {transcoded}");
-    return 1;
+    var transcoded = JsonParser.Default.Parse<Book>(await client.GetStringAsync("/v1/shelves/s/books/b"));
+    if (!direct.Equals(transcoded))
+    {
+        Console.Error.WriteLine($"answers differ:\n  direct:     {direct}\n  transcoded: {transcoded}");
+        return 1;
+    }
 }
 
-async Task<(long Count, List<double> Times)> RunAsync(Func<Task> call, TimeSpan duration)
+var sides = new Side[]
+{
+    new("direct gRPC (Grpc.Net.Client, HTTP/2, one connection)", DirectAsync),
+    new("transcoded through Portico (JSON over HTTP/1.1, a connection per caller)", () => TranscodedAsync(http1)),
+    new("transcoded through Portico (JSON over HTTP/2, one connection)", () => TranscodedAsync(http2)),
+};
+
+async Task RunAsync(Side side, TimeSpan duration, bool record)
 {
     var times = new List<double>[concurrency];
-    var end = clock.GetTimestamp() + (long)(duration.TotalSeconds * clock.TimestampFrequency);
+    backend.Calls.Requests.Clear(); // the service records each request; keep that from growing over the run
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var allocated = GC.GetTotalAllocatedBytes(precise: true);
+    var started = clock.GetTimestamp();
+    var end = started + (long)(duration.TotalSeconds * clock.TimestampFrequency);
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
     {
         var own = times[worker] = [];
         while (clock.GetTimestamp() < end)
         {
-            var started = clock.GetTimestamp();
-            await call();
-            own.Add(clock.GetElapsedTime(started).TotalMilliseconds);
+            var callStarted = clock.GetTimestamp();
+            await side.Call();
+            own.Add(clock.GetElapsedTime(callStarted).TotalMilliseconds);
         }
     }));
-    var all = times.SelectMany(t => t).ToList();
-    return (all.Count, all);
+    if (record)
+    {
+        side.Elapsed += clock.GetElapsedTime(started);
+        side.Cpu += Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        side.Allocated += GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        side.Times.AddRange(times.SelectMany(t => t));
+    }
 }
 
-await RunAsync(DirectAsync, TimeSpan.FromSeconds(2));
-await RunAsync(TranscodedAsync, TimeSpan.FromSeconds(2));
-// Alternate rounds so that machine noise falls on both sides.
-var directTimes = new List<double>();
-var transcodedTimes = new List<double>();
+if (profile)
+{
+    await RunAsync(sides[1], TimeSpan.FromSeconds(2), record: false);
+    Console.WriteLine($"profiling: pid {Environment.ProcessId}, transcoded HTTP/1.1 for {seconds} s");
+    await RunAsync(sides[1], TimeSpan.FromSeconds(seconds), record: true);
+    Console.WriteLine($"{sides[1].Times.Count / sides[1].Elapsed.TotalSeconds:F0} requests/s, {sides[1].Cpu.TotalMicroseconds / sides[1].Times.Count:F0} us CPU and {sides[1].Allocated / sides[1].Times.Count} bytes allocated per request");
+    directory.Delete(recursive: true);
+    return 0;
+}
+
+foreach (var side in sides)
+{
+    await RunAsync(side, TimeSpan.FromSeconds(2), record: false); // warm-up
+}
+
+// Alternate rounds so that machine noise falls on every side.
 for (var round = 0; round < 2; round++)
 {
-    directTimes.AddRange((await RunAsync(DirectAsync, TimeSpan.FromSeconds(seconds))).Times);
-    transcodedTimes.AddRange((await RunAsync(TranscodedAsync, TimeSpan.FromSeconds(seconds))).Times);
+    foreach (var side in sides)
+    {
+        await RunAsync(side, TimeSpan.FromSeconds(seconds), record: true);
+    }
 }
 
-double Percentile(List<double> values, double p)
+static double Percentile(List<double> values, double p)
 {
     var sorted = values.Order().ToList();
     return sorted[(int)Math.Clamp(Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }
 
-var directRps = directTimes.Count / (2.0 * seconds);
-var transcodedRps = transcodedTimes.Count / (2.0 * seconds);
+double Rps(Side side) => side.Times.Count / side.Elapsed.TotalSeconds;
 var report = new StringBuilder();
 report.AppendLine(CultureInfo.InvariantCulture, $"# Transcoding benchmark, {clock.GetUtcNow():yyyy-MM-dd HH:mm}Z");
 report.AppendLine();
-report.AppendLine(CultureInfo.InvariantCulture, $"GetBook, {concurrency} concurrent callers, 2 rounds of {seconds} s per side after a 2 s warm-up; service, gateway and clients in one process on {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end.");
+report.AppendLine(CultureInfo.InvariantCulture, $"GetBook, {concurrency} concurrent callers, 2 alternating rounds of {seconds} s per side after a 2 s warm-up; service, gateway and clients in one process on {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end.");
+report.AppendLine("CPU and allocation are the whole process's (client, gateway and service) divided by the side's requests.");
 report.AppendLine();
-report.AppendLine("| path | requests/s | p50 ms | p99 ms |");
-report.AppendLine("| --- | --- | --- | --- |");
-report.AppendLine(CultureInfo.InvariantCulture, $"| direct gRPC (Grpc.Net.Client, HTTP/2) | {directRps:F0} | {Percentile(directTimes, 0.5):F3} | {Percentile(directTimes, 0.99):F3} |");
-report.AppendLine(CultureInfo.InvariantCulture, $"| transcoded through Portico (HTTP/1.1 JSON) | {transcodedRps:F0} | {Percentile(transcodedTimes, 0.5):F3} | {Percentile(transcodedTimes, 0.99):F3} |");
+report.AppendLine("| path | requests/s | p50 ms | p99 ms | CPU us/request | bytes allocated/request |");
+report.AppendLine("| --- | --- | --- | --- | --- | --- |");
+foreach (var side in sides)
+{
+    report.AppendLine(CultureInfo.InvariantCulture, $"| {side.Name} | {Rps(side):F0} | {Percentile(side.Times, 0.5):F3} | {Percentile(side.Times, 0.99):F3} | {side.Cpu.TotalMicroseconds / side.Times.Count:F0} | {side.Allocated / side.Times.Count} |");
+}
+
 report.AppendLine();
-report.AppendLine(CultureInfo.InvariantCulture, $"- throughput ratio transcoded / direct: **{transcodedRps / directRps:F2}x** (goal: at least 0.7x)");
+report.AppendLine(CultureInfo.InvariantCulture, $"- throughput ratio transcoded / direct: **{Rps(sides[1]) / Rps(sides[0]):F2}x** over HTTP/1.1, **{Rps(sides[2]) / Rps(sides[0]):F2}x** over HTTP/2 (goal: at least 0.7x)");
 Console.WriteLine(report);
 var file = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "results", $"{clock.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}.md");
 await File.WriteAllTextAsync(file, report.ToString());

@@ -2,7 +2,8 @@
 // connections, the gateway stays a stateless HTTP app. Local auth is disabled, so no access key works anywhere: the
 // gateway calls the service with its managed identity (Web PubSub Service Owner, granted by main.bicep's role map),
 // and the service calls the gateway's events route with its own system-assigned identity, for the audience the
-// gateway's events route checks.
+// gateway's events route checks. The hub, whose event handler is the gateway's URL, is web-pubsub-hub.bicep: it is
+// deployed after the app, whose host name it needs, while this resource comes before the app's role assignments.
 
 @description('Name of the Web PubSub resource (3-63 letters, digits and hyphens, globally unique).')
 @minLength(3)
@@ -28,15 +29,6 @@ param skuName string = 'Standard_S1'
 @maxValue(100)
 param capacity int = 1
 
-@description('The hub the gateway bridges.')
-param hubName string
-
-@description('The events route\'s URL on the gateway, for example https://func-x.azurewebsites.net/realtime/events.')
-param eventHandlerUrl string
-
-@description('Audience of the tokens the service sends with each event: the client id of the gateway\'s identity, which the events route\'s jwt policy checks.')
-param eventHandlerAudience string
-
 resource webPubSub 'Microsoft.SignalRService/webPubSub@2024-03-01' = {
   name: name
   location: location
@@ -60,32 +52,6 @@ resource webPubSub 'Microsoft.SignalRService/webPubSub@2024-03-01' = {
   }
 }
 
-resource hub 'Microsoft.SignalRService/webPubSub/hubs@2024-03-01' = {
-  parent: webPubSub
-  name: hubName
-  properties: {
-    // Clients need a token from the gateway's negotiate route.
-    anonymousConnectPolicy: 'Deny'
-    eventHandlers: [
-      {
-        urlTemplate: eventHandlerUrl
-        userEventPattern: '*'
-        systemEvents: [
-          'connect'
-          'connected'
-          'disconnected'
-        ]
-        auth: {
-          type: 'ManagedIdentity'
-          managedIdentity: {
-            resource: eventHandlerAudience
-          }
-        }
-      }
-    ]
-  }
-}
-
 @description('Name of the Web PubSub resource.')
 output name string = webPubSub.name
 
@@ -94,6 +60,3 @@ output endpoint string = 'https://${webPubSub.properties.hostName}'
 
 @description('Object id of the service\'s identity: the subject of the tokens it sends to the events route.')
 output principalId string = webPubSub.identity.principalId
-
-@description('The hub name.')
-output hubName string = hub.name

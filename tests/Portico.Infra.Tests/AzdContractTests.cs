@@ -50,6 +50,10 @@ public sealed class AzdContractTests
         Assert.Equal("${AZURE_ENV_NAME}", Json.String(parameters["environmentName"]?["value"]));
         Assert.Equal("${AZURE_LOCATION}", Json.String(parameters["location"]?["value"]));
         Assert.Equal("${AZURE_PRINCIPAL_ID}", Json.String(parameters["principalId"]?["value"]));
+        // azd env set WEB_PUBSUB_HUB chat creates the Web PubSub resource; unset, azd substitutes "" and none is made.
+        // The same name is the template's output, so the value azd writes back after a deployment is the one it read.
+        Assert.Equal("${WEB_PUBSUB_HUB}", Json.String(parameters["webPubSubHub"]?["value"]));
+        Assert.Equal("[parameters('webPubSubHub')]", Json.String(CompiledTemplates.Main.Outputs["WEB_PUBSUB_HUB"]?["value"]));
     }
 
     [Fact]

@@ -43,11 +43,13 @@ public sealed class WebPubSubTests
         var snapshot = WithHub;
         var hub = snapshot.Single(HubType);
         var handler = Assert.IsType<JsonObject>(Assert.Single(Assert.IsType<JsonArray>(hub["properties"]?["eventHandlers"])));
-        var app = Json.String(snapshot.Single("Microsoft.Web/sites")["name"]);
+        var site = snapshot.IdOf("Microsoft.Web/sites");
 
         Assert.EndsWith("/chat", Json.String(hub["name"]), StringComparison.Ordinal);
         Assert.Equal("Deny", Json.String(hub["properties"]?["anonymousConnectPolicy"]));
-        Assert.Equal($"https://{app}.azurewebsites.net/chat/events", Json.String(handler["urlTemplate"]));
+        // The app's real default host name, read from the deployed app (a Flex Consumption app's is not <name>.azurewebsites.net).
+        Assert.Equal($"[format('https://{{0}}{{1}}', reference('{site}', '2024-11-01').defaultHostName, '/chat/events')]", Json.String(handler["urlTemplate"]));
+        Assert.DoesNotContain("azurewebsites.net", Json.String(handler["urlTemplate"]), StringComparison.Ordinal);
         Assert.Equal("*", Json.String(handler["userEventPattern"]));
         Assert.Equal(["connect", "connected", "disconnected"], Assert.IsType<JsonArray>(handler["systemEvents"]).Select(e => Json.String(e)));
         Assert.Equal("ManagedIdentity", Json.String(handler["auth"]?["type"]));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Portico.Transcoding;
@@ -22,36 +23,71 @@ internal static class GrpcFrames
     }
 
     /// <summary>
-    /// Reads the next message; <c>Message</c> null at the end of the stream, or with <c>Error</c> when the stream does
-    /// not hold a well-formed frame.
+    /// Reads the next message into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it with
+    /// <see cref="Return"/>); <c>Message</c> null at the end of the stream, or with <c>Error</c> when the stream does not
+    /// hold a well-formed frame. Pooled because every transcoded call reads at least one message (issue 18's allocation figure).
     /// </summary>
-    public static async Task<(byte[]? Message, string? Error)> ReadAsync(Stream stream, CancellationToken cancellationToken)
+    public static async Task<(byte[]? Message, int Length, string? Error)> ReadAsync(Stream stream, CancellationToken cancellationToken)
     {
-        var header = new byte[HeaderSize];
-        var read = await stream.ReadAtLeastAsync(header, HeaderSize, throwOnEndOfStream: false, cancellationToken);
-        if (read == 0)
+        var header = ArrayPool<byte>.Shared.Rent(HeaderSize);
+        int read;
+        uint length;
+        try
         {
-            return (null, null);
+            read = await stream.ReadAtLeastAsync(header.AsMemory(0, HeaderSize), HeaderSize, throwOnEndOfStream: false, cancellationToken);
+            if (read == 0)
+            {
+                return (null, 0, null);
+            }
+
+            if (read < HeaderSize)
+            {
+                return (null, 0, "the service's message frame ended early");
+            }
+
+            if (header[0] != 0)
+            {
+                return (null, 0, "the service sent a compressed message, which the gateway did not offer to accept");
+            }
+
+            length = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1, 4));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(header);
         }
 
-        if (read < HeaderSize)
-        {
-            return (null, "the service's message frame ended early");
-        }
-
-        if (header[0] != 0)
-        {
-            return (null, "the service sent a compressed message, which the gateway did not offer to accept");
-        }
-
-        var length = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1));
         if (length > MaxMessageSize)
         {
-            return (null, $"the service's message is larger than {MaxMessageSize} bytes");
+            return (null, 0, $"the service's message is larger than {MaxMessageSize} bytes");
         }
 
-        var message = new byte[length];
-        read = await stream.ReadAtLeastAsync(message, (int)length, throwOnEndOfStream: false, cancellationToken);
-        return read < length ? (null, "the service's message ended early") : (message, null);
+        var message = ArrayPool<byte>.Shared.Rent(Math.Max((int)length, 1));
+        try
+        {
+            read = await stream.ReadAtLeastAsync(message.AsMemory(0, (int)length), (int)length, throwOnEndOfStream: false, cancellationToken);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(message);
+            throw;
+        }
+
+        if (read < length)
+        {
+            ArrayPool<byte>.Shared.Return(message);
+            return (null, 0, "the service's message ended early");
+        }
+
+        return (message, (int)length, null);
+    }
+
+    /// <summary>Gives back a message buffer <see cref="ReadAsync"/> rented; null is ignored.</summary>
+    public static void Return(byte[]? message)
+    {
+        if (message is not null)
+        {
+            ArrayPool<byte>.Shared.Return(message);
+        }
     }
 }

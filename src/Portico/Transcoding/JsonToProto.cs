@@ -15,6 +15,12 @@ namespace Portico.Transcoding;
 /// </summary>
 internal sealed class JsonToProto(ProtoSchema schema)
 {
+    /// <summary>
+    /// The buffer of each CodedOutputStream over a nested message's scratch stream. Nested messages are mostly small;
+    /// the library's default (4 KiB) would be allocated per nested message, packed field and map entry of every request.
+    /// </summary>
+    private const int ScratchBufferSize = 256;
+
     /// <summary>Encodes <paramref name="json"/> as <paramref name="message"/>; null with <paramref name="error"/> naming the field otherwise.</summary>
     public byte[]? Encode(MessageDescriptor message, JsonElement json, out string? error)
     {
@@ -68,6 +74,37 @@ internal sealed class JsonToProto(ProtoSchema schema)
         }
     }
 
+    /// <summary>True when a path or query value for <paramref name="field"/> can go through <see cref="WriteStringAt"/>.</summary>
+    public static bool IsPlainString(FieldDescriptor field) => field.FieldType == FieldType.String && !field.IsMap;
+
+    /// <summary>
+    /// Writes <paramref name="text"/> as the string field at the end of <paramref name="path"/> (see
+    /// <see cref="IsPlainString"/>), each enclosing message written as a tag and a length computed beforehand: the same
+    /// bytes <see cref="TryWriteAt"/> writes for a JSON string, without a JSON value or a buffer per level. Path variables
+    /// are nearly always strings (resource names), and this is the per-call path of every such request.
+    /// </summary>
+    public static void WriteStringAt(IReadOnlyList<FieldDescriptor> path, string text, CodedOutputStream output)
+    {
+        var last = path.Count - 1;
+        Span<int> lengths = path.Count <= 16 ? stackalloc int[path.Count] : new int[path.Count];
+        var payload = CodedOutputStream.ComputeStringSize(text); // the innermost field's value, its length prefix included
+        for (var i = last - 1; i >= 0; i--)
+        {
+            // The embedded message of path[i] holds the next field: its tag and its value.
+            lengths[i] = CodedOutputStream.ComputeTagSize(path[i + 1].FieldNumber) + payload;
+            payload = CodedOutputStream.ComputeLengthSize(lengths[i]) + lengths[i];
+        }
+
+        for (var i = 0; i < last; i++)
+        {
+            output.WriteTag(path[i].FieldNumber, WireFormat.WireType.LengthDelimited);
+            output.WriteLength(lengths[i]);
+        }
+
+        output.WriteTag(path[last].FieldNumber, WireFormat.WireType.LengthDelimited);
+        output.WriteString(text);
+    }
+
     /// <summary>
     /// Writes <paramref name="value"/> as field <paramref name="field"/> (an array or object for repeated and map fields).
     /// Errors name fields from inside the value when <paramref name="fromValue"/> (the value is a whole request body),
@@ -112,7 +149,7 @@ internal sealed class JsonToProto(ProtoSchema schema)
         }
 
         using var buffer = new MemoryStream();
-        var inner = new CodedOutputStream(buffer, leaveOpen: true);
+        var inner = new CodedOutputStream(buffer, ScratchBufferSize, leaveOpen: true);
         WriteAt(path, index + 1, value, inner);
         inner.Flush();
         output.WriteTag(field.FieldNumber, WireFormat.WireType.LengthDelimited);
@@ -122,7 +159,7 @@ internal sealed class JsonToProto(ProtoSchema schema)
     private byte[] EncodeMessage(MessageDescriptor message, JsonElement json)
     {
         using var buffer = new MemoryStream();
-        var output = new CodedOutputStream(buffer, leaveOpen: true);
+        var output = new CodedOutputStream(buffer, ScratchBufferSize, leaveOpen: true);
         WriteMessage(message, json, output);
         output.Flush();
         return buffer.ToArray();
@@ -221,7 +258,7 @@ internal sealed class JsonToProto(ProtoSchema schema)
         if (field.IsPacked && field.FieldType is not (FieldType.String or FieldType.Bytes or FieldType.Message or FieldType.Group))
         {
             using var buffer = new MemoryStream();
-            var packed = new CodedOutputStream(buffer, leaveOpen: true);
+            var packed = new CodedOutputStream(buffer, ScratchBufferSize, leaveOpen: true);
             var i = 0;
             foreach (var item in value.EnumerateArray())
             {
@@ -293,7 +330,7 @@ internal sealed class JsonToProto(ProtoSchema schema)
             try
             {
                 using var buffer = new MemoryStream();
-                var entry = new CodedOutputStream(buffer, leaveOpen: true);
+                var entry = new CodedOutputStream(buffer, ScratchBufferSize, leaveOpen: true);
                 WriteMapKey(keyField, member.Name, entry);
                 if (member.Value.ValueKind == JsonValueKind.Null && !AcceptsNull(valueField))
                 {
@@ -737,7 +774,7 @@ internal sealed class JsonToProto(ProtoSchema schema)
         else
         {
             using var buffer = new MemoryStream();
-            var fields = new CodedOutputStream(buffer, leaveOpen: true);
+            var fields = new CodedOutputStream(buffer, ScratchBufferSize, leaveOpen: true);
             using (var withoutType = WithoutMember(json, "@type"))
             {
                 WriteMessage(type, withoutType.RootElement, fields);

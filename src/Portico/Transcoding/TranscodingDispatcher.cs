@@ -94,22 +94,49 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
                 }
             }
 
-            using var buffer = new MemoryStream();
-            buffer.Write(stackalloc byte[GrpcFrames.HeaderSize]);
-            var output = new CodedOutputStream(buffer, leaveOpen: true);
-            var problem = route.WriteRequest(binding, json?.RootElement, http.Request.Query, values, output);
-            if (problem is not null)
+            // Encoded straight into a pooled buffer: the message is rarely larger than the JSON and parameters it comes
+            // from, and a buffer that turns out too small is swapped for one twice its size. CodedOutputStream writes a
+            // flat array from its start, so the message then moves up by the frame header's five bytes (a memmove).
+            var size = GrpcFrames.HeaderSize + 64 + (2 * (body?.Length ?? 0)) + (3 * (http.Request.QueryString.Value?.Length ?? 0));
+            foreach (var value in values)
             {
-                await RefuseAsync(context, TranscodingProblems.InvalidRequest, problem, problem);
-                return (null, 0);
+                size += 3 * value.Length;
             }
 
-            output.Flush();
-            var length = (int)buffer.Length;
-            var frame = ArrayPool<byte>.Shared.Rent(length);
-            buffer.GetBuffer().AsSpan(0, length).CopyTo(frame);
-            GrpcFrames.WriteHeader(frame, length - GrpcFrames.HeaderSize);
-            return (frame, length);
+            while (true)
+            {
+                var frame = ArrayPool<byte>.Shared.Rent(size);
+                var output = new CodedOutputStream(frame);
+                string? problem;
+                try
+                {
+                    problem = route.WriteRequest(binding, json?.RootElement, http.Request.Query, values, output);
+                }
+                catch (CodedOutputStream.OutOfSpaceException)
+                {
+                    problem = null;
+                    output = null;
+                }
+
+                var length = (int?)output?.Position ?? int.MaxValue;
+                if (problem is null && length > frame.Length - GrpcFrames.HeaderSize)
+                {
+                    ArrayPool<byte>.Shared.Return(frame);
+                    size = frame.Length * 2;
+                    continue;
+                }
+
+                if (problem is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(frame);
+                    await RefuseAsync(context, TranscodingProblems.InvalidRequest, problem, problem);
+                    return (null, 0);
+                }
+
+                frame.AsSpan(0, length).CopyTo(frame.AsSpan(GrpcFrames.HeaderSize));
+                GrpcFrames.WriteHeader(frame, length);
+                return (frame, length + GrpcFrames.HeaderSize);
+            }
         }
         finally
         {
@@ -183,7 +210,7 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
     private HttpRequestMessage BuildCall(GatewayContext context, TranscodedMethod method, byte[] frame, int length)
     {
         var http = context.HttpContext;
-        var request = new HttpRequestMessage(HttpMethod.Post, route.Backend.UriFor(method.CallPath))
+        var request = new HttpRequestMessage(HttpMethod.Post, route.CallUri(method))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact, // gRPC needs HTTP/2: h2c for http, ALPN for https
@@ -193,8 +220,7 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
         request.Headers.TryAddWithoutValidation("te", "trailers");
         if (!method.IsServerStreaming)
         {
-            // gRPC's deadline: at most 8 digits and a unit (PROTOCOL-HTTP2.md); milliseconds cover 27 hours.
-            request.Headers.TryAddWithoutValidation("grpc-timeout", ((long)Math.Ceiling(route.Timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "m");
+            request.Headers.TryAddWithoutValidation("grpc-timeout", route.GrpcTimeout); // gRPC's deadline
         }
 
         foreach (var name in route.RequestHeaders)
@@ -230,45 +256,52 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
 
     private async Task AnswerUnaryAsync(GatewayContext context, TranscodingBinding binding, HttpResponseMessage response, Stream stream, CancellationToken token)
     {
-        var http = context.HttpContext;
-        var (message, error) = await GrpcFrames.ReadAsync(stream, token);
-        if (error is null && message is not null)
+        var (message, length, error) = await GrpcFrames.ReadAsync(stream, token);
+        try
         {
-            // A unary call has one message; the stream ends before the trailers are there to read.
-            (var extra, error) = await GrpcFrames.ReadAsync(stream, token);
-            error ??= extra is null ? null : "the service sent more than one message for a unary method";
-        }
-
-        if (error is not null)
-        {
-            await BadGatewayAsync(context, binding.Method, error);
-            return;
-        }
-
-        var status = GrpcStatus.Read(response.TrailingHeaders);
-        if (status is null || status.Code != 0)
-        {
-            await AnswerStatusAsync(context, binding.Method, status, response);
-            return;
-        }
-
-        if (message is null)
-        {
-            await BadGatewayAsync(context, binding.Method, "the service answered OK without a message");
-            return;
-        }
-
-        var json = new ArrayBufferWriter<byte>(Math.Max(256, message.Length * 2));
-        using (var writer = new Utf8JsonWriter(json))
-        {
-            var written = binding.ResponseField is { } field
-                ? route.Decoder.TryWriteField(field, message, writer, out error)
-                : route.Decoder.TryWrite(binding.Method.Descriptor.OutputType, message, writer, out error);
-            if (!written)
+            if (error is null && message is not null)
             {
-                await BadGatewayAsync(context, binding.Method, "its response message: " + error);
+                // A unary call has one message; the stream ends before the trailers are there to read.
+                (var extra, _, error) = await GrpcFrames.ReadAsync(stream, token);
+                GrpcFrames.Return(extra);
+                error ??= extra is null ? null : "the service sent more than one message for a unary method";
+            }
+
+            if (error is not null)
+            {
+                await BadGatewayAsync(context, binding.Method, error);
                 return;
             }
+
+            var status = GrpcStatus.Read(response.TrailingHeaders);
+            if (status is null || status.Code != 0)
+            {
+                await AnswerStatusAsync(context, binding.Method, status, response);
+                return;
+            }
+
+            if (message is null)
+            {
+                await BadGatewayAsync(context, binding.Method, "the service answered OK without a message");
+                return;
+            }
+
+            await WriteUnaryAsync(context, binding, response, message.AsMemory(0, length));
+        }
+        finally
+        {
+            GrpcFrames.Return(message);
+        }
+    }
+
+    private async Task WriteUnaryAsync(GatewayContext context, TranscodingBinding binding, HttpResponseMessage response, ReadOnlyMemory<byte> message)
+    {
+        var http = context.HttpContext;
+        using var json = new PooledBufferWriter(Math.Max(256, message.Length * 2));
+        if (!TryWriteJson(binding, message, json, out var error))
+        {
+            await BadGatewayAsync(context, binding.Method, "its response message: " + error);
+            return;
         }
 
         http.Response.StatusCode = StatusCodes.Status200OK;
@@ -282,16 +315,25 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
         }
     }
 
+    /// <summary>The response message (or its <c>response_body</c> field) as JSON, appended to <paramref name="json"/>.</summary>
+    private bool TryWriteJson(TranscodingBinding binding, ReadOnlyMemory<byte> message, IBufferWriter<byte> json, out string? error)
+    {
+        using var writer = new Utf8JsonWriter(json);
+        return binding.ResponseField is { } field
+            ? route.Decoder.TryWriteField(field, message, writer, out error)
+            : route.Decoder.TryWrite(binding.Method.Descriptor.OutputType, message, writer, out error);
+    }
+
     private async Task StreamAsync(GatewayContext context, TranscodingBinding binding, HttpResponseMessage response, Stream stream, CancellationTokenSource idle)
     {
         var http = context.HttpContext;
         var sse = route.Streaming == StreamingFormat.ServerSentEvents;
-        var json = new ArrayBufferWriter<byte>(1024);
+        using var json = new PooledBufferWriter(1024);
         var started = false;
         while (true)
         {
             idle.CancelAfter(route.ActivityTimeout); // the silence before each message is bounded, not the stream
-            var (message, error) = await GrpcFrames.ReadAsync(stream, idle.Token);
+            var (message, length, error) = await GrpcFrames.ReadAsync(stream, idle.Token);
             if (error is not null)
             {
                 await BrokenAsync(context, binding.Method, started, error);
@@ -303,17 +345,13 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
                 break;
             }
 
-            json.ResetWrittenCount();
-            using (var writer = new Utf8JsonWriter(json))
+            json.Truncate(0);
+            var written = TryWriteJson(binding, message.AsMemory(0, length), json, out error);
+            GrpcFrames.Return(message);
+            if (!written)
             {
-                var written = binding.ResponseField is { } field
-                    ? route.Decoder.TryWriteField(field, message, writer, out error)
-                    : route.Decoder.TryWrite(binding.Method.Descriptor.OutputType, message, writer, out error);
-                if (!written)
-                {
-                    await BrokenAsync(context, binding.Method, started, "a response message: " + error);
-                    return;
-                }
+                await BrokenAsync(context, binding.Method, started, "a response message: " + error);
+                return;
             }
 
             if (!started)

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -17,6 +19,15 @@ internal sealed class TranscodingRoute(
     private static readonly JsonElement True = JsonDocument.Parse("true").RootElement.Clone();
     private static readonly JsonElement False = JsonDocument.Parse("false").RootElement.Clone();
 
+    /// <summary>The most query parameter names whose field paths a route remembers (names come from clients).</summary>
+    private const int MaxCachedParameters = 256;
+
+    /// <summary>Each method's call URI on the backend, built once: the same for every call.</summary>
+    private readonly Dictionary<TranscodedMethod, Uri> _callUris = bindings.Select(b => b.Method).Distinct().ToDictionary(m => m, m => backend.UriFor(m.CallPath));
+
+    /// <summary>Query parameter names already resolved to field paths, per request message (bounded, see <see cref="MaxCachedParameters"/>).</summary>
+    private readonly ConcurrentDictionary<(MessageDescriptor Message, string Name), FieldDescriptor[]> _parameterFields = new();
+
     public string Id { get; } = id;
 
     public ProtoSchema Schema { get; } = schema;
@@ -34,6 +45,9 @@ internal sealed class TranscodingRoute(
     /// <summary>The longest silence between two messages of a server stream.</summary>
     public TimeSpan ActivityTimeout { get; } = activityTimeout;
 
+    /// <summary>A unary call's <c>grpc-timeout</c>: at most 8 digits and a unit (PROTOCOL-HTTP2.md); milliseconds cover 27 hours.</summary>
+    public string GrpcTimeout { get; } = ((long)Math.Ceiling(timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "m";
+
     public StreamingFormat Streaming { get; } = streaming;
 
     /// <summary>Client headers sent as call metadata (lowercase).</summary>
@@ -45,6 +59,9 @@ internal sealed class TranscodingRoute(
     public JsonToProto Encoder { get; } = new(schema);
 
     public ProtoToJson Decoder { get; } = new(schema);
+
+    /// <summary>The URI every call of <paramref name="method"/> is a <c>POST</c> to.</summary>
+    public Uri CallUri(TranscodedMethod method) => _callUris[method];
 
     /// <summary>The first binding (in method, then rule order) of <paramref name="httpMethod"/> whose template matches <paramref name="path"/>.</summary>
     public TranscodingBinding? Match(string httpMethod, ReadOnlySpan<char> path, out string[] values)
@@ -86,10 +103,18 @@ internal sealed class TranscodingRoute(
                 return $"query parameter '{name}': the body sets the whole request message, so query parameters set nothing";
             }
 
-            var path = TranscodingCompiler.ResolveFieldPath(Schema, input, name, out var problem);
-            if (path is null)
+            if (!_parameterFields.TryGetValue((input, name), out var path))
             {
-                return $"query parameter '{name}': {problem}";
+                path = TranscodingCompiler.ResolveFieldPath(Schema, input, name, out var problem);
+                if (path is null)
+                {
+                    return $"query parameter '{name}': {problem}";
+                }
+
+                if (_parameterFields.Count < MaxCachedParameters)
+                {
+                    _parameterFields.TryAdd((input, name), path);
+                }
             }
 
             if (binding.BodyField is { } bodyField && path[0] == bodyField)
@@ -104,7 +129,7 @@ internal sealed class TranscodingRoute(
                     return $"query parameter '{name}': given {parameterValues.Count} times for a field that holds one value";
                 }
 
-                if (!Encoder.TryWriteAt(path, ParameterValue(path[^1], text ?? ""), output, out error))
+                if (!TryWriteParameter(path, text ?? "", output, out error))
                 {
                     return $"query parameter '{name}': {error}";
                 }
@@ -114,13 +139,26 @@ internal sealed class TranscodingRoute(
         for (var v = 0; v < values.Length; v++)
         {
             var path = binding.VariableFields[v];
-            if (!Encoder.TryWriteAt(path, ParameterValue(path[^1], values[v]), output, out error))
+            if (!TryWriteParameter(path, values[v], output, out error))
             {
                 return $"path variable '{binding.Template.Variables[v].FieldPath}': {error}";
             }
         }
 
         return null;
+    }
+
+    /// <summary>A path or query value written as the field at the end of <paramref name="path"/>.</summary>
+    private bool TryWriteParameter(FieldDescriptor[] path, string text, CodedOutputStream output, out string? error)
+    {
+        if (JsonToProto.IsPlainString(path[^1]))
+        {
+            error = null;
+            JsonToProto.WriteStringAt(path, text, output);
+            return true;
+        }
+
+        return Encoder.TryWriteAt(path, ParameterValue(path[^1], text), output, out error);
     }
 
     /// <summary>

@@ -270,6 +270,34 @@ public sealed class ProtoJsonCodecTests
         Assert.Equal(ByteString.CopyFrom(0xfb, 0xff), Everything.Parser.ParseFrom(Encode("""{"fBytes":"-_8"}""")).FBytes);
     }
 
+    [Theory]
+    [InlineData("fString", "plain")]
+    [InlineData("fString", "")]
+    [InlineData("fString", "grüße 😀 a/b")]
+    [InlineData("nested.name", "shelves/s/books/b")]
+    [InlineData("choiceNested.name", "in a oneof")]
+    [InlineData("tags", "one more")]
+    public void WriteStringAt_PathToStringField_SameBytesAsTheJsonPath(string fieldPath, string text)
+    {
+        // The per-call shortcut for string path variables and query values against the general JSON route.
+        var path = TranscodingCompiler.ResolveFieldPath(TestSchema.Schema, EverythingType, fieldPath, out var problem);
+        Assert.True(path is not null, problem);
+        Assert.True(JsonToProto.IsPlainString(path![^1]));
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(text));
+        using var viaJson = new MemoryStream();
+        var jsonOutput = new CodedOutputStream(viaJson);
+        Assert.True(new JsonToProto(TestSchema.Schema).TryWriteAt(path, document.RootElement, jsonOutput, out var error), error);
+        jsonOutput.Flush();
+        using var direct = new MemoryStream();
+        var directOutput = new CodedOutputStream(direct);
+
+        JsonToProto.WriteStringAt(path, text, directOutput);
+        directOutput.Flush();
+
+        Assert.Equal(viaJson.ToArray(), direct.ToArray());
+        Assert.NotEmpty(direct.ToArray()); // written even when empty, as a path value always is
+    }
+
     private static byte[] Encode(string json)
     {
         using var document = JsonDocument.Parse(json);

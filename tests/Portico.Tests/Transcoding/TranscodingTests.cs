@@ -121,6 +121,21 @@ public sealed class TranscodingTests : IAsyncLifetime
             WString = "", Meta = Struct.Parser.ParseJson("""{"a":[1,null]}"""), Mask = new FieldMask { Paths = { "f_int64" } },
             Extra = Any.Pack(new Nested { Value = 1 }), Nothing = new Empty(),
         };
+        await AssertEchoedAsync(message);
+    }
+
+    [Fact]
+    public async Task Post_MessageFarLargerThanItsJson_EncodedWhole()
+    {
+        // -1 is 3 bytes of JSON and 10 of protobuf: the message outgrows the buffer sized from the body, which is
+        // then swapped for a larger one. The service must get every element, in order.
+        var message = new Everything { PackedInts = { Enumerable.Repeat(-1, 5000) }, FString = "end" };
+        await AssertEchoedAsync(message);
+    }
+
+    /// <summary>Sends <paramref name="message"/> as JSON to Echo (default binding): the service gets it and the answer is it.</summary>
+    private async Task AssertEchoedAsync(Everything message)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/portico.test.transcoding.v1.Library/Echo") { Content = Json(TestSchema.Formatter.Format(message)) };
         request.Headers.Add("X-Api-Key", Credential.Key);
 
@@ -129,6 +144,22 @@ public sealed class TranscodingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(message, Assert.Single(_backend.Calls.Requests));
         Assert.Equal(message, TestSchema.Parser.Parse<Everything>(await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task Get_QueryParametersOnLaterCalls_ResolvedAsOnTheFirst()
+    {
+        // Field paths of query parameter names are remembered per route after the first call.
+        for (var call = 0; call < 3; call++)
+        {
+            using var response = await Client.GetAsync($"/v1/shelves/s{call}/books?filter.name=x&page_size={call + 1}&filter.value=-3");
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(
+            Enumerable.Range(0, 3).Select(call => (IMessage)new ListBooksRequest { Shelf = "s" + call, PageSize = call + 1, Filter = new Nested { Name = "x", Value = -3 } }),
+            _backend.Calls.Requests);
     }
 
     [Fact]
