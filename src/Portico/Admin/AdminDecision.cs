@@ -12,4 +12,7 @@ internal readonly record struct AdminDecision(GatewayIdentity? Identity, string 
     public const string AllowedOutcome = "allowed";
 
     public bool IsAllowed => Identity is not null;
+
+    /// <summary>For a caller let in by a backend's registration key: that backend, the only one whose instances it may register (docs/discovery.md#registration).</summary>
+    public string? RegistrantOf { get; init; }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Portico.Auth;
+using Portico.Discovery.Sources;
 using Portico.Hosting;
 using Portico.Pipeline;
 using Portico.Problems;
@@ -63,7 +64,7 @@ internal sealed class AdminGate
     /// <summary>Decides whether the caller is an admin; when not, the answer is already written.</summary>
     public async Task<AdminDecision> AuthorizeAsync(GatewayContext context)
     {
-        if (!_options.IsConfigured)
+        if (!_options.IsConfigured && !HasRegistrationKeys(context.Snapshot))
         {
             return await RefuseAsync(context, "not-configured", NoMethod, GatewayProblems.AdminNotConfigured, _howToEnable);
         }
@@ -89,9 +90,20 @@ internal sealed class AdminGate
 
         if (key is not null)
         {
-            return _keys.Verify(key) is { } admin
-                ? new AdminDecision(admin, admin.Subject!, AdminKeys.Method, AdminDecision.AllowedOutcome)
+            if (_keys.Verify(key) is { } admin)
+            {
+                return new AdminDecision(admin, admin.Subject!, AdminKeys.Method, AdminDecision.AllowedOutcome);
+            }
+
+            // A backend's registration key: let in here, held to that backend's registration API by the endpoints stage.
+            return RegistrationKeys.Verify(context.Snapshot, key) is var (backendId, registrant)
+                ? new AdminDecision(registrant, registrant.Subject!, RegistrationKeys.Method, AdminDecision.AllowedOutcome) { RegistrantOf = backendId }
                 : await FailAsync(context, "invalid-key", AdminKeys.Method, GatewayProblems.InvalidApiKey, Challenges.BearerInvalid(_realm));
+        }
+
+        if (!_options.IsConfigured)
+        {
+            return await RefuseAsync(context, "not-configured", NoMethod, GatewayProblems.AdminNotConfigured, _howToEnable);
         }
 
         if (!string.IsNullOrEmpty(_options.Policy))
@@ -152,6 +164,10 @@ internal sealed class AdminGate
                 return await FailAsync(context, outcome.Reason, policy.Method, outcome.Problem ?? GatewayProblems.AuthenticationRequired, outcome.Challenge ?? policy.Challenge);
         }
     }
+
+    /// <summary>Whether some backend takes registration keys (then the admin surface answers them even with no admin configured).</summary>
+    private static bool HasRegistrationKeys(Registry.GatewaySnapshot snapshot) =>
+        snapshot.Backends.Values.Any(b => b.Cluster?.Source is RegistrationSource { Settings.Registration.Keys.Count: > 0 });
 
     private const string NotAdmin = "The caller is authenticated but is not an admin of this gateway.";
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Portico.Discovery.Sources;
 using Portico.Hosting;
 using Portico.Pipeline;
 using Portico.Problems;
@@ -72,7 +73,9 @@ internal sealed class PorticoEndpointsStage : IGatewayStage
             {
                 context.Identity = decision.Identity!;
                 http.Response.Headers[HeaderNames.CacheControl] = "no-store"; // admin answers are never cached by anyone
-                await (match.Endpoint is null
+                await (decision.RegistrantOf is { } backendId && !RegistrantMayCall(http, match, backendId)
+                    ? ProblemResponse.WriteAsync(http, GatewayProblems.Forbidden, $"A registration key may only register, renew and deregister instances of backend '{backendId}'.")
+                    : match.Endpoint is null
                     ? ProblemResponse.WriteAsync(http, GatewayProblems.RouteNotFound)
                     : ServeAsync(context, match));
             }
@@ -83,6 +86,13 @@ internal sealed class PorticoEndpointsStage : IGatewayStage
         }
 
         Audit(context, decision, http.Response.StatusCode);
+    }
+
+    private static bool RegistrantMayCall(Microsoft.AspNetCore.Http.HttpContext http, PorticoEndpointMatch match, string backendId)
+    {
+        var path = http.Request.Path.Value!;
+        return match.Endpoint is { } endpoint
+            && RegistrationKeys.Permits(backendId, http.Request.Method, endpoint.Endpoint.Path, match.SubpathStart < path.Length ? path[match.SubpathStart..] : "");
     }
 
     /// <summary>Writes the request's audit event; returns false so it can run as an exception filter.</summary>

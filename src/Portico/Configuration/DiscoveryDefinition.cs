@@ -34,6 +34,9 @@ public sealed record DiscoveryDefinition
     /// <summary>With <c>registration</c>: the admin principals (key ids, subjects or consumer ids) allowed to register instances; any admin when absent.</summary>
     public IReadOnlyList<string>? Registrants { get; init; }
 
+    /// <summary>With <c>registration</c>: registration keys and the bounds on what may be registered; the defaults when absent.</summary>
+    public RegistrationDefinition? Registration { get; init; }
+
     /// <summary>How often the source is read again (registration: the table; etcd: a full read besides the watch). Default 10s for registration, 5m for etcd; 1s to 1h.</summary>
     public string? RefreshInterval { get; init; }
 

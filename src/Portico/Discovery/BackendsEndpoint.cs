@@ -19,13 +19,17 @@ namespace Portico.Discovery;
 /// </summary>
 internal sealed class BackendsEndpoint(RegistryRuntime runtime, TimeProvider time, InstanceRegistrations registrations) : IPorticoEndpoint
 {
-    private const string InstancesPath = "/instances";
+    /// <summary>The path under a backend's that is the registration API.</summary>
+    public const string InstancesPath = "/instances";
+
+    /// <summary>The endpoint's path under the Portico prefix.</summary>
+    public const string EndpointPath = "/admin/backends";
 
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
 
     private static readonly string[] AllMethods = [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete];
 
-    public string Path => "/admin/backends";
+    public string Path => EndpointPath;
 
     public PorticoEndpointAccess Access => PorticoEndpointAccess.Admin;
 

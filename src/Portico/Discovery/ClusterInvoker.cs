@@ -19,13 +19,26 @@ internal sealed class ClusterInvoker(DestinationCluster cluster, HttpMessageInvo
             ? carried
             : Adopt(request);
         var uri = request.RequestUri!.OriginalString;
-        var current = picks.Current?.Prefix ?? DestinationCluster.Placeholder;
-        if (!uri.StartsWith(current, StringComparison.Ordinal))
+        var set = Cluster.Current;
+        int addressLength;
+        if (uri.StartsWith(DestinationCluster.Placeholder, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"The request URI does not start with the address of the destination it was sent to ({current}).");
+            addressLength = DestinationCluster.Placeholder.Length; // a first attempt
+        }
+        else
+        {
+            addressLength = Cluster.AddressLength(set, uri, picks.Current, out var on);
+            if (on >= 0)
+            {
+                picks.Chose(set, on, set.Destinations[on]); // the destination the URI carries counts as tried: a retry prefers another
+            }
+            else
+            {
+                // The destination the request was sent to left (a discovery refresh, a deregistration): choose afresh.
+                addressLength = Cluster.DestinationGone(uri, addressLength);
+            }
         }
 
-        var set = Cluster.Current;
         var index = Cluster.Pick(set, picks);
         if (index < 0)
         {
@@ -34,7 +47,7 @@ internal sealed class ClusterInvoker(DestinationCluster cluster, HttpMessageInvo
 
         var destination = set.Destinations[index];
         picks.Chose(set, index, destination);
-        request.RequestUri = UpstreamUri.Create(destination.Prefix, uri.AsSpan(current.Length), default);
+        request.RequestUri = UpstreamUri.Create(destination.Prefix, uri.AsSpan(addressLength), default);
         destination.Enter();
         try
         {
@@ -55,25 +68,12 @@ internal sealed class ClusterInvoker(DestinationCluster cluster, HttpMessageInvo
 
     /// <summary>
     /// Picks for a request that arrived without them (a composite route's part, a fallback, a copy made without its
-    /// options): fresh when the URI carries the placeholder, else a retry of the destination whose address it carries.
+    /// options), put on its options so that the copies its retries send carry them (and go elsewhere).
     /// </summary>
     private DestinationPicks Adopt(HttpRequestMessage request)
     {
         var picks = Cluster.BeginInternal();
-        var uri = request.RequestUri!.OriginalString;
-        if (uri.StartsWith(DestinationCluster.Placeholder, StringComparison.Ordinal))
-        {
-            return picks;
-        }
-
-        var set = Cluster.Current;
-        var index = DestinationCluster.IndexOfAddress(set, uri);
-        if (index < 0)
-        {
-            throw new InvalidOperationException("The request URI is on none of the backend's destinations.");
-        }
-
-        picks.Chose(set, index, set.Destinations[index]);
+        request.Options.Set(DestinationPicks.OptionsKey, picks);
         return picks;
     }
 

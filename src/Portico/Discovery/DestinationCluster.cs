@@ -20,6 +20,9 @@ internal sealed class DestinationCluster
     /// </summary>
     public const string Placeholder = "http://destinations.portico.invalid";
 
+    /// <summary>How many gone destinations' addresses are remembered; a request outlives far fewer changes than this.</summary>
+    private const int RetiredLimit = 256;
+
     private readonly Lock _ejectionLock = new();
     private readonly Lock _rebuildLock = new();
     private readonly Destination[] _listed;
@@ -30,6 +33,9 @@ internal sealed class DestinationCluster
     private readonly DiscoveryTelemetry _telemetry;
     private readonly TimeProvider _time;
     private DestinationSet _set;
+
+    /// <summary>Addresses of destinations that left (see <see cref="Retire"/>): a request still carrying one is re-picked with its path intact.</summary>
+    private string[] _retired = [];
 
     public DestinationCluster(
         string backendId,
@@ -126,17 +132,64 @@ internal sealed class DestinationCluster
         return index;
     }
 
-    /// <summary>The index of the destination whose address <paramref name="uri"/> starts with (a whole address: not <c>:80</c> of <c>:8080</c>), or -1.</summary>
-    public int IndexOfAddress(string uri) => IndexOfAddress(Current, uri);
+    /// <summary>
+    /// How long the destination address is that <paramref name="uri"/> starts with: a destination of <paramref name="set"/> (its index in <paramref name="index"/>), <paramref name="carried"/> (the
+    /// destination the request was last sent to), or one that left the cluster since; -1 when it is none of those.
+    /// A request whose destination left is thus re-picked from the current set with its path intact, never failed.
+    /// </summary>
+    public int AddressLength(DestinationSet set, string uri, Destination? carried, out int index)
+    {
+        index = IndexOfAddress(set, uri);
+        if (index >= 0)
+        {
+            return set.Destinations[index].Prefix.Length;
+        }
 
-    /// <summary>The index in <paramref name="set"/> of the destination whose address <paramref name="uri"/> starts with, or -1.</summary>
+        if (carried is not null && IsAddress(uri, carried.Prefix))
+        {
+            return carried.Prefix.Length;
+        }
+
+        foreach (var prefix in Volatile.Read(ref _retired))
+        {
+            if (IsAddress(uri, prefix))
+            {
+                return prefix.Length;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Notes an attempt whose URI carries the address of a destination no longer in the cluster (<paramref name="addressLength"/>
+    /// long; -1 when not even a recently gone one) and returns the length of the address to replace: for an unknown one,
+    /// its scheme and authority.
+    /// </summary>
+    public int DestinationGone(string uri, int addressLength)
+    {
+        var known = addressLength >= 0;
+        addressLength = known ? addressLength : AuthorityLength(uri);
+        _telemetry.DestinationGone(BackendId, uri[..addressLength], known);
+        return addressLength;
+    }
+
+    /// <summary>The length of <paramref name="uri"/>'s scheme and authority (what precedes its path): the address of a destination the cluster no longer knows, taken as having no path of its own.</summary>
+    public static int AuthorityLength(string uri)
+    {
+        var start = uri.IndexOf("://", StringComparison.Ordinal);
+        var end = start < 0 ? -1 : uri.AsSpan(start + 3).IndexOfAny('/', '?');
+        return end < 0 ? uri.Length : start + 3 + end;
+    }
+
+    /// <summary>The index in <paramref name="set"/> of the destination whose address <paramref name="uri"/> starts with (a whole address: not <c>:80</c> of <c>:8080</c>), or -1.</summary>
     public static int IndexOfAddress(DestinationSet set, string uri)
     {
         var destinations = set.Destinations;
         for (var i = 0; i < destinations.Length; i++)
         {
             var prefix = destinations[i].Prefix;
-            if (uri.StartsWith(prefix, StringComparison.Ordinal) && (uri.Length == prefix.Length || uri[prefix.Length] is '/' or '?'))
+            if (IsAddress(uri, prefix))
             {
                 return i;
             }
@@ -144,6 +197,9 @@ internal sealed class DestinationCluster
 
         return -1;
     }
+
+    private static bool IsAddress(string uri, string prefix) =>
+        uri.StartsWith(prefix, StringComparison.Ordinal) && (uri.Length == prefix.Length || uri[prefix.Length] is '/' or '?');
 
     /// <summary>
     /// How long until the first destination may return (at least a second): the end of its passive ejection, or for one
@@ -227,10 +283,22 @@ internal sealed class DestinationCluster
                 return set;
             }
 
-            set = Build(found);
-            Volatile.Write(ref _set, set);
-            return set;
+            var next = Build(found);
+            Volatile.Write(ref _retired, Retire(set, next, Volatile.Read(ref _retired)));
+            Volatile.Write(ref _set, next);
+            return next;
         }
+    }
+
+    /// <summary>
+    /// The addresses of destinations gone from the cluster, newest first, at most <see cref="RetiredLimit"/>: those
+    /// <paramref name="previous"/> held and <paramref name="next"/> does not, then the earlier ones still gone.
+    /// </summary>
+    private static string[] Retire(DestinationSet previous, DestinationSet next, string[] retired)
+    {
+        var current = new HashSet<string>(next.Destinations.Select(d => d.Prefix), StringComparer.Ordinal);
+        var gone = previous.Destinations.Select(d => d.Prefix).Concat(retired).Where(current.Add); // Add: each once, none that is back
+        return [.. gone.Take(RetiredLimit)];
     }
 
     /// <summary>The listed destinations, then those <paramref name="found"/> holds (a URL listed already is not added twice), each with the state the source keeps for it.</summary>

@@ -19,6 +19,7 @@ internal sealed partial class DiscoveryTelemetry
         var meter = metrics.Meter;
         Picks = meter.CreateCounter<long>("portico.discovery.picks", "{attempt}", "Attempts sent to each destination of a backend.");
         HealthTransitions = meter.CreateCounter<long>("portico.discovery.health.transitions", "{transition}", "Destinations ejected by passive health checks and returned to service.");
+        Gone = meter.CreateCounter<long>("portico.discovery.destination_gone", "{attempt}", "Attempts whose request carried the address of a destination that had left the backend (chosen afresh).");
         NoHealthy = meter.CreateCounter<long>("portico.discovery.no_healthy", "{request}", "Attempts that found no healthy destination (answered 503, or sent to an ejected one when failing open).");
     }
 
@@ -27,6 +28,8 @@ internal sealed partial class DiscoveryTelemetry
     public Counter<long> HealthTransitions { get; }
 
     public Counter<long> NoHealthy { get; }
+
+    public Counter<long> Gone { get; }
 
     public void Picked(string backendId, Destination destination)
     {
@@ -59,6 +62,19 @@ internal sealed partial class DiscoveryTelemetry
         LogNoneHealthy(_logger, backendId, failOpen);
     }
 
+    public void DestinationGone(string backendId, string address, bool known)
+    {
+        Gone.Add(1, new KeyValuePair<string, object?>("portico.backend", backendId), new KeyValuePair<string, object?>("known", known));
+        if (known)
+        {
+            LogDestinationGone(_logger, address, backendId);
+        }
+        else
+        {
+            LogUnknownAddress(_logger, address, backendId);
+        }
+    }
+
     private static TagList Tags(string backendId, Destination destination, string state) => new()
     {
         { "portico.backend", backendId },
@@ -74,6 +90,14 @@ internal sealed partial class DiscoveryTelemetry
 
     [LoggerMessage(EventId = 2502, Level = LogLevel.Information, Message = "Destination {Destination} of backend {BackendId} is back in service after its ejection")]
     private static partial void LogReturned(ILogger logger, string destination, string backendId);
+
+    // Debug: expected while destinations change under load; the counter shows how often.
+    [LoggerMessage(EventId = 2610, Level = LogLevel.Debug, Message = "A request's destination {Destination} left backend {BackendId}; the attempt goes to one of its current destinations")]
+    private static partial void LogDestinationGone(ILogger logger, string destination, string backendId);
+
+    // Warning: the address is not even one that left recently (more changes than are remembered while one request ran, or a request built elsewhere).
+    [LoggerMessage(EventId = 2611, Level = LogLevel.Warning, Message = "A request for backend {BackendId} carries {Address}, no destination it has had lately; the attempt goes to one of its current destinations with the path that follows")]
+    private static partial void LogUnknownAddress(ILogger logger, string address, string backendId);
 
     // Debug: it is logged for every attempt while it lasts; the counter and the ejections' warnings say it loudly enough.
     [LoggerMessage(EventId = 2503, Level = LogLevel.Debug, Message = "No destination of backend {BackendId} is healthy (fail open: {FailOpen})")]

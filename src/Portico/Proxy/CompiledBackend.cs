@@ -35,14 +35,18 @@ internal sealed class CompiledBackend(BackendDefinition definition, UpstreamClie
     public BackendResilience? Resilience { get; } = resilience;
 
     /// <summary>
-    /// What follows this backend's address in <paramref name="uri"/> (an upstream request's URI as written), or null
-    /// when it is not on this backend. For a backend with destinations, whichever destination's address it carries.
+    /// What follows this backend's address in <paramref name="request"/>'s URI (as written), or null when it is not on
+    /// this backend. For a backend with destinations, whichever destination's address it carries, one that left the
+    /// backend since included (the path after it, not the gone destination's own).
     /// </summary>
-    public string? PathAndQueryOf(string uri)
+    public string? PathAndQueryOf(HttpRequestMessage request)
     {
-        if (Cluster is { } cluster && cluster.Current is var set && DestinationCluster.IndexOfAddress(set, uri) is var index and >= 0)
+        var uri = request.RequestUri!.OriginalString;
+        if (Cluster is { } cluster && !uri.StartsWith(DestinationPrefix, StringComparison.Ordinal))
         {
-            return uri[set.Destinations[index].Prefix.Length..];
+            var carried = request.Options.TryGetValue(DestinationPicks.OptionsKey, out var picks) && picks.Cluster == cluster ? picks.Current : null;
+            var length = cluster.AddressLength(cluster.Current, uri, carried, out _);
+            return uri[(length >= 0 ? length : DestinationCluster.AuthorityLength(uri))..];
         }
 
         return uri.StartsWith(DestinationPrefix, StringComparison.Ordinal) ? uri[DestinationPrefix.Length..] : null;

@@ -435,8 +435,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
 
         if (_fallbackBackend is { } fallback && IsReplayable(request, body))
         {
-            var original = request.RequestUri!.OriginalString;
-            var rest = _backend.PathAndQueryOf(original) ?? request.RequestUri.PathAndQuery;
+            var rest = _backend.PathAndQueryOf(request) ?? request.RequestUri!.PathAndQuery;
             try
             {
                 var response = await fallback.SendAsync(Copy(request, fallback.UriAsSent(rest), body), callerToken).ConfigureAwait(false);

@@ -27,7 +27,7 @@ public sealed class DiscoverySourcesTests
             $$"""
             {
               "backends": [
-                { "id": "reg", "discovery": { "type": "registration" } },
+                { "id": "reg", "discovery": { "type": "registration", "registration": { "allowedNetworks": ["127.0.0.1"] } } },
                 { "id": "dns", "discovery": { "type": "dns", "host": "_http._tcp.svc.test", "record": "srv" } },
                 { "id": "etcd", "discovery": { "type": "etcd", "endpoints": ["{{etcd.Url}}"], "prefix": "/svc/e/" } }
               ],

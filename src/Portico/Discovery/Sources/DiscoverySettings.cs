@@ -30,6 +30,9 @@ internal sealed record DiscoverySettings
     /// <summary>Principals allowed to register instances; null for any admin.</summary>
     public IReadOnlySet<string>? Registrants { get; init; }
 
+    /// <summary>With <c>registration</c>: its keys and the bounds on what may be registered.</summary>
+    public RegistrationSettings Registration { get; init; } = RegistrationSettings.Default;
+
     public TimeSpan RefreshInterval { get; init; }
 
     public TimeSpan MinTtl { get; init; }

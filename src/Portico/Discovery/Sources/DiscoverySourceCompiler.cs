@@ -62,6 +62,7 @@ internal static class DiscoverySourceCompiler
         Only(!etcd && definition.Endpoints is not null, "endpoints", "'type': 'etcd'");
         Only(!etcd && definition.Prefix is not null, "prefix", "'type': 'etcd'");
         Only(type != RegistrationSource.TypeName && definition.Registrants is not null, "registrants", "'type': 'registration'");
+        Only(type != RegistrationSource.TypeName && definition.Registration is not null, "registration", "'type': 'registration'");
 
         var record = definition.Record ?? "a";
         var path = (definition.Path ?? "").TrimEnd('/');
@@ -138,6 +139,9 @@ internal static class DiscoverySourceCompiler
             Error("maxDestinations", $"must be between 1 and {DiscoveryCompiler.MaxDestinations}");
         }
 
+        var registration = type == RegistrationSource.TypeName
+            ? RegistrationSettingsCompiler.Compile(definition.Registration, maxDestinations, (field, message) => Error("registration." + field, message))
+            : RegistrationSettings.Default;
         var refresh = ResilienceCompiler.Duration("refreshInterval", definition.RefreshInterval, etcd ? TimeSpan.FromMinutes(5) : TimeSpan.FromSeconds(10), MinInterval, MaxInterval, Error);
         var minTtl = ResilienceCompiler.Duration("minTtl", definition.MinTtl, TimeSpan.FromSeconds(5), MinInterval, MaxInterval, Error);
         var maxTtl = ResilienceCompiler.Duration("maxTtl", definition.MaxTtl, TimeSpan.FromMinutes(5), MinInterval, MaxInterval, Error);
@@ -164,6 +168,7 @@ internal static class DiscoverySourceCompiler
             Endpoints = endpoints,
             Prefix = definition.Prefix ?? "",
             Registrants = definition.Registrants?.ToHashSet(StringComparer.Ordinal),
+            Registration = registration!,
             RefreshInterval = refresh,
             MinTtl = minTtl,
             MaxTtl = maxTtl,

@@ -13,7 +13,8 @@ namespace Portico.Discovery.Sources;
 /// <summary>
 /// <c>{prefix}/admin/backends/{id}/instances</c>: a service registers itself (<c>PUT</c> with <c>url</c>, optional
 /// <c>weight</c>, <c>metadata</c> and <c>ttl</c>; sent again as its heartbeat), leaves (<c>DELETE ?url=</c>), or lists the
-/// live registrations (<c>GET</c>). Behind the admin policy like every admin endpoint; a backend's <c>registrants</c>
+/// live registrations (<c>GET</c>). Behind the admin policy like every admin endpoint (a backend's registration keys may
+/// register and deregister its instances only: <see cref="RegistrationKeys"/>); <c>registrants</c>
 /// narrow who may register for it. The instance that answered refreshes at once; the others on their interval.
 /// </summary>
 internal sealed class InstanceRegistrations(DiscoverySourceTelemetry telemetry, TimeProvider time)
@@ -24,8 +25,6 @@ internal sealed class InstanceRegistrations(DiscoverySourceTelemetry telemetry, 
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromSeconds(30);
 
     public static readonly TimeSpan MinTtl = TimeSpan.FromSeconds(5);
-
-    public static readonly TimeSpan MaxTtl = TimeSpan.FromHours(1);
 
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
 
@@ -41,6 +40,7 @@ internal sealed class InstanceRegistrations(DiscoverySourceTelemetry telemetry, 
 
         var principal = context.Identity.ConsumerId ?? context.Identity.Subject ?? AuditLog.Unverified;
         if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && source.Settings.Registrants is { } registrants
+            && context.Identity.Method != RegistrationKeys.Method // a registration key is this backend's own (the endpoints stage checked which)
             && !registrants.Contains(principal) && !(context.Identity.Subject is { } subject && registrants.Contains(subject)))
         {
             await ProblemResponse.WriteAsync(http, GatewayProblems.Forbidden, $"'{principal}' is not one of backend '{backend.Id}''s registrants.");
@@ -79,14 +79,31 @@ internal sealed class InstanceRegistrations(DiscoverySourceTelemetry telemetry, 
             return;
         }
 
-        var ttl = registration.Ttl ?? DefaultTtl;
-        if (ttl < MinTtl || ttl > MaxTtl)
+        var bounds = source.Settings.Registration;
+        var ttl = registration.Ttl ?? (DefaultTtl < bounds.MaxTtl ? DefaultTtl : bounds.MaxTtl);
+        if (ttl < MinTtl || ttl > bounds.MaxTtl)
         {
-            await ProblemResponse.WriteAsync(http, DiscoveryProblems.InvalidRegistration, $"'ttl' must be between {Configuration.Duration.Format(MinTtl)} and {Configuration.Duration.Format(MaxTtl)}");
+            await ProblemResponse.WriteAsync(http, DiscoveryProblems.InvalidRegistration,
+                $"'ttl' must be between {Configuration.Duration.Format(MinTtl)} and {Configuration.Duration.Format(bounds.MaxTtl)}", Field("ttl"));
+            return;
+        }
+
+        if (bounds.AddressProblem(new Uri(registration.Url)) is var (field, detail))
+        {
+            await ProblemResponse.WriteAsync(http, DiscoveryProblems.AddressNotAllowed, $"'url': {detail}", Field(field));
             return;
         }
 
         var now = time.GetUtcNow();
+        var maxInstances = bounds.MaxInstances > 0 ? bounds.MaxInstances : source.Settings.MaxDestinations;
+        var live = (await source.Store.ListAsync(source.Settings.BackendId, http.RequestAborted)).Where(r => r.ExpiresAt > now).ToList();
+        if (live.Count >= maxInstances && !live.Any(r => r.Url == registration.Url)) // a heartbeat of a registered instance always passes
+        {
+            await ProblemResponse.WriteAsync(http, DiscoveryProblems.TooManyInstances,
+                $"backend '{source.Settings.BackendId}' has {live.Count} live registrations, the most allowed", Field(bounds.MaxInstances > 0 ? "discovery.registration.maxInstances" : "discovery.maxDestinations"));
+            return;
+        }
+
         var record = new InstanceRecord(source.Settings.BackendId, registration.Url, registration.Weight, registration.Metadata, now, now + ttl, principal);
         await source.Store.UpsertAsync(record, http.RequestAborted);
         telemetry.Registered(record.BackendId, record.Url, principal, ttl);
@@ -152,6 +169,8 @@ internal sealed class InstanceRegistrations(DiscoverySourceTelemetry telemetry, 
             writer.WriteEndObject();
         });
     }
+
+    private static KeyValuePair<string, object>[] Field(string field) => [new("field", field)];
 
     private static void WriteRecord(Utf8JsonWriter writer, InstanceRecord record)
     {

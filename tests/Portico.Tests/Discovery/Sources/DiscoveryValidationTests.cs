@@ -27,6 +27,15 @@ public sealed class DiscoveryValidationTests
     [InlineData("""{ "type": "registration", "registrants": [] }""", "discovery.registrants", "list 1 to 100 admin principals")]
     [InlineData("""{ "type": "dns", "host": "svc.test", "port": 80, "registrants": ["k"] }""", "discovery.registrants", "applies only to 'type': 'registration'")]
     [InlineData("""{ "type": "registration", "maxDestinations": 0 }""", "discovery.maxDestinations", "between 1 and 256")]
+    [InlineData("""{ "type": "dns", "host": "svc.test", "port": 80, "registration": {} }""", "discovery.registration", "applies only to 'type': 'registration'")]
+    [InlineData("""{ "type": "registration", "registration": { "keys": [] } }""", "discovery.registration.keys", "list 1 to 16 keys")]
+    [InlineData("""{ "type": "registration", "registration": { "keys": [ { "id": "no", "hash": "00" } ] } }""", "discovery.registration.keys[0].id", "is not a key id")]
+    [InlineData("""{ "type": "registration", "registration": { "keys": [ { "id": "abcdefghjkmn", "hash": "pk_live_secret" } ] } }""", "discovery.registration.keys[0].hash", "64 hexadecimal digits (never the key itself)")]
+    [InlineData("""{ "type": "registration", "registration": { "allowedNetworks": ["10.0.0.0/33"] } }""", "discovery.registration.allowedNetworks[0]", "not an address or a network")]
+    [InlineData("""{ "type": "registration", "registration": { "allowedHosts": ["bad host"] } }""", "discovery.registration.allowedHosts[0]", "not a host name")]
+    [InlineData("""{ "type": "registration", "registration": { "allowedPorts": [0] } }""", "discovery.registration.allowedPorts", "ports between 1 and 65535")]
+    [InlineData("""{ "type": "registration", "maxDestinations": 10, "registration": { "maxInstances": 11 } }""", "discovery.registration.maxInstances", "between 1 and the backend's maxDestinations (10)")]
+    [InlineData("""{ "type": "registration", "registration": { "maxTtl": "2h" } }""", "discovery.registration.maxTtl", "between 5s and 1h")]
     public async Task Validate_InvalidDiscovery_NamesFileLineBackendAndField(string discovery, string field, string message)
     {
         var json = "{\n  \"backends\": [\n    {\n      \"id\": \"b\",\n      \"discovery\": " + discovery + "\n    }\n  ]\n}\n";

@@ -7,13 +7,20 @@ namespace Portico.Tests.Discovery.Sources;
 /// <summary>A gateway whose backend <c>b</c> takes instance registrations (route <c>/r/{**rest}</c>), and the calls a registering service makes.</summary>
 internal static class RegistrationGateway
 {
-    public static string Registry(string discoveryFields = "") => $$"""
+    /// <summary>
+    /// The registry; <paramref name="discoveryFields"/> is JSON added to <c>b</c>'s discovery block. Its instances (test
+    /// backends on loopback) are allowed by <paramref name="registration"/>.
+    /// </summary>
+    public static string Registry(string discoveryFields = "", string registration = TestNetworks) => $$"""
     {
-      "backends": [ { "id": "b", "discovery": { "type": "registration"{{discoveryFields}} }, "loadBalancing": { "policy": "roundRobin" } },
+      "backends": [ { "id": "b", "discovery": { "type": "registration"{{discoveryFields}}, "registration": {{registration}} }, "loadBalancing": { "policy": "roundRobin" } },
                     { "id": "plain", "url": "http://127.0.0.1:9" } ],
       "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/r/{**rest}" }, "backend": "b" } ]
     }
     """;
+
+    /// <summary>Registration bounds that allow test backends (loopback, refused unless listed) and the 10.0.0.0/8 addresses tests register without serving.</summary>
+    public const string TestNetworks = """{ "allowedNetworks": ["127.0.0.0/8", "10.0.0.0/8"] }""";
 
     public static Task<HttpResponseMessage> RegisterAsync(GatewayHost gateway, string key, object body, string backend = "b") =>
         SendAsync(gateway, HttpMethod.Put, $"/_portico/admin/backends/{backend}/instances", key, JsonContent.Create(body));
