@@ -20,7 +20,7 @@ namespace Portico.Observability;
 internal sealed class JsonLinesAccessLogWriter : IAsyncDisposable
 {
     /// <summary>How long entries gather after the first one before the writer takes them as one batch.</summary>
-    public static readonly TimeSpan DefaultGatherInterval = TimeSpan.FromMilliseconds(20);
+    public static readonly TimeSpan DefaultGatherInterval = TimeSpan.FromMilliseconds(100);
 
     // Writes to a pipe are atomic up to PIPE_BUF (4 KiB on Linux): stay below it so lines from other writers of the
     // same stdout (the console logger) never land inside ours.
