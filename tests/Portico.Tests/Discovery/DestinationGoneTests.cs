@@ -45,12 +45,7 @@ public sealed class DestinationGoneTests
                 .Replace("\"backend\": \"b\" }", "\"backend\": \"b\", \"resilience\": { \"retry\": { \"maxAttempts\": 3, \"statusCodes\": [503], \"delay\": \"0s\" } } }", StringComparison.Ordinal)
                 .Replace(RoundRobin, RoundRobin + ", \"resilience\": { \"retryBudget\": { \"minRetriesPerSecond\": 10 } }", StringComparison.Ordinal),
             AdminTestKit.KeySettings(key));
-        await RegisterAsync(gateway, key, leaving.Url + "/base"); // alone: the first attempt goes to it
-        leave.Leave = async () =>
-        {
-            await RegisterAsync(gateway, key, staying.Url + "/base");
-            await DeregisterAsync(gateway, key, leaving.Url + "/base");
-        };
+        await MoveOnFirstRequestAsync(gateway, key, leave, leaving, staying);
 
         using var response = await gateway.Client.GetAsync("/r/x?q=1");
 
@@ -72,12 +67,7 @@ public sealed class DestinationGoneTests
             "\"routes\": [ " + """{ "id": "c", "auth": "anonymous", "match": { "path": "/c" }, "aggregate": { "parts": [ { "name": "p", "backend": "b", "path": "/part?q=1" } ] } },""",
             StringComparison.Ordinal);
         await using var gateway = await GatewayHost.StartWithFileAsync(registry, AdminTestKit.KeySettings(key));
-        await RegisterAsync(gateway, key, leaving.Url + "/base"); // alone: the first attempt goes to it
-        leave.Leave = async () =>
-        {
-            await RegisterAsync(gateway, key, staying.Url + "/base");
-            await DeregisterAsync(gateway, key, leaving.Url + "/base");
-        };
+        await MoveOnFirstRequestAsync(gateway, key, leave, leaving, staying);
 
         using var response = await gateway.Client.GetAsync("/c");
 
@@ -110,6 +100,20 @@ public sealed class DestinationGoneTests
 
     /// <summary>Backend <c>b</c>'s policy in <see cref="RegistrationGateway.Registry"/>: fields added after it land on the backend.</summary>
     private const string RoundRobin = "\"loadBalancing\": { \"policy\": \"roundRobin\" }";
+
+    /// <summary>
+    /// Registers <paramref name="leaving"/> alone (so the first attempt goes to it); when it sees that attempt,
+    /// <paramref name="staying"/> registers and <paramref name="leaving"/> deregisters before it answers.
+    /// </summary>
+    private static async Task MoveOnFirstRequestAsync(GatewayHost gateway, AdminTestKit.AdminKey key, LeavingDestination leave, TestBackend leaving, TestBackend staying)
+    {
+        await RegisterAsync(gateway, key, leaving.Url + "/base");
+        leave.Leave = async () =>
+        {
+            await RegisterAsync(gateway, key, staying.Url + "/base");
+            await DeregisterAsync(gateway, key, leaving.Url + "/base");
+        };
+    }
 
     private static async Task RegisterAsync(GatewayHost gateway, AdminTestKit.AdminKey key, params string[] urls)
     {
