@@ -77,6 +77,11 @@ internal sealed class PurgeEndpoint(CachePurges purges) : IPorticoEndpoint
             return (null, $"the body is over {MaxBodyBytes} bytes");
         }
 
+        if (!JsonText.JsonUnicode.IsValid(body.Span))
+        {
+            return (null, "the body is not JSON: " + JsonText.JsonUnicode.Problem);
+        }
+
         string? url = null, prefix = null, host = null, key = null;
         try
         {

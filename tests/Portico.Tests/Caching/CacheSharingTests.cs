@@ -170,10 +170,14 @@ public sealed class CacheSharingTests : IAsyncLifetime
     [InlineData("""{ "other": "x" }""")]
     [InlineData("""[1]""")]
     [InlineData("""not json""")]
+    [InlineData("""{ "surrogateKey": "\udc00" }""")]
+    [InlineData("{ \"url\": \"/products/\u00FF\" }")]
     public async Task Purge_InvalidBody_400Problem(string body)
     {
         var a = await StartInstanceAsync();
-        var request = new HttpRequestMessage(HttpMethod.Post, "/_portico/admin/cache/purge") { Content = new StringContent(body) };
+
+        // Latin-1: every body is ASCII but the one with U+00FF, which goes as the byte 0xFF (not UTF-8).
+        var request = new HttpRequestMessage(HttpMethod.Post, "/_portico/admin/cache/purge") { Content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body)) };
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + _admin.Key);
         using var response = await a.Client.SendAsync(request);
 

@@ -92,12 +92,15 @@ public sealed class RegistrationTests
     [InlineData("""{ "url": "http://10.0.0.1", "port": 80 }""", "unknown field 'port'")]
     [InlineData("""[1]""", "must be a JSON object")]
     [InlineData("""{ "url": """, "not JSON")]
+    [InlineData("""{ "url": "http://10.0.0.1", "metadata": { "zone": "\ud800" } }""", "not JSON: it is not UTF-8 text, or a \\u escape leaves a surrogate unpaired")]
+    [InlineData("{ \"url\": \"http://10.0.0.1/\u00FF\" }", "not JSON: it is not UTF-8 text")]
     public async Task Register_InvalidBody_400NamingTheProblem(string body, string detail)
     {
         var key = AdminTestKit.NewKey();
         await using var gateway = await GatewayHost.StartWithFileAsync(RegistrationGateway.Registry(), AdminTestKit.KeySettings(key));
 
-        using var response = await RegistrationGateway.SendAsync(gateway, HttpMethod.Put, "/_portico/admin/backends/b/instances", key.Key, new StringContent(body));
+        // Latin-1: every body is ASCII but the one with U+00FF, which goes as the byte 0xFF (not UTF-8).
+        using var response = await RegistrationGateway.SendAsync(gateway, HttpMethod.Put, "/_portico/admin/backends/b/instances", key.Key, new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body)));
 
         var problem = await RegistrationGateway.ProblemAsync(response, HttpStatusCode.BadRequest, "invalid-registration");
         Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
