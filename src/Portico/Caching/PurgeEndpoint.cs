@@ -28,6 +28,12 @@ internal sealed class PurgeEndpoint(CachePurges purges) : IPorticoEndpoint
     public async Task HandleAsync(GatewayContext context)
     {
         var http = context.HttpContext;
+        if (!AdminRequestBody.IsJson(http.Request))
+        {
+            await ProblemResponse.WriteAsync(http, GatewayProblems.UnsupportedMediaType, AdminRequestBody.JsonOnly);
+            return;
+        }
+
         var (request, error) = await ReadAsync(http.Request, http.RequestAborted);
         if (request is null)
         {
