@@ -87,7 +87,11 @@ internal sealed class AggregateDispatcher : IRouteDispatcher
                 }
 
                 // An empty body has no fields (missing-input), rather than being invalid JSON.
-                if (_inputs.ReadsBody && body!.Length > 0)
+                if (_inputs.ReadsBody && body!.Length > 0 && !JsonText.JsonUnicode.IsValid(body.Memory.Span))
+                {
+                    bodyIsJson = false;
+                }
+                else if (_inputs.ReadsBody && body!.Length > 0)
                 {
                     try
                     {

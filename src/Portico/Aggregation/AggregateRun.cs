@@ -439,6 +439,11 @@ internal sealed class AggregateRun : IValueResolver, IDisposable
                 return (new PartState(PartOutcome.Ok, status, null, null, PartState.EmptyAnswer), null, null);
             }
 
+            if (!JsonText.JsonUnicode.IsValid(buffer.AsSpan(0, total)))
+            {
+                return (new PartState(PartOutcome.Invalid, status, null, null, default), "the answer is not valid JSON: " + JsonText.JsonUnicode.Problem, null);
+            }
+
             JsonDocument document;
             try
             {

@@ -28,6 +28,12 @@ internal sealed class PurgeEndpoint(CachePurges purges) : IPorticoEndpoint
     public async Task HandleAsync(GatewayContext context)
     {
         var http = context.HttpContext;
+        if (!AdminRequestBody.IsJson(http.Request))
+        {
+            await ProblemResponse.WriteAsync(http, GatewayProblems.UnsupportedMediaType, AdminRequestBody.JsonOnly);
+            return;
+        }
+
         var (request, error) = await ReadAsync(http.Request, http.RequestAborted);
         if (request is null)
         {
@@ -75,6 +81,11 @@ internal sealed class PurgeEndpoint(CachePurges purges) : IPorticoEndpoint
         if (await AdminRequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
         {
             return (null, $"the body is over {MaxBodyBytes} bytes");
+        }
+
+        if (!JsonText.JsonUnicode.IsValid(body.Span))
+        {
+            return (null, "the body is not JSON: " + JsonText.JsonUnicode.Problem);
         }
 
         string? url = null, prefix = null, host = null, key = null;

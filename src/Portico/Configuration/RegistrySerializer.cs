@@ -49,11 +49,17 @@ public static partial class RegistrySerializer
     /// <summary>Type information for registry items, for <see cref="ParseItem{T}"/> and <see cref="SerializeItem{T}"/>.</summary>
     internal static RegistryJsonContext Types => RegistryJsonContext.Default;
 
+    /// <summary>The registry's options with <see cref="NullElementCheck"/> added: every parse reads through these.</summary>
+    private static readonly JsonSerializerOptions CheckedOptions = new(RegistryJsonContext.Default.Options)
+    {
+        TypeInfoResolver = RegistryJsonContext.Default.WithAddedModifier(NullElementCheck.Modify),
+    };
+
     private static ParseResult<T> Parse<T>(ReadOnlySpan<byte> utf8Json, string sourceName, JsonTypeInfo<T> typeInfo)
     {
         try
         {
-            var value = JsonSerializer.Deserialize(utf8Json, typeInfo);
+            var value = JsonSerializer.Deserialize(utf8Json, (JsonTypeInfo<T>)CheckedOptions.GetTypeInfo(typeInfo.Type));
             if (value is null)
             {
                 return ParseResult<T>.Failed(new ConfigurationError("$", "", "", "the document is null; expected a JSON object") { Location = sourceName });
@@ -105,12 +111,18 @@ public static partial class RegistrySerializer
             return StringListConverter.NullElementMessage;
         }
 
+        if (message.StartsWith(NullElementCheck.MessageStart, StringComparison.Ordinal))
+        {
+            return message[NullElementCheck.MessageStart.Length..];
+        }
+
         if (message.Contains("could not be converted to", StringComparison.Ordinal))
         {
             return "the value has the wrong type for this field";
         }
 
         if (message.Contains("doesn't allow setting null values", StringComparison.Ordinal) ||
+            message.Contains("doesn't allow null values", StringComparison.Ordinal) ||
             message.Contains("does not allow setting null values", StringComparison.Ordinal))
         {
             return "the value must not be null";

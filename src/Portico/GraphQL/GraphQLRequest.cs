@@ -46,6 +46,11 @@ internal sealed record GraphQLRequest(string Query, string? OperationName, JsonO
 
         using (body)
         {
+            if (!JsonText.JsonUnicode.IsValid(body!.Memory.Span))
+            {
+                return (null, GatewayProblems.BadRequest, "the body is not valid JSON: " + JsonText.JsonUnicode.Problem);
+            }
+
             try
             {
                 if (JsonNode.Parse(body!.Memory.Span) is not JsonObject json)
@@ -93,6 +98,11 @@ internal sealed record GraphQLRequest(string Query, string? OperationName, JsonO
         if (request.Query[name].ToString() is not { Length: > 0 } text)
         {
             return true;
+        }
+
+        if (!JsonText.JsonUnicode.IsValid(System.Text.Encoding.UTF8.GetBytes(text)))
+        {
+            return false;
         }
 
         try

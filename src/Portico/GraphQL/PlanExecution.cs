@@ -324,6 +324,10 @@ internal sealed partial class PlanExecution(GraphQLRouteState route, QueryPlan p
                 {
                     failure = $"the answer is larger than {GraphQLLimits.MaxSubgraphResponseSize} bytes";
                 }
+                else if (!JsonText.JsonUnicode.IsValid(body))
+                {
+                    failure = "the answer is not valid JSON: " + JsonText.JsonUnicode.Problem;
+                }
                 else
                 {
                     var node = body.Length == 0 ? null : JsonNode.Parse(body);

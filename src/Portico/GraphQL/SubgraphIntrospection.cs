@@ -51,6 +51,11 @@ internal static class SubgraphIntrospection
                 return (null, $"the answer is larger than {GraphQLLimits.MaxSubgraphResponseSize} bytes");
             }
 
+            if (!JsonText.JsonUnicode.IsValid(body))
+            {
+                return (null, "the answer is not valid JSON: " + JsonText.JsonUnicode.Problem);
+            }
+
             var json = JsonNode.Parse(body) as JsonObject;
             if (json?["errors"] is JsonArray { Count: > 0 } errors)
             {

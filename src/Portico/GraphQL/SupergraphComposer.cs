@@ -31,8 +31,10 @@ internal sealed class SupergraphComposer(Action<string, string> error)
         {
             document = Parser.Parse(sdl, new ParserOptions { Ignore = IgnoreOptions.Comments });
         }
-        catch (GraphQLSyntaxErrorException ex)
+        catch (GraphQLParserException ex)
         {
+            // Any parser failure, not only syntax: an SDL nested deeper than the parser's limit (from the registry or a
+            // subgraph's introspection answer) is a located error, never an exception out of the compiler.
             Error(field, $"subgraph '{subgraph.Name}': the SDL is not valid GraphQL: {ex.Description} at line {ex.Location.Line}, column {ex.Location.Column}");
             return;
         }

@@ -80,6 +80,12 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
                     return (null, 0);
                 }
 
+                if (body.Length > 0 && !JsonText.JsonUnicode.IsValid(body.Memory.Span))
+                {
+                    await RefuseAsync(context, TranscodingProblems.InvalidRequest, "body: not JSON (" + JsonText.JsonUnicode.Problem + ")", "malformed JSON");
+                    return (null, 0);
+                }
+
                 if (body.Length > 0)
                 {
                     try

@@ -69,6 +69,12 @@ internal sealed class BodyRule(JsonSchema? schema, int maxDepth)
     /// <summary>One pass of the reader: well-formed JSON, one value, nesting within <see cref="MaxDepth"/>. Never echoes the body.</summary>
     private bool CheckStructure(ReadOnlySpan<byte> body, ViolationList violations)
     {
+        if (!JsonText.JsonUnicode.IsValid(body))
+        {
+            violations.Add("body", "", "is not valid JSON: " + JsonText.JsonUnicode.Problem);
+            return false;
+        }
+
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth + 1 });
         try
         {

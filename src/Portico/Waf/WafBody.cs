@@ -119,9 +119,11 @@ internal static class WafBody
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // Not JSON after all (or deeper than 64 levels): a lenient backend parser may still read it, so the text is inspected.
+            // Not JSON after all (or deeper than 64 levels, or a string that is not UTF-8 or escapes a lone surrogate,
+            // which the reader reports as InvalidOperationException): a lenient backend parser may still read it, so the
+            // text is inspected.
             inspection.Report("proto-06", WafTargetKind.Request, "request");
             InspectText(inspection, json);
         }

@@ -37,6 +37,31 @@ public sealed class AggregateFailureTests
         Assert.Contains("http-error", log.Message);
     }
 
+    [Theory]
+    [InlineData("""{"items":["\ud800"]}""")] // an escape that leaves a surrogate unpaired
+    [InlineData("{\"items\":[\"\u00FF\"]}")] // U+00FF goes as the byte 0xFF: not UTF-8
+    public async Task Aggregate_PartAnswerNotUnicode_PartFailsAndFallbackServed(string answer)
+    {
+        await using var good = await TestBackend.StartAsync(JsonHandlers.Fixed("""{"id":"42"}"""));
+        await using var broken = await TestBackend.StartAsync(async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(System.Text.Encoding.Latin1.GetBytes(answer));
+        });
+        await using var gateway = await StartAsync(good, broken, """
+            { "name": "recommendations", "backend": "other", "path": "/r", "optional": true, "fallback": { "items": [] } },
+            { "name": "profile", "backend": "good", "path": "/p" }
+        """);
+
+        using var response = await gateway.Client.GetAsync("/c");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(
+            """{"recommendations":{"items":[]},"profile":{"id":"42"},"_portico":{"partial":true,"failed":["recommendations"]}}""" + "\n",
+            await response.Content.ReadAsStringAsync());
+        Assert.Contains(gateway.Logs.Entries, e => e.EventId.Id == 50 && e.Message.Contains("not valid JSON: it is not UTF-8 text", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Aggregate_OptionalPartFailsWithFallback_FallbackInPlaceAndStillMarkedPartial()
     {
@@ -414,6 +439,7 @@ public sealed class AggregateFailureTests
     [Theory]
     [InlineData("""{"customer":{"id":{"nested":true}}}""", "bad-request", "must be a string, number or boolean")]
     [InlineData("""not json""", "bad-request", "must be valid JSON")]
+    [InlineData("""{"customer":{"id":"\ud800"}}""", "bad-request", "must be valid JSON")] // an escape that leaves a surrogate unpaired
     [InlineData("""{"customer":{}}""", "missing-input", "body field 'customer.id'")]
     public async Task Aggregate_BodyFieldUnusable_400BeforeAnyBackendCall(string body, string code, string detail)
     {

@@ -170,15 +170,41 @@ public sealed class CacheSharingTests : IAsyncLifetime
     [InlineData("""{ "other": "x" }""")]
     [InlineData("""[1]""")]
     [InlineData("""not json""")]
+    [InlineData("""{ "surrogateKey": "\udc00" }""")]
+    [InlineData("{ \"url\": \"/products/\u00FF\" }")]
     public async Task Purge_InvalidBody_400Problem(string body)
     {
         var a = await StartInstanceAsync();
-        var request = new HttpRequestMessage(HttpMethod.Post, "/_portico/admin/cache/purge") { Content = new StringContent(body) };
+
+        // Latin-1: every body is ASCII but the one with U+00FF, which goes as the byte 0xFF (not UTF-8).
+        var content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body));
+        content.Headers.ContentType = new("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/_portico/admin/cache/purge") { Content = content };
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + _admin.Key);
         using var response = await a.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         await ProblemAssert.ReadAsync(response, "invalid-purge");
+    }
+
+    [Theory]
+    [InlineData("text/plain")] // what a cross-site form or fetch may send without a CORS preflight
+    [InlineData("multipart/form-data; boundary=x")]
+    [InlineData(null)]
+    public async Task Purge_BodyNotDeclaredJson_415AndNothingPurged(string? contentType)
+    {
+        var a = await StartInstanceAsync();
+        Assert.Contains("stored", await CacheStatusOfGetAsync(a, "/products/7"));
+        var content = new ByteArrayContent("{ \"prefix\": \"/\" }"u8.ToArray());
+        content.Headers.ContentType = contentType is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/_portico/admin/cache/purge") { Content = content };
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + _admin.Key);
+
+        using var response = await a.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await ProblemAssert.ReadAsync(response, "unsupported-media-type");
+        Assert.Contains("hit", await CacheStatusOfGetAsync(a, "/products/7"));
     }
 
     [Fact]

@@ -115,6 +115,46 @@ public sealed class RegistryFuzzTests
         Assert.False(Check(path));
     }
 
+    /// <summary>
+    /// A null where a list holds items or a map holds values (every kind of registry item: routes, destinations, subgraphs,
+    /// REST fields, aggregate parts, WAF exclusions, header maps) is refused with a located error naming the field, not
+    /// thrown on by a compiler.
+    /// </summary>
+    [Theory]
+    [InlineData("""{ "routes": [ null ] }""", "'routes': element 0 must not be null")]
+    [InlineData("""{ "backends": [ { "id": "b", "destinations": [ { "url": "http://127.0.0.1:9" }, null ] } ], "routes": [] }""", "'destinations': element 1 must not be null")]
+    [InlineData("""{ "backends": [ { "id": "b", "url": "http://127.0.0.1:9" } ], "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "graphql": { "subgraphs": [ null ] } } ] }""", "'subgraphs': element 0 must not be null")]
+    [InlineData("""{ "backends": [ { "id": "b", "url": "http://127.0.0.1:9" } ], "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "graphql": { "subgraphs": [ { "name": "a", "backend": "b", "kind": "rest", "sdl": "type Query { a: Int }", "fields": { "Query.a": null } } ] } } ] }""", "'fields': the value of 'Query.a' must not be null")]
+    [InlineData("""{ "backends": [ { "id": "b", "url": "http://127.0.0.1:9" } ], "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "backend": "b", "waf": { "exclusions": [ null ] } } ] }""", "'exclusions': element 0 must not be null")]
+    [InlineData("""{ "backends": [ { "id": "b", "url": "http://127.0.0.1:9" } ], "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "aggregate": { "parts": [ null ] } } ] }""", "'parts': element 0 must not be null")]
+    [InlineData("""{ "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "static": { "status": 200, "headers": { "X-A": null } } } ] }""", "'headers': the value of 'X-A' must not be null")]
+    [InlineData("""{ "backends": [ { "id": "b", "url": "http://127.0.0.1:9" } ], "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "graphql": { "subgraphs": null } } ] }""", "the value must not be null")]
+    public async Task Load_NullItemInAListOrMap_RefusedWithTheFieldAndLine(string text, string message)
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("nulls.json");
+        File.WriteAllText(path, text, Encoding.UTF8);
+
+        Assert.False(Check(path));
+        using var store = new FileRegistryStore(path, watch: false);
+        var error = Assert.Single((await store.LoadAsync(CancellationToken.None)).Errors);
+        Assert.EndsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Portico.", error.Message, StringComparison.Ordinal); // no .NET type names
+        Assert.StartsWith(path + ":1:", error.Location, StringComparison.Ordinal);
+    }
+
+    /// <summary>A subgraph SDL nested deeper than the GraphQL parser allows is a located error, not an exception out of the compiler.</summary>
+    [Fact]
+    public void Load_SubgraphSdlDeeperThanTheParserAllows_RefusedWithLocatedError()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("deep.json");
+        var sdl = "type Query { a(x: " + new string('[', 3000) + "Int" + new string(']', 3000) + "): Int }";
+        File.WriteAllText(path, $$"""{ "backends": [ { "id": "b", "url": "http://127.0.0.1:9" } ], "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "graphql": { "subgraphs": [ { "name": "a", "backend": "b", "sdl": "{{sdl}}" } ] } } ] }""", Encoding.UTF8);
+
+        Assert.False(Check(path));
+    }
+
     private static string Mutate(string text, (double At, int Op, int Length, string Token)[] mutations)
     {
         var builder = new StringBuilder(text);

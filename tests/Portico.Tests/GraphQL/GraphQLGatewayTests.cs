@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Portico.Tests.Infrastructure;
 
 namespace Portico.Tests.GraphQL;
 
@@ -206,6 +207,49 @@ public sealed class GraphQLGatewayTests
         Assert.Equal(message, error["message"]!.GetValue<string>());
         Assert.Equal("""["broken"]""", error["path"]!.ToJsonString());
         Assert.Equal(subgraph, error["extensions"]!["subgraph"]?.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("""{"query":"{ me { name } }","operationName":"\ud800"}""")] // an escape that leaves a surrogate unpaired
+    [InlineData("""{"query":"{ weather(city: \"\udc00\") { city } }"}""")]
+    [InlineData("{\"query\":\"{ me { name } }\",\"operationName\":\"\u00FF\"}")] // U+00FF goes as the byte 0xFF: not UTF-8
+    public async Task Post_BodyNotUnicode_400ProblemWithoutSubgraphCalls(string body)
+    {
+        await using var gateway = await GraphQLGateway.StartAsync();
+
+        using var content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body));
+        content.Headers.ContentType = new("application/json");
+        using var response = await gateway.Host.Client.PostAsync("/graphql", content);
+        using var get = await gateway.Host.Client.GetAsync("/graphql?query=" + Uri.EscapeDataString("{ me { name } }") + "&variables=" + Uri.EscapeDataString("""{"a":"\ud800"}"""));
+
+        var problem = await ProblemAssert.ReadAsync(response, "bad-request");
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Contains("not UTF-8 text", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(400, (int)get.StatusCode);
+        Assert.Equal("application/problem+json", get.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, gateway.SubgraphCalls);
+    }
+
+    [Theory]
+    [InlineData("""{"data":{"city":"\ud800","celsius":1}}""")]
+    [InlineData("{\"data\":{\"city\":\"\u00FF\",\"celsius\":1}}")] // U+00FF goes as the byte 0xFF: not UTF-8
+    public async Task Post_SubgraphAnswerNotUnicode_FetchFailedErrorAndNullField(string answer)
+    {
+        await using var broken = await TestBackend.StartAsync(async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(System.Text.Encoding.Latin1.GetBytes(answer));
+        });
+        await using var gateway = await GraphQLGateway.StartAsync(ratingsUrl: broken.Url);
+
+        var (status, _, body) = await gateway.PostAsync("{ weather(city: \"Bern\") { city } }");
+
+        Assert.Equal(200, status);
+        AssertJson("""{"weather":null}""", body["data"]!.AsObject());
+        var error = Assert.Single(body["errors"]!.AsArray())!;
+        Assert.Equal("SUBGRAPH_FETCH_FAILED", error["extensions"]!["code"]!.GetValue<string>());
+        Assert.Equal(1, broken.Count);
+        Assert.Contains(gateway.Host.Logs.Entries, e => e.Message.Contains("not valid JSON: it is not UTF-8 text", StringComparison.Ordinal));
     }
 
     private static void AssertJson(string expected, JsonObject actual) =>

@@ -299,6 +299,7 @@ public sealed class TranscodingTests : IAsyncLifetime
     [InlineData("POST", "/v1/shelves/s/books", """{"title":"x","tilte":"y"}""", "field 'tilte': unknown field")]
     [InlineData("POST", "/v1/shelves/s/books", """{"pages":"many"}""", "field 'pages': 'many' is not an integer")]
     [InlineData("POST", "/v1/shelves/s/books", """{"title":""", "body: not JSON")]
+    [InlineData("POST", "/v1/shelves/s/books", """{"title":"\ud800"}""", "body: not JSON (it is not UTF-8 text, or a \\u escape leaves a surrogate unpaired)")]
     [InlineData("GET", "/v1/shelves/s/books?colour=RED", null, "query parameter 'colour': portico.test.transcoding.v1.ListBooksRequest has no field 'colour'")]
     [InlineData("GET", "/v1/shelves/s/books?pageSize=1&pageSize=2", null, "query parameter 'pageSize': given 2 times")]
     [InlineData("GET", "/v1/shelves/s/books?cover=PURPLE", null, "'PURPLE' is not a value of enum")]

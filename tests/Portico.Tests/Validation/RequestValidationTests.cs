@@ -163,6 +163,15 @@ public sealed class RequestValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Body_StringEscapesALoneSurrogate_400NamingItNot500()
+    {
+        using var response = await PostJsonAsync("/pets", """{ "name": "Rex\udc00" }""");
+
+        var problem = await ProblemAssert.ReadAsync(response, "validation-failed");
+        Assert.Equal("is not valid JSON: it is not UTF-8 text, or a \\u escape leaves a surrogate unpaired", Assert.Single(Violations(problem)).Message);
+    }
+
+    [Fact]
     public async Task Body_ChunkedOverRouteLimit_413AndBackendNotCalled()
     {
         var large = "{ \"name\": \"" + new string('a', 5000) + "\" }";

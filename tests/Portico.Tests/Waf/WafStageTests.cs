@@ -163,6 +163,27 @@ public sealed class WafStageTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("""{ "note": "\ud800 fine" }""", 200)] // an escape that leaves a surrogate unpaired: proto-06 (3) alone stays under 5
+    [InlineData("""{ "note": "\ud800", "comment": "<script>alert(1)</script>" }""", 403)]
+    [InlineData("{ \"note\": \"\u00FF fine\" }", 200)] // U+00FF goes as the byte 0xFF: not UTF-8
+    [InlineData("{ \"note\": \"\u00FF\", \"comment\": \"<script>alert(1)</script>\" }", 403)]
+    public async Task Body_JsonStringsNotUnicode_InspectedAsTextAndForwardedByteForByte(string body, int expected)
+    {
+        await using var gateway = await GatewayHost.StartWithFileAsync(Registry("""{ "enabled": true }"""));
+        var bytes = Encoding.Latin1.GetBytes(body);
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await gateway.Client.PostAsync("/guarded/x", content);
+
+        Assert.Equal(expected, (int)response.StatusCode);
+        if (expected == 200)
+        {
+            Assert.Equal(bytes.Length, _backend.LastRequest.BodyLength);
+        }
+    }
+
     [Fact]
     public async Task Body_ExcludedJsonMember_NotInspectedWhileOthersAre()
     {

@@ -72,6 +72,12 @@ internal sealed class InstanceRegistrations(DiscoverySourceTelemetry telemetry, 
     private async Task RegisterAsync(GatewayContext context, RegistrationSource source, string principal)
     {
         var http = context.HttpContext;
+        if (!AdminRequestBody.IsJson(http.Request))
+        {
+            await ProblemResponse.WriteAsync(http, GatewayProblems.UnsupportedMediaType, AdminRequestBody.JsonOnly);
+            return;
+        }
+
         var (registration, error) = await RegistrationBody.ReadAsync(http.Request, MaxBodyBytes, http.RequestAborted);
         if (registration is null)
         {

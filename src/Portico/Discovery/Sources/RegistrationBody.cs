@@ -20,6 +20,11 @@ internal sealed record RegistrationBody(string Url, int Weight, IReadOnlyDiction
             return (null, $"the body is over {maxBytes} bytes");
         }
 
+        if (!JsonText.JsonUnicode.IsValid(body.Span))
+        {
+            return (null, "the body is not JSON: " + JsonText.JsonUnicode.Problem);
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body);

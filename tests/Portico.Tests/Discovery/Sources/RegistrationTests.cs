@@ -92,15 +92,39 @@ public sealed class RegistrationTests
     [InlineData("""{ "url": "http://10.0.0.1", "port": 80 }""", "unknown field 'port'")]
     [InlineData("""[1]""", "must be a JSON object")]
     [InlineData("""{ "url": """, "not JSON")]
+    [InlineData("""{ "url": "http://10.0.0.1", "metadata": { "zone": "\ud800" } }""", "not JSON: it is not UTF-8 text, or a \\u escape leaves a surrogate unpaired")]
+    [InlineData("{ \"url\": \"http://10.0.0.1/\u00FF\" }", "not JSON: it is not UTF-8 text")]
     public async Task Register_InvalidBody_400NamingTheProblem(string body, string detail)
     {
         var key = AdminTestKit.NewKey();
         await using var gateway = await GatewayHost.StartWithFileAsync(RegistrationGateway.Registry(), AdminTestKit.KeySettings(key));
 
-        using var response = await RegistrationGateway.SendAsync(gateway, HttpMethod.Put, "/_portico/admin/backends/b/instances", key.Key, new StringContent(body));
+        // Latin-1: every body is ASCII but the one with U+00FF, which goes as the byte 0xFF (not UTF-8).
+        using var content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body));
+        content.Headers.ContentType = new("application/json");
+        using var response = await RegistrationGateway.SendAsync(gateway, HttpMethod.Put, "/_portico/admin/backends/b/instances", key.Key, content);
 
         var problem = await RegistrationGateway.ProblemAsync(response, HttpStatusCode.BadRequest, "invalid-registration");
         Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("text/plain")] // what a cross-site form or fetch may send without a CORS preflight
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData(null)]
+    public async Task Register_BodyNotDeclaredJson_415AndNothingRegistered(string? contentType)
+    {
+        var key = AdminTestKit.NewKey();
+        await using var gateway = await GatewayHost.StartWithFileAsync(RegistrationGateway.Registry(), AdminTestKit.KeySettings(key));
+        using var content = new ByteArrayContent("{ \"url\": \"http://127.0.0.1:9\" }"u8.ToArray());
+        content.Headers.ContentType = contentType is null ? null : new(contentType);
+
+        using var response = await RegistrationGateway.SendAsync(gateway, HttpMethod.Put, "/_portico/admin/backends/b/instances", key.Key, content);
+
+        var problem = await RegistrationGateway.ProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        Assert.Equal("send the body as application/json", problem.GetProperty("detail").GetString());
+        using var list = await AdminTestKit.SendAsync(gateway, "/_portico/admin/backends/b/instances", key.Key);
+        Assert.Empty((await AdminTestKit.ReadJsonAsync(list)).GetProperty("instances").EnumerateArray());
     }
 
     [Fact]
