@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -35,8 +36,13 @@ internal static class AnalyticsServiceCollectionExtensions
             return new MemoryAnalyticsStore();
         }
 
-        // A flush is background work: a short network timeout keeps a dead account from holding shutdown's last flush.
-        var client = TableStorage.CreateServiceClient(storage.Target!, storage.ClientId, TimeSpan.FromSeconds(5));
-        return new TableAnalyticsStore(client, options.Analytics.TableName);
+        return CreateTableStore(storage, options.Analytics.TableName);
     }
+
+    // A method of its own, never inlined: compiling a method loads the assemblies of the types it names, and the Azure
+    // SDK must not load (nor cost start-up time) unless storage is configured (issue 25).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IAnalyticsStore CreateTableStore(StorageOptions storage, string tableName) =>
+        // A flush is background work: a short network timeout keeps a dead account from holding shutdown's last flush.
+        new TableAnalyticsStore(TableStorage.CreateServiceClient(storage.Target!, storage.ClientId, TimeSpan.FromSeconds(5)), tableName);
 }

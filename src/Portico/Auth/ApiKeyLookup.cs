@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
@@ -35,10 +36,15 @@ internal sealed class ApiKeyLookup
         _cache = new BoundedCache<string, ApiKeyRecord?>(time, _options.MaxCachedKeys);
         if (portico.Registry.File is null && portico.Storage.IsConfigured)
         {
-            var client = TableStorage.CreateServiceClient(portico.Storage.Target!, portico.Storage.ClientId, _options.LookupTimeout);
-            _table = new TableApiKeyStore(client, _options.TableName);
+            _table = CreateTableStore(portico.Storage, _options);
         }
     }
+
+    // A method of its own, never inlined: compiling a method loads the assemblies of the types it names, and the Azure
+    // SDK must not load (nor cost start-up time) unless storage is configured (issue 25).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IApiKeyStore CreateTableStore(StorageOptions storage, ApiKeyStoreOptions options) =>
+        new TableApiKeyStore(TableStorage.CreateServiceClient(storage.Target!, storage.ClientId, options.LookupTimeout), options.TableName);
 
     /// <summary>Whether keys are also looked up in Table storage.</summary>
     public bool UsesTable => _table is not null;

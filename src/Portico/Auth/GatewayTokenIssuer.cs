@@ -1,9 +1,5 @@
-using System.Buffers;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using Portico.Hosting;
 using Portico.Pipeline;
 
@@ -16,10 +12,7 @@ namespace Portico.Auth;
 /// </summary>
 internal sealed class GatewayTokenIssuer : IDisposable
 {
-    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
-
-    private readonly ECDsa? _key;
-    private readonly SigningCredentials? _credentials;
+    private readonly IdentityTokenSigner? _signer;
     private readonly IdentityTokenOptions _options;
     private readonly TimeProvider _time;
 
@@ -27,28 +20,20 @@ internal sealed class GatewayTokenIssuer : IDisposable
     {
         _options = options.Value.Auth.IdentityToken;
         _time = time;
-        var publicKeys = new List<JsonWebKey>();
-        if (_options.SigningKey is { Length: > 0 } pem)
+        // The keys (and IdentityModel with them) only when configured: its assemblies stay out of start-up (issue 25).
+        if (_options.SigningKey is { Length: > 0 } || _options.AdditionalPublicKeys.Count > 0)
         {
-            _key = LoadSigningKey(pem);
-            var publicJwk = ToPublicJwk(_key);
-            publicJwk.Kid = string.IsNullOrEmpty(_options.KeyId) ? publicJwk.Kid : _options.KeyId;
-            _credentials = new SigningCredentials(new ECDsaSecurityKey(_key) { KeyId = publicJwk.Kid }, SecurityAlgorithms.EcdsaSha256);
-            publicKeys.Add(publicJwk);
+            _signer = IdentityTokenSigner.Load(_options);
+            Jwks = _signer.Jwks;
         }
-
-        foreach (var extra in _options.AdditionalPublicKeys)
+        else
         {
-            using var key = ECDsa.Create();
-            key.ImportFromPem(extra);
-            publicKeys.Add(ToPublicJwk(key));
+            Jwks = """{"keys":[]}"""u8.ToArray();
         }
-
-        Jwks = WriteJwks(publicKeys);
     }
 
     /// <summary>Whether a signing key is configured.</summary>
-    public bool IsConfigured => _credentials is not null;
+    public bool IsConfigured => _signer is { CanSign: true };
 
     /// <summary>The JWKS document served to backends.</summary>
     public byte[] Jwks { get; }
@@ -104,53 +89,13 @@ internal sealed class GatewayTokenIssuer : IDisposable
             claims["roles"] = roles;
         }
 
-        return Handler.CreateToken(new SecurityTokenDescriptor
+        if (_signer is not { CanSign: true } signer)
         {
-            Issuer = _options.Issuer,
-            Audience = audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now + _options.Lifetime,
-            Claims = claims,
-            SigningCredentials = _credentials ?? throw new InvalidOperationException("No identity token signing key is configured."),
-            TokenType = "JWT",
-        });
-    }
-
-    public void Dispose() => _key?.Dispose();
-
-    private static JsonWebKey ToPublicJwk(ECDsa key)
-    {
-        using var publicOnly = ECDsa.Create(key.ExportParameters(includePrivateParameters: false));
-        var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(publicOnly));
-        jwk.Kid = Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint());
-        return jwk;
-    }
-
-    private static byte[] WriteJwks(List<JsonWebKey> keys)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartArray("keys");
-            foreach (var key in keys)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("kty", "EC");
-                writer.WriteString("crv", key.Crv);
-                writer.WriteString("x", key.X);
-                writer.WriteString("y", key.Y);
-                writer.WriteString("kid", key.Kid);
-                writer.WriteString("use", "sig");
-                writer.WriteString("alg", "ES256");
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            throw new InvalidOperationException("No identity token signing key is configured.");
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return signer.Sign(claims, _options.Issuer, audience, now, now + _options.Lifetime);
     }
+
+    public void Dispose() => _signer?.Dispose();
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -49,15 +50,25 @@ internal static class CachingServiceCollectionExtensions
     private static ISharedResponseStore? CreateSharedStore(PorticoOptions options)
     {
         var blob = options.Caching.Blob;
-        return blob.IsConfigured ? new BlobResponseStore(BlobStorage.CreateServiceClient(blob.Target!, blob.ClientId, blob.Timeout), blob.Container) : null;
+        return blob.IsConfigured ? CreateBlobStore(blob) : null;
     }
+
+    // A method of its own, never inlined: compiling a method loads the assemblies of the types it names, and the Azure
+    // SDK must not load (nor cost start-up time) unless storage is configured (issue 25).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ISharedResponseStore CreateBlobStore(BlobCacheOptions blob) =>
+        new BlobResponseStore(BlobStorage.CreateServiceClient(blob.Target!, blob.ClientId, blob.Timeout), blob.Container);
 
     /// <summary>The purge store when Table storage (<c>Portico:Storage</c>) is configured.</summary>
     private static IPurgeStore? CreatePurgeStore(PorticoOptions options)
     {
         var storage = options.Storage;
-        return storage.IsConfigured
-            ? new TablePurgeStore(TableStorage.CreateServiceClient(storage.Target!, storage.ClientId, TimeSpan.FromSeconds(5)), options.Caching.Purge.TableName)
-            : null;
+        return storage.IsConfigured ? CreateTablePurgeStore(storage, options.Caching.Purge.TableName) : null;
     }
+
+    // A method of its own, never inlined: compiling a method loads the assemblies of the types it names, and the Azure
+    // SDK must not load (nor cost start-up time) unless storage is configured (issue 25).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IPurgeStore CreateTablePurgeStore(StorageOptions storage, string tableName) =>
+        new TablePurgeStore(TableStorage.CreateServiceClient(storage.Target!, storage.ClientId, TimeSpan.FromSeconds(5)), tableName);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -69,7 +70,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<ForwardingErrors>();
         services.TryAddSingleton<ForwardedHeadersPolicy>();
         services.TryAddSingleton<RateLimitCompiler>();
-        services.TryAddSingleton<IRateCounterStore>(TableRateCounterStore.Create);
+        services.TryAddSingleton<IRateCounterStore>(CreateRateCounterStore);
         services.TryAddSingleton<StorageHealth>();
         services.TryAddSingleton<InstanceCount>();
         services.TryAddSingleton<RateLimiter>();
@@ -158,7 +159,18 @@ public static class PorticoServiceCollectionExtensions
             throw new OptionsValidationException(PorticoOptions.SectionName, typeof(PorticoOptions), [NoRegistryMessage]);
         }
 
-        var client = TableStorage.CreateServiceClient(storage.Target!, storage.ClientId);
-        return new TableRegistryStore(client, options.Registry.TableName);
+        return CreateTableStore(storage, options.Registry.TableName);
     }
+
+    // Its own method, never inlined: compiling a method loads the assemblies of the types it names, and the Azure SDK
+    // must not load (nor cost start-up time) unless storage is configured (issue 25).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IRegistryStore CreateTableStore(StorageOptions storage, string tableName) =>
+        new TableRegistryStore(TableStorage.CreateServiceClient(storage.Target!, storage.ClientId), tableName);
+
+    /// <summary>The shared rate counters in Table storage when it is configured; otherwise a store that says it is not.</summary>
+    private static IRateCounterStore CreateRateCounterStore(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<PorticoOptions>>().Value.Storage.IsConfigured
+            ? TableRateCounterStore.Create(services)
+            : UnconfiguredRateCounterStore.Instance;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -31,10 +32,15 @@ internal static class ResilienceServiceCollectionExtensions
         ICircuitBreakerStore? store = services.GetService<ICircuitBreakerStore>();
         if (store is null && options.Resilience.Enabled && options.Resilience.ShareCircuitBreakers && options.Storage.IsConfigured)
         {
-            var client = TableStorage.CreateServiceClient(options.Storage.Target!, options.Storage.ClientId);
-            store = new TableCircuitBreakerStore(client, options.Resilience.CircuitBreakerTableName);
+            store = CreateTableStore(options.Storage, options.Resilience.CircuitBreakerTableName);
         }
 
         return new CircuitBreakerBoard(store, instance);
     }
+
+    // A method of its own, never inlined: compiling a method loads the assemblies of the types it names, and the Azure
+    // SDK must not load (nor cost start-up time) unless storage is configured (issue 25).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ICircuitBreakerStore CreateTableStore(StorageOptions storage, string tableName) =>
+        new TableCircuitBreakerStore(TableStorage.CreateServiceClient(storage.Target!, storage.ClientId), tableName);
 }

@@ -14,17 +14,27 @@ internal sealed class WebPubSubCredential
     /// <summary>The scope of the Web PubSub data plane.</summary>
     public const string Scope = "https://webpubsub.azure.com/.default";
 
-    private readonly Lazy<TokenCredential> _credential;
+    private readonly string? _clientId;
+    private TokenCredential? _credential;
 
     public WebPubSubCredential(IConfiguration? configuration = null)
     {
-        _credential = new(() => new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = configuration?["AZURE_CLIENT_ID"] }));
+        // Nothing of Azure.Core or Azure.Identity is touched here: the gateway builds this whether or not a route uses
+        // Web PubSub, and loading those assemblies costs start-up time (issue 25).
+        _clientId = configuration?["AZURE_CLIENT_ID"];
     }
 
     /// <summary>A credential other than the default chain (a workload identity, or a test's token issuer).</summary>
-    public WebPubSubCredential(TokenCredential credential) => _credential = new(credential);
+    public WebPubSubCredential(TokenCredential credential) => _credential = credential;
 
     /// <summary>A bearer token for the service; the credential caches and refreshes tokens itself.</summary>
     public async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken) =>
-        (await _credential.Value.GetTokenAsync(new TokenRequestContext([Scope]), cancellationToken)).Token;
+        (await (Volatile.Read(ref _credential) ?? CreateDefault()).GetTokenAsync(new TokenRequestContext([Scope]), cancellationToken)).Token;
+
+    /// <summary>The default chain, made on first use; when two requests race, both use the one published first.</summary>
+    private TokenCredential CreateDefault()
+    {
+        Interlocked.CompareExchange(ref _credential, new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = _clientId }), null);
+        return _credential;
+    }
 }

@@ -132,6 +132,25 @@ public sealed class GatewayProcess : IAsyncDisposable
         throw new InvalidOperationException("VmHWM not found");
     }
 
+    /// <summary>
+    /// The names of the assemblies the process has mapped so far (Linux <c>/proc/PID/maps</c>: the runtime maps every
+    /// assembly it loads from its file), without the extension.
+    /// </summary>
+    public IReadOnlySet<string> MappedAssemblies()
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/maps"))
+        {
+            var slash = line.LastIndexOf('/');
+            if (slash >= 0 && line.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            {
+                names.Add(line[(slash + 1)..^".dll".Length]);
+            }
+        }
+
+        return names;
+    }
+
     public ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -33,7 +33,7 @@ internal static class RateLimitTestKit
         var options = Options.Create(new PorticoOptions { RateLimiting = { MaxTrackedKeys = maxTrackedKeys } });
         var metrics = new PorticoMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
         return new RateLimiter(
-            new TableRateCounterStore(null, TimeSpan.FromSeconds(1), time, metrics),
+            UnconfiguredRateCounterStore.Instance,
             new StorageHealth(options, time, metrics, NullLogger<StorageHealth>.Instance),
             new InstanceCount(),
             options,

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using DnsClient;
 using Microsoft.Extensions.Logging;
@@ -169,9 +170,13 @@ internal sealed partial class DiscoverySources : IAsyncDisposable, IDisposable
     }
 
     private static IInstanceStore CreateInstanceStore(PorticoOptions options) =>
-        options.Storage.IsConfigured
-            ? new TableInstanceStore(TableStorage.CreateServiceClient(options.Storage.Target!, options.Storage.ClientId), options.Discovery.InstancesTableName)
-            : new MemoryInstanceStore();
+        options.Storage.IsConfigured ? CreateTableInstanceStore(options.Storage, options.Discovery.InstancesTableName) : new MemoryInstanceStore();
+
+    // A method of its own, never inlined: compiling a method loads the assemblies of the types it names, and the Azure
+    // SDK must not load (nor cost start-up time) unless storage is configured (issue 25).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IInstanceStore CreateTableInstanceStore(StorageOptions storage, string tableName) =>
+        new TableInstanceStore(TableStorage.CreateServiceClient(storage.Target!, storage.ClientId), tableName);
 
     private static ILookupClient CreateResolver(DiscoveryOptions options)
     {

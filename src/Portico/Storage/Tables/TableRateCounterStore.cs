@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,13 +23,13 @@ internal sealed class TableRateCounterStore : IRateCounterStore
     /// <summary>Partition of the marker that elects one instance to delete expired counters.</summary>
     public const string JanitorPartition = "_janitor";
 
-    private readonly TableClient? _table;
+    private readonly TableClient _table;
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly PorticoMetrics _metrics;
 
-    /// <summary>A store over <paramref name="table"/>; null makes an unconfigured store (shared policies then count locally).</summary>
-    public TableRateCounterStore(TableClient? table, TimeSpan timeout, TimeProvider time, PorticoMetrics metrics)
+    /// <summary>A store over <paramref name="table"/>.</summary>
+    public TableRateCounterStore(TableClient table, TimeSpan timeout, TimeProvider time, PorticoMetrics metrics)
     {
         _table = table;
         _timeout = timeout;
@@ -36,24 +37,20 @@ internal sealed class TableRateCounterStore : IRateCounterStore
         _metrics = metrics;
     }
 
-    /// <summary>Whether storage is configured; without it shared policies count locally.</summary>
-    public bool IsConfigured => _table is not null;
+    /// <summary>Always: without storage the gateway uses <see cref="UnconfiguredRateCounterStore"/> instead.</summary>
+    public bool IsConfigured => true;
 
-    /// <summary>The store for the configured account, or an unconfigured one.</summary>
-    public static TableRateCounterStore Create(IServiceProvider services)
+    /// <summary>
+    /// The store for the configured account (<c>Portico:Storage</c> must be set). A method of its own, never inlined:
+    /// compiling it loads the Azure SDK, which must not load unless storage is configured (issue 25).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static IRateCounterStore Create(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<PorticoOptions>>().Value;
-        var time = services.GetRequiredService<TimeProvider>();
-        var metrics = services.GetRequiredService<PorticoMetrics>();
         var timeout = options.RateLimiting.StorageTimeout;
-        TableClient? table = null;
-        if (options.Storage.IsConfigured)
-        {
-            var client = TableStorage.CreateServiceClient(options.Storage.Target!, options.Storage.ClientId, timeout, configure: o => o.Retry.MaxRetries = 0);
-            table = client.GetTableClient(options.RateLimiting.TableName);
-        }
-
-        return new TableRateCounterStore(table, timeout, time, metrics);
+        var client = TableStorage.CreateServiceClient(options.Storage.Target!, options.Storage.ClientId, timeout, configure: o => o.Retry.MaxRetries = 0);
+        return new TableRateCounterStore(client.GetTableClient(options.RateLimiting.TableName), timeout, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<PorticoMetrics>());
     }
 
     public async Task<StoreResult> ReadAsync(string keyHash, string policyId)
@@ -61,7 +58,7 @@ internal sealed class TableRateCounterStore : IRateCounterStore
         using var timeout = new CancellationTokenSource(_timeout, _time);
         try
         {
-            var response = await _table!.GetEntityIfExistsAsync<CounterEntity>(keyHash, policyId, cancellationToken: timeout.Token);
+            var response = await _table.GetEntityIfExistsAsync<CounterEntity>(keyHash, policyId, cancellationToken: timeout.Token);
             var result = response.HasValue
                 ? new StoreResult(StoreStatus.Ok, response.Value!.ToValues(), VersionOf(response.Value.ETag))
                 : new StoreResult(StoreStatus.NotFound);
@@ -88,8 +85,8 @@ internal sealed class TableRateCounterStore : IRateCounterStore
                 try
                 {
                     var response = insert
-                        ? await _table!.AddEntityAsync(entity, timeout.Token)
-                        : await _table!.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, timeout.Token);
+                        ? await _table.AddEntityAsync(entity, timeout.Token)
+                        : await _table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, timeout.Token);
                     return Count(operation, new StoreResult(StoreStatus.Ok, Version: VersionOf(response.Headers.ETag ?? default)));
                 }
                 catch (RequestFailedException ex) when (insert && ex.Status == 404 && attempt == 0)
@@ -121,12 +118,12 @@ internal sealed class TableRateCounterStore : IRateCounterStore
             var entity = new TableEntity(InstancesPartition, instanceId) { ["LastSeen"] = now, ["ExpiresAt"] = now + window };
             try
             {
-                await _table!.UpsertEntityAsync(entity, TableUpdateMode.Replace, timeout.Token);
+                await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, timeout.Token);
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
                 await EnsureTableAsync(timeout.Token);
-                await _table!.UpsertEntityAsync(entity, TableUpdateMode.Replace, timeout.Token);
+                await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, timeout.Token);
             }
 
             Count("upsert", new StoreResult(StoreStatus.Ok));
@@ -154,7 +151,7 @@ internal sealed class TableRateCounterStore : IRateCounterStore
         using var timeout = new CancellationTokenSource(_timeout, _time);
         try
         {
-            await _table!.DeleteEntityAsync(InstancesPartition, instanceId, ETag.All, timeout.Token);
+            await _table.DeleteEntityAsync(InstancesPartition, instanceId, ETag.All, timeout.Token);
         }
         catch (Exception ex) when (IsFailure(ex))
         {
@@ -176,7 +173,7 @@ internal sealed class TableRateCounterStore : IRateCounterStore
 
         var deleted = 0;
         var filter = TableClient.CreateQueryFilter<CounterEntity>(e => e.ExpiresAt < before);
-        await foreach (var entity in _table!.QueryAsync<CounterEntity>(filter, select: ["PartitionKey", "RowKey", "ExpiresAt"], cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync<CounterEntity>(filter, select: ["PartitionKey", "RowKey", "ExpiresAt"], cancellationToken: cancellationToken))
         {
             if (entity.PartitionKey.StartsWith('_'))
             {
@@ -201,7 +198,7 @@ internal sealed class TableRateCounterStore : IRateCounterStore
     private async Task<bool> WinCleanupAsync(TimeSpan every, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var marker = await _table!.GetEntityIfExistsAsync<TableEntity>(JanitorPartition, "cleanup", cancellationToken: cancellationToken);
+        var marker = await _table.GetEntityIfExistsAsync<TableEntity>(JanitorPartition, "cleanup", cancellationToken: cancellationToken);
         try
         {
             if (!marker.HasValue)
@@ -229,7 +226,7 @@ internal sealed class TableRateCounterStore : IRateCounterStore
     /// <summary>Creates the table; called only after a 404, so a table deleted (or lost by an emulator) comes back.</summary>
     private async Task EnsureTableAsync(CancellationToken cancellationToken)
     {
-        await _table!.CreateIfNotExistsAsync(cancellationToken);
+        await _table.CreateIfNotExistsAsync(cancellationToken);
         Count("create", new StoreResult(StoreStatus.Ok));
     }
 
