@@ -258,7 +258,7 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
                 failed = true;
             }
 
-            foreach (var argument in (item.SlicingArguments ?? []).Where(a => !Regex.IsMatch(field.ArgumentsText, $@"(?<![A-Za-z0-9_]){Regex.Escape(a)}\s*:")))
+            foreach (var argument in (item.SlicingArguments ?? []).Where(a => !field.DeclaresArgument(a)))
             {
                 error(at + ".slicingArguments", $"'{key}' has no argument '{argument}'");
                 failed = true;
@@ -362,7 +362,7 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             }
 
             var parentFields = new List<string>();
-            var template = ValueTemplate.Parse(field.Path, isUrl: true, placeholder => Bind(placeholder, graph.Types[typeName], parentFields, message => error(fieldAt + ".path", $"subgraph '{subgraph.Name}': {message}")),
+            var template = ValueTemplate.Parse(field.Path, isUrl: true, placeholder => Bind(placeholder, graph.Types[typeName], composed, parentFields, message => error(fieldAt + ".path", $"subgraph '{subgraph.Name}': {message}")),
                 message => error(fieldAt + ".path", $"subgraph '{subgraph.Name}': {message}"));
             JsonPathSelector? pointer = null;
             if (field.Pointer is { } pointerText && (pointer = JsonPathSelector.ParsePointer(pointerText, out var pointerError)) is null)
@@ -379,7 +379,7 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
                     continue;
                 }
 
-                batch = RestBatch.Compile(batchDefinition, graph.Types[typeName], (member, message) => error($"{fieldAt}.{member}", $"subgraph '{subgraph.Name}': {message}"));
+                batch = RestBatch.Compile(batchDefinition, graph.Types[typeName], composed, (member, message) => error($"{fieldAt}.{member}", $"subgraph '{subgraph.Name}': {message}"));
                 if (batch is null)
                 {
                     continue;
@@ -408,7 +408,7 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
         }
     }
 
-    private static ValueReference? Bind(Placeholder placeholder, SupergraphType type, List<string> parentFields, Action<string> error)
+    private static ValueReference? Bind(Placeholder placeholder, SupergraphType type, SupergraphField field, List<string> parentFields, Action<string> error)
     {
         if (placeholder.Source is not ("args" or "parent") || !placeholder.HasRest || placeholder.IsPointer)
         {
@@ -433,6 +433,12 @@ internal sealed partial class GraphQLCompiler(GraphQLRuntime runtime)
             }
 
             parentFields.Add(name);
+        }
+        else if (placeholder.Rest.Split('.')[0] is var argument && !field.DeclaresArgument(argument))
+        {
+            // Caught here rather than on every call: the template could never be filled.
+            error($"'{placeholder.Text}': '{type.Name}.{field.Name}' has no argument '{argument}'");
+            return null;
         }
 
         return new ValueReference

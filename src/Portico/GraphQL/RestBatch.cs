@@ -27,8 +27,8 @@ internal sealed class RestBatch(ValueTemplate path, string parentField, JsonPath
 
     public int MaxSize { get; } = maxSize;
 
-    /// <summary>Compiles <paramref name="definition"/> for a field of <paramref name="type"/>; null after reporting problems.</summary>
-    public static RestBatch? Compile(GraphQLRestBatchDefinition definition, SupergraphType type, Action<string, string> error)
+    /// <summary>Compiles <paramref name="definition"/> for <paramref name="field"/> of <paramref name="type"/>; null after reporting problems.</summary>
+    public static RestBatch? Compile(GraphQLRestBatchDefinition definition, SupergraphType type, SupergraphField field, Action<string, string> error)
     {
         string? parentField = null;
         var ok = true;
@@ -51,6 +51,13 @@ internal sealed class RestBatch(ValueTemplate path, string parentField, JsonPath
 
             if (placeholder is { Source: "args", HasRest: true, IsPointer: false } && JsonPathSelector.ParseDotted(placeholder.Rest, out _) is not null)
             {
+                if (placeholder.Rest.Split('.')[0] is var argument && !field.DeclaresArgument(argument))
+                {
+                    error("batch.path", $"'{placeholder.Text}': '{type.Name}.{field.Name}' has no argument '{argument}'");
+                    ok = false;
+                    return null;
+                }
+
                 return Reference(placeholder.Rest, RestValues.ArgumentsIndex, $"argument '{placeholder.Rest}'");
             }
 

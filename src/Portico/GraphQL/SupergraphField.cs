@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Portico.GraphQL;
 
 /// <summary>One field of a composed output type, with the subgraphs that can resolve it.</summary>
@@ -19,6 +21,10 @@ internal sealed class SupergraphField(string name, string typeText, string named
 
     /// <summary>The argument definitions as written (<c>(first: Int = 5)</c>), or empty.</summary>
     public string ArgumentsText { get; } = argumentsText;
+
+    /// <summary>Whether the field declares an argument named <paramref name="argument"/> (in <see cref="ArgumentsText"/>).</summary>
+    public bool DeclaresArgument(string argument) =>
+        Regex.IsMatch(ArgumentsText, $@"(?<![A-Za-z0-9_]){Regex.Escape(argument)}\s*:");
 
     /// <summary>The subgraphs that resolve the field, in the route's order.</summary>
     public List<Subgraph> Subgraphs { get; } = [];

@@ -35,8 +35,8 @@ public sealed class GraphQLCompositionTests
             {
               "backends": [ { "id": "b", "url": "http://127.0.0.1:1" } ],
               "routes": [ { "id": "g", "auth": "anonymous", "match": { "path": "/g" }, "graphql": { "subgraphs": [
-                { "name": "rest", "backend": "b", "kind": "rest", "sdl": {{JsonSerializer.Serialize("type Query { a: Int b: T } type T { x: Int }")}},
-                  "fields": { "Query.a": { "path": "/a/{parent.id}" }, "T.nope": { "path": "/n" } } } ] } } ]
+                { "name": "rest", "backend": "b", "kind": "rest", "sdl": {{JsonSerializer.Serialize("type Query { a: Int b: T c(id: ID!): Int } type T { x: Int }")}},
+                  "fields": { "Query.a": { "path": "/a/{parent.id}" }, "T.nope": { "path": "/n" }, "Query.c": { "path": "/c/{args.id}?x={args.nope}" } } } ] } } ]
             }
             """;
 
@@ -44,6 +44,8 @@ public sealed class GraphQLCompositionTests
 
         Assert.Contains(messages, m => m.Contains("'{parent.id}': 'Query' has no field 'id' to read", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("'T.nope' is not a field its SDL defines", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'{args.nope}': 'Query.c' has no argument 'nope'", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains("{args.id}", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("root field 'Query.b' has no REST call in 'fields'", StringComparison.Ordinal));
     }
 

@@ -49,12 +49,13 @@ public sealed class GraphQLRestBatchTests
     public async Task Compile_BadBatch_ConfigurationErrorsNamingTheField()
     {
         var json = GraphQLGateway.Registry("http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3", "http://127.0.0.1:4",
-            ratingField: """{ "path": "/ratings/{parent.id}", "batch": { "path": "/ratings?ids={parents.uid}&x={parent.id}", "maxSize": 0 } }""");
+            ratingField: """{ "path": "/ratings/{parent.id}", "batch": { "path": "/ratings?ids={parents.uid}&x={parent.id}&y={args.first}", "maxSize": 0 } }""");
 
         var errors = (await RegistryValidation.ErrorsAsync(json)).Select(e => e.ToString()).ToList();
 
         Assert.Contains(errors, e => e.Contains("graphql.subgraphs[3].fields.User.rating.batch.path: subgraph 'ratings': '{parents.uid}': 'User' has no field 'uid' to read", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("graphql.subgraphs[3].fields.User.rating.batch.path: subgraph 'ratings': '{parent.id}': a batch path reads", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("graphql.subgraphs[3].fields.User.rating.batch.path: subgraph 'ratings': '{args.first}': 'User.rating' has no argument 'first'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("graphql.subgraphs[3].fields.User.rating.batch.maxSize: subgraph 'ratings': must be between 1 and 1000", StringComparison.Ordinal));
     }
 }
