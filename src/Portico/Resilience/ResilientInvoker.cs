@@ -236,7 +236,17 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         using var timeout = new CancellationTokenSource(_settings.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var entered = await _resilience.Bulkhead.EnterAsync(linked.Token).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested(); // the client left while waiting
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // The client left while waiting; a slot taken in the same moment goes back, or it would be lost for good.
+            if (entered)
+            {
+                _resilience.Bulkhead.Exit();
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         return entered;
     }
 
