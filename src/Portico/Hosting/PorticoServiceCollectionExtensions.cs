@@ -54,6 +54,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, LoadSheddingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, RateLimitingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, Discovery.Sources.DiscoveryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, Transcoding.TranscodingOptionsValidator>());
         options.ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -94,6 +95,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<GraphQL.GraphQLMetrics>();
         services.TryAddSingleton<GraphQL.GraphQLRuntime>();
         services.TryAddSingleton<GraphQL.GraphQLCompiler>();
+        services.TryAddSingleton<Transcoding.DescriptorSetBlobs>();
         services.TryAddSingleton<Transcoding.TranscodingRuntime>();
         services.TryAddSingleton<Transcoding.TranscodingCompiler>();
         services.TryAddSingleton<RegistryCompiler>();
