@@ -65,6 +65,53 @@ public sealed class TranscodingBlobTests : IAsyncLifetime
         Assert.Contains("\"title\":\"Title of shelves/s/books/b1\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Get_TableModeWithTheCacheBlobAccount_DescriptorSetReadFromThatAccount()
+    {
+        // Table mode, and no account of the descriptor sets' own: the shared cache's Blob account serves.
+        var table = await RegistryTables.ImportAsync(Registry(_backend.Url, Blob));
+        await using var gateway = await GatewayHost.StartWithTableAsync(await Azurite.ConnectionStringAsync(), table, new Dictionary<string, string?>
+        {
+            ["Portico:Caching:Blob:ConnectionString"] = await Azurite.BlobConnectionStringAsync(),
+            ["Portico:Caching:Blob:Container"] = Azurite.NewContainerName("cache"),
+            ["Portico:Transcoding:DescriptorSets:Container"] = _container.Name,
+        });
+
+        using var response = await gateway.Client.GetAsync("/v1/shelves/t/books/b3");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new GetBookRequest { Name = "shelves/t/books/b3" }, Assert.Single(_backend.Calls.Requests));
+    }
+
+    [Fact]
+    public async Task ReadAsync_BlobServiceNeverAnswers_CutAtTheDeadlineWithAReason()
+    {
+        // A Blob endpoint that holds every call until the client leaves; the deadline runs on a fake clock, moved by hand.
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var silent = await TestBackend.StartAsync(context =>
+        {
+            arrived.TrySetResult();
+            return Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        var options = new Portico.Hosting.PorticoOptions();
+        options.Transcoding.DescriptorSets.ConnectionString =
+            $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};BlobEndpoint={silent.Url}/{Azurite.AccountName};";
+        // The client's own network timeout is far off, so only the deadline below can end the read.
+        options.Transcoding.DescriptorSets.Timeout = TimeSpan.FromMinutes(2);
+        var blobs = new Portico.Transcoding.DescriptorSetBlobs(Microsoft.Extensions.Options.Options.Create(options));
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var deadline = new CancellationTokenSource(options.Transcoding.DescriptorSets.Timeout, clock);
+
+        var reading = blobs.ReadAsync(Blob, deadline.Token);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the call has reached the endpoint
+
+        clock.Advance(options.Transcoding.DescriptorSets.Timeout);
+        var (bytes, error) = await reading.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Null(bytes);
+        Assert.Equal($"blob '{Blob}' in container 'portico-descriptors': no answer within 120 s", error);
+    }
+
     [Theory]
     [InlineData("missing.pb", null, "blob 'missing.pb' in container '{0}' does not exist")]
     [InlineData("big.pb", "oversized", "blob 'big.pb' in container '{0}' is {1} bytes, more than the limit of {2}")]
