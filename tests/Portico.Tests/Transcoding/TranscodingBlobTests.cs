@@ -88,11 +88,7 @@ public sealed class TranscodingBlobTests : IAsyncLifetime
     {
         // A Blob endpoint that holds every call until the client leaves; the deadline runs on a fake clock, moved by hand.
         var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var silent = await TestBackend.StartAsync(context =>
-        {
-            arrived.TrySetResult();
-            return Task.Delay(Timeout.Infinite, context.RequestAborted);
-        });
+        await using var silent = await TestBackend.StartAsync(TestBackend.Silent(arrived));
         var options = new Portico.Hosting.PorticoOptions();
         options.Transcoding.DescriptorSets.ConnectionString =
             $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};BlobEndpoint={silent.Url}/{Azurite.AccountName};";
