@@ -8,13 +8,20 @@ public sealed record TranscodeDefinition
 {
     /// <summary>
     /// A <c>FileDescriptorSet</c> file (<c>protoc --descriptor_set_out --include_imports</c>), relative to the registry
-    /// file (in Table mode, to the gateway's working directory: a file in the deployment package). Exactly one of this
-    /// and <see cref="DescriptorSetBase64"/>.
+    /// file (in Table mode, to the gateway's working directory: a file in the deployment package). Exactly one of this,
+    /// <see cref="DescriptorSetBase64"/> and <see cref="DescriptorSetBlob"/>.
     /// </summary>
     public string? DescriptorSet { get; init; }
 
     /// <summary>The descriptor set itself, in base64, for registries that carry no files beside them.</summary>
     public string? DescriptorSetBase64 { get; init; }
+
+    /// <summary>
+    /// The name of a blob holding the descriptor set, in the gateway's descriptor-set container
+    /// (<c>Portico:Transcoding:DescriptorSets</c>), read when the registry loads. The registry names the blob only: the
+    /// account and container are gateway settings.
+    /// </summary>
+    public string? DescriptorSetBlob { get; init; }
 
     /// <summary>The full name of the gRPC service (<c>package.Service</c>).</summary>
     public required string Service { get; init; }

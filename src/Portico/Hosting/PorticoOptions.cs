@@ -77,6 +77,9 @@ public sealed class PorticoOptions
     /// <summary>The response cache: memory budget, shared Blob store and purges (docs/caching.md).</summary>
     public Portico.Caching.CachingOptions Caching { get; set; } = new();
 
+    /// <summary>REST→gRPC transcoding: the Blob container of descriptor sets (docs/protocols.md#transcoding).</summary>
+    public Portico.Transcoding.TranscodingOptions Transcoding { get; set; } = new();
+
     /// <summary>Traffic analytics: per-minute rollups, their table and retention (docs/analytics.md).</summary>
     public Portico.Analytics.AnalyticsOptions Analytics { get; set; } = new();
 

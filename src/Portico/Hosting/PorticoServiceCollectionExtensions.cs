@@ -55,6 +55,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, LoadSheddingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, RateLimitingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, Discovery.Sources.DiscoveryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PorticoOptions>, Transcoding.TranscodingOptionsValidator>());
         options.ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -95,6 +96,7 @@ public static class PorticoServiceCollectionExtensions
         services.TryAddSingleton<GraphQL.GraphQLMetrics>();
         services.TryAddSingleton<GraphQL.GraphQLRuntime>();
         services.TryAddSingleton<GraphQL.GraphQLCompiler>();
+        services.TryAddSingleton<Transcoding.DescriptorSetBlobs>();
         services.TryAddSingleton<Transcoding.TranscodingRuntime>();
         services.TryAddSingleton<Transcoding.TranscodingCompiler>();
         services.TryAddSingleton<RegistryCompiler>();

@@ -83,16 +83,19 @@ internal sealed partial class TranscodingCompiler(TranscodingRuntime runtime)
         return new TranscodingDispatcher(state, runtime);
     }
 
-    private static ProtoSchema? LoadSchema(TranscodeDefinition definition, string? baseDirectory, Action<string, string> error)
+    private ProtoSchema? LoadSchema(TranscodeDefinition definition, string? baseDirectory, Action<string, string> error)
     {
-        if ((definition.DescriptorSet is null) == (definition.DescriptorSetBase64 is null))
+        var sources = (definition.DescriptorSet is null ? 0 : 1) + (definition.DescriptorSetBase64 is null ? 0 : 1) + (definition.DescriptorSetBlob is null ? 0 : 1);
+        if (sources != 1)
         {
-            error("transcode", "set exactly one of 'descriptorSet' (a file) and 'descriptorSetBase64'");
+            error("transcode", "set exactly one of 'descriptorSet' (a file), 'descriptorSetBase64' and 'descriptorSetBlob'");
             return null;
         }
 
         byte[] bytes;
-        var field = definition.DescriptorSet is null ? "transcode.descriptorSetBase64" : "transcode.descriptorSet";
+        var field = definition.DescriptorSet is not null ? "transcode.descriptorSet"
+            : definition.DescriptorSetBase64 is not null ? "transcode.descriptorSetBase64"
+            : "transcode.descriptorSetBlob";
         if (definition.DescriptorSet is { } file)
         {
             try
@@ -104,6 +107,20 @@ internal sealed partial class TranscodingCompiler(TranscodingRuntime runtime)
                 error(field, $"'{file}' cannot be read ({ex.GetType().Name})");
                 return null;
             }
+        }
+        else if (definition.DescriptorSetBlob is { } blob)
+        {
+            // Read when the registry loads, as GraphQL subgraph introspection is: compilation runs once per load, never
+            // per request, so it waits here, within the gateway's bound for the read.
+            using var deadline = new CancellationTokenSource(runtime.DescriptorSets.Options.Timeout, runtime.TimeProvider);
+            var (read, reason) = runtime.DescriptorSets.ReadAsync(blob, deadline.Token).GetAwaiter().GetResult();
+            if (read is null)
+            {
+                error(field, reason!);
+                return null;
+            }
+
+            bytes = read;
         }
         else
         {
@@ -121,7 +138,7 @@ internal sealed partial class TranscodingCompiler(TranscodingRuntime runtime)
         var schema = ProtoSchema.Load(bytes, out var problem);
         if (schema is null)
         {
-            error(field, problem!);
+            error(field, definition.DescriptorSetBlob is { } name ? $"blob '{name}': {problem}" : problem!);
         }
 
         return schema;

@@ -22,7 +22,9 @@ public sealed class TranscodingTests
     /// The descriptor set of the test service, assembled from the descriptors protoc embedded in the generated code
     /// (each file's FileDescriptorProto, its imports first), carried inline as the registry allows.
     /// </summary>
-    private static string DescriptorSetBase64()
+    private static string DescriptorSetBase64() => Convert.ToBase64String(DescriptorSet());
+
+    private static byte[] DescriptorSet()
     {
         var set = new FileDescriptorSet();
         var seen = new HashSet<string>();
@@ -40,15 +42,15 @@ public sealed class TranscodingTests
         }
 
         Add(LibraryReflection.Descriptor);
-        return Convert.ToBase64String(set.ToByteArray());
+        return set.ToByteArray();
     }
 
-    private static string Registry(string backendUrl) => $$"""
+    private static string Registry(string backendUrl, string? descriptorSource = null) => $$"""
     {
       "backends": [ { "id": "library", "url": "{{backendUrl}}", "protocol": "grpc" } ],
       "routes": [
         { "id": "library", "auth": "anonymous", "match": { "path": "/v1/{**rest}" }, "backend": "library",
-          "transcode": { "descriptorSetBase64": "{{DescriptorSetBase64()}}", "service": "portico.test.transcoding.v1.Library" } }
+          "transcode": { {{descriptorSource ?? $"\"descriptorSetBase64\": \"{DescriptorSetBase64()}\""}}, "service": "portico.test.transcoding.v1.Library" } }
       ]
     }
     """;
@@ -64,6 +66,33 @@ public sealed class TranscodingTests
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}{Environment.NewLine}{gateway.Log}");
         Assert.Equal(new GetBookRequest { Name = "shelves/s/books/b", IncludeAuthors = true }, Assert.Single(backend.Calls.Requests));
         Assert.Contains("\"pages\":\"9007199254740993\",\"authors\":[\"Ada\",\"Grace\"]", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Get_DescriptorSetInBlobStorage_ReadByTheWorkerAtLoad()
+    {
+        var connection = await Azurite.BlobConnectionStringAsync();
+        var container = new Azure.Storage.Blobs.BlobServiceClient(connection).GetBlobContainerClient(Azurite.NewContainerName("sets"));
+        await container.CreateAsync();
+        try
+        {
+            await container.UploadBlobAsync("library/v1.pb", new BinaryData(DescriptorSet()));
+            await using var backend = await LibraryBackend.StartAsync();
+            await using var gateway = await FunctionsGateway.StartWithFileAsync(Registry(backend.Url, "\"descriptorSetBlob\": \"library/v1.pb\""), new Dictionary<string, string?>
+            {
+                ["Portico__Transcoding__DescriptorSets__ConnectionString"] = connection,
+                ["Portico__Transcoding__DescriptorSets__Container"] = container.Name,
+            });
+
+            using var response = await gateway.Client.GetAsync("/v1/shelves/s/books/b").WaitAsync(Bound);
+
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}{Environment.NewLine}{gateway.Log}");
+            Assert.Equal(new GetBookRequest { Name = "shelves/s/books/b" }, Assert.Single(backend.Calls.Requests));
+        }
+        finally
+        {
+            await container.DeleteIfExistsAsync();
+        }
     }
 
     [Fact]

@@ -87,11 +87,7 @@ public sealed class GraphQLIntrospectionLoadTests
     {
         // The subgraph holds every call until the client leaves; the deadline runs on a fake clock, moved by hand.
         var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var silent = await TestBackend.StartAsync(context =>
-        {
-            arrived.TrySetResult();
-            return Task.Delay(Timeout.Infinite, context.RequestAborted);
-        });
+        await using var silent = await TestBackend.StartAsync(TestBackend.Silent(arrived));
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
         var backend = new Portico.Proxy.CompiledBackend(new Portico.Configuration.BackendDefinition { Id = "silent", Url = silent.Url }, new Portico.Proxy.UpstreamClient(invoker));
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();

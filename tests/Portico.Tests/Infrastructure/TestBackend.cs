@@ -43,6 +43,13 @@ public sealed class TestBackend : IAsyncDisposable
         await JsonSerializer.SerializeAsync(context.Response.Body, new { method = request.Method, path = request.Path.Value, query = request.QueryString.Value, headers });
     };
 
+    /// <summary>A handler that sets <paramref name="arrived"/> and then holds every call until the client leaves: a service that never answers.</summary>
+    public static RequestDelegate Silent(TaskCompletionSource arrived) => context =>
+    {
+        arrived.TrySetResult();
+        return Task.Delay(Timeout.Infinite, context.RequestAborted);
+    };
+
     public static async Task<TestBackend> StartAsync(RequestDelegate? handler = null, Action<KestrelServerOptions>? kestrel = null, bool recordBody = false)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });

@@ -27,7 +27,7 @@ public sealed class TranscodingConfigurationTests
     [InlineData("""{ "descriptorSetBase64": "%%", "service": "x.Y" }""",
         "transcode.descriptorSetBase64", "not base64")]
     [InlineData("""{ "service": "x.Y" }""",
-        "transcode", "set exactly one of 'descriptorSet' (a file) and 'descriptorSetBase64'")]
+        "transcode", "set exactly one of 'descriptorSet' (a file), 'descriptorSetBase64' and 'descriptorSetBlob'")]
     [InlineData("""{ "descriptorSet": SET, "service": "portico.test.transcoding.v1.Library", "streaming": "websocket" }""",
         "transcode.streaming", "'websocket' is not 'ndjson' or 'sse'")]
     [InlineData("""{ "descriptorSet": SET, "service": "portico.test.transcoding.v1.Library", "requestHeaders": ["grpc-timeout"] }""",
