@@ -25,6 +25,9 @@ param identityClientId string
 @description('Blob service endpoint of the storage account (ends with a slash).')
 param blobEndpoint string
 
+@description('Blob container of transcoding descriptor sets.')
+param descriptorContainerName string
+
 @description('Queue service endpoint of the storage account.')
 param queueEndpoint string
 
@@ -147,6 +150,19 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'Portico__KeyVault__Uri'
           value: keyVaultUri
+        }
+        // Descriptor sets of transcoding routes (descriptorSetBlob), read with the identity.
+        {
+          name: 'Portico__Transcoding__DescriptorSets__ServiceUri'
+          value: blobEndpoint
+        }
+        {
+          name: 'Portico__Transcoding__DescriptorSets__ClientId'
+          value: identityClientId
+        }
+        {
+          name: 'Portico__Transcoding__DescriptorSets__Container'
+          value: descriptorContainerName
         }
         // DefaultAzureCredential picks the user-assigned identity by this variable.
         {

@@ -25,6 +25,9 @@ param skuName string = 'Standard_LRS'
 @description('Blob container the Flex Consumption platform reads the deployment package from.')
 param deploymentContainerName string
 
+@description('Blob container of the protobuf descriptor sets that transcoding routes name with descriptorSetBlob.')
+param descriptorContainerName string = 'portico-descriptors'
+
 @description('Tables Portico uses: the registry, shared rate counters and circuit breaker state.')
 param tableNames string[]
 
@@ -78,6 +81,14 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+resource descriptorContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: descriptorContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' = {
   parent: account
   name: 'default'
@@ -107,3 +118,6 @@ output tableEndpoint string = account.properties.primaryEndpoints.table
 
 @description('Name of the deployment package container.')
 output deploymentContainerName string = deploymentContainer.name
+
+@description('Name of the descriptor set container (Portico__Transcoding__DescriptorSets__Container).')
+output descriptorContainerName string = descriptorContainer.name

@@ -25,6 +25,9 @@ public sealed class AppSettingsTests
     [InlineData("Portico__Storage__TableServiceUri")]
     [InlineData("Portico__Storage__ClientId")]
     [InlineData("Portico__KeyVault__Uri")]
+    [InlineData("Portico__Transcoding__DescriptorSets__ServiceUri")]
+    [InlineData("Portico__Transcoding__DescriptorSets__ClientId")]
+    [InlineData("Portico__Transcoding__DescriptorSets__Container")]
     [InlineData("AZURE_CLIENT_ID")]
     public void AppSettings_Compiled_IncludeIdentityBasedSetting(string name)
     {
@@ -40,6 +43,7 @@ public sealed class AppSettingsTests
     [Theory]
     [InlineData("AzureWebJobsStorage__clientId")]
     [InlineData("Portico__Storage__ClientId")]
+    [InlineData("Portico__Transcoding__DescriptorSets__ClientId")]
     [InlineData("AZURE_CLIENT_ID")]
     public void ClientIdSettings_DefaultDeployment_NameTheUserAssignedIdentity(string name)
     {
@@ -67,12 +71,25 @@ public sealed class AppSettingsTests
     [InlineData("AzureWebJobsStorage__queueServiceUri", "queue")]
     [InlineData("AzureWebJobsStorage__tableServiceUri", "table")]
     [InlineData("Portico__Storage__TableServiceUri", "table")]
+    [InlineData("Portico__Transcoding__DescriptorSets__ServiceUri", "blob")]
     public void StorageEndpoints_DefaultDeployment_AreTheAccountsServiceEndpoints(string name, string service)
     {
         var snapshot = DeploymentSnapshot.Of();
         var account = snapshot.IdOf("Microsoft.Storage/storageAccounts");
 
         Assert.Equal($"[reference('{account}', '2025-01-01').primaryEndpoints.{service}]", SnapshotSettings(snapshot)[name]);
+    }
+
+    [Fact]
+    public void DescriptorSetContainer_DefaultDeployment_IsAProvisionedContainer()
+    {
+        var snapshot = DeploymentSnapshot.Of();
+        var containers = snapshot.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Select(c => Json.String(c["name"])!.Split('/')[^1]);
+
+        var setting = SnapshotSettings(snapshot)["Portico__Transcoding__DescriptorSets__Container"];
+
+        Assert.Equal("portico-descriptors", setting);
+        Assert.Contains(setting, containers);
     }
 
     [Fact]

@@ -56,10 +56,12 @@ public sealed class StorageTests
     }
 
     [Fact]
-    public void DeploymentContainer_DefaultDeployment_IsPrivate()
+    public void BlobContainers_DefaultDeployment_AreTheDeploymentAndDescriptorContainersBothPrivate()
     {
-        var container = DeploymentSnapshot.Of().Single("Microsoft.Storage/storageAccounts/blobServices/containers");
+        var containers = DeploymentSnapshot.Of().OfType("Microsoft.Storage/storageAccounts/blobServices/containers");
 
-        Assert.Equal("None", Json.String(container["properties"]?["publicAccess"]));
+        Assert.Equal(2, containers.Count);
+        Assert.Contains(containers, c => Json.String(c["name"])!.EndsWith("/portico-descriptors", StringComparison.Ordinal));
+        Assert.All(containers, c => Assert.Equal("None", Json.String(c["properties"]?["publicAccess"])));
     }
 }
