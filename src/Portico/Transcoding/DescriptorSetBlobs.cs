@@ -15,7 +15,9 @@ namespace Portico.Transcoding;
 /// </summary>
 internal sealed class DescriptorSetBlobs(IOptions<PorticoOptions> options)
 {
-    private readonly Lazy<(BlobContainerClient? Container, string? Problem)> _container = new(() => CreateContainer(options.Value));
+    // Typed object, not BlobContainerClient: a field (or a generic argument) of the SDK's type loads Azure.Storage.Blobs
+    // when the engine is built, even on a gateway whose routes never name a blob (issue 25's start-up work).
+    private readonly Lazy<(object? Container, string? Problem)> _container = new(() => CreateContainer(options.Value));
 
     /// <summary>The settings: the account, container, size limit and deadline.</summary>
     public DescriptorSetBlobOptions Options => options.Value.Transcoding.DescriptorSets;
@@ -23,8 +25,8 @@ internal sealed class DescriptorSetBlobs(IOptions<PorticoOptions> options)
     /// <summary>The bytes of blob <paramref name="name"/>, or why they cannot be read.</summary>
     public async Task<(byte[]? Bytes, string? Error)> ReadAsync(string name, CancellationToken token)
     {
-        var (container, problem) = _container.Value;
-        if (container is null)
+        var (client, problem) = _container.Value;
+        if (client is not BlobContainerClient container)
         {
             return (null, problem);
         }
@@ -83,7 +85,7 @@ internal sealed class DescriptorSetBlobs(IOptions<PorticoOptions> options)
         }
     }
 
-    private static (BlobContainerClient?, string?) CreateContainer(PorticoOptions options)
+    private static (object?, string?) CreateContainer(PorticoOptions options)
     {
         var own = options.Transcoding.DescriptorSets;
         var cache = options.Caching.Blob;
