@@ -8,12 +8,14 @@ namespace Portico.Auth;
 internal readonly struct BearerCredential
 {
     private readonly int _start;
+    private readonly bool _canonical;
 
-    internal BearerCredential(string header, int start, int length)
+    internal BearerCredential(string header, int start, int length, bool canonical)
     {
         Header = header;
         _start = start;
         Length = length;
+        _canonical = canonical;
     }
 
     /// <summary>The whole <c>Authorization</c> value the token was read from.</summary>
@@ -27,11 +29,12 @@ internal readonly struct BearerCredential
 
     /// <summary>
     /// A string that stands for this token and no other, for remembering verified tokens: the header value itself
-    /// when the token ends it (the usual case: no copy), else the token. A key that is a whole header contains the
-    /// space after the scheme, which no token does, so the two kinds never meet; and a header ending in a token
-    /// holds that token and no other.
+    /// when it is exactly <c>Bearer</c>, one space and the token (the usual case: no copy), else the token. So one
+    /// token has at most these two keys, however a client spells the scheme or spaces it (one valid token cannot
+    /// be turned into many entries that push others' out of the bounded cache). A key that is a whole header
+    /// contains the space after the scheme, which no token does, so the two kinds never meet.
     /// </summary>
-    public string Key => _start + Length == Header.Length ? Header : Token;
+    public string Key => _canonical ? Header : Token;
 
     /// <summary>The token as a string of its own (a copy of that part of the header).</summary>
     public string Token => Header.Substring(_start, Length);

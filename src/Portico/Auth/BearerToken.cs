@@ -49,7 +49,8 @@ internal static class BearerToken
         }
 
         var leading = rest.Length - rest.TrimStart().Length;
-        credential = new BearerCredential(value, Scheme.Length + leading, token.Length);
+        var canonical = token.Length == rest.Length && value.StartsWith(Scheme, StringComparison.Ordinal);
+        credential = new BearerCredential(value, Scheme.Length + leading, token.Length, canonical);
         return true;
     }
 }

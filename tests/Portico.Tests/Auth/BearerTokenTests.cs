@@ -53,6 +53,20 @@ public sealed class BearerTokenTests(BearerTokenTests.Fixture fixture) : IClassF
         Assert.Equal(11, credential.Length);
     }
 
+    [Theory]
+    [InlineData("bearer abc.def.ghi")]
+    [InlineData("BEARER abc.def.ghi")]
+    [InlineData("Bearer  abc.def.ghi")]
+    [InlineData("Bearer abc.def.ghi ")]
+    public void TryRead_SchemeSpelledOrSpacedOtherwise_KeyIsTheTokenSoOneTokenHasFewKeys(string header)
+    {
+        Assert.True(BearerToken.TryRead(Request(header), out var malformed, out var credential));
+
+        Assert.False(malformed);
+        Assert.Equal("abc.def.ghi", credential.Key);
+        Assert.Equal("abc.def.ghi", credential.Token);
+    }
+
     [Fact]
     public void TryRead_TokenWithSpacesAround_KeyIsTheTrimmedToken()
     {
