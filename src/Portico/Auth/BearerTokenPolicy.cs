@@ -16,22 +16,16 @@ internal abstract class BearerTokenPolicy(string name, string method, int maxTok
 
     public sealed override ValueTask<AuthOutcome> AuthenticateAsync(GatewayContext context)
     {
-        var token = BearerToken.Read(context.HttpContext.Request, out var malformed);
-        if (malformed)
+        if (!BearerToken.TryRead(context.HttpContext.Request, out var malformed, out var credential))
         {
-            return ValueTask.FromResult(Invalid("malformed"));
+            return ValueTask.FromResult(malformed ? Invalid("malformed") : AuthOutcome.Missing(Challenge));
         }
 
-        if (token is null)
-        {
-            return ValueTask.FromResult(AuthOutcome.Missing(Challenge));
-        }
-
-        return token.Length > maxTokenSize ? ValueTask.FromResult(Invalid("too-large")) : VerifyAsync(context, token);
+        return credential.Length > maxTokenSize ? ValueTask.FromResult(Invalid("too-large")) : VerifyAsync(context, credential);
     }
 
-    /// <summary>Verifies a well-formed token of acceptable size.</summary>
-    protected abstract ValueTask<AuthOutcome> VerifyAsync(GatewayContext context, string token);
+    /// <summary>Verifies a well-formed token of acceptable size (<see cref="BearerCredential.Token"/> copies it out of the header).</summary>
+    protected abstract ValueTask<AuthOutcome> VerifyAsync(GatewayContext context, BearerCredential credential);
 
     /// <summary>A refusal of the token for <paramref name="reason"/> (in metrics and logs only, never in the answer).</summary>
     protected AuthOutcome Invalid(string reason) => AuthOutcome.Invalid(reason, GatewayProblems.InvalidToken, _invalidChallenge);

@@ -23,8 +23,9 @@ internal sealed class IntrospectionPolicy : BearerTokenPolicy
         _consumerClaim = consumerClaim;
     }
 
-    protected override async ValueTask<AuthOutcome> VerifyAsync(GatewayContext context, string token)
+    protected override async ValueTask<AuthOutcome> VerifyAsync(GatewayContext context, BearerCredential credential)
     {
+        var token = credential.Token;
         var result = _client is null ? null : await _client.IntrospectAsync(token, context.HttpContext.RequestAborted);
         if (result is null)
         {

@@ -23,8 +23,9 @@ internal sealed class JwtPolicy : BearerTokenPolicy
     private readonly bool _requireConsumer;
     private readonly TimeProvider _time;
 
-    // Tokens that passed every check, by their exact text, so a client re-sending its token costs a dictionary
-    // lookup instead of a signature verification. Per policy, so per snapshot: a reload starts empty. An entry is
+    // Tokens that passed every check, by their exact text (BearerCredential.Key: the Authorization value itself when it
+    // holds nothing but the token, so a remembered token is found without copying it out of the header), so a client
+    // re-sending its token costs a dictionary lookup instead of a signature verification. Per policy, so per snapshot: a reload starts empty. An entry is
     // used only while its issuer's key set is the one it was verified with (a key refresh re-verifies), and exp,
     // nbf and the consumer's status are checked again on every use.
     private readonly BoundedCache<string, VerifiedToken> _verified;
@@ -42,13 +43,15 @@ internal sealed class JwtPolicy : BearerTokenPolicy
         _requireConsumer = requireConsumer;
     }
 
-    protected override async ValueTask<AuthOutcome> VerifyAsync(GatewayContext context, string token)
+    protected override async ValueTask<AuthOutcome> VerifyAsync(GatewayContext context, BearerCredential credential)
     {
-        if (_verified.TryGet(token, out var known) && ReferenceEquals(known.Issuer.Keys.Current, known.KeySet))
+        var key = credential.Key;
+        if (_verified.TryGet(key, out var known) && ReferenceEquals(known.Issuer.Keys.Current, known.KeySet))
         {
             return Reuse(context, known);
         }
 
+        var token = ReferenceEquals(key, credential.Header) ? credential.Token : key;
         JsonWebToken jwt;
         string typ, alg, issuerName;
         string? kid;
@@ -122,7 +125,7 @@ internal sealed class JwtPolicy : BearerTokenPolicy
             var nbf = jwt.TryGetPayloadValue<long>("nbf", out var notBefore) ? notBefore : long.MinValue;
             var until = DateTimeOffset.FromUnixTimeSeconds(exp) + issuer.ClockSkew;
             var cap = _time.GetUtcNow() + MaxVerifiedLifetime;
-            _verified.Set(token, new VerifiedToken(issuer, keySet, outcome.Identity!, exp, nbf), until < cap ? until : cap);
+            _verified.Set(key, new VerifiedToken(issuer, keySet, outcome.Identity!, exp, nbf), until < cap ? until : cap);
         }
 
         return outcome;

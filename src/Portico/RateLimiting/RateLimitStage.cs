@@ -23,13 +23,18 @@ internal sealed class RateLimitStage(RateLimiter limiter) : IGatewayStage
             return next(context);
         }
 
-        var decisions = new RateLimitDecision[policies.Length];
+        // Decisions made from memory are read only until the headers are written or the refusal is answered, both
+        // before the rest of the pipeline runs, so they go into an array kept by the thread instead of a new one per
+        // request (issue 25). A concurrency limit, whose slots go back after the response, and a decision that waits
+        // on storage keep an array of their own.
+        var decisions = set.HasConcurrency ? new RateLimitDecision[policies.Length] : Scratch(policies.Length);
         for (int i = 0; i < policies.Length; i++)
         {
             var pending = limiter.AcquireAsync(policies[i], policies[i].Key.Resolve(context));
             if (!pending.IsCompletedSuccessfully)
             {
-                return ContinueAsync(context, next, set, decisions, i, pending);
+                var own = set.HasConcurrency ? decisions : decisions.AsSpan(0, policies.Length).ToArray();
+                return ContinueAsync(context, next, set, own, i, pending);
             }
 
             decisions[i] = pending.Result;
@@ -40,6 +45,21 @@ internal sealed class RateLimitStage(RateLimiter limiter) : IGatewayStage
         }
 
         return Admit(context, next, set, decisions);
+    }
+
+    [ThreadStatic]
+    private static RateLimitDecision[]? t_scratch;
+
+    /// <summary>This thread's array for the decisions of one request, at least <paramref name="count"/> long.</summary>
+    private static RateLimitDecision[] Scratch(int count)
+    {
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Length < count)
+        {
+            t_scratch = scratch = new RateLimitDecision[Math.Max(count, 4)];
+        }
+
+        return scratch;
     }
 
     /// <summary>The plan of the request's consumer, from the request's snapshot (a plan change is live with the next reload).</summary>
