@@ -18,24 +18,42 @@ internal sealed class GrpcStatus(int code, string? message, byte[]? statusBytes)
     public string? Message { get; } = message;
 
     /// <summary>Reads the status from <paramref name="headers"/> (trailers, or the headers of a trailers-only answer); null when it has none.</summary>
+    /// <remarks>
+    /// Read through <see cref="HttpHeaders.NonValidated"/>: these names have no parser, so the values are the same as
+    /// <see cref="HttpHeaders.TryGetValues(string, out IEnumerable{string}?)"/> gives, without the array and parsed
+    /// entry that call makes of every header it reads (every transcoded call reads its trailers, issue 18).
+    /// </remarks>
     public static GrpcStatus? Read(HttpHeaders headers)
     {
-        if (!headers.TryGetValues("grpc-status", out var codes)
-            || !int.TryParse(codes.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var code))
+        var raw = headers.NonValidated;
+        if (!int.TryParse(First(raw, "grpc-status"), NumberStyles.None, CultureInfo.InvariantCulture, out var code))
         {
             return null;
         }
 
-        var message = headers.TryGetValues("grpc-message", out var messages) ? Uri.UnescapeDataString(messages.First()) : null;
+        var message = First(raw, "grpc-message") is { } escaped ? Uri.UnescapeDataString(escaped) : null;
         byte[]? details = null;
-        if (headers.TryGetValues("grpc-status-details-bin", out var detailValues))
+        if (First(raw, "grpc-status-details-bin") is { } text)
         {
-            var text = detailValues.First();
             text = text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '='); // sent without padding
             details = Convert.TryFromBase64String(text, new byte[text.Length], out _) ? Convert.FromBase64String(text) : null;
         }
 
         return new GrpcStatus(code, message, details);
+    }
+
+    /// <summary>The first value of header <paramref name="name"/>; null when there is none.</summary>
+    private static string? First(HttpHeadersNonValidated headers, string name)
+    {
+        if (headers.TryGetValues(name, out var values))
+        {
+            foreach (var value in values)
+            {
+                return value;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The details of the <c>google.rpc.Status</c> as a JSON array (each <c>Any</c> in the JSON mapping); null when there are none.</summary>

@@ -14,6 +14,7 @@ using Portico.Observability;
 using Portico.Pipeline;
 using Portico.Problems;
 using Portico.Resilience;
+using Portico.Resilience.Timeouts;
 
 namespace Portico.Transcoding;
 
@@ -33,38 +34,50 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] ErrorEventStart = "event: error\ndata: "u8.ToArray();
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_jsonWriter;
+
     public TranscodingRoute Route => route;
 
-    public async Task DispatchAsync(GatewayContext context)
+    /// <remarks>
+    /// Not an asynchronous method itself: matching and encoding a call without a body complete at once, and the call
+    /// is then the only state machine (one per call less, issue 18's allocation figure).
+    /// </remarks>
+    public Task DispatchAsync(GatewayContext context)
     {
         var http = context.HttpContext;
         var path = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
         var binding = route.Match(http.Request.Method, path.Span, out var values);
         if (binding is null)
         {
-            await RefuseAsync(context, TranscodingProblems.NoMethod, null, "no binding matches");
-            return;
+            return RefuseAsync(context, TranscodingProblems.NoMethod, null, "no binding matches");
         }
 
         context.BackendId = route.Backend.Id;
-        var (frame, length) = await BuildFrameAsync(context, binding, values);
-        if (frame is null)
+        var built = BuildFrameAsync(context, binding, values);
+        if (!built.IsCompletedSuccessfully)
         {
-            return; // answered
+            return CallWhenBuiltAsync(context, binding, built);
         }
 
-        try
+        var (frame, length) = built.Result;
+        return frame is null ? Task.CompletedTask : CallAsync(context, binding, frame, length); // null: answered
+    }
+
+    private async Task CallWhenBuiltAsync(GatewayContext context, TranscodingBinding binding, ValueTask<(byte[]? Frame, int Length)> built)
+    {
+        var (frame, length) = await built;
+        if (frame is not null)
         {
             await CallAsync(context, binding, frame, length);
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-        }
     }
 
-    /// <summary>The framed request message in a pooled buffer; null after answering the client's fault.</summary>
-    private async Task<(byte[]? Frame, int Length)> BuildFrameAsync(GatewayContext context, TranscodingBinding binding, string[] values)
+    /// <summary>
+    /// The framed request message in a pooled buffer; null after answering the client's fault. A <see cref="ValueTask{TResult}"/>:
+    /// a call without a body completes at once and then allocates nothing.
+    /// </summary>
+    private async ValueTask<(byte[]? Frame, int Length)> BuildFrameAsync(GatewayContext context, TranscodingBinding binding, string[] values)
     {
         var http = context.HttpContext;
         ClientBody? body = null;
@@ -116,7 +129,9 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
                 string? problem;
                 try
                 {
-                    problem = route.WriteRequest(binding, json?.RootElement, http.Request.Query, values, output);
+                    // Without a query string the request's query collection (a feature created on first use) is not needed.
+                    var query = http.Request.QueryString.HasValue ? http.Request.Query : QueryCollection.Empty;
+                    problem = route.WriteRequest(binding, json?.RootElement, query, values, output);
                 }
                 catch (CodedOutputStream.OutOfSpaceException)
                 {
@@ -151,65 +166,75 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
         }
     }
 
+    /// <summary>The call with its framed request message (a pooled buffer, given back here), answered to the client.</summary>
     private async Task CallAsync(GatewayContext context, TranscodingBinding binding, byte[] frame, int length)
     {
-        var http = context.HttpContext;
-        var method = binding.Method;
-        using var request = BuildCall(context, method, frame, length);
-
-        // A unary call ends by the route's timeout (the deadline the service also sees); a stream lasts while
-        // messages keep coming within the route's activity timeout.
-        using var deadline = new CancellationTokenSource(method.IsServerStreaming ? route.ActivityTimeout : route.Timeout, runtime.TimeProvider);
-        using var clientGone = http.RequestAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
-        var started = Stopwatch.GetTimestamp();
-        HttpResponseMessage response;
+        // A unary call ends by the route's timeout (the deadline the service also sees); a stream lasts while messages
+        // keep coming within the route's activity timeout. On the system clock the source is reused across calls (a
+        // timer re-armed instead of a new source and timer per call, as the proxy's timeouts are); it goes back once
+        // the call, its response and every registration on its token are disposed, and the reset drops any left over.
+        var deadline = runtime.Deadlines.Rent(binding.Method.IsServerStreaming ? route.ActivityTimeout : route.Timeout);
         try
         {
-            response = await route.Invoker.SendAsync(request, deadline.Token);
-        }
-        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ResilienceErrors.TryAnswer(http, ex, out var answer))
-        {
-            await answer; // a timeout, an open circuit or a full bulkhead of the route's resilience pipeline
-            return;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
-        {
-            await FailAsync(context, method, ex, deadline.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested);
-            return;
-        }
-
-        using (response)
-        {
-            context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                TranscodingLog.CallFailed(runtime.Logger, route.Id, route.Backend.Id, $"the service answered HTTP {(int)response.StatusCode}, not a gRPC response", null);
-                await ProblemResponse.WriteAsync(http, GatewayProblems.BadGateway);
-                return;
-            }
-
-            if (GrpcStatus.Read(response.Headers) is { } trailersOnly)
-            {
-                await AnswerStatusAsync(context, method, trailersOnly, response);
-                return;
-            }
-
+            var http = context.HttpContext;
+            var method = binding.Method;
+            using var request = BuildCall(context, method, frame, length);
+            using var clientGone = TimeoutSources.Link(http.RequestAborted, deadline);
+            var started = Stopwatch.GetTimestamp();
+            HttpResponseMessage response;
             try
             {
-                var stream = await response.Content.ReadAsStreamAsync(deadline.Token);
-                if (method.IsServerStreaming)
-                {
-                    await StreamAsync(context, binding, response, stream, deadline);
-                }
-                else
-                {
-                    await AnswerUnaryAsync(context, binding, response, stream, deadline.Token);
-                }
+                response = await route.Invoker.SendAsync(request, deadline.Token);
+            }
+            catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ResilienceErrors.TryAnswer(http, ex, out var answer))
+            {
+                await answer; // a timeout, an open circuit or a full bulkhead of the route's resilience pipeline
+                return;
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
             {
                 await FailAsync(context, method, ex, deadline.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested);
+                return;
             }
+
+            using (response)
+            {
+                context.UpstreamDuration = Stopwatch.GetElapsedTime(started);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    TranscodingLog.CallFailed(runtime.Logger, route.Id, route.Backend.Id, $"the service answered HTTP {(int)response.StatusCode}, not a gRPC response", null);
+                    await ProblemResponse.WriteAsync(http, GatewayProblems.BadGateway);
+                    return;
+                }
+
+                if (GrpcStatus.Read(response.Headers) is { } trailersOnly)
+                {
+                    await AnswerStatusAsync(context, method, trailersOnly, response);
+                    return;
+                }
+
+                try
+                {
+                    var stream = await response.Content.ReadAsStreamAsync(deadline.Token);
+                    if (method.IsServerStreaming)
+                    {
+                        await StreamAsync(context, binding, response, stream, deadline);
+                    }
+                    else
+                    {
+                        await AnswerUnaryAsync(context, binding, response, stream, deadline.Token);
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+                {
+                    await FailAsync(context, method, ex, deadline.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested);
+                }
+            }
+        }
+        finally
+        {
+            runtime.Deadlines.Return(deadline);
+            ArrayPool<byte>.Shared.Return(frame);
         }
     }
 
@@ -322,12 +347,27 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
     }
 
     /// <summary>The response message (or its <c>response_body</c> field) as JSON, appended to <paramref name="json"/>.</summary>
+    /// <remarks>
+    /// The JSON writer is the thread's own, reset to <paramref name="json"/> for each message: this method never awaits,
+    /// so no other call can use it meanwhile, and a call saves a new writer (issue 18's allocation figure).
+    /// </remarks>
     private bool TryWriteJson(TranscodingBinding binding, ReadOnlyMemory<byte> message, IBufferWriter<byte> json, out string? error)
     {
-        using var writer = new Utf8JsonWriter(json);
-        return binding.ResponseField is { } field
+        var writer = t_jsonWriter;
+        if (writer is null)
+        {
+            writer = t_jsonWriter = new Utf8JsonWriter(json);
+        }
+        else
+        {
+            writer.Reset(json);
+        }
+
+        var written = binding.ResponseField is { } field
             ? route.Decoder.TryWriteField(field, message, writer, out error)
             : route.Decoder.TryWrite(binding.Method.Descriptor.OutputType, message, writer, out error);
+        writer.Flush();
+        return written;
     }
 
     private async Task StreamAsync(GatewayContext context, TranscodingBinding binding, HttpResponseMessage response, Stream stream, CancellationTokenSource idle)

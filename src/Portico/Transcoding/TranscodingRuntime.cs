@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Portico.Auth;
+using Portico.Resilience.Timeouts;
 
 namespace Portico.Transcoding;
 
@@ -16,4 +17,7 @@ internal sealed class TranscodingRuntime(TimeProvider timeProvider, ILogger<Tran
     public IdentityForwarding Identity { get; } = identity;
 
     public DescriptorSetBlobs DescriptorSets { get; } = descriptorSets;
+
+    /// <summary>The calls' deadlines, pooled on the system clock (<see cref="TimeoutSources"/>).</summary>
+    public TimeoutSources Deadlines { get; } = new(timeProvider);
 }
