@@ -1,3 +1,6 @@
+// Longer than 500 lines on purpose: every step of the path to a backend (bulkhead, timeouts, circuit, retry, fallback)
+// shares one request's state here, so that the common request runs in one asynchronous method (issue 25); the
+// strategies themselves live in their own folders.
 using System.Net.Http.Headers;
 using System.Net;
 using Microsoft.AspNetCore.Http;
