@@ -56,24 +56,35 @@ internal sealed partial class ObservabilityStage : IGatewayStage
 
         try
         {
-            await next(context);
-            await context.EndDispatchAsync(); // the proxy dispatcher's closing work, left to the stage awaiting it
-        }
-        catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
-        {
-            LogAbortedDuringProcessing(_logger, context.RouteId, ex.GetType().Name);
-            http.Response.StatusCode = 499;
-        }
-        catch (Exception ex)
-        {
-            LogUnhandled(_logger, context.RouteId, ex);
-            if (http.Response.HasStarted)
+            var answerInternalError = false;
+            try
             {
-                http.Abort();
+                await next(context);
+                await context.EndDispatchAsync(); // the proxy dispatcher's closing work, left to the stage awaiting it
             }
-            else
+            catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
             {
-                http.Response.Clear();
+                LogAbortedDuringProcessing(_logger, context.RouteId, ex.GetType().Name);
+                http.Response.StatusCode = 499;
+            }
+            catch (Exception ex)
+            {
+                LogUnhandled(_logger, context.RouteId, ex);
+                if (http.Response.HasStarted)
+                {
+                    http.Abort();
+                }
+                else
+                {
+                    http.Response.Clear();
+                    answerInternalError = true;
+                }
+            }
+
+            // Awaited outside the handler: an await inside a catch gives the state machine of every request the
+            // fields to keep the exception across it (issue 25, allocation per request).
+            if (answerInternalError)
+            {
                 await ProblemResponse.WriteAsync(http, GatewayProblems.InternalError);
             }
         }

@@ -19,8 +19,8 @@ public sealed class GatewayContext
 {
     private ClientAddress? _client;
     private RequestTraceId _traceId;
-    private StrongBox<ConcurrencyGate>? _held0, _held1, _held2;
-    private List<StrongBox<ConcurrencyGate>>? _heldMore;
+    private StrongBox<ConcurrencyGate>? _held0, _held1;
+    private GatewayContextRareState? _rare;
     private Proxy.ProxyDispatcher? _dispatchEnd;
     private Task<Yarp.ReverseProxy.Forwarder.ForwarderError>? _dispatchSent;
     private long _dispatchStarted;
@@ -51,13 +51,25 @@ public sealed class GatewayContext
     /// <summary>How the exchange ended, which a status sent before the body broke cannot say.</summary>
     public Observability.RequestOutcome Outcome { get; internal set; }
     /// <summary>How the response cache answered (hit, miss, stale, …; docs/caching.md), or null on routes that do not cache.</summary>
-    public string? CacheOutcome { get; internal set; }
+    public string? CacheOutcome
+    {
+        get => _rare?.CacheOutcome;
+        internal set => SetRare(value, static (rare, v) => rare.CacheOutcome = v);
+    }
 
     /// <summary>The problem the gateway answered with, if it answered with one (traffic analytics classify refusals by it).</summary>
-    internal Problems.Problem? Problem { get; set; }
+    internal Problems.Problem? Problem
+    {
+        get => _rare?.Problem;
+        set => SetRare(value, static (rare, v) => rare.Problem = v);
+    }
 
     /// <summary>Whether one of Portico's own endpoints (health, admin) answered: not traffic, so analytics skip it.</summary>
-    internal bool IsPorticoEndpoint { get; set; }
+    internal bool IsPorticoEndpoint
+    {
+        get => _rare?.IsPorticoEndpoint ?? false;
+        set => SetRare(value, static (rare, v) => rare.IsPorticoEndpoint = v);
+    }
 
     internal GatewaySnapshot Snapshot { get; }
 
@@ -73,19 +85,31 @@ public sealed class GatewayContext
     /// For a Portico endpoint that owns a sub-tree (<c>/admin/backends</c>), the request path below it (<c>/b-1</c>);
     /// empty otherwise.
     /// </summary>
-    internal string EndpointSubpath { get; set; } = "";
+    internal string EndpointSubpath
+    {
+        get => _rare?.EndpointSubpath ?? "";
+        set => SetRare(value, static (rare, v) => rare.EndpointSubpath = v);
+    }
 
     /// <summary>
     /// Every <c>Connection</c> line of the request as the client sent it, where the host could keep them
     /// (<see cref="ConnectionHeaderCapture"/>); empty when the request has none.
     /// </summary>
-    internal StringValues ConnectionHeader { get; set; }
+    internal StringValues ConnectionHeader
+    {
+        get => _rare?.ConnectionHeader ?? default;
+        set => SetRare(value, static (rare, v) => rare.ConnectionHeader = v);
+    }
 
     /// <summary>The request's path and query as the client sent them; set when the route is matched.</summary>
     internal RequestTarget Target { get; set; }
 
     /// <summary>For a backend with several destinations: the request's affinity key and the destinations its attempts tried.</summary>
-    internal Discovery.DestinationPicks? DestinationPicks { get; set; }
+    internal Discovery.DestinationPicks? DestinationPicks
+    {
+        get => _rare?.DestinationPicks;
+        set => SetRare(value, static (rare, v) => rare.DestinationPicks = v);
+    }
 
     /// <summary>The raw path sent upstream, set by the dispatcher from the route's rewrite plan.</summary>
     internal ReadOnlyMemory<char> UpstreamPath { get; set; }
@@ -95,6 +119,18 @@ public sealed class GatewayContext
 
     /// <summary>The client's address and forwarding chain, resolved on first use (trusted proxies honoured).</summary>
     internal ClientAddress Client => _client ??= ForwardedHeaders.Resolve(HttpContext);
+
+    // The fields most requests never set live in a part created on first use: a default value read or written
+    // creates nothing (issue 25, allocation per request).
+    private void SetRare<T>(T value, Action<GatewayContextRareState, T> set)
+    {
+        if (_rare is null && EqualityComparer<T>.Default.Equals(value, default!))
+        {
+            return;
+        }
+
+        set(_rare ??= new(), value);
+    }
 
     /// <summary>
     /// Keeps a slot taken in <paramref name="gate"/> until the request has left the pipeline, when
@@ -106,8 +142,7 @@ public sealed class GatewayContext
     {
         if (_held0 is null) { _held0 = gate; }
         else if (_held1 is null) { _held1 = gate; }
-        else if (_held2 is null) { _held2 = gate; }
-        else { (_heldMore ??= []).Add(gate); }
+        else { ((_rare ??= new()).HeldMore ??= []).Add(gate); }
     }
 
     /// <summary>
@@ -118,10 +153,9 @@ public sealed class GatewayContext
     {
         Release(ref _held0);
         Release(ref _held1);
-        Release(ref _held2);
-        if (_heldMore is { } more)
+        if (_rare?.HeldMore is { } more)
         {
-            _heldMore = null;
+            _rare.HeldMore = null;
             foreach (var gate in more)
             {
                 gate.Value.Exit(); // in place: the gate is a struct in its box

@@ -1,3 +1,6 @@
+// Longer than 500 lines on purpose: every step of the path to a backend (bulkhead, timeouts, circuit, retry, fallback)
+// shares one request's state here, so that the common request runs in one asynchronous method (issue 25); the
+// strategies themselves live in their own folders.
 using System.Net.Http.Headers;
 using System.Net;
 using Microsoft.AspNetCore.Http;
@@ -169,17 +172,24 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
                 outcome = EndAttempt(ref scope, timeout.Token, outcome);
             }
 
+            // Retries and the fallback are awaited in FinishAsync, through a Task awaiter of the type the call above
+            // already has: their ValueTask awaiter would otherwise be a field of every request's state machine
+            // (issue 25, allocation per request). The order of the steps is the same either way.
             if (_retry is not null && IsRetriable(outcome, timeout.Token, 0) && CanRepeat(request, body))
             {
-                outcome = await RetryAsync(new AttemptState(this, request, body, cancellationToken), outcome, timeout.Token).ConfigureAwait(false);
+                return await FinishAsync(outcome, retry: true, request, body, timeout, cancellationToken).ConfigureAwait(false);
             }
 
-            if (outcome.Exception is OperationCanceledException cancelled && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            outcome = TotalTimedOut(outcome, timeout, cancellationToken);
+            if (!_hasFallback)
             {
-                outcome = TimedOut("total", _settings.Timeout, cancelled);
+                NoteRefusal(outcome); // what SettleAsync does without a fallback
+            }
+            else if (ShouldFallBack(outcome, cancellationToken))
+            {
+                return await FinishAsync(outcome, retry: false, request, body, timeout, cancellationToken).ConfigureAwait(false);
             }
 
-            outcome = await SettleAsync(outcome, request, body, cancellationToken).ConfigureAwait(false);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
@@ -190,6 +200,34 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             _resilience.Bulkhead.Exit();
         }
     }
+
+    /// <summary>
+    /// The end of a request whose first outcome calls for more: Polly's retry (then the total timeout's verdict and
+    /// <see cref="SettleAsync"/>) when <paramref name="retry"/>, else the fallback, which the caller found due.
+    /// </summary>
+    private async Task<HttpResponseMessage> FinishAsync(
+        Outcome<HttpResponseMessage> outcome, bool retry, HttpRequestMessage request, byte[]? body, CancellationTokenSource timeout, CancellationToken cancellationToken)
+    {
+        if (retry)
+        {
+            outcome = await RetryAsync(new AttemptState(this, request, body, cancellationToken), outcome, timeout.Token).ConfigureAwait(false);
+            outcome = TotalTimedOut(outcome, timeout, cancellationToken);
+            outcome = await SettleAsync(outcome, request, body, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            outcome = await FallBackAsync(outcome, request, body, cancellationToken).ConfigureAwait(false);
+        }
+
+        outcome.ThrowIfException();
+        return outcome.Result!;
+    }
+
+    /// <summary>An outcome cancelled by the route's total timeout (not by the caller) is that timeout's 504.</summary>
+    private Outcome<HttpResponseMessage> TotalTimedOut(Outcome<HttpResponseMessage> outcome, CancellationTokenSource timeout, CancellationToken cancellationToken) =>
+        outcome.Exception is OperationCanceledException cancelled && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            ? TimedOut("total", _settings.Timeout, cancelled)
+            : outcome;
 
     /// <summary>
     /// The last step of every request: a refusal without a fallback is counted and logged; otherwise the fallback

@@ -15,6 +15,15 @@ internal sealed class ForwardedHeadersPolicy
 {
     private readonly IPNetwork[] _trusted;
 
+    // The last client this thread resolved from a peer that is not a trusted proxy, with the policy and the transport's
+    // address it came from. Such a client depends only on those, the scheme and the host, and the record is immutable,
+    // so a request from the same peer (every request of a keep-alive connection, or of a load balancer in front) shares
+    // it instead of allocating the record, and for an IPv4-mapped peer the mapped address and its text, again
+    // (issue 25, allocation per request).
+    [ThreadStatic] private static ForwardedHeadersPolicy? t_lastPolicy;
+    [ThreadStatic] private static IPAddress? t_lastRemote;
+    [ThreadStatic] private static ClientAddress? t_lastDirect;
+
     public ForwardedHeadersPolicy(IOptions<PorticoOptions> options)
     {
         _trusted = [.. options.Value.ForwardedHeaders.TrustedProxies.Select(ParseNetwork)];
@@ -27,12 +36,25 @@ internal sealed class ForwardedHeadersPolicy
     public ClientAddress Resolve(HttpContext context)
     {
         var request = context.Request;
-        var peer = Normalize(context.Connection.RemoteIpAddress);
+        var remote = context.Connection.RemoteIpAddress;
         var scheme = request.Scheme;
         var host = request.Host.Value ?? "";
+        if (t_lastPolicy == this && remote is not null && remote.Equals(t_lastRemote)
+            && t_lastDirect is { } last && string.Equals(last.Proto, scheme, StringComparison.Ordinal) && string.Equals(last.Host, host, StringComparison.Ordinal))
+        {
+            return last; // see t_lastDirect
+        }
+
+        var peer = Normalize(remote);
         if (peer is null || !IsTrusted(peer))
         {
-            return new ClientAddress(peer, peer?.ToString(), scheme, host);
+            var direct = new ClientAddress(peer, peer?.ToString(), scheme, host);
+            if (remote is not null)
+            {
+                (t_lastPolicy, t_lastRemote, t_lastDirect) = (this, remote, direct);
+            }
+
+            return direct;
         }
 
         // The peer is a trusted proxy: walk X-Forwarded-For from the right, through trusted hops, to the client.

@@ -244,6 +244,31 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forward_SamePeerWithAnotherHostOrGateway_EachRequestGetsItsOwnForwardingHeaders()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var client = await RawHttp.ConnectAsync(_gateway.Url, cancel.Token);
+        var stream = client.GetStream();
+
+        // One keep-alive connection (one peer) asking for another host each time, and between its requests one from the
+        // same peer to the gateway that trusts loopback: the client resolved for one request is never another's.
+        foreach (var host in new[] { "a.example", "b.example", "a.example" })
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /p HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n"), cancel.Token);
+            var response = await RawHttp.ReadResponseAsync(stream, cancel.Token);
+            Assert.Equal(200, response.Status);
+            Assert.Equal(host, _backend.LastRequest.Header("X-Forwarded-Host"));
+            Assert.Equal("127.0.0.1", _backend.LastRequest.Header("X-Forwarded-For"));
+
+            using var viaProxy = new HttpRequestMessage(HttpMethod.Get, "/p");
+            viaProxy.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.9");
+            using var proxied = await _behindProxy.Client.SendAsync(viaProxy, cancel.Token);
+            proxied.EnsureSuccessStatusCode();
+            Assert.Equal("203.0.113.9, 127.0.0.1", _backend.LastRequest.Header("X-Forwarded-For"));
+        }
+    }
+
+    [Fact]
     public async Task Forward_HostHeader_IsTheBackendsNotTheClients()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/host");
