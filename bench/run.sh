@@ -489,8 +489,12 @@ measure_startup() { # NAME [--env K=V ...] -- COMMAND...
     local name="$1"; shift
     local warmup=1
     [[ $MODE == smoke ]] && warmup=0
+    # From an empty working directory, as in the container (/app): the host's content root is the working directory,
+    # and its appsettings.json watcher subscribes to every directory below it, which in the repository (with the
+    # test infrastructure's node_modules) is some 5,000 inotify watches at every start (docs/performance.md).
+    mkdir -p "$WORK/startup-cwd"
     run_bounded 300 dotnet "$TOOL_DLL" startup --name "$name" --out "$RAW" --runs "$STARTUP_RUNS" --warmup "$warmup" \
-        --url "http://$LOOPBACK:$STARTUP_PORT/plain/1k" "$@" >&2
+        --cwd "$WORK/startup-cwd" --url "http://$LOOPBACK:$STARTUP_PORT/plain/1k" "$@" >&2
 }
 
 if [[ $DO_STARTUP -eq 1 ]]; then

@@ -21,7 +21,7 @@ static int Usage()
                Portico.Bench.Tool target-env SCENARIO_DIR TARGET
                Portico.Bench.Tool check SCENARIO_DIR TARGET BASE_URL [--seconds N]
                Portico.Bench.Tool wait URL SECONDS
-               Portico.Bench.Tool startup --name NAME --url URL --out FILE [--runs N] [--warmup N] [--listen-port P] -- COMMAND ARGS...
+               Portico.Bench.Tool startup --name NAME --url URL --out FILE [--runs N] [--warmup N] [--listen-port P] [--cwd DIR] -- COMMAND ARGS...
                Portico.Bench.Tool allocations --counters FILE --start EPOCH_S --end EPOCH_S --requests N --scenario S --target T --connections C --out FILE [--loadavg L]
                Portico.Bench.Tool report --raw FILE --scenarios-dir DIR --out-dir DIR [--setting key=value ...]
         """);

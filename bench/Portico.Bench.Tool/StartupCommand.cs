@@ -7,8 +7,8 @@ namespace Portico.Bench.Tool;
 /// <summary>
 /// Times a server's start-up: from just before the process is started to the first answer with the expected
 /// status on a URL (for Portico, a proxied request, so the registry is loaded and the backend reached), and to
-/// the line that says it listens. Each run starts a fresh process and kills it afterwards; warm-up runs (which
-/// also warm the file cache) are not recorded.
+/// the line that says it listens. Each run starts a fresh process (in the <c>--cwd</c> directory, by default this
+/// one) and kills it afterwards; warm-up runs (which also warm the file cache) are not recorded.
 /// </summary>
 internal static class StartupCommand
 {
@@ -31,11 +31,12 @@ internal static class StartupCommand
         var expectStatus = int.Parse(options.Get("--expect-status", "200"), CultureInfo.InvariantCulture);
         var readyLine = options.Get("--ready-line", "listening on");
         var extraEnv = options.All("--env");
+        var workingDirectory = options.Get("--cwd", Environment.CurrentDirectory);
 
         var results = new List<double>();
         for (int run = 1 - warmup; run <= runs; run++)
         {
-            var sample = await StartOnceAsync(command, extraEnv, url, expectStatus, readyLine);
+            var sample = await StartOnceAsync(command, extraEnv, workingDirectory, url, expectStatus, readyLine);
             if (sample is null)
             {
                 Console.Error.WriteLine($"bench startup {name}: no {expectStatus} from {url} within 30 s");
@@ -65,13 +66,14 @@ internal static class StartupCommand
         return 0;
     }
 
-    private static async Task<Sample?> StartOnceAsync(string[] command, IReadOnlyList<string> extraEnv, string url, int expectStatus, string readyLine)
+    private static async Task<Sample?> StartOnceAsync(string[] command, IReadOnlyList<string> extraEnv, string workingDirectory, string url, int expectStatus, string readyLine)
     {
         var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
         };
         foreach (var arg in command[1..])
         {

@@ -7,6 +7,9 @@ using Portico.Functions;
 using Portico.Hosting;
 using Portico.Observability;
 
+// The registry serializer's metadata is built on another thread while the worker's host is built (docs/performance.md).
+_ = Task.Run(Portico.Configuration.RegistrySerializer.Prepare, CancellationToken.None);
+
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 

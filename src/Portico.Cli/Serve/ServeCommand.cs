@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portico.Cli.Demo;
+using Portico.Configuration;
 using Portico.Hosting;
 using Portico.Registry;
 
@@ -73,6 +74,9 @@ internal static class ServeCommand
             await error.WriteLineAsync($"{Command}: --counters-storage goes with --config (with --storage, counters are kept in that account).");
             return ExitCodes.Invalid;
         }
+
+        // The registry serializer's metadata is built on another thread while the host is built (docs/performance.md).
+        _ = Task.Run(RegistrySerializer.Prepare, CancellationToken.None);
 
         var settings = new Dictionary<string, string?>();
         if (config is not null)

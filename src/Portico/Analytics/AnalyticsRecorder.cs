@@ -147,7 +147,23 @@ internal sealed class AnalyticsRecorder
 
     private static string Sanitize(string name)
     {
-        var kept = new string([.. name.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.').Take(48)]);
-        return kept.Length == 0 ? "instance" : kept;
+        // A loop, not LINQ over chars: it runs once at start-up, where each generic method over a value type is
+        // compiled at first use even in a ReadyToRun build (docs/performance.md).
+        Span<char> kept = stackalloc char[48];
+        var length = 0;
+        foreach (var c in name)
+        {
+            if (length == kept.Length)
+            {
+                break;
+            }
+
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            {
+                kept[length++] = c;
+            }
+        }
+
+        return length == 0 ? "instance" : new string(kept[..length]);
     }
 }

@@ -46,6 +46,17 @@ public static partial class RegistrySerializer
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// Builds the serializer's metadata for the whole registry model, so the first real parse does not: the first parse
+    /// of any document, even <c>{}</c>, configures every type the model reaches and compiles about 500 generic
+    /// methods of System.Text.Json over the model's value types (about 130 ms of CPU), which ReadyToRun cannot
+    /// precompile because their code lives in the framework. The hosts start it on a thread-pool thread before they
+    /// build the host, so it runs beside host construction on a second core instead of before the first answer
+    /// (issue 25, docs/performance.md). The metadata is cached in the options; a parse that starts meanwhile waits for
+    /// the types it needs instead of building them twice.
+    /// </summary>
+    public static void Prepare() => _ = ParseDocument("{}"u8, "");
+
     /// <summary>Type information for registry items, for <see cref="ParseItem{T}"/> and <see cref="SerializeItem{T}"/>.</summary>
     internal static RegistryJsonContext Types => RegistryJsonContext.Default;
 
