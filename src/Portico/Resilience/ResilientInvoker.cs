@@ -181,11 +181,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             }
 
             outcome = TotalTimedOut(outcome, timeout, cancellationToken);
-            if (!_hasFallback)
-            {
-                NoteRefusal(outcome); // what SettleAsync does without a fallback
-            }
-            else if (ShouldFallBack(outcome, cancellationToken))
+            if (NeedsFallback(outcome, cancellationToken))
             {
                 return await FinishAsync(outcome, retry: false, request, body, timeout, cancellationToken).ConfigureAwait(false);
             }
@@ -234,17 +230,25 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     /// answers when the outcome calls for it. Completes at once when there is nothing to wait for.
     /// </summary>
     private ValueTask<Outcome<HttpResponseMessage>> SettleAsync(
-        Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, byte[]? body, CancellationToken cancellationToken)
+        Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, byte[]? body, CancellationToken cancellationToken) =>
+        NeedsFallback(outcome, cancellationToken)
+            ? FallBackAsync(outcome, request, body, cancellationToken)
+            : new ValueTask<Outcome<HttpResponseMessage>>(outcome);
+
+    /// <summary>
+    /// Whether the fallback must answer <paramref name="outcome"/>; without a fallback, a refusal is counted and logged
+    /// here instead. The decision of <see cref="SettleAsync"/>, which the common path in <c>SendEnteredAsync</c> makes
+    /// without awaiting.
+    /// </summary>
+    private bool NeedsFallback(Outcome<HttpResponseMessage> outcome, CancellationToken cancellationToken)
     {
         if (!_hasFallback)
         {
             NoteRefusal(outcome);
-            return new ValueTask<Outcome<HttpResponseMessage>>(outcome);
+            return false;
         }
 
-        return ShouldFallBack(outcome, cancellationToken)
-            ? FallBackAsync(outcome, request, body, cancellationToken)
-            : new ValueTask<Outcome<HttpResponseMessage>>(outcome);
+        return ShouldFallBack(outcome, cancellationToken);
     }
 
     /// <summary>Polly's retry strategy, handed the outcome of the attempt already made as its own first attempt.</summary>
