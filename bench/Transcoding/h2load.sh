@@ -36,19 +36,20 @@ run() { # name, h2load arguments...
   before=$(ticks)
   result=$(h2load -D "$seconds" --warm-up-time=2 "$@" 2>&1)
   after=$(ticks)
-  local done rps
+  local done failed rps
   done=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' <<<"$result")
+  failed=$(sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p' <<<"$result") # not 2xx or 3xx (a gRPC error is a 200: checked apart)
   rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' <<<"$result")
   # The process's CPU over the measured seconds and the warm-up's (h2load counts requests over the measured part only),
   # so the figure is an upper bound; the same for every side.
-  printf '| %s | %s | %s | %s |\n' "$name" "$rps" "$(awk -v t=$((after - before)) -v hz="$hz" -v n="$done" -v s="$seconds" 'BEGIN { printf "%.0f", t / hz * 1e6 / (n * (s + 2) / s) }')" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$failed" "$(awk -v t=$((after - before)) -v hz="$hz" -v n="$done" -v s="$seconds" 'BEGIN { printf "%.0f", t / hz * 1e6 / (n * (s + 2) / s) }')" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 echo "GetBook from h2load, $callers concurrent streams, $rounds alternating rounds of $seconds s per side (after 2 s of warm-up each)."
 echo "CPU is the bench process's (service and gateway; not h2load's) per request, warm-up included pro rata."
 echo
-echo '| side | requests/s | process CPU us/request | load average |'
-echo '| --- | --- | --- | --- |'
+echo '| side | requests/s | failed | process CPU us/request | load average |'
+echo '| --- | --- | --- | --- | --- |'
 run "warm-up: transcoded over HTTP/2" -c 1 -m "$callers" "$http2/v1/shelves/s/books/b" >/dev/null
 run "warm-up: gRPC through the gateway" -c 1 -m "$callers" "${grpc[@]}" "$http2/$method" >/dev/null
 for _ in $(seq "$rounds"); do
