@@ -14,4 +14,7 @@ internal sealed class Side(string name, Func<Task> call)
     public TimeSpan Cpu { get; set; }
 
     public long Allocated { get; set; }
+
+    /// <summary>Thread-pool work items completed in the recorded rounds: the hops of a call from one thread to another.</summary>
+    public long WorkItems { get; set; }
 }
