@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 using Portico.Pipeline;
 using Portico.Problems;
@@ -10,6 +11,11 @@ namespace Portico.Routing;
 /// </summary>
 internal sealed class RouteMatchStage : IGatewayStage
 {
+    // Matching fills a dictionary of route values that most requests never read: the match uses this thread's
+    // scratch one, emptied after every request, and GatewayContext.RouteValues makes the values again when asked.
+    [ThreadStatic]
+    private static RouteValueDictionary? t_scratch;
+
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
     {
         var snapshot = context.Snapshot;
@@ -27,20 +33,18 @@ internal sealed class RouteMatchStage : IGatewayStage
         }
 
         context.Target = target;
-        // A CORS preflight is matched by the method it asks about, so the route's cors policy answers it (issue 17).
-        CompiledRoute? route = null;
-        IReadOnlyList<string>? allowed = null;
-        if (Cors.CorsPreflight.RequestedMethod(http.Request) is { } requested)
+        var scratch = t_scratch ??= new RouteValueDictionary();
+        CompiledRoute? route;
+        IReadOnlyList<string>? allowed;
+        try
         {
-            route = snapshot.Routes.Match(http, context.RouteValues, requested, out _);
-            if (route?.Cors is null)
-            {
-                route = null;
-                context.RouteValues.Clear();
-            }
+            route = Match(snapshot.Routes, http, scratch, out allowed);
+        }
+        finally
+        {
+            scratch.Clear();
         }
 
-        route ??= snapshot.Routes.Match(http, context.RouteValues, out allowed);
         if (route is null)
         {
             if (allowed is not null)
@@ -54,5 +58,23 @@ internal sealed class RouteMatchStage : IGatewayStage
 
         context.Route = route;
         return next(context);
+    }
+
+    private static CompiledRoute? Match(RouteTable routes, Microsoft.AspNetCore.Http.HttpContext http, RouteValueDictionary values, out IReadOnlyList<string>? allowed)
+    {
+        // A CORS preflight is matched by the method it asks about, so the route's cors policy answers it (issue 17).
+        allowed = null;
+        if (Cors.CorsPreflight.RequestedMethod(http.Request) is { } requested)
+        {
+            var route = routes.Match(http, values, requested, out _);
+            if (route?.Cors is not null)
+            {
+                return route;
+            }
+
+            values.Clear();
+        }
+
+        return routes.Match(http, values, out allowed);
     }
 }
