@@ -24,8 +24,9 @@ public sealed class GatewayContext
     private RouteValueDictionary? _routeValues;
     private Proxy.ProxyDispatcher? _dispatchEnd;
     private Task<Yarp.ReverseProxy.Forwarder.ForwarderError>? _dispatchSent;
-    private long _dispatchStarted;
-    private long _upstreamTicks = -1; // TimeSpan? would take 16 bytes for a flag and the ticks
+    // The upstream time in ticks (-1 while unknown; a TimeSpan? would take 16 bytes); while the proxy dispatcher's
+    // closing work is pending (_dispatchEnd set), the timestamp the forwarding started at.
+    private long _upstream = -1;
 
     internal GatewayContext(HttpContext httpContext, GatewaySnapshot snapshot, ForwardedHeadersPolicy forwardedHeaders)
     {
@@ -50,8 +51,8 @@ public sealed class GatewayContext
     /// <summary>Time spent waiting on the upstream, when the request was forwarded.</summary>
     public TimeSpan? UpstreamDuration
     {
-        get => _upstreamTicks < 0 ? null : TimeSpan.FromTicks(_upstreamTicks);
-        internal set => _upstreamTicks = value is { } duration ? Math.Max(duration.Ticks, 0) : -1;
+        get => _dispatchEnd is null && _upstream >= 0 ? TimeSpan.FromTicks(_upstream) : null;
+        internal set => _upstream = value is { } duration ? Math.Max(duration.Ticks, 0) : -1;
     }
 
     /// <summary>How the exchange ended, which a status sent before the body broke cannot say.</summary>
@@ -205,7 +206,7 @@ public sealed class GatewayContext
     {
         _dispatchEnd = dispatcher;
         _dispatchSent = sent;
-        _dispatchStarted = started;
+        _upstream = started;
     }
 
     /// <summary>
@@ -223,8 +224,10 @@ public sealed class GatewayContext
         }
 
         var sent = _dispatchSent!;
+        var started = _upstream;
         _dispatchEnd = null;
         _dispatchSent = null;
-        return sent.IsCompletedSuccessfully ? dispatcher.EndAsync(this, sent.Result, _dispatchStarted) : Task.CompletedTask;
+        _upstream = -1;
+        return sent.IsCompletedSuccessfully ? dispatcher.EndAsync(this, sent.Result, started) : Task.CompletedTask;
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 using Portico.Pipeline;
 using Portico.Problems;
@@ -11,11 +10,6 @@ namespace Portico.Routing;
 /// </summary>
 internal sealed class RouteMatchStage : IGatewayStage
 {
-    // Matching fills a dictionary of route values that most requests never read: the match uses this thread's
-    // scratch one, emptied after every request, and GatewayContext.RouteValues makes the values again when asked.
-    [ThreadStatic]
-    private static RouteValueDictionary? t_scratch;
-
     public Task InvokeAsync(GatewayContext context, GatewayDelegate next)
     {
         var snapshot = context.Snapshot;
@@ -33,18 +27,8 @@ internal sealed class RouteMatchStage : IGatewayStage
         }
 
         context.Target = target;
-        var scratch = t_scratch ??= new RouteValueDictionary();
-        CompiledRoute? route;
-        IReadOnlyList<string>? allowed;
-        try
-        {
-            route = Match(snapshot.Routes, http, scratch, out allowed);
-        }
-        finally
-        {
-            scratch.Clear();
-        }
-
+        // The match only decides: most routes never read their values, which GatewayContext.RouteValues makes when asked.
+        var route = Match(snapshot.Routes, http, out var allowed);
         if (route is null)
         {
             if (allowed is not null)
@@ -60,21 +44,18 @@ internal sealed class RouteMatchStage : IGatewayStage
         return next(context);
     }
 
-    private static CompiledRoute? Match(RouteTable routes, Microsoft.AspNetCore.Http.HttpContext http, RouteValueDictionary values, out IReadOnlyList<string>? allowed)
+    private static CompiledRoute? Match(RouteTable routes, Microsoft.AspNetCore.Http.HttpContext http, out IReadOnlyList<string>? allowed)
     {
         // A CORS preflight is matched by the method it asks about, so the route's cors policy answers it (issue 17).
         allowed = null;
         if (Cors.CorsPreflight.RequestedMethod(http.Request) is { } requested)
         {
-            var route = routes.Match(http, values, requested, out _);
-            if (route?.Cors is not null)
+            if (routes.Match(http, null, requested, out _) is { Cors: not null } route)
             {
                 return route;
             }
-
-            values.Clear();
         }
 
-        return routes.Match(http, values, out allowed);
+        return routes.Match(http, null, out allowed);
     }
 }
