@@ -62,15 +62,7 @@ public sealed class RouteTemplateFuzzTests
     /// <summary>Compiles one template and matches the paths against it; true when it compiled.</summary>
     private static bool CheckTemplate(string template, string[] paths)
     {
-        var document = new RegistryDocument
-        {
-            Routes =
-            [
-                new RouteDefinition { Id = "r", Auth = "anonymous", Match = new RouteMatchDefinition { Path = template }, Static = new StaticResponseDefinition { Status = 200 } },
-            ],
-        };
-
-        var result = Compiler.Compile(document, "fuzz");
+        var result = Compiler.Compile(OneRoute(template), "fuzz");
         if (result.Snapshot is null)
         {
             Assert.NotEmpty(result.Errors);
@@ -121,14 +113,7 @@ public sealed class RouteTemplateFuzzTests
     [InlineData("/a/b/{*rest}", "/a//b/c", false)]
     public void Match_CatchAllAfterLiterals_DecidesAsTheMatcher(string template, string path, bool? matches)
     {
-        var document = new RegistryDocument
-        {
-            Routes =
-            [
-                new RouteDefinition { Id = "r", Auth = "anonymous", Match = new RouteMatchDefinition { Path = template }, Static = new StaticResponseDefinition { Status = 200 } },
-            ],
-        };
-        var snapshot = Compiler.Compile(document, "catch-all").Snapshot!;
+        var snapshot = Compiler.Compile(OneRoute(template), "catch-all").Snapshot!;
         var http = new DefaultHttpContext();
         http.Request.Method = "GET";
         http.Request.Host = new HostString("gateway.test");
@@ -148,4 +133,13 @@ public sealed class RouteTemplateFuzzTests
             Assert.Equal(values.OrderBy(v => v.Key, StringComparer.Ordinal), context.RouteValues.OrderBy(v => v.Key, StringComparer.Ordinal));
         }
     }
+
+    /// <summary>A registry of one route, answered statically, matching <paramref name="template"/>.</summary>
+    private static RegistryDocument OneRoute(string template) => new()
+    {
+        Routes =
+        [
+            new RouteDefinition { Id = "r", Auth = "anonymous", Match = new RouteMatchDefinition { Path = template }, Static = new StaticResponseDefinition { Status = 200 } },
+        ],
+    };
 }
