@@ -62,71 +62,86 @@ internal sealed partial class ObservabilityStage : IGatewayStage
                 await next(context);
                 await context.EndDispatchAsync(); // the proxy dispatcher's closing work, left to the stage awaiting it
             }
-            catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
+            catch (Exception ex) when (context.HttpContext.RequestAborted.IsCancellationRequested)
             {
                 LogAbortedDuringProcessing(_logger, context.RouteId, ex.GetType().Name);
-                http.Response.StatusCode = 499;
+                context.HttpContext.Response.StatusCode = 499;
             }
             catch (Exception ex)
             {
                 LogUnhandled(_logger, context.RouteId, ex);
-                if (http.Response.HasStarted)
-                {
-                    http.Abort();
-                }
-                else
-                {
-                    http.Response.Clear();
-                    answerInternalError = true;
-                }
+                answerInternalError = AnswersInternalError(context.HttpContext);
             }
 
             // Awaited outside the handler: an await inside a catch gives the state machine of every request the
             // fields to keep the exception across it (issue 25, allocation per request).
             if (answerInternalError)
             {
-                await ProblemResponse.WriteAsync(http, GatewayProblems.InternalError);
+                await ProblemResponse.WriteAsync(context.HttpContext, GatewayProblems.InternalError);
             }
         }
         finally
         {
-            // The slots the stages inside took for this request (load shedding, in flight per address) go back first.
-            context.ReleaseHeld();
-            var elapsed = Stopwatch.GetElapsedTime(context.StartTimestamp);
-            var status = http.Response.StatusCode;
-            if (context.Outcome == RequestOutcome.Completed && http.RequestAborted.IsCancellationRequested)
+            // After the awaits, the request is read from the context: a local kept across them would be one more
+            // field of every request's state machine (issue 25).
+            Finish(context, activity, bytesIn, bytesOut, logAccess);
+        }
+    }
+
+    /// <summary>After an unhandled error: a response already started is aborted; otherwise it is cleared for the 500.</summary>
+    private static bool AnswersInternalError(HttpContext http)
+    {
+        if (http.Response.HasStarted)
+        {
+            http.Abort();
+            return false;
+        }
+
+        http.Response.Clear();
+        return true;
+    }
+
+    /// <summary>The end of every request, however it left the pipeline: held slots back, metrics, analytics, the span and the access log.</summary>
+    private void Finish(GatewayContext context, Activity? activity, ByteCountingStream? bytesIn, CountingResponseBody? bytesOut, bool logAccess)
+    {
+        var http = context.HttpContext;
+
+        // The slots the stages inside took for this request (load shedding, in flight per address) go back first.
+        context.ReleaseHeld();
+        var elapsed = Stopwatch.GetElapsedTime(context.StartTimestamp);
+        var status = http.Response.StatusCode;
+        if (context.Outcome == RequestOutcome.Completed && http.RequestAborted.IsCancellationRequested)
+        {
+            // The connection ended before the response did, and no stage said it was the backend's doing.
+            context.Outcome = RequestOutcome.ClientAborted;
+        }
+
+        var outcome = context.Outcome;
+        _metrics.RecordRequest(context.RouteId, http.Request.Method, status, elapsed, context.BackendId, context.UpstreamDuration, outcome);
+        _analytics.Record(context, status, elapsed, bytesIn?.Count ?? 0, bytesOut?.Count ?? 0);
+        if (activity is not null)
+        {
+            activity.DisplayName = context.RouteId is null ? http.Request.Method : $"{http.Request.Method} {context.RouteId}";
+            activity.SetTag("portico.route", context.RouteId);
+            activity.SetTag("portico.backend", context.BackendId);
+            activity.SetTag("http.response.status_code", PorticoMetrics.Box(status));
+            if (outcome != RequestOutcome.Completed)
             {
-                // The connection ended before the response did, and no stage said it was the backend's doing.
-                context.Outcome = RequestOutcome.ClientAborted;
+                activity.SetTag("error.type", outcome.Name());
             }
 
-            var outcome = context.Outcome;
-            _metrics.RecordRequest(context.RouteId, http.Request.Method, status, elapsed, context.BackendId, context.UpstreamDuration, outcome);
-            _analytics.Record(context, status, elapsed, bytesIn?.Count ?? 0, bytesOut?.Count ?? 0);
-            if (activity is not null)
+            if (status >= 500 || outcome == RequestOutcome.UpstreamAborted)
             {
-                activity.DisplayName = context.RouteId is null ? http.Request.Method : $"{http.Request.Method} {context.RouteId}";
-                activity.SetTag("portico.route", context.RouteId);
-                activity.SetTag("portico.backend", context.BackendId);
-                activity.SetTag("http.response.status_code", PorticoMetrics.Box(status));
-                if (outcome != RequestOutcome.Completed)
-                {
-                    activity.SetTag("error.type", outcome.Name());
-                }
-
-                if (status >= 500 || outcome == RequestOutcome.UpstreamAborted)
-                {
-                    activity.SetStatus(ActivityStatusCode.Error, outcome == RequestOutcome.UpstreamAborted ? "the backend broke the response" : null);
-                }
+                activity.SetStatus(ActivityStatusCode.Error, outcome == RequestOutcome.UpstreamAborted ? "the backend broke the response" : null);
             }
+        }
 
-            if (logAccess)
-            {
-                _accessLog.Write(new AccessLogEntry(
-                    _timeProvider.GetUtcNow(), http.Request.Method, http.Request.Path.Value, status, context.RouteId, context.BackendId,
-                    context.Identity.ConsumerId, context.Client.Address, elapsed.TotalMilliseconds, context.UpstreamDuration?.TotalMilliseconds,
-                    bytesIn?.Count ?? 0, bytesOut!.Count, context.TraceId, outcome, Cache: context.CacheOutcome));
-            }
+        if (logAccess)
+        {
+            _accessLog.Write(new AccessLogEntry(
+                _timeProvider.GetUtcNow(), http.Request.Method, http.Request.Path.Value, status, context.RouteId, context.BackendId,
+                context.Identity.ConsumerId, context.Client.Address, elapsed.TotalMilliseconds, context.UpstreamDuration?.TotalMilliseconds,
+                bytesIn?.Count ?? 0, bytesOut!.Count, context.TraceId, outcome, Cache: context.CacheOutcome));
         }
     }
 

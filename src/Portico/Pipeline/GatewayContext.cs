@@ -21,9 +21,12 @@ public sealed class GatewayContext
     private RequestTraceId _traceId;
     private StrongBox<ConcurrencyGate>? _held0, _held1;
     private GatewayContextRareState? _rare;
+    private RouteValueDictionary? _routeValues;
     private Proxy.ProxyDispatcher? _dispatchEnd;
     private Task<Yarp.ReverseProxy.Forwarder.ForwarderError>? _dispatchSent;
-    private long _dispatchStarted;
+    // The upstream time in ticks (-1 while unknown; a TimeSpan? would take 16 bytes); while the proxy dispatcher's
+    // closing work is pending (_dispatchEnd set), the timestamp the forwarding started at.
+    private long _upstream = -1;
 
     internal GatewayContext(HttpContext httpContext, GatewaySnapshot snapshot, ForwardedHeadersPolicy forwardedHeaders)
     {
@@ -46,7 +49,11 @@ public sealed class GatewayContext
     public GatewayIdentity Identity { get; internal set; } = GatewayIdentity.Anonymous;
 
     /// <summary>Time spent waiting on the upstream, when the request was forwarded.</summary>
-    public TimeSpan? UpstreamDuration { get; internal set; }
+    public TimeSpan? UpstreamDuration
+    {
+        get => _dispatchEnd is null && _upstream >= 0 ? TimeSpan.FromTicks(_upstream) : null;
+        internal set => _upstream = value is { } duration ? Math.Max(duration.Ticks, 0) : -1;
+    }
 
     /// <summary>How the exchange ended, which a status sent before the body broke cannot say.</summary>
     public Observability.RequestOutcome Outcome { get; internal set; }
@@ -79,7 +86,24 @@ public sealed class GatewayContext
 
     internal CompiledRoute? Route { get; set; }
 
-    internal RouteValueDictionary RouteValues { get; } = new();
+    /// <summary>
+    /// The values of the matched route's parameters. <see cref="Routing.RouteMatchStage"/> matches in a scratch
+    /// dictionary and keeps only the route; the values are made when first read, by matching the request's path
+    /// against <see cref="Route"/> again (the same path and route give the same values). Most routes never read them:
+    /// a dictionary, its array and the captured strings less per request (issue 25, allocation per request).
+    /// </summary>
+    internal RouteValueDictionary RouteValues => _routeValues ??= MatchedRouteValues();
+
+    private RouteValueDictionary MatchedRouteValues()
+    {
+        var values = new RouteValueDictionary();
+        if (Route is { } route && !route.MatchesPath(HttpContext, HttpContext.Request.Path, values))
+        {
+            values.Clear(); // a route set by hand on a request it does not match: no values, as before
+        }
+
+        return values;
+    }
 
     /// <summary>
     /// For a Portico endpoint that owns a sub-tree (<c>/admin/backends</c>), the request path below it (<c>/b-1</c>);
@@ -182,7 +206,7 @@ public sealed class GatewayContext
     {
         _dispatchEnd = dispatcher;
         _dispatchSent = sent;
-        _dispatchStarted = started;
+        _upstream = started;
     }
 
     /// <summary>
@@ -200,8 +224,10 @@ public sealed class GatewayContext
         }
 
         var sent = _dispatchSent!;
+        var started = _upstream;
         _dispatchEnd = null;
         _dispatchSent = null;
-        return sent.IsCompletedSuccessfully ? dispatcher.EndAsync(this, sent.Result, _dispatchStarted) : Task.CompletedTask;
+        _upstream = -1;
+        return sent.IsCompletedSuccessfully ? dispatcher.EndAsync(this, sent.Result, started) : Task.CompletedTask;
     }
 }

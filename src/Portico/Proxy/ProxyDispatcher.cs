@@ -34,7 +34,7 @@ internal sealed class ProxyDispatcher(
             return ProblemResponse.WriteAsync(http, WebSocketProblems.NotAllowed);
         }
 
-        context.UpstreamPath = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
+        context.UpstreamPath = context.Route!.Rewriter.Rewrite(context);
         context.BackendId = backend.Id;
         if (backend.Cluster is { } cluster)
         {

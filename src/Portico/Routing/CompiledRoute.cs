@@ -17,6 +17,12 @@ internal sealed class CompiledRoute
     private readonly KeyValuePair<string, IRouteConstraint>[] _constraints;
     private readonly string[]? _methods;
     private readonly HostPattern[]? _hosts;
+    private readonly string? _catchAllPrefix;
+
+    // The values filled by a match that only has to decide (RouteTable without a dictionary): this thread's scratch
+    // dictionary, emptied after every match.
+    [ThreadStatic]
+    private static RouteValueDictionary? t_scratch;
 
     public CompiledRoute(
         RouteDefinition definition,
@@ -41,6 +47,7 @@ internal sealed class CompiledRoute
         MaxRequestBodySize = maxRequestBodySize;
         FirstLiteral = pattern.PathSegments is [{ Parts: [RoutePatternLiteralPart literal] }, ..] ? literal.Content : null;
         IsRootOnly = pattern.PathSegments.Count == 0;
+        _catchAllPrefix = constraints.Length == 0 ? CatchAllPrefix(pattern) : null;
     }
 
     /// <summary>Requests per client address before authentication (<c>addressRateLimit</c>); null when unlimited.</summary>
@@ -151,6 +158,31 @@ internal sealed class CompiledRoute
         return false;
     }
 
+    /// <summary>
+    /// Whether the path matches and passes the inline constraints, without keeping the route values. A template of
+    /// literal segments ending in a catch-all without constraints (<c>/plain/{**rest}</c>) matches a path that starts
+    /// with those segments and goes on with a non-empty segment: decided here without running the matcher, whose
+    /// first pass accepts exactly such a path and whose second only captures the values (issue 25, allocation and
+    /// CPU per request). Every other path goes through the matcher.
+    /// </summary>
+    public bool MatchesPath(HttpContext context, PathString path)
+    {
+        if (_catchAllPrefix is { } prefix && ContinuesAfter(path.Value, prefix))
+        {
+            return true;
+        }
+
+        var scratch = t_scratch ??= new RouteValueDictionary();
+        try
+        {
+            return MatchesPath(context, path, scratch);
+        }
+        finally
+        {
+            scratch.Clear();
+        }
+    }
+
     /// <summary>Matches the path and checks inline constraints; fills <paramref name="values"/> on success.</summary>
     public bool MatchesPath(HttpContext context, PathString path, RouteValueDictionary values)
     {
@@ -169,4 +201,37 @@ internal sealed class CompiledRoute
 
         return true;
     }
+
+    // "/a/b" for the template "/a/b/{**rest}": literal segments only, then a catch-all parameter; null otherwise.
+    private static string? CatchAllPrefix(RoutePattern pattern)
+    {
+        var segments = pattern.PathSegments;
+        if (segments.Count < 2
+            || segments[^1] is not { IsSimple: true, Parts: [RoutePatternParameterPart { IsCatchAll: true, ParameterPolicies.Count: 0 }] })
+        {
+            return null;
+        }
+
+        var prefix = new System.Text.StringBuilder();
+        for (var i = 0; i < segments.Count - 1; i++)
+        {
+            if (segments[i] is not { IsSimple: true, Parts: [RoutePatternLiteralPart literal] })
+            {
+                return null;
+            }
+
+            prefix.Append('/').Append(literal.Content);
+        }
+
+        return prefix.ToString();
+    }
+
+    // The path is the prefix's segments (compared as the matcher compares literals), a slash and a segment that is
+    // not empty: "/plain/1k" after "/plain", not "/plain", "/plain/" or "/plain//1k", which the matcher decides.
+    private static bool ContinuesAfter(string? path, string prefix) =>
+        path is not null
+        && path.Length > prefix.Length + 1
+        && path[prefix.Length] == '/'
+        && path[prefix.Length + 1] != '/'
+        && path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
 }

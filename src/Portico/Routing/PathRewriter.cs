@@ -15,8 +15,15 @@ internal abstract class PathRewriter
     /// <summary>Leaves the path as the client sent it.</summary>
     public static readonly PathRewriter None = new Unchanged();
 
-    /// <summary>The upstream path for this request, percent-encoded as the client sent it.</summary>
-    public abstract ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, RouteValueDictionary routeValues);
+    /// <summary>
+    /// The upstream path for this request, percent-encoded as the client sent it. Only a rewrite that reads the
+    /// route's parameters asks for <see cref="Pipeline.GatewayContext.RouteValues"/>, which are made on first use.
+    /// </summary>
+    public ReadOnlyMemory<char> Rewrite(Pipeline.GatewayContext context) =>
+        Rewrite(context.Target, context.HttpContext.Request.Path, context);
+
+    /// <summary>The upstream path from the request's raw target and decoded path; <paramref name="context"/> gives the route values.</summary>
+    protected abstract ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, Pipeline.GatewayContext context);
 
     /// <summary>Removes a literal prefix at a segment boundary, for example <c>/api</c> from <c>/api/users</c>.</summary>
     public static PathRewriter StripPrefix(string prefix) => new Strip(new PathString(prefix.TrimEnd('/')));
@@ -71,14 +78,14 @@ internal abstract class PathRewriter
 
     private sealed class Unchanged : PathRewriter
     {
-        public override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, RouteValueDictionary routeValues) => target.Path;
+        protected override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, Pipeline.GatewayContext context) => target.Path;
     }
 
     private sealed class Strip(PathString prefix) : PathRewriter
     {
         private readonly int _segments = prefix.Value!.AsSpan().Count('/');
 
-        public override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, RouteValueDictionary routeValues)
+        protected override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, Pipeline.GatewayContext context)
         {
             if (!requestPath.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
             {
@@ -95,8 +102,9 @@ internal abstract class PathRewriter
 
     private sealed class Template((string? Literal, string? Parameter, ParameterSource? Source)[] parts) : PathRewriter
     {
-        public override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, RouteValueDictionary routeValues)
+        protected override ReadOnlyMemory<char> Rewrite(RequestTarget target, PathString requestPath, Pipeline.GatewayContext context)
         {
+            var routeValues = context.RouteValues;
             var builder = new System.Text.StringBuilder(64);
             foreach (var (literal, parameter, source) in parts)
             {

@@ -27,20 +27,8 @@ internal sealed class RouteMatchStage : IGatewayStage
         }
 
         context.Target = target;
-        // A CORS preflight is matched by the method it asks about, so the route's cors policy answers it (issue 17).
-        CompiledRoute? route = null;
-        IReadOnlyList<string>? allowed = null;
-        if (Cors.CorsPreflight.RequestedMethod(http.Request) is { } requested)
-        {
-            route = snapshot.Routes.Match(http, context.RouteValues, requested, out _);
-            if (route?.Cors is null)
-            {
-                route = null;
-                context.RouteValues.Clear();
-            }
-        }
-
-        route ??= snapshot.Routes.Match(http, context.RouteValues, out allowed);
+        // The match only decides: most routes never read their values, which GatewayContext.RouteValues makes when asked.
+        var route = Match(snapshot.Routes, http, out var allowed);
         if (route is null)
         {
             if (allowed is not null)
@@ -54,5 +42,20 @@ internal sealed class RouteMatchStage : IGatewayStage
 
         context.Route = route;
         return next(context);
+    }
+
+    private static CompiledRoute? Match(RouteTable routes, Microsoft.AspNetCore.Http.HttpContext http, out IReadOnlyList<string>? allowed)
+    {
+        // A CORS preflight is matched by the method it asks about, so the route's cors policy answers it (issue 17).
+        allowed = null;
+        if (Cors.CorsPreflight.RequestedMethod(http.Request) is { } requested)
+        {
+            if (routes.Match(http, null, requested, out _) is { Cors: not null } route)
+            {
+                return route;
+            }
+        }
+
+        return routes.Match(http, null, out allowed);
     }
 }

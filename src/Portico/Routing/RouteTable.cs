@@ -38,13 +38,15 @@ internal sealed class RouteTable
 
     /// <summary>
     /// Finds the route for a request. When no route matches but some match the path and host with other
-    /// methods, <paramref name="allowedMethods"/> lists those methods (for a 405 with <c>Allow</c>).
+    /// methods, <paramref name="allowedMethods"/> lists those methods (for a 405 with <c>Allow</c>). The matched
+    /// route's values are filled into <paramref name="values"/>; without a dictionary the match only decides
+    /// (<see cref="CompiledRoute.MatchesPath(HttpContext, PathString)"/>).
     /// </summary>
-    public CompiledRoute? Match(HttpContext context, RouteValueDictionary values, out IReadOnlyList<string>? allowedMethods) =>
+    public CompiledRoute? Match(HttpContext context, RouteValueDictionary? values, out IReadOnlyList<string>? allowedMethods) =>
         Match(context, values, context.Request.Method, out allowedMethods);
 
     /// <summary>Finds the route for the request as if it used <paramref name="method"/> (what a CORS preflight asks about).</summary>
-    public CompiledRoute? Match(HttpContext context, RouteValueDictionary values, string method, out IReadOnlyList<string>? allowedMethods)
+    public CompiledRoute? Match(HttpContext context, RouteValueDictionary? values, string method, out IReadOnlyList<string>? allowedMethods)
     {
         allowedMethods = null;
         var request = context.Request;
@@ -58,19 +60,19 @@ internal sealed class RouteTable
                 continue;
             }
 
-            if (route.MatchesPath(context, path, values))
+            if (values is null ? route.MatchesPath(context, path) : route.MatchesPath(context, path, values))
             {
                 return route;
             }
 
-            values.Clear();
+            values?.Clear();
         }
 
-        allowedMethods = CollectAllowedMethods(context, candidates, values);
+        allowedMethods = CollectAllowedMethods(context, candidates);
         return null;
     }
 
-    private static IReadOnlyList<string>? CollectAllowedMethods(HttpContext context, CompiledRoute[] candidates, RouteValueDictionary values)
+    private static IReadOnlyList<string>? CollectAllowedMethods(HttpContext context, CompiledRoute[] candidates)
     {
         // Only on the miss path: find routes that match everything but the method.
         SortedSet<string>? allowed = null;
@@ -81,8 +83,7 @@ internal sealed class RouteTable
                 continue;
             }
 
-            var matched = route.MatchesPath(context, context.Request.Path, values);
-            values.Clear();
+            var matched = route.MatchesPath(context, context.Request.Path);
             if (matched)
             {
                 allowed ??= new SortedSet<string>(StringComparer.Ordinal);

@@ -46,7 +46,7 @@ internal sealed class TranscodingDispatcher(TranscodingRoute route, TranscodingR
     public Task DispatchAsync(GatewayContext context)
     {
         var http = context.HttpContext;
-        var path = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
+        var path = context.Route!.Rewriter.Rewrite(context);
         var binding = route.Match(http.Request.Method, path.Span, out var values);
         if (binding is null)
         {

@@ -71,7 +71,7 @@ internal sealed partial class WebSocketDispatcher(
 
         try
         {
-            context.UpstreamPath = context.Route!.Rewriter.Rewrite(context.Target, http.Request.Path, context.RouteValues);
+            context.UpstreamPath = context.Route!.Rewriter.Rewrite(context);
             context.BackendId = backend.Id;
             using var upstream = await OpenBackendAsync(context);
             if (upstream is null)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Configuration;
 using Portico.Hosting;
+using Portico.Pipeline;
 using Portico.Registry;
 using Portico.Tests.Infrastructure;
 
@@ -26,11 +27,14 @@ public sealed class RouteTemplateFuzzTests
 
     private static readonly string[] PathPieces = ["/", "/", "a", "b", "api", "1", "123", "-1", "x", ".", "..", "%2F", "é", "a.b", "_portico", "00000000-0000-0000-0000-000000000000"];
 
-    private static readonly RegistryCompiler Compiler = new ServiceCollection()
+    private static readonly ServiceProvider Services = new ServiceCollection()
         .AddLogging()
         .AddPortico()
-        .BuildServiceProvider()
-        .GetRequiredService<RegistryCompiler>();
+        .BuildServiceProvider();
+
+    private static readonly RegistryCompiler Compiler = Services.GetRequiredService<RegistryCompiler>();
+
+    private static readonly Portico.Security.ForwardedHeadersPolicy ForwardedHeaders = Services.GetRequiredService<Portico.Security.ForwardedHeadersPolicy>();
 
     [Fact]
     public void Compile_AnyTemplate_CompiledOrRefusedOnMatchPath_AndMatchingNeverThrows()
@@ -58,15 +62,7 @@ public sealed class RouteTemplateFuzzTests
     /// <summary>Compiles one template and matches the paths against it; true when it compiled.</summary>
     private static bool CheckTemplate(string template, string[] paths)
     {
-        var document = new RegistryDocument
-        {
-            Routes =
-            [
-                new RouteDefinition { Id = "r", Auth = "anonymous", Match = new RouteMatchDefinition { Path = template }, Static = new StaticResponseDefinition { Status = 200 } },
-            ],
-        };
-
-        var result = Compiler.Compile(document, "fuzz");
+        var result = Compiler.Compile(OneRoute(template), "fuzz");
         if (result.Snapshot is null)
         {
             Assert.NotEmpty(result.Errors);
@@ -80,9 +76,70 @@ public sealed class RouteTemplateFuzzTests
             http.Request.Method = "GET";
             http.Request.Host = new HostString("gateway.test");
             http.Request.Path = new PathString(candidate);
-            _ = result.Snapshot.Routes.Match(http, new RouteValueDictionary(), out _); // may or may not match; must not throw
+            var values = new RouteValueDictionary();
+            var matched = result.Snapshot.Routes.Match(http, values, out var allowed); // may or may not match; must not throw
+
+            // A request is matched without keeping the values (issue 25): the decision and the 405's methods are
+            // the same, and the values made later for the request equal those of the full match.
+            Assert.Same(matched, result.Snapshot.Routes.Match(http, null, out var allowedWithoutValues));
+            Assert.Equal(allowed, allowedWithoutValues);
+            if (matched is not null)
+            {
+                var context = new GatewayContext(http, result.Snapshot, ForwardedHeaders) { Route = matched };
+                Assert.Equal(values.OrderBy(v => v.Key, StringComparer.Ordinal), context.RouteValues.OrderBy(v => v.Key, StringComparer.Ordinal));
+            }
         }
 
         return true;
     }
+
+    /// <summary>
+    /// A template of literal segments and a catch-all is decided without the matcher when the path goes on after the
+    /// literals with a segment (issue 25); at the edges (no segment after them, an empty one, a longer literal) the
+    /// matcher decides. Either way the answer and the request's values are the matcher's.
+    /// </summary>
+    [Theory]
+    [InlineData("/plain/{**rest}", "/plain/1k", true)]
+    [InlineData("/plain/{**rest}", "/PLAIN/1k/", true)]
+    [InlineData("/plain/{**rest}", "/plain/a/b//c", true)]
+    [InlineData("/plain/{**rest}", "/plain/%2F", true)]
+    [InlineData("/plain/{**rest}", "/plain", null)]
+    [InlineData("/plain/{**rest}", "/plain/", null)]
+    [InlineData("/plain/{**rest}", "/plain//1k", false)]
+    [InlineData("/plain/{**rest}", "/plainer/1k", false)]
+    [InlineData("/plain/{**rest}", "/plai/1k", false)]
+    [InlineData("/a/b/{*rest}", "/a/B/c", true)]
+    [InlineData("/a/b/{*rest}", "/a/c/d", false)]
+    [InlineData("/a/b/{*rest}", "/a//b/c", false)]
+    public void Match_CatchAllAfterLiterals_DecidesAsTheMatcher(string template, string path, bool? matches)
+    {
+        var snapshot = Compiler.Compile(OneRoute(template), "catch-all").Snapshot!;
+        var http = new DefaultHttpContext();
+        http.Request.Method = "GET";
+        http.Request.Host = new HostString("gateway.test");
+        http.Request.Path = new PathString(path);
+
+        var values = new RouteValueDictionary();
+        var matched = snapshot.Routes.Match(http, values, out _);
+        Assert.Same(matched, snapshot.Routes.Match(http, null, out _));
+        if (matches is { } expected)
+        {
+            Assert.Equal(expected, matched is not null);
+        }
+
+        if (matched is not null)
+        {
+            var context = new GatewayContext(http, snapshot, ForwardedHeaders) { Route = matched };
+            Assert.Equal(values.OrderBy(v => v.Key, StringComparer.Ordinal), context.RouteValues.OrderBy(v => v.Key, StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>A registry of one route, answered statically, matching <paramref name="template"/>.</summary>
+    private static RegistryDocument OneRoute(string template) => new()
+    {
+        Routes =
+        [
+            new RouteDefinition { Id = "r", Auth = "anonymous", Match = new RouteMatchDefinition { Path = template }, Static = new StaticResponseDefinition { Status = 200 } },
+        ],
+    };
 }
