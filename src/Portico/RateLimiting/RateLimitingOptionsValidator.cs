@@ -8,7 +8,9 @@ internal sealed class RateLimitingOptionsValidator : OptionsValidator
     protected override void Validate(PorticoOptions options, List<string> errors)
     {
         var rateLimiting = options.RateLimiting;
-        if (string.IsNullOrWhiteSpace(rateLimiting.TableName) || !System.Text.RegularExpressions.Regex.IsMatch(rateLimiting.TableName, "^[A-Za-z][A-Za-z0-9]{2,62}$"))
+        // The shared check (as for the API key table), not Regex.IsMatch, which parses its pattern and builds an
+        // interpreter at every start (docs/performance.md, start-up).
+        if (!Storage.Tables.TableStorage.IsTableName(rateLimiting.TableName))
         {
             errors.Add($"Portico:RateLimiting:TableName '{rateLimiting.TableName}' is not a table name (3 to 63 letters and digits, starting with a letter).");
         }

@@ -11,13 +11,14 @@ namespace Portico.Registry;
 /// </summary>
 internal sealed class GatewaySnapshot
 {
+    private string? _contentHash;
+
     /// <summary>The placeholder before the first successful load: every request gets 503.</summary>
-    public static readonly GatewaySnapshot NotLoaded = new(new RegistryDocument(), "", "", DateTimeOffset.MinValue, new RouteTable([]), new Dictionary<string, CompiledBackend>(), isLoaded: false);
+    public static readonly GatewaySnapshot NotLoaded = new(new RegistryDocument(), "", DateTimeOffset.MinValue, new RouteTable([]), new Dictionary<string, CompiledBackend>(), isLoaded: false);
 
     public GatewaySnapshot(
         RegistryDocument document,
         string revision,
-        string contentHash,
         DateTimeOffset loadedAt,
         RouteTable routes,
         IReadOnlyDictionary<string, CompiledBackend> backends,
@@ -29,7 +30,6 @@ internal sealed class GatewaySnapshot
         Consumers = document.Consumers.ToDictionary(c => c.Id, StringComparer.Ordinal);
         Document = document;
         Revision = revision;
-        ContentHash = contentHash;
         LoadedAt = loadedAt;
         Routes = routes;
         IsLoaded = isLoaded;
@@ -41,8 +41,12 @@ internal sealed class GatewaySnapshot
     /// <summary>The store's revision marker when it was loaded.</summary>
     public string Revision { get; }
 
-    /// <summary>Hash of the canonical content, to tell a real change from a touched file or a bumped revision.</summary>
-    public string ContentHash { get; }
+    /// <summary>
+    /// Hash of the canonical content, to tell a real change from a touched file or a bumped revision (empty before the
+    /// first load). Computed when first asked for (by the next reload or the admin API), not at start-up: its SHA-256
+    /// is what would otherwise load the cryptography library (OpenSSL) before the first answer (docs/performance.md).
+    /// </summary>
+    public string ContentHash => _contentHash ??= IsLoaded ? RegistryDiff.ContentHash(Document) : "";
 
     public DateTimeOffset LoadedAt { get; }
 

@@ -90,7 +90,7 @@ internal sealed partial class RegistryCompiler(
             return new CompileResult(null, errors.All);
         }
 
-        var snapshot = new GatewaySnapshot(document, revision, RegistryDiff.ContentHash(document), timeProvider.GetUtcNow(), new RouteTable(routes), backends, authPolicies: auth.Policies);
+        var snapshot = new GatewaySnapshot(document, revision, timeProvider.GetUtcNow(), new RouteTable(routes), backends, authPolicies: auth.Policies);
         return new CompileResult(snapshot, []);
     }
 

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Portico.Configuration;
@@ -210,7 +210,8 @@ internal sealed class ResilienceCompiler(
     internal static string ConfigHash(BackendDefinition definition)
     {
         var json = RegistrySerializer.SerializeItem(definition, RegistryJsonContext.Default.BackendDefinition);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)).AsSpan(0, 8));
+        // A comparison key, not a signature: XXH64 rather than SHA-256 keeps OpenSSL out of start-up (docs/performance.md).
+        return Convert.ToHexStringLower(XxHash64.Hash(Encoding.UTF8.GetBytes(json)));
     }
 
     /// <summary>A duration field: <paramref name="fallback"/> when absent; reported through <paramref name="error"/> when unparsable or outside [<paramref name="min"/>, <paramref name="max"/>].</summary>

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using Portico.Configuration;
 using Portico.Registry;
 
@@ -121,7 +121,9 @@ public sealed class FileRegistryStore : IRegistryStore, IDisposable
         }
     }
 
-    private static string Revision(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 16));
+    // A change marker, not a signature: XXH128 instead of SHA-256 keeps the cryptography library (OpenSSL, which a plain
+    // HTTP gateway otherwise never loads) out of every start (docs/performance.md, start-up). Same form: 32 hex digits.
+    private static string Revision(byte[] content) => Convert.ToHexStringLower(XxHash128.Hash(content));
 
     /// <inheritdoc />
     public async Task<RegistryDiff> ImportAsync(RegistryDocument document, bool prune, CancellationToken cancellationToken)
