@@ -42,7 +42,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
     private readonly TimeProvider _time;
     private readonly HttpMessageInvoker _upstream;
     private readonly TimeoutSources _timeouts;
-    private readonly ResiliencePipeline<HttpResponseMessage>? _retry;
+    private ResiliencePipeline<HttpResponseMessage>? _retry;
     private readonly bool _retries;
     private readonly bool _hasFallback;
 
@@ -69,7 +69,6 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         _retries = settings.MaxAttempts > 1;
         _hasFallback = settings.FallbackStatic is not null || fallbackBackend is not null || _staleSources.Length > 0;
         _timeouts = new TimeoutSources(time);
-        _retry = _retries ? BuildRetry() : null;
     }
 
     public RouteResilienceSettings Settings => _settings;
@@ -175,7 +174,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             // Retries and the fallback are awaited in FinishAsync, through a Task awaiter of the type the call above
             // already has: their ValueTask awaiter would otherwise be a field of every request's state machine
             // (issue 25, allocation per request). The order of the steps is the same either way.
-            if (_retry is not null && IsRetriable(outcome, timeout.Token, 0) && CanRepeat(request, body))
+            if (_retries && IsRetriable(outcome, timeout.Token, 0) && CanRepeat(request, body))
             {
                 return await FinishAsync(outcome, retry: true, request, body, timeout, cancellationToken).ConfigureAwait(false);
             }
@@ -258,7 +257,7 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
         var context = ResilienceContextPool.Shared.Get(_routeId, routeToken);
         try
         {
-            return await _retry!.ExecuteOutcomeAsync(
+            return await Retry.ExecuteOutcomeAsync(
                 static (ctx, state) => state.NextAsync(ctx), context, new RetryState(attempt, first)).ConfigureAwait(false);
         }
         finally
@@ -395,7 +394,15 @@ internal sealed class ResilientInvoker : HttpMessageInvoker
             new TimeoutRejectedException($"The backend did not answer within the route's {kind} timeout.", limit, cancelled));
     }
 
-    /// <summary>Polly's retry strategy, the only Polly strategy on the request path (see the remarks on the class).</summary>
+    /// <summary>
+    /// Polly's retry strategy, the only Polly strategy on the request path (see the remarks on the class), built when a
+    /// request first needs it: building one validates its options through DataAnnotations, which loads and compiles
+    /// about a dozen framework types that nothing else needs before the gateway's first answer (issue 25, start-up).
+    /// The compiler's ranges (<see cref="ResilienceCompiler"/>) are inside Polly's, so that validation cannot fail for
+    /// compiled settings. Two requests that get here together may each build one; both are the same, one is kept.
+    /// </summary>
+    private ResiliencePipeline<HttpResponseMessage> Retry => _retry ??= BuildRetry();
+
     private ResiliencePipeline<HttpResponseMessage> BuildRetry() =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _time }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>

@@ -23,7 +23,10 @@ internal sealed partial class DiscoverySources : IAsyncDisposable, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lazy<IInstanceStore> _instances;
-    private readonly Lazy<ILookupClient> _resolver;
+    private readonly DiscoveryOptions _options;
+    // Made with the first DNS source, under _lock: a Lazy<ILookupClient> field would load the DNS library with this
+    // class, at every gateway's start, whether or not a backend uses DNS discovery (issue 25, start-up).
+    private ILookupClient? _resolver;
     private readonly Lazy<HttpMessageInvoker> _etcdClient;
 
     public DiscoverySources(IOptions<PorticoOptions> options, DiscoverySourceTelemetry telemetry, TimeProvider time, ILogger<DiscoverySources> logger)
@@ -33,7 +36,7 @@ internal sealed partial class DiscoverySources : IAsyncDisposable, IDisposable
         _logger = logger;
         var value = options.Value;
         _instances = new(() => CreateInstanceStore(value));
-        _resolver = new(() => CreateResolver(value.Discovery));
+        _options = value.Discovery;
         _etcdClient = new(() => new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -58,7 +61,7 @@ internal sealed partial class DiscoverySources : IAsyncDisposable, IDisposable
                 source = settings.Type switch
                 {
                     RegistrationSource.TypeName => new RegistrationSource(settings, _instances.Value, _telemetry, _time),
-                    DnsSource.TypeName => new DnsSource(settings, _resolver.Value, _telemetry, _time),
+                    DnsSource.TypeName => new DnsSource(settings, _resolver ??= CreateResolver(_options), _telemetry, _time),
                     _ => new EtcdSource(settings, _etcdClient.Value, _telemetry, _time),
                 };
                 _sources[key] = source;
