@@ -64,6 +64,11 @@ public static partial class RegistrySerializer
     private static readonly JsonSerializerOptions CheckedOptions = new(RegistryJsonContext.Default.Options)
     {
         TypeInfoResolver = RegistryJsonContext.Default.WithAddedModifier(NullElementCheck.Modify),
+
+        // RFC 8259 §4: which of two equal keys wins differs between parsers; System.Text.Json kept the last one
+        // silently, so a second "auth" could open a route and a second "routes" drop every route. YAML files already
+        // refuse duplicate keys; JSON files, table entities and JSON values inside them now do too.
+        AllowDuplicateProperties = false,
     };
 
     private static ParseResult<T> Parse<T>(ReadOnlySpan<byte> utf8Json, string sourceName, JsonTypeInfo<T> typeInfo)
@@ -127,6 +132,12 @@ public static partial class RegistrySerializer
             return message[NullElementCheck.MessageStart.Length..];
         }
 
+        var duplicate = DuplicateMember().Match(message);
+        if (duplicate.Success)
+        {
+            return $"duplicate key '{duplicate.Groups[1].Value}': each key may appear once in an object";
+        }
+
         if (message.Contains("could not be converted to", StringComparison.Ordinal))
         {
             return "the value has the wrong type for this field";
@@ -144,6 +155,9 @@ public static partial class RegistrySerializer
 
     [GeneratedRegex("The JSON property '([^']*)' could not be mapped")]
     private static partial Regex UnknownMember();
+
+    [GeneratedRegex("Duplicate property '([^']*)'")]
+    private static partial Regex DuplicateMember();
 
     [GeneratedRegex("missing required properties(?: including)?: (.*)$")]
     private static partial Regex MissingRequired();

@@ -75,8 +75,18 @@ internal static class HeaderHygiene
         .Select(i => ReservedPrefixes.Concat(TrustedPrefixes).Where(p => char.ToLowerInvariant(p[0]) == 'a' + i).ToArray())
         .ToArray();
 
-    /// <summary>Whether a client-sent request header must be dropped before forwarding (and never read from a client).</summary>
-    public static bool IsBlocked(string name, string identityPrefix)
+    /// <summary>
+    /// Whether a client-sent request header must be dropped before forwarding (and never read from a client), in
+    /// either spelling of its dashes: <c>X_Forwarded_For</c> is blocked like <c>X-Forwarded-For</c>.
+    /// </summary>
+    public static bool IsBlocked(string name, string identityPrefix) =>
+        IsBlockedSpelling(name, identityPrefix)
+        // CGI, PHP, WSGI and Rack turn both X-Forwarded-For and X_Forwarded_For into HTTP_X_FORWARDED_FOR, so an
+        // underscore spelling reaches such a backend as the trusted header (why nginx drops underscore names by
+        // default and Apache 2.4 drops them from CGI variables). The copy is made only for a name with an underscore.
+        || (name.Contains('_') && IsBlockedSpelling(name.Replace('_', '-'), identityPrefix.Replace('_', '-')));
+
+    private static bool IsBlockedSpelling(string name, string identityPrefix)
     {
         if (name.Length == 0)
         {
@@ -110,6 +120,10 @@ internal static class HeaderHygiene
     /// headers, method overrides and proxy headers. A composite route's configuration cannot set these.
     /// </summary>
     public static bool IsReserved(string name, string identityPrefix) =>
+        IsReservedSpelling(name, identityPrefix)
+        || (name.Contains('_') && IsReservedSpelling(name.Replace('_', '-'), identityPrefix.Replace('_', '-'))); // see IsBlocked
+
+    private static bool IsReservedSpelling(string name, string identityPrefix) =>
         name.StartsWith(identityPrefix, StringComparison.OrdinalIgnoreCase)
         || ReservedNames.Contains(name, StringComparer.OrdinalIgnoreCase)
         || ReservedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));

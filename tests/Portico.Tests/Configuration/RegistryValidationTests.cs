@@ -5,6 +5,21 @@ namespace Portico.Tests.Configuration;
 /// <summary>An invalid registry is rejected with messages that name the file, line, item and field.</summary>
 public sealed class RegistryValidationTests
 {
+    [Theory]
+    [InlineData("""{ "routes": [ { "id": "a", "auth": "keys", "auth": "anonymous", "match": { "path": "/a" }, "static": { "body": "x" } } ], "authPolicies": [ { "id": "keys", "type": "apiKey" } ] }""", "auth")]
+    [InlineData("""{ "routes": [ { "id": "a", "auth": "anonymous", "match": { "path": "/a" }, "static": { "body": "x" } } ], "routes": [] }""", "routes")]
+    [InlineData("""{ "routes": [ { "id": "a", "auth": "anonymous", "match": { "path": "/a" }, "static": { "json": { "k": 1, "k": 2 } } } ] }""", "k")]
+    public async Task Validate_DuplicateJsonKey_IsAnErrorNamingTheKey(string json, string key)
+    {
+        // JSON parsers disagree on which of two equal keys wins (RFC 8259 §4); a later "auth" silently opening a
+        // route, or a second "routes" dropping every route, must be the operator's error, as YAML's duplicates are.
+        var errors = await RegistryValidation.ErrorsAsync(json);
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("portico.json:1:", error.Location);
+        Assert.Contains($"duplicate key '{key}'", error.Message);
+    }
+
     [Fact]
     public async Task Validate_UnknownField_NamesLineAndField()
     {

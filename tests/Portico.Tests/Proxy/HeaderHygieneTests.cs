@@ -125,6 +125,29 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Equal("yes", _backend.LastRequest.Header("X-Kept"));
     }
 
+    [Theory]
+    [InlineData("X_Forwarded_For", "6.6.6.6")]
+    [InlineData("x_forwarded_host", "evil.example")]
+    [InlineData("X-Forwarded_Proto", "https")]
+    [InlineData("X_Real_IP", "6.6.6.6")]
+    [InlineData("X_Portico_Consumer", "admin")]
+    [InlineData("X_MS_CLIENT_PRINCIPAL_NAME", "admin@example.com")]
+    [InlineData("X_Original_URL", "/admin")]
+    [InlineData("X_HTTP_Method_Override", "DELETE")]
+    [InlineData("True_Client_IP", "6.6.6.6")]
+    [InlineData("Remote_User", "admin")]
+    [InlineData("X_SSL_Client_Cert", "MIIforged")]
+    [InlineData("Proxy_Authorization", "Basic Zm9vOmJhcg==")]
+    public async Task Forward_SpoofableHeaderSpelledWithUnderscores_IsNotForwarded(string name, string value)
+    {
+        // CGI, PHP, WSGI and Rack backends read X_Forwarded_For as HTTP_X_FORWARDED_FOR, the trusted header.
+        var response = await RawHttp.SendAsync(_gateway.Url, $"GET /u HTTP/1.1\n{name}: {value}\nX_Kept_Too: yes\nConnection: close");
+
+        Assert.Equal(200, response.Status);
+        Assert.Null(_backend.LastRequest.Header(name));
+        Assert.Equal("yes", _backend.LastRequest.Header("X_Kept_Too"));
+    }
+
     [Fact]
     public async Task Forward_HeadersNamedInConnection_AreNotForwarded()
     {
