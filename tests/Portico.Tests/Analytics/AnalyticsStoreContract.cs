@@ -82,29 +82,21 @@ public abstract class AnalyticsStoreContract
         Assert.Equal(["gw-a/0/1", "gw-a/1/2", "gw-b/0/4"], read.Rows.Select(r => $"{r.Instance}/{r.Part}/{r.Counts.Requests}").Order());
     }
 
-    [Fact]
-    public async Task Read_MoreRowsThanTheBound_GivesTheBoundAndSaysTruncated()
+    [Theory]
+    [InlineData(3, 3, 4, 4, true)] // more rows than the bound: the bound, and truncated
+    [InlineData(4, 0, 4, 4, false)] // exactly the bound: every row, not truncated
+    public async Task Read_AgainstTheRowBound_GivesAtMostTheBoundAndSaysWhetherMoreWereLeft(int rowsOfA, int rowsOfB, int bound, int expected, bool truncated)
     {
         var store = await CreateStoreAsync();
-        await store.WriteAsync(Minute, "gw-a", 0, [.. Enumerable.Range(0, 3).Select(i => Row(Minute, "gw-a", "a" + i))], CancellationToken.None);
-        await store.WriteAsync(Minute, "gw-b", 0, [.. Enumerable.Range(0, 3).Select(i => Row(Minute, "gw-b", "b" + i))], CancellationToken.None);
+        foreach (var (instance, count) in new[] { ("gw-a", rowsOfA), ("gw-b", rowsOfB) }.Where(p => p.Item2 > 0))
+        {
+            await store.WriteAsync(Minute, instance, 0, [.. Enumerable.Range(0, count).Select(i => Row(Minute, instance, "r" + i))], CancellationToken.None);
+        }
 
-        var read = await store.ReadAsync(Minute, Minute + 1, 4, CancellationToken.None);
+        var read = await store.ReadAsync(Minute, Minute + 1, bound, CancellationToken.None);
 
-        Assert.True(read.Truncated);
-        Assert.Equal(4, read.Rows.Count);
-    }
-
-    [Fact]
-    public async Task Read_ExactlyTheBound_GivesEveryRowAndIsNotTruncated()
-    {
-        var store = await CreateStoreAsync();
-        await store.WriteAsync(Minute, "gw-a", 0, [.. Enumerable.Range(0, 4).Select(i => Row(Minute, "gw-a", "a" + i))], CancellationToken.None);
-
-        var read = await store.ReadAsync(Minute, Minute + 1, 4, CancellationToken.None);
-
-        Assert.False(read.Truncated);
-        Assert.Equal(4, read.Rows.Count);
+        Assert.Equal(truncated, read.Truncated);
+        Assert.Equal(expected, read.Rows.Count);
     }
 
     [Fact]
