@@ -8,14 +8,9 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Portico.Bench;
 using Portico.Bench.Failover;
 using Portico.Bench.RateLimit;
-using Portico.Hosting;
-using Portico.Pipeline;
 
 var smoke = args.Contains("--smoke");
 var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(smoke ? 1 : 5);
@@ -139,20 +134,14 @@ static async Task<FailoverRun> RunAsync(string variant, int clients, TimeSpan be
 
 static async Task<(WebApplication App, string Url)> StartGatewayAsync(string registry)
 {
-    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-    builder.WebHost.UseUrls("http://127.0.0.1:0");
-    builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
-    builder.Logging.ClearProviders();
-    builder.Services.AddPortico(options =>
-    {
-        options.Registry.File = registry;
-        options.AccessLog.Output = Portico.Observability.AccessLogOutput.None;
-    });
-    var app = builder.Build();
-    app.Run(app.Services.GetRequiredService<GatewayEngine>().InvokeAsync);
-    await app.Services.InitializePorticoAsync();
-    await app.StartAsync();
-    return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    var app = await LoopbackGateway.StartAsync(
+        options =>
+        {
+            options.Registry.File = registry;
+            options.AccessLog.Output = Portico.Observability.AccessLogOutput.None;
+        },
+        builder => builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false));
+    return (app, app.Urls.First());
 }
 
 // Power of two choices (the default) over four destinations; the route's resilience as shipped.

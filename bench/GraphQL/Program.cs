@@ -7,15 +7,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Portico.Hosting;
-using Portico.Pipeline;
+using Portico.Bench;
 using Portico.Tests.GraphQL;
+using static Portico.Bench.Latencies;
 
 var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
 var warmup = Math.Max(50, iterations / 10);
@@ -45,19 +39,12 @@ await File.WriteAllTextAsync(registry, $$"""
     }
     """);
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-builder.WebHost.UseUrls("http://127.0.0.1:0");
-builder.Logging.ClearProviders();
-builder.Services.AddPortico(options =>
+await using var app = await LoopbackGateway.StartAsync(options =>
 {
     options.Registry.File = registry;
     options.AccessLog.Output = Portico.Observability.AccessLogOutput.None;
 });
-await using var app = builder.Build();
-app.Run(app.Services.GetRequiredService<GatewayEngine>().InvokeAsync);
-await app.Services.InitializePorticoAsync();
-await app.StartAsync();
-var gatewayUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+var gatewayUrl = app.Urls.First();
 
 long hits = 0, misses = 0;
 using var listener = new MeterListener();
@@ -166,12 +153,6 @@ for (int round = 0; round < 4; round++)
     var before = accounts.Count + reviews.Count + ratings.Count + catalog.Count;
     portico.AddRange(await MeasureAsync(ThroughPorticoAsync, iterations / 4));
     porticoCalls += accounts.Count + reviews.Count + ratings.Count + catalog.Count - before;
-}
-
-double Percentile(List<double> values, double p)
-{
-    var sorted = values.Order().ToList();
-    return sorted[(int)Math.Clamp(Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }
 
 var lookups = Interlocked.Read(ref hits) - hitsBefore + Interlocked.Read(ref misses) - missesBefore;

@@ -1,14 +1,10 @@
 using Azure.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portico.Hosting;
 using Portico.Observability;
-using Portico.Pipeline;
 using Portico.RateLimiting;
 using Portico.Storage.Tables;
 
@@ -42,34 +38,29 @@ internal sealed class BenchGateway : IAsyncDisposable
     /// <summary>Starts an instance; <paramref name="services"/> adds to or overrides its services (a clock, options).</summary>
     public static async Task<BenchGateway> StartAsync(string registryFile, string connectionString, string counterTable, CountingPolicy counter, Action<IServiceCollection>? services = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
-        builder.Logging.ClearProviders();
-        builder.Services.AddPortico(options =>
-        {
-            options.Registry.File = registryFile;
-            options.Storage.ConnectionString = connectionString;
-            options.RateLimiting.TableName = counterTable;
-        });
-        builder.Services.AddSingleton<IRateCounterStore>(services =>
-        {
-            var options = services.GetRequiredService<IOptions<PorticoOptions>>().Value.RateLimiting;
-            var client = TableStorage.CreateServiceClient(connectionString, null, options.StorageTimeout, o =>
+        var app = await LoopbackGateway.StartAsync(
+            options =>
             {
-                o.Retry.MaxRetries = 0;
-                o.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+                options.Registry.File = registryFile;
+                options.Storage.ConnectionString = connectionString;
+                options.RateLimiting.TableName = counterTable;
+            },
+            builder =>
+            {
+                builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+                builder.Services.AddSingleton<IRateCounterStore>(services =>
+                {
+                    var options = services.GetRequiredService<IOptions<PorticoOptions>>().Value.RateLimiting;
+                    var client = TableStorage.CreateServiceClient(connectionString, null, options.StorageTimeout, o =>
+                    {
+                        o.Retry.MaxRetries = 0;
+                        o.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+                    });
+                    return new TableRateCounterStore(client.GetTableClient(options.TableName), options.StorageTimeout, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<PorticoMetrics>());
+                });
+                services?.Invoke(builder.Services);
             });
-            return new TableRateCounterStore(client.GetTableClient(options.TableName), options.StorageTimeout, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<PorticoMetrics>());
-        });
-        services?.Invoke(builder.Services);
-
-        var app = builder.Build();
-        app.Run(app.Services.GetRequiredService<GatewayEngine>().InvokeAsync);
-        await app.Services.InitializePorticoAsync();
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BenchGateway(app, url);
+        return new BenchGateway(app, app.Urls.First());
     }
 
     public async ValueTask DisposeAsync()

@@ -10,18 +10,13 @@ using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Portico.Bench;
 using Portico.Bench.Transcoding;
-using Portico.Hosting;
-using Portico.Pipeline;
 using Portico.Tests.Transcoding;
 using Portico.Tests.Transcoding.Proto;
+using static Portico.Bench.Latencies;
 
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5; // per side and round
 var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
@@ -72,25 +67,20 @@ await File.WriteAllTextAsync(registry, $$"""
     }
     """);
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-// Two endpoints: HTTP/1.1 for REST clients as most send, and cleartext HTTP/2 (prior knowledge) to compare the
-// transcoded call with the direct one over the same transport (docs/protocols.md#grpc: h2c needs an HTTP/2-only endpoint).
-builder.WebHost.ConfigureKestrel(kestrel =>
-{
-    kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
-    kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
-});
-builder.Logging.ClearProviders();
-builder.Services.AddPortico(options =>
-{
-    options.Registry.File = registry;
-    options.AccessLog.Output = Portico.Observability.AccessLogOutput.None;
-});
-await using var app = builder.Build();
-app.Run(app.Services.GetRequiredService<GatewayEngine>().InvokeAsync);
-await app.Services.InitializePorticoAsync();
-await app.StartAsync();
-var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+await using var app = await LoopbackGateway.StartAsync(
+    options =>
+    {
+        options.Registry.File = registry;
+        options.AccessLog.Output = Portico.Observability.AccessLogOutput.None;
+    },
+    // Two endpoints: HTTP/1.1 for REST clients as most send, and cleartext HTTP/2 (prior knowledge) to compare the
+    // transcoded call with the direct one over the same transport (docs/protocols.md#grpc: h2c needs an HTTP/2-only endpoint).
+    builder => builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+        kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
+    }));
+var addresses = app.Urls.ToList();
 
 // Connection reuse is the same on every side: each keeps its connections open for the whole run. The gRPC channel
 // and the HTTP/2 client multiplex all callers on one HTTP/2 connection (a second opens only past the server's stream
@@ -234,12 +224,6 @@ for (var round = 0; round < 2; round++)
     {
         await RunAsync(side, TimeSpan.FromSeconds(seconds), record: true);
     }
-}
-
-static double Percentile(List<double> values, double p)
-{
-    var sorted = values.Order().ToList();
-    return sorted[(int)Math.Clamp(Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }
 
 double Rps(Side side) => side.Times.Count / side.Elapsed.TotalSeconds;

@@ -10,7 +10,11 @@ internal interface IAnalyticsStore
     /// <summary>Where the rollups live, for the API's <c>storage.mode</c> (<c>table</c> or <c>memory</c>).</summary>
     string Mode { get; }
 
-    /// <summary>Writes one part of one minute of one instance's rows (replacing any earlier write of that same part).</summary>
+    /// <summary>
+    /// Writes one part of one minute of one instance's rows. Writing the same rows again (a retry after a failed or
+    /// unanswered write) replaces the earlier write rather than adding to it; a part is never rewritten with other rows
+    /// (the flusher keeps a minute's rows until they are written), so a store need not remove rows a longer earlier write left.
+    /// </summary>
     Task WriteAsync(long minute, string instance, int part, IReadOnlyList<AnalyticsRow> rows, CancellationToken cancellationToken);
 
     /// <summary>Reads every instance's rows of the minutes in [<paramref name="fromMinute"/>, <paramref name="toMinute"/>), at most <paramref name="maxRows"/>.</summary>

@@ -54,6 +54,8 @@ internal sealed class MemoryAnalyticsStore : IAnalyticsStore
                 {
                     if (rows.Count + instanceRows.Count > maxRows)
                     {
+                        // Up to the bound, like the Table store: a truncated read holds as many rows as it may.
+                        rows.AddRange(instanceRows.Take(maxRows - rows.Count));
                         return Task.FromResult(new AnalyticsRead(rows, Truncated: true));
                     }
 

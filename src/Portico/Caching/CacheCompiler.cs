@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Portico.Configuration;
 using Portico.Hosting;
 using Portico.Registry;
-using Portico.Routing;
 
 namespace Portico.Caching;
 
@@ -18,8 +17,13 @@ internal sealed class CacheCompiler(IOptions<PorticoOptions> options)
 
     private readonly CachingOptions _options = options.Value.Caching;
 
-    public void Compile(RegistryDocument document, IReadOnlyList<CompiledRoute> routes, CompileErrors errors)
+    /// <summary>
+    /// Each route's caching, in the order of <paramref name="document"/>'s routes; compiled before the routes themselves so
+    /// that each route is built whole and never changes after.
+    /// </summary>
+    public RouteCaching[] Compile(RegistryDocument document, CompileErrors errors)
     {
+        var caching = new RouteCaching[document.Routes.Count];
         var backends = new Dictionary<string, (CacheDefinition? Cache, int Index)>(StringComparer.Ordinal);
         for (int i = 0; i < document.Backends.Count; i++)
         {
@@ -30,12 +34,6 @@ internal sealed class CacheCompiler(IOptions<PorticoOptions> options)
                 var index = i;
                 Check(cache, (field, message) => errors.Add("backends", index, $"backend '{backend.Id}'", "cache." + field, message));
             }
-        }
-
-        var compiled = new Dictionary<string, CompiledRoute>(StringComparer.Ordinal);
-        foreach (var route in routes)
-        {
-            compiled.TryAdd(route.Id, route);
         }
 
         for (int i = 0; i < document.Routes.Count; i++)
@@ -67,30 +65,32 @@ internal sealed class CacheCompiler(IOptions<PorticoOptions> options)
                 }
             }
 
-            if (definition is null || definition.Enabled == false || !compiled.TryGetValue(route.Id, out var target))
+            if (definition is null || definition.Enabled == false)
             {
                 continue;
             }
 
-            target.Cache = Policy(route.Id, definition);
+            caching[i] = new RouteCaching(Policy(route.Id, definition), null);
         }
 
         // RFC 9111 §4.4 speaks of URLs, not routes: a write through any route (one without a cache block, as when reads
         // and writes of a resource are routed apart) invalidates what the caching routes stored for its target.
-        var filters = compiled.Values.Where(r => r.Cache is not null).Select(r => r.Cache!.KeyQuery).ToArray();
+        var filters = caching.Where(c => c.Cache is not null).Select(c => c.Cache!.KeyQuery).ToArray();
         if (filters.Length == 0)
         {
-            return;
+            return caching;
         }
 
         var invalidation = new CacheInvalidation(filters);
-        foreach (var route in document.Routes)
+        for (int i = 0; i < caching.Length; i++)
         {
-            if (route.Static is null && compiled.TryGetValue(route.Id, out var target))
+            if (document.Routes[i].Static is null)
             {
-                target.CacheInvalidation = invalidation;
+                caching[i] = caching[i] with { Invalidation = invalidation };
             }
         }
+
+        return caching;
     }
 
     private CachePolicy Policy(string routeId, CacheDefinition definition)

@@ -64,21 +64,23 @@ internal sealed partial class RegistryCompiler(
             errors.AddSection("authPolicies", $"the gateway setting Portico:Admin:Policy names '{adminPolicy}', which is not defined here: the admin endpoints would have no way in");
         }
 
-        // Rate limits are compiled before the routes, so that each route is built whole and never changes after;
-        // their errors are still reported after the routes' own.
+        // Rate limits and caching are compiled before the routes, so that each route is built whole and never changes
+        // after; their errors are still reported after the routes' own.
         var rateLimitErrors = new CompileErrors();
         var rateLimits = rateLimitCompiler.Compile(document, rateLimitErrors);
+        var cacheErrors = new CompileErrors();
+        var caching = cacheCompiler.Compile(document, cacheErrors);
         var routes = new List<CompiledRoute>();
         for (int i = 0; i < document.Routes.Count; i++)
         {
-            if (CompileRoute(document.Routes[i], i, backends, auth, rateLimits[i], validation, errors, baseDirectory) is { } route)
+            if (CompileRoute(document.Routes[i], i, backends, auth, rateLimits[i], caching[i], validation, errors, baseDirectory) is { } route)
             {
                 routes.Add(route);
             }
         }
 
         errors.Add(rateLimitErrors);
-        cacheCompiler.Compile(document, routes, errors);
+        errors.Add(cacheErrors);
         if (errors.Count > 0)
         {
             return new CompileResult(null, errors.All);
@@ -177,7 +179,7 @@ internal sealed partial class RegistryCompiler(
     /// </summary>
     private CompiledRoute? CompileRoute(
         RouteDefinition route, int index, Dictionary<string, CompiledBackend> backends, CompiledAuth auth, RouteRateLimits rateLimits,
-        Validation.ValidationCompilation validationCompilation, CompileErrors errors, string? baseDirectory)
+        Caching.RouteCaching caching, Validation.ValidationCompilation validationCompilation, CompileErrors errors, string? baseDirectory)
     {
         var before = errors.Count;
         void Error(string field, string message) => errors.Add("routes", index, $"route '{route.Id}'", field, message);
@@ -211,7 +213,7 @@ internal sealed partial class RegistryCompiler(
             return null;
         }
 
-        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, ClientAddresses = clientAddresses, AddressRate = addressRate, Cors = cors, SecurityHeaders = securityHeaders, Validation = validation, Waf = waf };
+        return new CompiledRoute(route, pattern, constraints, methods, hosts, rewriter, dispatcher, maxBody) { Auth = routeAuth, RateLimits = rateLimits, Cache = caching.Cache, CacheInvalidation = caching.Invalidation, ClientAddresses = clientAddresses, AddressRate = addressRate, Cors = cors, SecurityHeaders = securityHeaders, Validation = validation, Waf = waf };
     }
 
     /// <summary><c>activityTimeout</c>: how long the backend may stay silent, 100 s by default, at most 225 s.</summary>

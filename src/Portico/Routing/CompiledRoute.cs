@@ -98,14 +98,14 @@ internal sealed class CompiledRoute
     /// <summary>The rate-limit policies of this route, per plan, compiled with the snapshot.</summary>
     public RateLimiting.RouteRateLimits RateLimits { get; init; } = RateLimiting.RouteRateLimits.None;
 
-    /// <summary>The route's response cache policy; null when the route does not cache. Set when the snapshot is compiled.</summary>
-    public Caching.CachePolicy? Cache { get; set; }
+    /// <summary>The route's response cache policy; null when the route does not cache.</summary>
+    public Caching.CachePolicy? Cache { get; init; }
 
     /// <summary>
     /// Where an unsafe request through this route invalidates stored responses (RFC 9111 §4.4), also when the route
-    /// caches nothing itself; null when no route of the snapshot caches. Set when the snapshot is compiled.
+    /// caches nothing itself; null when no route of the snapshot caches.
     /// </summary>
-    public Caching.CacheInvalidation? CacheInvalidation { get; set; }
+    public Caching.CacheInvalidation? CacheInvalidation { get; init; }
 
     /// <summary>The route's request validation (docs/validation.md); null when it validates nothing.</summary>
     public Validation.RouteValidation? Validation { get; init; }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
 using Portico.Tests.Infrastructure;
 using Portico.Tests.Grpc.Proto;
 
@@ -10,36 +9,17 @@ namespace Portico.Tests.Grpc;
 /// A real Grpc.AspNetCore service on 127.0.0.1 over cleartext HTTP/2 (h2c): unary and server-streaming calls, an
 /// error with binary details, and a call that waits until its deadline or cancellation. Records each call's metadata.
 /// </summary>
-internal sealed class GreeterBackend : IAsyncDisposable
+internal sealed class GreeterBackend : GrpcTestServer<GreeterBackend.State>
 {
     /// <summary>The binary details every failing call carries in <c>grpc-status-details-bin</c> (a google.rpc.Status would go here).</summary>
     public static readonly byte[] ErrorDetails = [0x08, 0x03, 0x12, 0x08, (byte)'b', (byte)'a', (byte)'d', (byte)' ', (byte)'n', (byte)'a', (byte)'m', (byte)'e'];
 
-    private readonly WebApplication _app;
-
-    private GreeterBackend(WebApplication app, State state)
+    private GreeterBackend()
+        : base(new State())
     {
-        _app = app;
-        Calls = state;
     }
 
-    public string Url { get; private set; } = "";
-
-    public State Calls { get; }
-
-    public static async Task<GreeterBackend> StartAsync()
-    {
-        var state = new State();
-        var app = await GrpcTestServer.StartAsync<GreeterService, State>(state);
-        var backend = new GreeterBackend(app, state) { Url = app.Urls.First().TrimEnd('/') };
-        return backend;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public static Task<GreeterBackend> StartAsync() => StartAsync<GreeterBackend, GreeterService>(new GreeterBackend());
 
     /// <summary>What the service saw, and the signal a streaming call waits for after its first message.</summary>
     internal sealed class State

@@ -27,12 +27,32 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     public string ConnectionString => Azurite.ConnectionStringFor(TableEndpoint);
 
-    /// <summary>Starts Azurite's <paramref name="service"/> (<c>table</c> or <c>blob</c>) on a free port.</summary>
+    /// <summary>
+    /// Starts Azurite's <paramref name="service"/> (<c>table</c> or <c>blob</c>) on a free port. A port is only known free
+    /// when it is picked: another process may bind it before Azurite does, and then Azurite exits, so that start is
+    /// retried on another port.
+    /// </summary>
     public static async Task<AzuriteProcess> StartAsync(string service = "table")
     {
-        var instance = new AzuriteProcess(Azurite.FreePort(), service);
-        await instance.StartAgainAsync();
-        return instance;
+        const int attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var instance = new AzuriteProcess(Azurite.FreePort(), service);
+            try
+            {
+                await instance.StartAgainAsync();
+                return instance;
+            }
+            catch (InvalidOperationException) when (instance._process is { HasExited: true } && attempt < attempts)
+            {
+                await instance.DisposeAsync();
+            }
+            catch
+            {
+                await instance.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     /// <summary>Starts (or restarts) the process and waits until it accepts connections.</summary>

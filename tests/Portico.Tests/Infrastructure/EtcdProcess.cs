@@ -29,17 +29,50 @@ public sealed class EtcdProcess : IAsyncDisposable
     /// <summary>The client URL, as a <c>discovery.endpoints</c> entry.</summary>
     public string Url => $"http://127.0.0.1:{ClientPort.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>
+    /// Starts etcd on two free ports. A port is only known free when it is picked: another process may bind it before etcd
+    /// does, and then etcd exits (or a stranger answers on it), so a start that does not come up as this etcd is retried
+    /// on other ports.
+    /// </summary>
     public static async Task<EtcdProcess> StartAsync()
     {
-        var etcd = new EtcdProcess(Azurite.FreePort(), Azurite.FreePort());
-        var peer = $"http://127.0.0.1:{etcd.PeerPort.ToString(CultureInfo.InvariantCulture)}";
+        const int attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var etcd = new EtcdProcess(Azurite.FreePort(), Azurite.FreePort());
+            try
+            {
+                if (await etcd.TryStartAsync())
+                {
+                    return etcd;
+                }
+            }
+            catch
+            {
+                await etcd.DisposeAsync();
+                throw;
+            }
+
+            var exitCode = etcd._process!.ExitCode;
+            await etcd.DisposeAsync();
+            if (attempt == attempts)
+            {
+                throw new InvalidOperationException($"etcd exited with code {exitCode} on each of {attempts} pairs of free ports.");
+            }
+        }
+    }
+
+    /// <summary>Starts the process; true once it answers as itself, false when it exited first (a port was taken).</summary>
+    private async Task<bool> TryStartAsync()
+    {
+        var peer = $"http://127.0.0.1:{PeerPort.ToString(CultureInfo.InvariantCulture)}";
         var binary = File.Exists("/usr/bin/etcd") ? "/usr/bin/etcd" : "etcd";
-        etcd._process = ChildProcess.Start(new ProcessStartInfo(binary)
+        _process = ChildProcess.Start(new ProcessStartInfo(binary)
         {
             ArgumentList =
             {
-                "--name", "portico-test", "--data-dir", etcd._data.Path,
-                "--listen-client-urls", etcd.Url, "--advertise-client-urls", etcd.Url,
+                "--name", "portico-test", "--data-dir", _data.Path,
+                "--listen-client-urls", Url, "--advertise-client-urls", Url,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "portico-test=" + peer,
                 "--log-level", "error", "--logger", "zap",
             },
@@ -48,20 +81,27 @@ public sealed class EtcdProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
-            if (etcd._process.HasExited)
+            if (_process.HasExited)
             {
-                throw new InvalidOperationException($"etcd exited with code {etcd._process.ExitCode}.");
+                return false;
             }
 
             try
             {
-                await etcd.PostAsync("v3/kv/range", new { key = Base64("probe") });
-                return etcd;
+                // The member list names this etcd's own peer URL: an answer from a stranger on the client port does not count.
+                using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+                using var response = await _client.PostAsync(Url + "/v3/cluster/member/list", content);
+                if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Contains(peer, StringComparison.Ordinal))
+                {
+                    return true;
+                }
             }
             catch (HttpRequestException)
             {
-                await Task.Delay(100);
+                // Not listening yet.
             }
+
+            await Task.Delay(100);
         }
 
         throw new TimeoutException("etcd did not answer within 30 s.");

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
 using Portico.Tests.Infrastructure;
 using Portico.Tests.Transcoding.Proto;
 
@@ -12,32 +11,14 @@ namespace Portico.Tests.Transcoding;
 /// A real Grpc.AspNetCore Library service on 127.0.0.1 over h2c, reached through transcoding routes. It records the
 /// request messages it receives (generated classes: what the gateway built is checked as the service parsed it).
 /// </summary>
-internal sealed class LibraryBackend : IAsyncDisposable
+internal sealed class LibraryBackend : GrpcTestServer<LibraryBackend.State>
 {
-    private readonly WebApplication _app;
-
-    private LibraryBackend(WebApplication app, State state)
+    private LibraryBackend()
+        : base(new State())
     {
-        _app = app;
-        Calls = state;
     }
 
-    public string Url { get; private set; } = "";
-
-    public State Calls { get; }
-
-    public static async Task<LibraryBackend> StartAsync()
-    {
-        var state = new State();
-        var app = await GrpcTestServer.StartAsync<LibraryService, State>(state);
-        return new LibraryBackend(app, state) { Url = app.Urls.First().TrimEnd('/') };
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public static Task<LibraryBackend> StartAsync() => StartAsync<LibraryBackend, LibraryService>(new LibraryBackend());
 
     /// <summary>The google.rpc.Status a failing call carries when asked for details: a Nested (in the descriptor set) and a type outside it.</summary>
     public static byte[] StatusDetails(int code, string message)
