@@ -526,7 +526,7 @@ internal sealed class JsonToProto(ProtoSchema schema)
         {
             if (!value.TryGetInt64(out result))
             {
-                if (!value.TryGetDouble(out var d) || d != Math.Floor(d) || d < min || d > max)
+                if (!value.TryGetDouble(out var d) || d != Math.Floor(d) || d < min || d >= AboveMax(max))
                 {
                     throw new ProtoJsonException($"{value.GetRawText()} is not an integer in range");
                 }
@@ -561,7 +561,7 @@ internal sealed class JsonToProto(ProtoSchema schema)
         {
             if (!value.TryGetUInt64(out result))
             {
-                if (!value.TryGetDouble(out var d) || d != Math.Floor(d) || d < 0 || d > max)
+                if (!value.TryGetDouble(out var d) || d != Math.Floor(d) || d < 0 || d >= AboveMax(max))
                 {
                     throw new ProtoJsonException($"{value.GetRawText()} is not an unsigned integer in range");
                 }
@@ -588,6 +588,11 @@ internal sealed class JsonToProto(ProtoSchema schema)
 
         return result;
     }
+
+    // The least whole double above the range's maximum. long.MaxValue and ulong.MaxValue have no double of their own:
+    // as doubles they round up to 2^63 and 2^64, which "d > max" would let through and the conversion would then
+    // silently clamp to the maximum; those ends are refused instead. Smaller maxima are exact, and the next whole number up.
+    private static double AboveMax(double max) => max + 1;
 
     private static double ReadDouble(JsonElement value, bool isFloat)
     {

@@ -205,6 +205,8 @@ public sealed class ProtoJsonCodecTests
     [InlineData("""{"items":[{"name":"a"},{"value":"x"}]}""", "field 'items[1].value': 'x' is not an integer")]
     [InlineData("""{"fInt32":2147483648}""", "field 'fInt32': 2147483648 is out of range")]
     [InlineData("""{"fInt32":1.5}""", "field 'fInt32': 1.5 is not an integer")]
+    [InlineData("""{"fInt64":9.223372036854775808e18}""", "field 'fInt64': 9.223372036854775808e18 is not an integer in range")] // 2^63: rounds to long.MaxValue's double
+    [InlineData("""{"fUint64":1.8446744073709551616e19}""", "field 'fUint64': 1.8446744073709551616e19 is not an unsigned integer in range")] // 2^64
     [InlineData("""{"fUint32":-1}""", "field 'fUint32'")]
     [InlineData("""{"fBool":"true"}""", "field 'fBool': expected true or false, found a string")]
     [InlineData("""{"fString":5}""", "field 'fString': expected a string, found a number")]
@@ -232,6 +234,16 @@ public sealed class ProtoJsonCodecTests
 
         Assert.Null(bytes);
         Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Encode_LargestIntegersAsExponentNumbers_KeepTheirValues()
+    {
+        // The range's ends as doubles: -2^63 is long.MinValue exactly; one below 2^64 cannot be written as a double.
+        var message = Everything.Parser.ParseFrom(Encode("""{"fInt64":-9.223372036854775808e18,"fUint64":1.8446744073709549568e19}"""));
+
+        Assert.Equal(long.MinValue, message.FInt64);
+        Assert.Equal(18446744073709549568UL, message.FUint64);
     }
 
     [Theory]
