@@ -66,7 +66,7 @@ internal static class AllocationSection
 
         md.AppendLine("## Allocation per request");
         md.AppendLine();
-        md.AppendLine("Bytes the .NET runtime allocated per request (`dotnet.gc.heap.total_allocated`, read once a second by `dotnet-counters` from before to after wrk drove the server for one pass per target, the targets taking turns): the bytes of every counter interval that overlaps wrk's run divided by wrk's request count (at most a second of idle allocation at each end counts too), the median of the passes. The whole process counts, as for bare YARP (for Portico the access log's writer too).");
+        md.AppendLine("Bytes the .NET runtime allocated per request (`dotnet.gc.heap.total_allocated`, read once a second by `dotnet-counters` from before to after wrk drove the server for one pass per target, the targets taking turns): the bytes of every counter interval that overlaps wrk's run or the two seconds after it (a sample's timestamp can trail its interval) divided by wrk's request count (a few seconds of idle allocation count too), the median of the passes. The whole process counts, as for bare YARP (for Portico the access log's writer too).");
         md.AppendLine();
         md.AppendLine("| scenario | connections | target | passes | bytes/request | min–max | vs baseline | load average |");
         md.AppendLine("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
