@@ -10,7 +10,11 @@ namespace Portico.Tests.Infrastructure;
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {
+    // The output lines kept for WaitForOutputAsync (the first ones: a server says it is ready early), and its waiters.
+    private const int KeptLines = 1000;
     private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
 
     private ChildProcess(Process process) => _process = process;
 
@@ -36,12 +40,64 @@ public sealed class ChildProcess : IDisposable
             throw new InvalidOperationException(missing, ex);
         }
 
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, line) => child.Received(line.Data);
+        process.ErrorDataReceived += (_, line) => child.Received(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         WatchOwner(process.Id);
-        return new ChildProcess(process);
+        return child;
+    }
+
+    /// <summary>
+    /// True once a line of the process's output (standard output or error) contains <paramref name="text"/>, false when
+    /// the process exits first: the signal a server gives that it is ready, instead of polling it on a clock.
+    /// </summary>
+    public async Task<bool> WaitForOutputAsync(string text, CancellationToken cancellationToken)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lines)
+        {
+            if (_lines.Exists(line => line.Contains(text, StringComparison.Ordinal)))
+            {
+                return true;
+            }
+
+            _waiters.Add((text, seen));
+        }
+
+        var exited = _process.WaitForExitAsync(cancellationToken);
+        if (await Task.WhenAny(seen.Task, exited) == seen.Task)
+        {
+            return true;
+        }
+
+        await exited; // a cancellation surfaces here
+        return seen.Task.IsCompleted;
+    }
+
+    private void Received(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            if (_lines.Count < KeptLines)
+            {
+                _lines.Add(line);
+            }
+
+            foreach (var (text, seen) in _waiters)
+            {
+                if (line.Contains(text, StringComparison.Ordinal))
+                {
+                    seen.TrySetResult();
+                }
+            }
+        }
     }
 
     /// <summary>Stops the process abruptly.</summary>

@@ -53,11 +53,11 @@ public sealed class EtcdProcess : IAsyncDisposable
                 throw;
             }
 
-            var exitCode = etcd._process!.ExitCode;
+            var outcome = etcd._process!.HasExited ? $"exited with code {etcd._process.ExitCode}" : "answered as another member";
             await etcd.DisposeAsync();
             if (attempt == attempts)
             {
-                throw new InvalidOperationException($"etcd exited with code {exitCode} on each of {attempts} pairs of free ports.");
+                throw new InvalidOperationException($"etcd {outcome} on each of {attempts} pairs of free ports.");
             }
         }
     }
@@ -74,37 +74,32 @@ public sealed class EtcdProcess : IAsyncDisposable
                 "--name", "portico-test", "--data-dir", _data.Path,
                 "--listen-client-urls", Url, "--advertise-client-urls", Url,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "portico-test=" + peer,
-                "--log-level", "error", "--logger", "zap",
+                "--log-level", "info", "--logger", "zap", // info: its "serving client traffic" line is the ready signal
             },
         }, "etcd did not start: install it with 'apt-get install etcd-server' (the test command does).");
 
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        // etcd logs this line once it serves its client port (after its member is ready): the signal to wait for, with
+        // 30 s as the bound of a start that never comes.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        bool ready;
+        try
         {
-            if (_process.HasExited)
-            {
-                return false;
-            }
-
-            try
-            {
-                // The member list names this etcd's own peer URL: an answer from a stranger on the client port does not count.
-                using var content = new StringContent("{}", Encoding.UTF8, "application/json");
-                using var response = await _client.PostAsync(Url + "/v3/cluster/member/list", content);
-                if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Contains(peer, StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
+            ready = await _process.WaitForOutputAsync("serving client traffic", bound.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException("etcd did not serve its client port within 30 s.");
         }
 
-        throw new TimeoutException("etcd did not answer within 30 s.");
+        if (!ready)
+        {
+            return false; // it exited first: a port was taken
+        }
+
+        // The member list names this etcd's own peer URL: an answer from a stranger on the client port does not count.
+        using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var response = await _client.PostAsync(Url + "/v3/cluster/member/list", content);
+        return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Contains(peer, StringComparison.Ordinal);
     }
 
     public Task PutAsync(string key, string value) => PostAsync("v3/kv/put", new { key = Base64(key), value = Base64(value) });
