@@ -92,11 +92,7 @@ internal sealed partial class BackgroundRevalidator(RequestCoalescer coalescer, 
             Target = original.Target, // the client's raw path and query, which the proxy forwards as they came
             ConnectionHeader = original.ConnectionHeader,
         };
-        foreach (var (name, value) in original.RouteValues)
-        {
-            copy.RouteValues[name] = value;
-        }
-
+        // The copy's route values are made from its own path and route when read, the same as the original's.
         http.Features.Set(copy);
         return copy;
     }
