@@ -66,6 +66,9 @@ internal static class StandaloneHost
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // The registry loads on another core while the engine's services are built on this one (issue 25,
+        // docs/performance.md); the caller's InitializePorticoAsync joins the same load before the host listens.
+        _ = Task.Run(() => app.Services.InitializePorticoAsync(), CancellationToken.None);
         // Requests Kestrel refuses never reach the engine; they still belong in the access log.
         var refusals = ServerRefusalLog.Subscribe(app.Services);
         app.Lifetime.ApplicationStopped.Register(refusals.Dispose);

@@ -1,6 +1,3 @@
-using System.Collections.Frozen;
-using System.Text.RegularExpressions;
-
 namespace Portico.Admin;
 
 /// <summary>
@@ -13,7 +10,7 @@ namespace Portico.Admin;
 /// so the admin policy can never be skipped by a path that looks public, and a public probe never needs credentials.
 /// Mistakes are bugs in a feature's registration and throw at start-up.
 /// </remarks>
-internal sealed partial class PorticoEndpointTable
+internal sealed class PorticoEndpointTable
 {
     /// <summary>Where every operator endpoint lives, below the prefix.</summary>
     public const string AdminPath = "/admin";
@@ -22,7 +19,7 @@ internal sealed partial class PorticoEndpointTable
     public static readonly IReadOnlyList<string> GetOnly = ["GET"];
 
     private readonly string _prefix;
-    private readonly FrozenDictionary<string, RegisteredEndpoint>.AlternateLookup<ReadOnlySpan<char>> _exact;
+    private readonly Dictionary<string, RegisteredEndpoint>.AlternateLookup<ReadOnlySpan<char>> _exact;
     private readonly RegisteredEndpoint[] _subtrees;
 
     public PorticoEndpointTable(string prefix, IEnumerable<IPorticoEndpoint> endpoints)
@@ -39,7 +36,9 @@ internal sealed partial class PorticoEndpointTable
         }
 
         Endpoints = registered.Values.ToArray();
-        _exact = registered.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        // A plain dictionary: built at every start (a frozen one's key analysis cost more there than its lookups save
+        // on the few requests under the prefix), never changed after.
+        _exact = registered.GetAlternateLookup<ReadOnlySpan<char>>();
         // The deepest owner first, so /admin/backends/pools wins over /admin/backends.
         _subtrees = [.. registered.Values.Where(e => e.IsSubtree).OrderByDescending(e => e.Endpoint.Path.Length)];
     }
@@ -87,7 +86,7 @@ internal sealed partial class PorticoEndpointTable
     private static void Check(IPorticoEndpoint endpoint)
     {
         var path = endpoint.Path;
-        if (!EndpointPath().IsMatch(path))
+        if (!IsLiteralPath(path))
         {
             throw new InvalidOperationException($"Portico endpoint path '{path}' must be literal segments such as '/health/live' (no trailing '/', no templates).");
         }
@@ -100,15 +99,31 @@ internal sealed partial class PorticoEndpointTable
                 : $"Admin endpoint '{path}' must live under {AdminPath}, where the admin policy guards every path.");
         }
 
-        if (endpoint.Methods.Count == 0 || endpoint.Methods.Any(m => !MethodToken().IsMatch(m)))
+        if (endpoint.Methods.Count == 0 || endpoint.Methods.Any(m => m.Length == 0 || m.AsSpan().ContainsAnyExceptInRange('A', 'Z')))
         {
             throw new InvalidOperationException($"Portico endpoint '{path}' must name its methods in upper case, for example GET.");
         }
     }
 
-    [GeneratedRegex("^(/[A-Za-z0-9._~-]+)+$")]
-    private static partial Regex EndpointPath();
+    // One or more '/'-led segments of unreserved characters (RFC 3986 §2.3): no empty segment, no trailing '/'. Checked
+    // by hand rather than by a regular expression, which would load the regex engine at every start for this alone.
+    private static bool IsLiteralPath(string path)
+    {
+        if (path.Length < 2 || path[0] != '/' || path[^1] == '/')
+        {
+            return false;
+        }
 
-    [GeneratedRegex("^[A-Z]+$")]
-    private static partial Regex MethodToken();
+        for (int i = 1; i < path.Length; i++)
+        {
+            var c = path[i];
+            var allowed = c == '/' ? path[i - 1] != '/' : char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '~' or '-';
+            if (!allowed)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using System.Buffers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Options;
@@ -20,7 +20,7 @@ namespace Portico.Registry;
 /// handlers built, everything a request needs prepared once. Every problem is reported, not just the first,
 /// each naming the item and field.
 /// </summary>
-internal sealed partial class RegistryCompiler(
+internal sealed class RegistryCompiler(
     IOptions<PorticoOptions> options,
     IInlineConstraintResolver constraintResolver,
     IHttpForwarder forwarder,
@@ -106,7 +106,7 @@ internal sealed partial class RegistryCompiler(
             {
                 var id = items[i].Id;
                 var subject = $"{section.Kind} '{id}'";
-                if (!IdPattern().IsMatch(id))
+                if (!IsId(id))
                 {
                     errors.Add(section.Member, i, subject, "id",
                         "ids are 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit");
@@ -371,6 +371,11 @@ internal sealed partial class RegistryCompiler(
         return transcodingCompiler.Compile(route, transcode, backend, invoker, resilienceSettings?.Timeout ?? ResilienceDefaults.Timeout, activityTimeout, baseDirectory, error);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
-    private static partial Regex IdPattern();
+    private static readonly SearchValues<char> IdCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+
+    // 1 to 128 of the characters above, the first a letter or digit. Checked without a regular expression, which loaded
+    // the regex engine at every start for this alone (issue 25); and unlike the pattern's '$', nothing may follow.
+    private static bool IsId(string id) =>
+        id.Length is >= 1 and <= 128 && char.IsAsciiLetterOrDigit(id[0]) && !id.AsSpan().ContainsAnyExcept(IdCharacters);
 }

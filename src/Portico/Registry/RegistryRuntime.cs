@@ -23,6 +23,7 @@ internal sealed partial class RegistryRuntime(
 
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private GatewaySnapshot _current = GatewaySnapshot.NotLoaded;
+    private Lazy<Task>? _initialLoad;
 
     /// <summary>
     /// Raised after a new snapshot went live, on the thread that applied it (keep handlers quick; they must not throw):
@@ -45,8 +46,25 @@ internal sealed partial class RegistryRuntime(
     /// <summary>The last revision refused, kept after later good loads (the admin registry view shows it); null if none was.</summary>
     public RejectedRevision? LastRejected { get; private set; }
 
-    /// <summary>Loads at start-up, retrying a storage outage briefly; throws <see cref="RegistryLoadException"/> when there is no valid registry.</summary>
-    public async Task InitializeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads at start-up, retrying a storage outage briefly; throws <see cref="RegistryLoadException"/> when there is no valid registry.
+    /// Every call joins one load, whatever its outcome: a host may begin it on another thread while it builds the rest
+    /// of the gateway, and await it before it serves (issue 25). <paramref name="cancellationToken"/> stops this
+    /// caller's wait; the load itself follows the first caller's token.
+    /// </summary>
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var load = Volatile.Read(ref _initialLoad);
+        if (load is null)
+        {
+            var started = new Lazy<Task>(() => LoadInitialAsync(cancellationToken));
+            load = Interlocked.CompareExchange(ref _initialLoad, started, null) ?? started;
+        }
+
+        return load.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task LoadInitialAsync(CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {

@@ -82,11 +82,44 @@ public sealed class PorticoEndpointTableTests
     [InlineData("/health/live/", "Public", "literal segments")]
     [InlineData("/admin/backends/{id}", "Admin", "literal segments")]
     [InlineData("health", "Public", "literal segments")]
+    [InlineData("/", "Public", "literal segments")]
+    [InlineData("", "Public", "literal segments")]
+    [InlineData("//health", "Public", "literal segments")]
+    [InlineData("/health//live", "Public", "literal segments")]
+    [InlineData("/health/li ve", "Public", "literal segments")]
+    [InlineData("/health/l\u00efve", "Public", "literal segments")]
+    [InlineData("/health?live", "Public", "literal segments")]
+    [InlineData("/health%2Flive", "Public", "literal segments")]
+    [InlineData("/health/live\n", "Public", "literal segments")]
     public void Constructor_EndpointOutsideTheLayout_Throws(string path, string access, string message)
     {
         var ex = Assert.Throws<InvalidOperationException>(() => new PorticoEndpointTable("/_portico", [new Endpoint(path, Enum.Parse<PorticoEndpointAccess>(access))]));
 
         Assert.Contains(message, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/h")]
+    [InlineData("/health/v1.2_beta~x-y/Z9")]
+    public void Constructor_LiteralPath_IsAccepted(string path)
+    {
+        var table = new PorticoEndpointTable("/_portico", [new Endpoint(path)]);
+
+        Assert.Equal(path, Assert.Single(table.Endpoints).Endpoint.Path);
+    }
+
+    [Theory]
+    [InlineData("get")]
+    [InlineData("Get")]
+    [InlineData("")]
+    [InlineData("GET ")]
+    [InlineData("G-T")]
+    public void Constructor_MethodNotAnUpperCaseToken_Throws(string method)
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => new PorticoEndpointTable("/_portico", [new Endpoint("/health/live", PorticoEndpointAccess.Public, false, "GET", method)]));
+
+        Assert.Contains("must name its methods in upper case", ex.Message);
     }
 
     [Fact]

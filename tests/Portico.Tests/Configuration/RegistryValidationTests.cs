@@ -20,6 +20,48 @@ public sealed class RegistryValidationTests
         Assert.Contains($"duplicate key '{key}'", error.Message);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("-users")]
+    [InlineData(".users")]
+    [InlineData("users v2")]
+    [InlineData("users/v2")]
+    [InlineData("us\u00e9rs")]
+    [InlineData("users\n")]
+    [InlineData("users\r\n")]
+    public async Task Validate_IdOutsideItsAlphabet_IsRejected(string id)
+    {
+        var errors = await RegistryValidation.ErrorsAsync($$"""
+        { "routes": [ { "id": {{System.Text.Json.JsonSerializer.Serialize(id)}}, "auth": "anonymous", "match": { "path": "/x" }, "static": { "body": "x" } } ] }
+        """);
+
+        var error = Assert.Single(errors);
+        Assert.Contains("ids are 1 to 128 letters, digits", error.Message);
+    }
+
+    [Theory]
+    [InlineData("u")]
+    [InlineData("9")]
+    [InlineData("users.v2_beta-1")]
+    public async Task Validate_IdInItsAlphabet_IsAccepted(string id)
+    {
+        var errors = await RegistryValidation.ErrorsAsync($$"""
+        { "routes": [ { "id": "{{id}}", "auth": "anonymous", "match": { "path": "/x" }, "static": { "body": "x" } } ] }
+        """);
+
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task Validate_IdLength_IsAtMost128()
+    {
+        var longest = new string('a', 128);
+        Assert.Empty(await RegistryValidation.ErrorsAsync($$"""{ "routes": [ { "id": "{{longest}}", "auth": "anonymous", "match": { "path": "/x" }, "static": { "body": "x" } } ] }"""));
+
+        var error = Assert.Single(await RegistryValidation.ErrorsAsync($$"""{ "routes": [ { "id": "{{longest}}a", "auth": "anonymous", "match": { "path": "/x" }, "static": { "body": "x" } } ] }"""));
+        Assert.Contains("ids are 1 to 128", error.Message);
+    }
+
     [Fact]
     public async Task Validate_UnknownField_NamesLineAndField()
     {
