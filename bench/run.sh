@@ -484,9 +484,9 @@ note() { # SCENARIO TEXT  (a line at the top of the report)
 }
 
 # --- start-up -----------------------------------------------------------------------------------------------
-measure_startup() { # NAME [--env K=V ...] -- COMMAND...
+measure_startup() { # NAME [--env K=V ...] -- COMMAND...   (STARTUP_WARMUP / STARTUP_RUNS may be given for one call)
     local name="$1"; shift
-    local warmup=1
+    local warmup=${STARTUP_WARMUP:-1}
     [[ $MODE == smoke ]] && warmup=0
     # From an empty working directory, as in the container (/app): the host's content root is the working directory,
     # and its appsettings.json watcher subscribes to every directory below it, which in the repository (with the
@@ -501,22 +501,47 @@ if [[ $DO_STARTUP -eq 1 ]]; then
     log "start-up: portico serve --config (file store), $STARTUP_RUNS runs"
     measure_startup portico-file -- dotnet "$PORTICO_DLL" serve --config "$PLAIN_REGISTRY" --urls "http://$LOOPBACK:$STARTUP_PORT" \
         || fail "portico serve did not answer a proxied 200 at start-up"
-    if [[ $MODE == full ]]; then
-        log "start-up: the YARP baseline, for reference"
-        measure_startup baseline --ready-line "Now listening" -- dotnet "$BASELINE_DLL" "http://$LOOPBACK:$STARTUP_PORT" "http://$LOOPBACK:$BACKEND_PORT" || true
-    fi
+    measure_baseline_startup() { # [STARTUP_RUNS/STARTUP_WARMUP for this call]
+        measure_startup baseline --ready-line "Now listening" -- dotnet "$BASELINE_DLL" "http://$LOOPBACK:$STARTUP_PORT" "http://$LOOPBACK:$BACKEND_PORT"
+    }
+    R2R_PUBLISHED=0
     if [[ $DO_R2R -eq 1 ]]; then
         log "publishing Portico.Cli with ReadyToRun"
         if run_bounded 900 dotnet publish "$REPO_DIR/src/Portico.Cli" -c Release -r linux-x64 --self-contained false \
             -p:PublishReadyToRun=true --disable-build-servers -o "$WORK/r2r" -nologo -v quiet >"$WORK/publish-r2r.log" 2>&1; then
-            log "start-up: portico serve --config, ReadyToRun"
-            measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
-                --urls "http://$LOOPBACK:$STARTUP_PORT" || log "ReadyToRun start-up failed"
-            measure_startup portico-file-r2r-pgo-off --env DOTNET_TieredPGO=0 -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
-                --urls "http://$LOOPBACK:$STARTUP_PORT" || true
+            R2R_PUBLISHED=1
         else
             log "ReadyToRun publish failed (see $WORK/publish-r2r.log): skipped"
         fi
+    fi
+    if [[ $MODE == full && $R2R_PUBLISHED -eq 1 ]]; then
+        # The goal compares these two, so they take turns, one start each, the order reversed every other pair: a
+        # machine that slows down or speeds up during the runs (the publish just before, another process) moves both
+        # alike instead of whichever was measured at that moment. The first pair's unrecorded start of each warms the file cache.
+        log "start-up: the YARP baseline and portico serve --config (ReadyToRun) taking turns, $STARTUP_RUNS runs each"
+        r2r_startup() { measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" --urls "http://$LOOPBACK:$STARTUP_PORT"; }
+        for ((pair = 1; pair <= STARTUP_RUNS; pair++)); do
+            local_warmup=$((pair == 1 ? 1 : 0))
+            if ((pair % 2)); then
+                STARTUP_RUNS=1 STARTUP_WARMUP=$local_warmup measure_baseline_startup || true
+                STARTUP_RUNS=1 STARTUP_WARMUP=$local_warmup r2r_startup || log "ReadyToRun start-up failed"
+            else
+                STARTUP_RUNS=1 STARTUP_WARMUP=$local_warmup r2r_startup || log "ReadyToRun start-up failed"
+                STARTUP_RUNS=1 STARTUP_WARMUP=$local_warmup measure_baseline_startup || true
+            fi
+        done
+    elif [[ $MODE == full ]]; then
+        log "start-up: the YARP baseline, for reference"
+        measure_baseline_startup || true
+    fi
+    if [[ $R2R_PUBLISHED -eq 1 ]]; then
+        if [[ $MODE != full ]]; then
+            log "start-up: portico serve --config, ReadyToRun"
+            measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
+                --urls "http://$LOOPBACK:$STARTUP_PORT" || log "ReadyToRun start-up failed"
+        fi
+            measure_startup portico-file-r2r-pgo-off --env DOTNET_TieredPGO=0 -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
+                --urls "http://$LOOPBACK:$STARTUP_PORT" || true
     fi
     log "start-up: a Functions worker under the test host, $STARTUP_RUNS runs"
     run_bounded 300 dotnet "$FUNCTIONS_HOST_DLL" coldstart --app "$FUNCTIONS_APP_DIR" --path /plain/1k --name functions-worker \
