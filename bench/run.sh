@@ -521,13 +521,13 @@ if [[ $DO_STARTUP -eq 1 ]]; then
         log "start-up: the YARP baseline and portico serve --config (ReadyToRun) taking turns, $STARTUP_RUNS runs each"
         r2r_startup() { measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" --urls "http://$LOOPBACK:$STARTUP_PORT"; }
         for ((pair = 1; pair <= STARTUP_RUNS; pair++)); do
-            local_warmup=$((pair == 1 ? 1 : 0))
+            pair_warmup=$((pair == 1 ? 1 : 0))
             if ((pair % 2)); then
-                STARTUP_RUNS=1 STARTUP_WARMUP=$local_warmup measure_baseline_startup || true
-                STARTUP_RUNS=1 STARTUP_WARMUP=$local_warmup r2r_startup || log "ReadyToRun start-up failed"
+                STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup measure_baseline_startup || true
+                STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup r2r_startup || log "ReadyToRun start-up failed"
             else
-                STARTUP_RUNS=1 STARTUP_WARMUP=$local_warmup r2r_startup || log "ReadyToRun start-up failed"
-                STARTUP_RUNS=1 STARTUP_WARMUP=$local_warmup measure_baseline_startup || true
+                STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup r2r_startup || log "ReadyToRun start-up failed"
+                STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup measure_baseline_startup || true
             fi
         done
     elif [[ $MODE == full ]]; then
