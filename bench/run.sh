@@ -514,19 +514,21 @@ if [[ $DO_STARTUP -eq 1 ]]; then
             log "ReadyToRun publish failed (see $WORK/publish-r2r.log): skipped"
         fi
     fi
+    r2r_startup() { # NAME [--env K=V ...]: the published build  [STARTUP_RUNS/STARTUP_WARMUP for this call]
+        measure_startup "$@" -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" --urls "http://$LOOPBACK:$STARTUP_PORT"
+    }
     if [[ $MODE == full && $R2R_PUBLISHED -eq 1 ]]; then
         # The goal compares these two, so they take turns, one start each, the order reversed every other pair: a
         # machine that slows down or speeds up during the runs (the publish just before, another process) moves both
         # alike instead of whichever was measured at that moment. The first pair's unrecorded start of each warms the file cache.
         log "start-up: the YARP baseline and portico serve --config (ReadyToRun) taking turns, $STARTUP_RUNS runs each"
-        r2r_startup() { measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" --urls "http://$LOOPBACK:$STARTUP_PORT"; }
         for ((pair = 1; pair <= STARTUP_RUNS; pair++)); do
             pair_warmup=$((pair == 1 ? 1 : 0))
             if ((pair % 2)); then
                 STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup measure_baseline_startup || true
-                STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup r2r_startup || log "ReadyToRun start-up failed"
+                STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup r2r_startup portico-file-r2r || log "ReadyToRun start-up failed"
             else
-                STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup r2r_startup || log "ReadyToRun start-up failed"
+                STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup r2r_startup portico-file-r2r || log "ReadyToRun start-up failed"
                 STARTUP_RUNS=1 STARTUP_WARMUP=$pair_warmup measure_baseline_startup || true
             fi
         done
@@ -535,13 +537,7 @@ if [[ $DO_STARTUP -eq 1 ]]; then
         measure_baseline_startup || true
     fi
     if [[ $R2R_PUBLISHED -eq 1 ]]; then
-        if [[ $MODE != full ]]; then
-            log "start-up: portico serve --config, ReadyToRun"
-            measure_startup portico-file-r2r -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
-                --urls "http://$LOOPBACK:$STARTUP_PORT" || log "ReadyToRun start-up failed"
-        fi
-            measure_startup portico-file-r2r-pgo-off --env DOTNET_TieredPGO=0 -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" \
-                --urls "http://$LOOPBACK:$STARTUP_PORT" || true
+        r2r_startup portico-file-r2r-pgo-off --env DOTNET_TieredPGO=0 || true
     fi
     log "start-up: a Functions worker under the test host, $STARTUP_RUNS runs"
     run_bounded 300 dotnet "$FUNCTIONS_HOST_DLL" coldstart --app "$FUNCTIONS_APP_DIR" --path /plain/1k --name functions-worker \

@@ -23,7 +23,8 @@ internal sealed partial class RegistryRuntime(
 
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private GatewaySnapshot _current = GatewaySnapshot.NotLoaded;
-    private Lazy<Task>? _initialLoad;
+    private readonly Lock _initialLoadLock = new();
+    private Task? _initialLoad;
 
     /// <summary>
     /// Raised after a new snapshot went live, on the thread that applied it (keep handlers quick; they must not throw):
@@ -54,14 +55,13 @@ internal sealed partial class RegistryRuntime(
     /// </summary>
     public Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var load = Volatile.Read(ref _initialLoad);
-        if (load is null)
+        Task load;
+        lock (_initialLoadLock)
         {
-            var started = new Lazy<Task>(() => LoadInitialAsync(cancellationToken));
-            load = Interlocked.CompareExchange(ref _initialLoad, started, null) ?? started;
+            load = _initialLoad ??= LoadInitialAsync(cancellationToken);
         }
 
-        return load.Value.WaitAsync(cancellationToken);
+        return load.WaitAsync(cancellationToken);
     }
 
     private async Task LoadInitialAsync(CancellationToken cancellationToken)

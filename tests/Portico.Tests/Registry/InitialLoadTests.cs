@@ -1,7 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Portico.Hosting;
 using Portico.Registry;
 using Portico.Storage.File;
@@ -25,8 +22,7 @@ public sealed class InitialLoadTests
             Registry(backend.Url),
             // No periodic check or full re-read during the test: every load counted is a first load.
             new Dictionary<string, string?> { ["Portico:Registry:ReloadInterval"] = "00:10:00", ["Portico:Registry:FullRefreshInterval"] = "01:00:00" },
-            services => services.Replace(ServiceDescriptor.Singleton<IRegistryStore>(sp =>
-                store = new CountingStore(new FileRegistryStore(sp.GetRequiredService<IOptions<PorticoOptions>>().Value.Registry.File!)))));
+            services => ForwardingRegistryStore.Replace(services, inner => store = new CountingStore(inner)));
 
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/one")).StatusCode);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => gateway.Services.InitializePorticoAsync())));
@@ -40,8 +36,7 @@ public sealed class InitialLoadTests
         CountingStore? store = null;
         var failure = await Assert.ThrowsAsync<RegistryLoadException>(() => GatewayHost.StartWithFileAsync(
             """{ "routes": [ { "id": "users\n", "auth": "anonymous", "match": { "path": "/x" }, "static": { "body": "x" } } ] }""",
-            services: services => services.Replace(ServiceDescriptor.Singleton<IRegistryStore>(sp =>
-                store = new CountingStore(new FileRegistryStore(sp.GetRequiredService<IOptions<PorticoOptions>>().Value.Registry.File!))))));
+            services: services => ForwardingRegistryStore.Replace(services, inner => store = new CountingStore(inner))));
 
         Assert.Contains(failure.Errors, e => e.Message.Contains("ids are 1 to 128", StringComparison.Ordinal));
         Assert.Equal(1, store!.Loads);
@@ -55,25 +50,16 @@ public sealed class InitialLoadTests
     """;
 
     /// <summary>A real file store that counts full loads.</summary>
-    private sealed class CountingStore(FileRegistryStore inner) : IRegistryStore
+    private sealed class CountingStore(FileRegistryStore inner) : ForwardingRegistryStore(inner)
     {
         private int _loads;
 
         public int Loads => Volatile.Read(ref _loads);
 
-        public string Description => inner.Description;
-
-        public IChangeSignal? ChangeSignal => inner.ChangeSignal;
-
-        public Task<string> GetRevisionAsync(CancellationToken cancellationToken) => inner.GetRevisionAsync(cancellationToken);
-
-        public Task<RegistryLoadResult> LoadAsync(CancellationToken cancellationToken)
+        public override Task<RegistryLoadResult> LoadAsync(CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _loads);
-            return inner.LoadAsync(cancellationToken);
+            return base.LoadAsync(cancellationToken);
         }
-
-        public Task<Portico.Configuration.RegistryDiff> ImportAsync(Portico.Configuration.RegistryDocument document, bool prune, CancellationToken cancellationToken) =>
-            inner.ImportAsync(document, prune, cancellationToken);
     }
 }

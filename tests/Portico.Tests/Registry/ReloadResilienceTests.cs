@@ -1,8 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using Portico.Hosting;
 using Portico.Registry;
 using Portico.Storage.File;
 using Portico.Tests.Infrastructure;
@@ -31,8 +27,7 @@ public sealed class ReloadResilienceTests
         await using var gateway = await GatewayHost.StartWithFileAsync(
             Registry(backend.Url, "/one"),
             new Dictionary<string, string?> { ["Portico:Registry:ReloadInterval"] = "00:00:01" },
-            services => services.Replace(ServiceDescriptor.Singleton<IRegistryStore>(sp =>
-                store = new BuggyOnceStore(new FileRegistryStore(sp.GetRequiredService<IOptions<PorticoOptions>>().Value.Registry.File!)))));
+            services => ForwardingRegistryStore.Replace(services, inner => store = new BuggyOnceStore(inner)));
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/one")).StatusCode);
 
         Exception thrown = bug switch
@@ -59,24 +54,15 @@ public sealed class ReloadResilienceTests
     """;
 
     /// <summary>A real file store whose next revision check throws as a bug would.</summary>
-    private sealed class BuggyOnceStore(FileRegistryStore inner) : IRegistryStore
+    private sealed class BuggyOnceStore(FileRegistryStore inner) : ForwardingRegistryStore(inner)
     {
         private Exception? _fail;
 
-        public string Description => inner.Description;
-
-        public IChangeSignal? ChangeSignal => inner.ChangeSignal;
-
         public void FailNextCheck(Exception bug) => Volatile.Write(ref _fail, bug);
 
-        public Task<string> GetRevisionAsync(CancellationToken cancellationToken) =>
+        public override Task<string> GetRevisionAsync(CancellationToken cancellationToken) =>
             Interlocked.Exchange(ref _fail, null) is { } bug
                 ? throw bug
-                : inner.GetRevisionAsync(cancellationToken);
-
-        public Task<RegistryLoadResult> LoadAsync(CancellationToken cancellationToken) => inner.LoadAsync(cancellationToken);
-
-        public Task<Portico.Configuration.RegistryDiff> ImportAsync(Portico.Configuration.RegistryDocument document, bool prune, CancellationToken cancellationToken) =>
-            inner.ImportAsync(document, prune, cancellationToken);
+                : base.GetRevisionAsync(cancellationToken);
     }
 }
