@@ -4,7 +4,9 @@
 # docs/deployment.md#container-image has the full story (settings, secrets, health check, what was verified).
 # The base images are build arguments, so a mirror or a hardened base can stand in for them.
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
-ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+# The program is self-contained (the runtime and ASP.NET Core are inside it), so the runtime stage needs only the
+# runtime's native dependencies.
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
 # The platform the ReadyToRun code is compiled for (linux-arm64 for an Arm image).
 ARG RID=linux-x64
 
@@ -15,12 +17,13 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/Portico/Portico.csproj src/Portico/
 COPY src/Portico.Cli/Portico.Cli.csproj src/Portico.Cli/
-RUN dotnet restore src/Portico.Cli/Portico.Cli.csproj -r ${RID}
+RUN dotnet restore src/Portico.Cli/Portico.Cli.csproj -r ${RID} -p:SelfContained=true
 COPY src/Portico/ src/Portico/
 COPY src/Portico.Cli/ src/Portico.Cli/
 COPY samples/demo/portico.json samples/demo/
-# ReadyToRun (set in the project for every publish): precompiled code, so start-up does not wait for the JIT.
-RUN dotnet publish src/Portico.Cli/Portico.Cli.csproj -c Release -r ${RID} --self-contained false -o /app --no-restore -p:UseAppHost=false
+# Self-contained, ReadyToRun in one composite image with the framework (the project's publish defaults): precompiled
+# code, so start-up does not wait for the JIT (docs/performance.md, "Start-up (2026-12-05, seventh round)").
+RUN dotnet publish src/Portico.Cli/Portico.Cli.csproj -c Release -r ${RID} --self-contained true -o /app --no-restore
 
 FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app
@@ -30,12 +33,12 @@ ENV DOTNET_EnableDiagnostics=0 \
     DOTNET_NOLOGO=1 \
     DOTNET_gcServer=1
 EXPOSE 8080
-# The aspnet images' unprivileged user (APP_UID, 1654); a numeric id so Kubernetes' runAsNonRoot can check it.
+# The .NET images' unprivileged user (APP_UID, 1654); a numeric id so Kubernetes' runAsNonRoot can check it.
 USER 1654
 # The image has no curl: the command itself asks the readiness endpoint (exit code 0 when ready).
 HEALTHCHECK --interval=10s --timeout=6s --start-period=20s --retries=3 \
-    CMD ["dotnet", "/app/Portico.Cli.dll", "health", "--url", "http://127.0.0.1:8080"]
-ENTRYPOINT ["dotnet", "/app/Portico.Cli.dll"]
+    CMD ["/app/Portico.Cli", "health", "--url", "http://127.0.0.1:8080"]
+ENTRYPOINT ["/app/Portico.Cli"]
 # DB-less by default: the registry file mounted at /config/portico.json. For Table mode, pass another command:
 #   serve --storage https://ACCOUNT.table.core.windows.net --urls http://0.0.0.0:8080
 CMD ["serve", "--config", "/config/portico.json", "--urls", "http://0.0.0.0:8080"]

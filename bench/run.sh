@@ -506,16 +506,18 @@ if [[ $DO_STARTUP -eq 1 ]]; then
     }
     R2R_PUBLISHED=0
     if [[ $DO_R2R -eq 1 ]]; then
-        log "publishing Portico.Cli with ReadyToRun"
-        if run_bounded 900 dotnet publish "$REPO_DIR/src/Portico.Cli" -c Release -r linux-x64 --self-contained false \
-            -p:PublishReadyToRun=true --disable-build-servers -o "$WORK/r2r" -nologo -v quiet >"$WORK/publish-r2r.log" 2>&1; then
+        # As the container image is built (Dockerfile): self-contained, the framework and Portico in one composite
+        # ReadyToRun image (the project's publish defaults), started by its app host.
+        log "publishing Portico.Cli as the container image does (self-contained, composite ReadyToRun)"
+        if run_bounded 1800 dotnet publish "$REPO_DIR/src/Portico.Cli" -c Release -r linux-x64 --self-contained true \
+            --disable-build-servers -o "$WORK/r2r" -nologo -v quiet >"$WORK/publish-r2r.log" 2>&1; then
             R2R_PUBLISHED=1
         else
             log "ReadyToRun publish failed (see $WORK/publish-r2r.log): skipped"
         fi
     fi
     r2r_startup() { # NAME [--env K=V ...]: the published build  [STARTUP_RUNS/STARTUP_WARMUP for this call]
-        measure_startup "$@" -- dotnet "$WORK/r2r/Portico.Cli.dll" serve --config "$PLAIN_REGISTRY" --urls "http://$LOOPBACK:$STARTUP_PORT"
+        measure_startup "$@" -- "$WORK/r2r/Portico.Cli" serve --config "$PLAIN_REGISTRY" --urls "http://$LOOPBACK:$STARTUP_PORT"
     }
     if [[ $MODE == full && $R2R_PUBLISHED -eq 1 ]]; then
         # The goal compares these two, so they take turns, one start each, the order reversed every other pair: a

@@ -33,6 +33,18 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    public void Dockerfile_RuntimeDepsImage_RunsTheSelfContainedAppHostTheBuildPublishes()
+    {
+        // The runtime stage has no .NET runtime: the program must bring its own (restored and published self-contained)
+        // and be started by its app host, in the entry point and the health check alike.
+        Assert.Matches(@"(?m)^ARG RUNTIME_IMAGE=mcr\.microsoft\.com/dotnet/runtime-deps:", Dockerfile);
+        Assert.Matches(@"(?m)^RUN dotnet restore src/Portico\.Cli/Portico\.Cli\.csproj [^\n]*-p:SelfContained=true", Dockerfile);
+        Assert.Matches(@"(?m)^RUN dotnet publish src/Portico\.Cli/Portico\.Cli\.csproj [^\n]*--self-contained true -o /app", Dockerfile);
+        Assert.Contains("ENTRYPOINT [\"/app/Portico.Cli\"]", Dockerfile, StringComparison.Ordinal);
+        Assert.DoesNotContain("Portico.Cli.dll", Dockerfile, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Dockerfile_CopiedPaths_ExistInTheRepository()
     {
         foreach (Match copy in CopyLine().Matches(Dockerfile))
@@ -48,7 +60,7 @@ public sealed partial class DockerfileTests
     [GeneratedRegex(@"^USER (\S+)$", RegexOptions.Multiline)]
     private static partial Regex UserLine();
 
-    [GeneratedRegex(@"HEALTHCHECK[^\n]*\\\n\s*CMD \[""dotnet"", ""/app/Portico.Cli.dll"", ""health"", ""--url"", ""http://127.0.0.1:(?<port>\d+)""\]")]
+    [GeneratedRegex(@"HEALTHCHECK[^\n]*\\\n\s*CMD \[""/app/Portico.Cli"", ""health"", ""--url"", ""http://127.0.0.1:(?<port>\d+)""\]")]
     private static partial Regex HealthCheck();
 
     [GeneratedRegex(@"^CMD \[""serve"",[^\]]*""--urls"", ""http://0.0.0.0:(?<port>\d+)""\]$", RegexOptions.Multiline)]
