@@ -1,0 +1,74 @@
+using Portico.Cli;
+using Portico.Tests.Infrastructure;
+
+namespace Portico.Tests.Cli;
+
+/// <summary>
+/// A command line that names a subcommand gets a tree with that subcommand alone (issue 25: building every command
+/// cost milliseconds at each start); it must behave exactly as in the whole tree.
+/// </summary>
+public sealed class SubcommandTreeTests
+{
+    public static TheoryData<string> Names => [.. PorticoCommand.Subcommands.Select(s => s.Name)];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Subcommand_IsNamedAsTheTableSays(string name)
+    {
+        var command = Assert.Single(PorticoCommand.Create(TextWriter.Null, TextWriter.Null, name).Subcommands);
+
+        Assert.Equal(name, command.Name);
+    }
+
+    [Fact]
+    public void WholeTree_HasEveryCommandOnceAndTheRootOptions()
+    {
+        var root = PorticoCommand.Create(TextWriter.Null, TextWriter.Null, "no-such-command");
+
+        Assert.Equal(PorticoCommand.Subcommands.Select(s => s.Name), root.Subcommands.Select(c => c.Name));
+        Assert.Contains(root.Options, o => o.Name == "--help");
+        Assert.Contains(root.Options, o => o.Name == "--version");
+    }
+
+    [Theory]
+    [InlineData("serve --help")]
+    [InlineData("serve --urls")]
+    [InlineData("serve --no-such-option")]
+    [InlineData("serve --client-certificates maybe")]
+    [InlineData("keys create --help")]
+    [InlineData("keys --help")]
+    [InlineData("config validate")]
+    [InlineData("admin key create --help")]
+    [InlineData("health --url")]
+    [InlineData("completion --help")]
+    [InlineData("cache purge --help")]
+    [InlineData("analytics --help")]
+    [InlineData("backends --help")]
+    [InlineData("demo --help")]
+    public async Task CommandLine_AnswersAsTheWholeTreeDoes(string arguments)
+    {
+        var args = arguments.Split(' ');
+
+        var alone = await PorticoCli.RunAsync(args);
+        var whole = await RunInWholeTreeAsync(args);
+
+        Assert.Equal(whole, alone);
+    }
+
+    [Fact]
+    public async Task MisspelledCommand_IsAnsweredFromTheWholeTree()
+    {
+        var (code, _, error) = await PorticoCli.RunAsync("serv", "--urls", "http://127.0.0.1:1");
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("'serv'", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int, string, string)> RunInWholeTreeAsync(string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await PorticoCommand.RunAsync(PorticoCommand.Create(output, error), args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
