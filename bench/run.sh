@@ -55,7 +55,7 @@ else
     MAX_SECONDS=${BENCH_MAX_SECONDS:-5400}
 fi
 
-# Fixed loopback ports (base to base+11), one per server so none can collide with another; BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
+# Fixed loopback ports (base to base+12), one per server so none can collide with another; BENCH_PORT_BASE moves them all (the scenario files name the backend at 19080, and
 # run.sh rewrites that port in the copies it serves when the base moves).
 PORT_BASE=${BENCH_PORT_BASE:-19080}
 BACKEND_PORT=$PORT_BASE
@@ -71,6 +71,8 @@ FUNCTIONS_NOLOG_PORT=$((PORT_BASE + 9))
 # The peers have ports of their own: a scenario that runs HAProxy can have Azurite as its counter store too.
 NGINX_PORT=$((PORT_BASE + 10))
 HAPROXY_PORT=$((PORT_BASE + 11))
+# A second bare YARP process, started per scenario that names it: the A/A control (see start_control).
+BASELINE_CONTROL_PORT=$((PORT_BASE + 12))
 LOOPBACK=127.0.0.1
 
 STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -204,7 +206,7 @@ FUNCTIONS_HOST_DLL="$REPO_DIR/tests/Portico.Functions.TestHost/$BIN/Portico.Func
 tool() { dotnet "$TOOL_DLL" "$@"; }
 
 # --- servers ------------------------------------------------------------------------------------------------
-for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT" "$FUNCTIONS_PORT" "$FUNCTIONS_NOLOG_PORT" "$NGINX_PORT" "$HAPROXY_PORT"; do
+for port in "$BACKEND_PORT" "$BASELINE_PORT" "$PORTICO_PORT" "$PORTICO_NOLOG_PORT" "$STARTUP_PORT" "$PORTICO_LEAN_PORT" "$PORTICO_NORESILIENCE_PORT" "$FUNCTIONS_PORT" "$FUNCTIONS_NOLOG_PORT" "$NGINX_PORT" "$HAPROXY_PORT" "$BASELINE_CONTROL_PORT"; do
     port_free "$port" || fail "port $port on $LOOPBACK is in use (set BENCH_PORT_BASE to move the bench's ports)"
 done
 
@@ -212,6 +214,7 @@ url_of() { # TARGET
     case "$1" in
         direct) echo "http://$LOOPBACK:$BACKEND_PORT" ;;
         baseline) echo "http://$LOOPBACK:$BASELINE_PORT" ;;
+        baseline-control) echo "http://$LOOPBACK:$BASELINE_CONTROL_PORT" ;;
         portico) echo "http://$LOOPBACK:$PORTICO_PORT" ;;
         portico-nolog) echo "http://$LOOPBACK:$PORTICO_NOLOG_PORT" ;;
         portico-lean) echo "http://$LOOPBACK:$PORTICO_LEAN_PORT" ;;
@@ -317,9 +320,17 @@ peer_config() { # TEMPLATE PORT -> path of the filled-in copy
     echo "$copy"
 }
 
+# A peer, or the A/A control: bare YARP again, the same build and arguments as `baseline` in a process of its own,
+# taking its turn in the same rounds. Two identical servers differ by what this run cannot resolve: the machine's
+# drift within a round, and what differs between two processes of one build (tiered compilation and Dynamic PGO
+# decide each process's code anew). The report prints its ratio to `baseline` beside every goal judged against
+# `baseline`.
 start_peer() { # TARGET
     local target="$1" config
     case "$target" in
+        baseline-control)
+            setsid dotnet "$BASELINE_DLL" "$(url_of "$target")" "http://$LOOPBACK:$BACKEND_PORT" >/dev/null 2>"$WORK/$target-$SCN_NAME.err" </dev/null &
+            ;;
         nginx)
             mkdir -p "$WORK/nginx"
             config="$(peer_config "$BENCH_DIR/peers/nginx.conf" "$NGINX_PORT")"
@@ -604,7 +615,7 @@ for name in "${SCENARIOS[@]}"; do
     for target in "${targets[@]}"; do
         if [[ $target == portico* ]]; then start_portico "$target" "$registry"; fi
         if [[ $target == functions* ]]; then start_functions "$target" "$registry"; fi
-        if [[ $target == nginx || $target == haproxy ]]; then start_peer "$target"; fi
+        if [[ $target == nginx || $target == haproxy || $target == baseline-control ]]; then start_peer "$target"; fi
     done
 
     for target in "${targets[@]}"; do
@@ -682,7 +693,7 @@ for name in "${SCENARIOS[@]}"; do
     done
 
     for target in "${targets[@]}"; do
-        if [[ $target == portico* || $target == functions* || $target == nginx || $target == haproxy ]]; then
+        if [[ $target == portico* || $target == functions* || $target == nginx || $target == haproxy || $target == baseline-control ]]; then
             pid_var="PID_${target//-/_}"
             record_memory "$name" "$target" "${!pid_var}"
         fi

@@ -107,7 +107,7 @@ internal static partial class ReportCommand
                 foreach (var (variant, reference) in new[]
                 {
                     ("portico", "baseline"), ("portico", "direct"), ("portico-nolog", "baseline"), ("portico-nolog", "direct"),
-                    ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"),
+                    ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"), ("baseline-control", "baseline"),
                     ("portico-nolog", "portico-noresilience"), ("portico-waf", "portico-nolog"), ("portico-nolog", "portico-noanalytics"),
                     ("portico-cluster", "portico-nolog"),
                     ("functions", "portico"), ("functions-nolog", "portico-nolog"), ("functions", "direct"),
@@ -126,6 +126,8 @@ internal static partial class ReportCommand
                             ["p99_delta_ms"] = Round(Num(p, "p99_ms_median") - Num(r, "p99_ms_median"), 3),
                             ["server_cpu_per_request_ratio"] = Round(Num(p, "server_cpu_us_per_request_median") / Num(r, "server_cpu_us_per_request_median"), 3),
                             ["server_cpu_per_request_ratio_paired_median"] = Round(PairedRatio(samples, variant, reference, s => s.CpuUsPerRequest), 3),
+                            ["rps_ratio_paired_min"] = Round(PerRoundRatios(samples, variant, reference, s => s.Rps).Min(), 3),
+                            ["rps_ratio_paired_max"] = Round(PerRoundRatios(samples, variant, reference, s => s.Rps).Max(), 3),
                         };
                     }
                 }
@@ -147,12 +149,13 @@ internal static partial class ReportCommand
     // Each round runs the targets back to back, so the ratio within a round is measured under the same load on
     // the machine; the median of those ratios resists drift better than the ratio of the medians, whose two
     // medians may come from rounds under different loads. Used for req/s and for CPU per request alike.
-    private static double PairedRatio(List<LoadSample> samples, string variant, string reference, Func<LoadSample, double> measure)
-    {
-        var ratios = samples.Where(s => s.Target == variant)
-            .Join(samples.Where(s => s.Target == reference), s => s.Round, s => s.Round, (v, r) => measure(v) / measure(r));
-        return Median(ratios);
-    }
+    private static double PairedRatio(List<LoadSample> samples, string variant, string reference, Func<LoadSample, double> measure) =>
+        Median(PerRoundRatios(samples, variant, reference, measure));
+
+    private static List<double> PerRoundRatios(List<LoadSample> samples, string variant, string reference, Func<LoadSample, double> measure) =>
+        samples.Where(s => s.Target == variant)
+            .Join(samples.Where(s => s.Target == reference), s => s.Round, s => s.Round, (v, r) => measure(v) / measure(r))
+            .ToList();
 
     // One row per scenario and process: its resident set when idle (after the check's single request, before any
     // load; records without a phase come from runs before idle was recorded), its peak (VmHWM) and its resident set
@@ -246,8 +249,9 @@ internal static partial class ReportCommand
         {
             var rps = (double)shipped["rps_ratio_paired_median"]!;
             var cpu = (double)shipped["server_cpu_per_request_ratio_paired_median"]!;
-            goals.Add(Goal("plain-proxy, 64 connections, portico: req/s at least 0.95x the baseline (median of per-round ratios)", rps.ToString("0.00", Inv) + "x", rps >= 0.95));
-            goals.Add(Goal("plain-proxy, 64 connections, portico: server CPU per request at most 1.10x the baseline (median of per-round ratios)", CpuMeasured(shipped), cpu <= 1.10));
+            var control = at64["ratios"]?["baseline-control/baseline"] as JsonObject;
+            goals.Add(Goal("plain-proxy, 64 connections, portico: req/s at least 0.95x the baseline (median of per-round ratios)", rps.ToString("0.00", Inv) + "x" + ControlBeside(control, "rps_ratio_paired_median"), rps >= 0.95));
+            goals.Add(Goal("plain-proxy, 64 connections, portico: server CPU per request at most 1.10x the baseline (median of per-round ratios)", CpuMeasured(shipped) + ControlBeside(control, "server_cpu_per_request_ratio_paired_median"), cpu <= 1.10));
         }
 
         if (at64?["targets"]?["portico"] is JsonObject logged && at64["targets"]?["portico-nolog"] is JsonObject unlogged)
@@ -290,7 +294,8 @@ internal static partial class ReportCommand
         if (fullAt64?["ratios"]?["portico/baseline"] is JsonObject full)
         {
             var cpu = (double)full["server_cpu_per_request_ratio_paired_median"]!;
-            goals.Add(Goal("full-stack, 64 connections, portico: server CPU per request at most 1.35x the baseline (median of per-round ratios)", CpuMeasured(full), cpu <= 1.35));
+            var control = fullAt64!["ratios"]?["baseline-control/baseline"] as JsonObject;
+            goals.Add(Goal("full-stack, 64 connections, portico: server CPU per request at most 1.35x the baseline (median of per-round ratios)", CpuMeasured(full) + ControlBeside(control, "server_cpu_per_request_ratio_paired_median"), cpu <= 1.35));
         }
 
         var startupOf = (string name) => report["startup"]!.AsArray().FirstOrDefault(s => Str(s!.AsObject(), "name") == name)?["first_answer_ms_median"]?.GetValue<double>();
@@ -322,6 +327,11 @@ internal static partial class ReportCommand
     }
 
     private static JsonObject Goal(string goal, string value, bool met) => new() { ["goal"] = goal, ["measured"] = value, ["met"] = met };
+
+    // The A/A control's figure (a second bare YARP against the first, the same rounds) beside a goal judged against
+    // the baseline: how far apart this run measured two identical servers. The goal itself is judged as written.
+    private static string ControlBeside(JsonObject? control, string measure) =>
+        control is null ? "" : string.Create(Inv, $"; A/A control {Num(control, measure):0.00}x");
 
     // A CPU goal is judged on the paired figure; the ratio of the medians is shown beside it, never hidden.
     private static string CpuMeasured(JsonObject ratio) =>
@@ -384,7 +394,7 @@ internal static partial class ReportCommand
         PeerTable(md, report);
         md.AppendLine("## Throughput and latency");
         md.AppendLine();
-        md.AppendLine("Medians across rounds (targets alternate within each round). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (which the shipped defaults already set: a check that it stays level with `portico-nolog`); `portico-noresilience` is `portico-nolog` with `Portico__Resilience__Enabled=false` (no resilience pipeline); `functions` is the same engine as the Functions app, its worker process under the repository's Functions test host (not the Azure Functions host: absolute figures differ in Azure), with the access log on, `functions-nolog` with it off. Server CPU: user and system time of the process that answers (Portico, the baseline, or the backend for `direct`; for `functions*` the test host and the worker together) per request, from /proc; the backend's share behind a proxy is not included. Load average: the machine's 1-minute load after each round, median (above 2 the machine was busy with more than this run). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
+        md.AppendLine("Medians across rounds (targets alternate within each round). `baseline-control` is bare YARP again in a second process (the A/A control: its ratios to `baseline` show what this run cannot resolve). `portico` logs every request (the default); `portico-nolog` runs with `Logging__LogLevel__Portico.AccessLog=Warning`; `portico-lean` also with `Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None` (which the shipped defaults already set: a check that it stays level with `portico-nolog`); `portico-noresilience` is `portico-nolog` with `Portico__Resilience__Enabled=false` (no resilience pipeline); `functions` is the same engine as the Functions app, its worker process under the repository's Functions test host (not the Azure Functions host: absolute figures differ in Azure), with the access log on, `functions-nolog` with it off. Server CPU: user and system time of the process that answers (Portico, the baseline, or the backend for `direct`; for `functions*` the test host and the worker together) per request, from /proc; the backend's share behind a proxy is not included. Load average: the machine's 1-minute load after each round, median (above 2 the machine was busy with more than this run). Errors: answers with status 400 or more, and socket errors (connect, read, write, timeout), summed over all rounds.");
         md.AppendLine();
         foreach (var scenario in report["scenarios"]!.AsArray())
         {
@@ -408,6 +418,15 @@ internal static partial class ReportCommand
             }
 
             md.AppendLine();
+            foreach (var byConnections in scenario["runs"]!.AsArray())
+            {
+                if (byConnections!["ratios"]!["baseline-control/baseline"] is JsonObject control)
+                {
+                    md.AppendLine(Inv, $"**A/A control, {byConnections["connections"]} connections**: `baseline-control` is a second bare YARP process, the same build and arguments as `baseline`, taking its turn in the same rounds. Against `baseline` it measured {Num(control, "rps_ratio_paired_median"):0.00}x the req/s (per-round ratios {Num(control, "rps_ratio_paired_min"):0.00} to {Num(control, "rps_ratio_paired_max"):0.00}x) at {Num(control, "server_cpu_per_request_ratio_paired_median"):0.00}x the CPU per request: a difference of that size between Portico and `baseline` is one this run cannot tell from none.");
+                    md.AppendLine();
+                }
+            }
+
             md.AppendLine("| connections | comparison | req/s ratio (paired by round) | req/s ratio (of medians) | p50 difference | p99 difference | server CPU per request (paired by round) | server CPU per request (of medians) |");
             md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var byConnections in scenario["runs"]!.AsArray())

@@ -14,7 +14,7 @@ internal sealed record Scenario
     };
 
     /// <summary>The targets run.sh knows how to start.</summary>
-    public static readonly string[] KnownTargets = ["direct", "baseline", "portico", "portico-nolog", "portico-lean", "portico-noresilience", "portico-waf", "portico-noanalytics", "portico-cluster", "functions", "functions-nolog", "nginx", "haproxy"];
+    public static readonly string[] KnownTargets = ["direct", "baseline", "baseline-control", "portico", "portico-nolog", "portico-lean", "portico-noresilience", "portico-waf", "portico-noanalytics", "portico-cluster", "functions", "functions-nolog", "nginx", "haproxy"];
 
     /// <summary>What run.sh prepares before the scenario runs (see <see cref="KnownNeeds"/>).</summary>
     public static readonly string[] KnownNeeds = ["jwt", "table-storage"];
@@ -81,9 +81,18 @@ internal sealed record Scenario
         return scenario;
     }
 
-    public string PathFor(string target) => Paths.TryGetValue(target, out var path) ? path : Request.Path;
+    /// <summary>The A/A control is the baseline again: it is reached and answers as the baseline unless the scenario says otherwise.</summary>
+    public const string ControlTarget = "baseline-control";
 
-    public ExpectSpec ExpectFor(string target) => ExpectByTarget.TryGetValue(target, out var expect) ? expect : Expect;
+    public string PathFor(string target) =>
+        Paths.TryGetValue(target, out var path) ? path
+        : target == ControlTarget ? PathFor("baseline")
+        : Request.Path;
+
+    public ExpectSpec ExpectFor(string target) =>
+        ExpectByTarget.TryGetValue(target, out var expect) ? expect
+        : target == ControlTarget ? ExpectFor("baseline")
+        : Expect;
 
     public string? Resolve(string? relative) => relative is null ? null : Path.GetFullPath(Path.Combine(Directory, relative));
 
