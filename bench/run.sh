@@ -71,7 +71,7 @@ FUNCTIONS_NOLOG_PORT=$((PORT_BASE + 9))
 # The peers have ports of their own: a scenario that runs HAProxy can have Azurite as its counter store too.
 NGINX_PORT=$((PORT_BASE + 10))
 HAPROXY_PORT=$((PORT_BASE + 11))
-# A second bare YARP process, started per scenario that names it: the A/A control (see start_control).
+# A second bare YARP process, started per scenario that names it: the A/A control (see start_peer).
 BASELINE_CONTROL_PORT=$((PORT_BASE + 12))
 LOOPBACK=127.0.0.1
 
