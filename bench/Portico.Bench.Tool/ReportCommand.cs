@@ -107,7 +107,7 @@ internal static partial class ReportCommand
                 foreach (var (variant, reference) in new[]
                 {
                     ("portico", "baseline"), ("portico", "direct"), ("portico-nolog", "baseline"), ("portico-nolog", "direct"),
-                    ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"), ("baseline-control", "baseline"),
+                    ("portico-lean", "baseline"), ("portico-lean", "direct"), ("baseline", "direct"), (Scenario.ControlTarget, "baseline"),
                     ("portico-nolog", "portico-noresilience"), ("portico-waf", "portico-nolog"), ("portico-nolog", "portico-noanalytics"),
                     ("portico-cluster", "portico-nolog"),
                     ("functions", "portico"), ("functions-nolog", "portico-nolog"), ("functions", "direct"),
@@ -118,16 +118,17 @@ internal static partial class ReportCommand
                 {
                     if (targets[variant] is JsonObject p && targets[reference] is JsonObject r)
                     {
+                        var rpsRatios = PerRoundRatios(samples, variant, reference, s => s.Rps);
                         ratios[$"{variant}/{reference}"] = new JsonObject
                         {
                             ["rps_ratio"] = Round(Num(p, "rps_median") / Num(r, "rps_median"), 3),
-                            ["rps_ratio_paired_median"] = Round(PairedRatio(samples, variant, reference, s => s.Rps), 3),
+                            ["rps_ratio_paired_median"] = Round(Median(rpsRatios), 3),
                             ["p50_delta_ms"] = Round(Num(p, "p50_ms_median") - Num(r, "p50_ms_median"), 3),
                             ["p99_delta_ms"] = Round(Num(p, "p99_ms_median") - Num(r, "p99_ms_median"), 3),
                             ["server_cpu_per_request_ratio"] = Round(Num(p, "server_cpu_us_per_request_median") / Num(r, "server_cpu_us_per_request_median"), 3),
                             ["server_cpu_per_request_ratio_paired_median"] = Round(PairedRatio(samples, variant, reference, s => s.CpuUsPerRequest), 3),
-                            ["rps_ratio_paired_min"] = Round(PerRoundRatios(samples, variant, reference, s => s.Rps).Min(), 3),
-                            ["rps_ratio_paired_max"] = Round(PerRoundRatios(samples, variant, reference, s => s.Rps).Max(), 3),
+                            ["rps_ratio_paired_min"] = Round(rpsRatios.Min(), 3),
+                            ["rps_ratio_paired_max"] = Round(rpsRatios.Max(), 3),
                         };
                     }
                 }
@@ -249,7 +250,7 @@ internal static partial class ReportCommand
         {
             var rps = (double)shipped["rps_ratio_paired_median"]!;
             var cpu = (double)shipped["server_cpu_per_request_ratio_paired_median"]!;
-            var control = at64["ratios"]?["baseline-control/baseline"] as JsonObject;
+            var control = at64["ratios"]?[ControlRatio] as JsonObject;
             goals.Add(Goal("plain-proxy, 64 connections, portico: req/s at least 0.95x the baseline (median of per-round ratios)", rps.ToString("0.00", Inv) + "x" + ControlBeside(control, "rps_ratio_paired_median"), rps >= 0.95));
             goals.Add(Goal("plain-proxy, 64 connections, portico: server CPU per request at most 1.10x the baseline (median of per-round ratios)", CpuMeasured(shipped) + ControlBeside(control, "server_cpu_per_request_ratio_paired_median"), cpu <= 1.10));
         }
@@ -294,7 +295,7 @@ internal static partial class ReportCommand
         if (fullAt64?["ratios"]?["portico/baseline"] is JsonObject full)
         {
             var cpu = (double)full["server_cpu_per_request_ratio_paired_median"]!;
-            var control = fullAt64!["ratios"]?["baseline-control/baseline"] as JsonObject;
+            var control = fullAt64!["ratios"]?[ControlRatio] as JsonObject;
             goals.Add(Goal("full-stack, 64 connections, portico: server CPU per request at most 1.35x the baseline (median of per-round ratios)", CpuMeasured(full) + ControlBeside(control, "server_cpu_per_request_ratio_paired_median"), cpu <= 1.35));
         }
 
@@ -327,6 +328,8 @@ internal static partial class ReportCommand
     }
 
     private static JsonObject Goal(string goal, string value, bool met) => new() { ["goal"] = goal, ["measured"] = value, ["met"] = met };
+
+    private const string ControlRatio = Scenario.ControlTarget + "/baseline";
 
     // The A/A control's figure (a second bare YARP against the first, the same rounds) beside a goal judged against
     // the baseline: how far apart this run measured two identical servers. The goal itself is judged as written.
@@ -420,7 +423,7 @@ internal static partial class ReportCommand
             md.AppendLine();
             foreach (var byConnections in scenario["runs"]!.AsArray())
             {
-                if (byConnections!["ratios"]!["baseline-control/baseline"] is JsonObject control)
+                if (byConnections!["ratios"]![ControlRatio] is JsonObject control)
                 {
                     md.AppendLine(Inv, $"**A/A control, {byConnections["connections"]} connections**: `baseline-control` is a second bare YARP process, the same build and arguments as `baseline`, taking its turn in the same rounds. Against `baseline` it measured {Num(control, "rps_ratio_paired_median"):0.00}x the req/s (per-round ratios {Num(control, "rps_ratio_paired_min"):0.00} to {Num(control, "rps_ratio_paired_max"):0.00}x) at {Num(control, "server_cpu_per_request_ratio_paired_median"):0.00}x the CPU per request: a difference of that size between Portico and `baseline` is one this run cannot tell from none.");
                     md.AppendLine();
