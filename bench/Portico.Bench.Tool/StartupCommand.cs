@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Portico.Bench.Tool;
@@ -96,6 +98,7 @@ internal static class StartupCommand
             Timeout = TimeSpan.FromSeconds(5),
         };
 
+        await WarmUpAsync(client);
         double? listeningMs = null;
         var started = Stopwatch.GetTimestamp();
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {command[0]}");
@@ -112,6 +115,11 @@ internal static class StartupCommand
         try
         {
             var deadline = started + (30 * Stopwatch.Frequency);
+            if (IPAddress.TryParse(new Uri(url).Host, out var address))
+            {
+                await WaitUntilListeningAsync(new IPEndPoint(address, new Uri(url).Port), () => process.HasExited, deadline);
+            }
+
             while (Stopwatch.GetTimestamp() < deadline && !process.HasExited)
             {
                 try
@@ -144,6 +152,77 @@ internal static class StartupCommand
             using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await process.WaitForExitAsync(exited.Token);
         }
+    }
+
+    /// <summary>
+    /// Does once, before the clock starts, what the measurement does: start a process with redirected output, wait for a
+    /// listening port, and read an HTTP response (from a throwaway listener of its own, never the URL under test). In a
+    /// fresh tool process these first uses compile and initialise the process, socket and HTTP code, which on a 2-core
+    /// machine otherwise ran beside the start being measured and took CPU from it (issue 25, docs/performance.md).
+    /// </summary>
+    private static async Task WarmUpAsync(HttpClient client)
+    {
+        using (var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true }))
+        {
+            await process!.WaitForExitAsync();
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var endpoint = (IPEndPoint)listener.LocalEndpoint;
+        var answer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 2; i++) // the poller's connection, then the request's
+            {
+                using var socket = await listener.AcceptSocketAsync();
+                if (i == 1)
+                {
+                    await socket.ReceiveAsync(new byte[4096]);
+                    await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray());
+                }
+            }
+        });
+        await WaitUntilListeningAsync(endpoint, static () => false, Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency));
+
+        using (var response = await client.GetAsync($"http://{endpoint}/"))
+        {
+            await response.Content.ReadAsByteArrayAsync();
+        }
+
+        await answer;
+    }
+
+    /// <summary>
+    /// Waits until something accepts TCP connections at <paramref name="endpoint"/>, on a thread of its own with blocking
+    /// calls: a connection attempt, then 2 ms of sleep. Asking with an HTTP request every 2 ms through the thread pool
+    /// while the server was not listening yet, with the tool's methods recompiled meanwhile and its idle workers spinning
+    /// (see the project file), cost the tool 100 to 290 ms of CPU during a 450-ms start on this 2-core machine, taken
+    /// from the start being measured; now about 45 (issue 25, docs/performance.md, "Start-up, tenth round").
+    /// </summary>
+    private static Task WaitUntilListeningAsync(IPEndPoint endpoint, Func<bool> exited, long deadline)
+    {
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var poller = new Thread(() =>
+        {
+            while (Stopwatch.GetTimestamp() < deadline && !exited())
+            {
+                using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.Connect(endpoint);
+                    break;
+                }
+                catch (SocketException)
+                {
+                    Thread.Sleep(2); // refused: not listening yet
+                }
+            }
+
+            listening.SetResult();
+        })
+        { IsBackground = true, Name = "bench startup poll" };
+        poller.Start();
+        return listening.Task;
     }
 
     private sealed record Sample(double FirstAnswerMs, double? ListeningMs, long? PeakWorkingSetKb);

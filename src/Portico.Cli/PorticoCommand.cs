@@ -41,7 +41,7 @@ internal static class PorticoCommand
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         // A completion request starts with a directive, never with a command's name: it gets the whole tree.
-        var root = Create(output, error, args.FirstOrDefault());
+        var root = Create(output, error, args.FirstOrDefault(), MayAskForHelpOrVersion(args));
         return CompletionCommand.IsRequest(args)
             ? await CompletionCommand.SuggestAsync(root, args, output, error)
             : await RunAsync(root, args, output, error, cancellationToken);
@@ -75,24 +75,46 @@ internal static class PorticoCommand
 
     /// <summary>
     /// The <c>portico</c> command with every subcommand, or with only the one named <paramref name="subcommand"/> when
-    /// there is one by that name.
+    /// there is one by that name; that one has the help and version options only when <paramref name="helpAndVersion"/>.
     /// </summary>
-    internal static Command Create(TextWriter output, TextWriter error, string? subcommand = null)
+    internal static Command Create(TextWriter output, TextWriter error, string? subcommand = null, bool helpAndVersion = true)
     {
         // A plain command named portico, not RootCommand: that one takes the running file's name, which is
         // "Portico.Cli" under dotnet run, and help would show it.
-        var root = new Command(Root, "Portico: a serverless API gateway for Azure.")
-        {
-            new HelpOption { Recursive = true },
-            new VersionOption(),
-        };
+        var root = new Command(Root, "Portico: a serverless API gateway for Azure.");
         var named = Array.FindIndex(Subcommands, s => s.Name == subcommand);
+        if (named < 0 || helpAndVersion)
+        {
+            root.Options.Add(new HelpOption { Recursive = true });
+            root.Options.Add(new VersionOption());
+        }
+
         foreach (var (_, create) in named >= 0 ? Subcommands[named..(named + 1)] : Subcommands)
         {
             root.Subcommands.Add(create(output, error));
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// Whether a command line may ask for help or the version. System.CommandLine reads both options' descriptions from
+    /// its resources when the options are made, and that first use of the resource reader cost several milliseconds of a
+    /// published <c>serve</c>'s start (issue 25); a command line without such a token, or a response file that could hold
+    /// one, parses the same without them (<c>SubcommandTreeTests</c>).
+    /// </summary>
+    internal static bool MayAskForHelpOrVersion(IReadOnlyList<string> args)
+    {
+        foreach (var arg in args)
+        {
+            if (arg is "--help" or "-h" or "/h" or "-?" or "/?" or "--version" || arg.StartsWith('@')
+                || (arg.Length > 2 && arg[0] == '-' && arg[1] != '-' && (arg.Contains('h') || arg.Contains('?'))))
+            {
+                return true; // the last: bundled short options such as -xh
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The full name of a command, such as <c>portico config import</c>, for messages.</summary>

@@ -27,6 +27,12 @@ public abstract class RegistrySection
     /// <summary>The document member holding the items, for example <c>routes</c>.</summary>
     public abstract string Member { get; }
 
+    /// <summary>
+    /// The ids of the section's items, in document order: what the compiler checks at every load, without writing each
+    /// item as JSON the way <see cref="Read"/> does.
+    /// </summary>
+    public abstract IReadOnlyList<string> Ids(RegistryDocument document);
+
     /// <summary>The section's items in canonical JSON, in document order.</summary>
     public abstract IReadOnlyList<RegistryItem> Read(RegistryDocument document);
 

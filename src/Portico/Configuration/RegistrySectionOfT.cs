@@ -40,6 +40,19 @@ public sealed class RegistrySection<T> : RegistrySection
     public string IdOf(T item) => _id(item);
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> Ids(RegistryDocument document)
+    {
+        var items = _get(document);
+        var ids = new string[items.Count];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = _id(items[i]);
+        }
+
+        return ids;
+    }
+
+    /// <inheritdoc />
     public override IReadOnlyList<RegistryItem> Read(RegistryDocument document) =>
         [.. _get(document).Select(item => new RegistryItem(Kind, _id(item), RegistrySerializer.SerializeItem(item, _typeInfo)))];
 

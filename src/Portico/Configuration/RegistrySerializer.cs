@@ -31,7 +31,7 @@ public static partial class RegistrySerializer
 
     /// <summary>Writes a document as indented UTF-8 JSON, the declarative file format.</summary>
     public static byte[] SerializeDocument(RegistryDocument document) =>
-        JsonSerializer.SerializeToUtf8Bytes(document, RegistryJsonContext.Default.RegistryDocument);
+        JsonSerializer.SerializeToUtf8Bytes(document, Checked(RegistryJsonContext.Default.RegistryDocument));
 
     /// <summary>Writes one item as compact JSON: the form stored in table entities and compared by diffs.</summary>
     public static string SerializeItem<T>(T item, JsonTypeInfo<T> typeInfo)
@@ -40,7 +40,7 @@ public static partial class RegistrySerializer
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = typeInfo.Options.Encoder }))
         {
-            JsonSerializer.Serialize(writer, item, typeInfo);
+            JsonSerializer.Serialize(writer, item, Checked(typeInfo));
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -71,11 +71,17 @@ public static partial class RegistrySerializer
         AllowDuplicateProperties = false,
     };
 
+    /// <summary>
+    /// The checked options' metadata for <paramref name="typeInfo"/>'s type: reading and writing share one configured copy
+    /// of the model (the check only acts after deserialization), which System.Text.Json builds once per process.
+    /// </summary>
+    private static JsonTypeInfo<T> Checked<T>(JsonTypeInfo<T> typeInfo) => (JsonTypeInfo<T>)CheckedOptions.GetTypeInfo(typeInfo.Type);
+
     private static ParseResult<T> Parse<T>(ReadOnlySpan<byte> utf8Json, string sourceName, JsonTypeInfo<T> typeInfo)
     {
         try
         {
-            var value = JsonSerializer.Deserialize(utf8Json, (JsonTypeInfo<T>)CheckedOptions.GetTypeInfo(typeInfo.Type));
+            var value = JsonSerializer.Deserialize(utf8Json, Checked(typeInfo));
             if (value is null)
             {
                 return ParseResult<T>.Failed(new ConfigurationError("$", "", "", "the document is null; expected a JSON object") { Location = sourceName });

@@ -100,11 +100,11 @@ internal sealed class RegistryCompiler(
     {
         foreach (var section in RegistrySection.All)
         {
-            var items = section.Read(document);
+            var ids = section.Ids(document);
             var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int i = 0; i < items.Count; i++)
+            for (int i = 0; i < ids.Count; i++)
             {
-                var id = items[i].Id;
+                var id = ids[i];
                 var subject = $"{section.Kind} '{id}'";
                 if (!IsId(id))
                 {

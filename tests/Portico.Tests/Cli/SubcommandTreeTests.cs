@@ -32,6 +32,10 @@ public sealed class SubcommandTreeTests
 
     [Theory]
     [InlineData("serve --help")]
+    [InlineData("serve -h")]
+    [InlineData("serve -?")]
+    [InlineData("config --version")]
+    [InlineData("serve @no-such-response-file.rsp")]
     [InlineData("serve --urls")]
     [InlineData("serve --no-such-option")]
     [InlineData("serve --client-certificates maybe")]
@@ -53,6 +57,21 @@ public sealed class SubcommandTreeTests
         var whole = await RunInWholeTreeAsync(args);
 
         Assert.Equal(whole, alone);
+    }
+
+    [Theory]
+    [InlineData("serve --config portico.json --urls http://127.0.0.1:7071", false)]
+    [InlineData("keys create --consumer acme", false)]
+    [InlineData("serve --help", true)]
+    [InlineData("serve -h", true)]
+    [InlineData("serve /?", true)]
+    [InlineData("--version", true)]
+    [InlineData("serve @arguments.rsp", true)]
+    public void HelpAndVersionOptions_AreMadeWhenATokenCouldAskForThem(string arguments, bool expected)
+    {
+        Assert.Equal(expected, PorticoCommand.MayAskForHelpOrVersion(arguments.Split(' ')));
+        var tree = PorticoCommand.Create(TextWriter.Null, TextWriter.Null, arguments.Split(' ')[0], expected);
+        Assert.Equal(expected || arguments.StartsWith("--", StringComparison.Ordinal), tree.Options.Any(o => o.Name == "--help"));
     }
 
     [Fact]
