@@ -126,7 +126,7 @@ internal static partial class ReportCommand
                             ["p50_delta_ms"] = Round(Num(p, "p50_ms_median") - Num(r, "p50_ms_median"), 3),
                             ["p99_delta_ms"] = Round(Num(p, "p99_ms_median") - Num(r, "p99_ms_median"), 3),
                             ["server_cpu_per_request_ratio"] = Round(Num(p, "server_cpu_us_per_request_median") / Num(r, "server_cpu_us_per_request_median"), 3),
-                            ["server_cpu_per_request_ratio_paired_median"] = Round(PairedRatio(samples, variant, reference, s => s.CpuUsPerRequest), 3),
+                            ["server_cpu_per_request_ratio_paired_median"] = Round(Median(PerRoundRatios(samples, variant, reference, s => s.CpuUsPerRequest)), 3),
                             ["rps_ratio_paired_min"] = Round(rpsRatios.Min(), 3),
                             ["rps_ratio_paired_max"] = Round(rpsRatios.Max(), 3),
                         };
@@ -150,9 +150,6 @@ internal static partial class ReportCommand
     // Each round runs the targets back to back, so the ratio within a round is measured under the same load on
     // the machine; the median of those ratios resists drift better than the ratio of the medians, whose two
     // medians may come from rounds under different loads. Used for req/s and for CPU per request alike.
-    private static double PairedRatio(List<LoadSample> samples, string variant, string reference, Func<LoadSample, double> measure) =>
-        Median(PerRoundRatios(samples, variant, reference, measure));
-
     private static List<double> PerRoundRatios(List<LoadSample> samples, string variant, string reference, Func<LoadSample, double> measure) =>
         samples.Where(s => s.Target == variant)
             .Join(samples.Where(s => s.Target == reference), s => s.Round, s => s.Round, (v, r) => measure(v) / measure(r))

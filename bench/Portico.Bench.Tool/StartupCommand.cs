@@ -115,9 +115,10 @@ internal static class StartupCommand
         try
         {
             var deadline = started + (30 * Stopwatch.Frequency);
-            if (IPAddress.TryParse(new Uri(url).Host, out var address))
+            var target = new Uri(url);
+            if (IPAddress.TryParse(target.Host, out var address))
             {
-                await WaitUntilListeningAsync(new IPEndPoint(address, new Uri(url).Port), () => process.HasExited, deadline);
+                await WaitUntilListeningAsync(new IPEndPoint(address, target.Port), () => process.HasExited, deadline);
             }
 
             while (Stopwatch.GetTimestamp() < deadline && !process.HasExited)
