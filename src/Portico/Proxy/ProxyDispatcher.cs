@@ -47,7 +47,9 @@ internal sealed class ProxyDispatcher(
         }
 
         var started = Stopwatch.GetTimestamp();
-        var sending = forwarder.SendAsync(http, backend.DestinationPrefix, _invoker, requestConfig, transformer, http.RequestAborted);
+        // No token of our own: the forwarder already links its activity token to http.RequestAborted, and passing that
+        // token again registered a second callback on it for every request (issue 25).
+        var sending = forwarder.SendAsync(http, backend.DestinationPrefix, _invoker, requestConfig, transformer, CancellationToken.None);
         if (sending.IsCompletedSuccessfully)
         {
             return EndAsync(context, sending.Result, started);

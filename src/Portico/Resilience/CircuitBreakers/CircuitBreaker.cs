@@ -47,6 +47,7 @@ internal sealed class CircuitBreaker
     // close while closed (so a closed circuit that opened and closed again is a different word).
     private long _word;
     private long _lastSuccess; // UTC ticks of the last call the backend answered well (to SuccessResolution)
+    private long _lastSuccessStamp; // the same moment on the clock's timestamp, which the window reads anyway
 
     public CircuitBreaker(BackendResilience backend, BackendResilienceSettings settings, TimeProvider time)
     {
@@ -109,9 +110,10 @@ internal sealed class CircuitBreaker
         // A client that went away, or whose request could not be read, says nothing about the backend.
         var inconclusive = outcome.Exception is (OperationCanceledException and not UpstreamTimeoutException) or ClientRequestException;
         var failed = !inconclusive && _backend.IsFailure(outcome);
+        var stamp = _time.GetTimestamp(); // one clock read per call, for the window and the time of the last success
         if (!inconclusive && !failed)
         {
-            NoteSuccess();
+            NoteSuccess(stamp);
         }
 
         if (trial)
@@ -139,7 +141,7 @@ internal sealed class CircuitBreaker
         }
         else if (!inconclusive)
         {
-            _window.Record(failed);
+            _window.Record(failed, stamp);
             if (failed)
             {
                 OpenIfRatioReached(routeId);
@@ -189,13 +191,18 @@ internal sealed class CircuitBreaker
         return true;
     }
 
-    private void NoteSuccess()
+    /// <summary>
+    /// Notes a call answered well. The wall clock is read only when the time recorded is more than
+    /// <see cref="SuccessResolution"/> old (measured on the timestamp the caller read): a clock read costs about as much
+    /// as the rest of a closed circuit's bookkeeping, and every call answered well passes here.
+    /// </summary>
+    private void NoteSuccess(long stamp)
     {
-        var now = _time.GetUtcNow().UtcTicks;
-        if (now - Volatile.Read(ref _lastSuccess) > SuccessResolution)
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastSuccessStamp), stamp).Ticks > SuccessResolution)
         {
             // A success recorded up to SuccessResolution early only makes an adoption slightly more likely.
-            Volatile.Write(ref _lastSuccess, now);
+            Volatile.Write(ref _lastSuccessStamp, stamp);
+            Volatile.Write(ref _lastSuccess, _time.GetUtcNow().UtcTicks);
         }
     }
 

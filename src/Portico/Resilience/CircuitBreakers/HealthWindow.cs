@@ -24,9 +24,13 @@ internal sealed class HealthWindow
         }
     }
 
-    public void Record(bool failed)
+    /// <summary>Counts one call now.</summary>
+    public void Record(bool failed) => Record(failed, _time.GetTimestamp());
+
+    /// <summary>Counts one call at <paramref name="stamp"/> (the clock's timestamp, read once by the caller).</summary>
+    public void Record(bool failed, long stamp)
     {
-        var bucket = Current();
+        var bucket = Current(stamp);
         Interlocked.Increment(ref bucket.Calls);
         if (failed)
         {
@@ -66,9 +70,11 @@ internal sealed class HealthWindow
     }
 
     /// <summary>The bucket of the current slice of time, emptied first if it still held an older slice.</summary>
-    private Bucket Current()
+    private Bucket Current() => Current(_time.GetTimestamp());
+
+    private Bucket Current(long stamp)
     {
-        var id = _time.GetTimestamp() / _bucketTicks;
+        var id = stamp / _bucketTicks;
         var bucket = _buckets[id % BucketCount];
         var seen = Volatile.Read(ref bucket.Id);
         if (seen != id && Interlocked.CompareExchange(ref bucket.Id, id, seen) == seen)
