@@ -193,8 +193,8 @@ internal sealed class CircuitBreaker
 
     /// <summary>
     /// Notes a call answered well. The wall clock is read only when the time recorded is more than
-    /// <see cref="SuccessResolution"/> old (measured on the timestamp the caller read): a clock read costs about as much
-    /// as the rest of a closed circuit's bookkeeping, and every call answered well passes here.
+    /// <see cref="SuccessResolution"/> old (measured on the timestamp the caller read): every call answered well passes
+    /// here, and a clock read costs about 35 ns on a virtual machine (docs/performance.md, twelfth round).
     /// </summary>
     private void NoteSuccess(long stamp)
     {

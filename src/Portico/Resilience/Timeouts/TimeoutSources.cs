@@ -18,8 +18,8 @@ internal sealed class TimeoutSources(TimeProvider time)
         new DefaultObjectPool<CancellationTokenSource>(new DefaultPooledObjectPolicy<CancellationTokenSource>(), Retained);
 
     // One idle source per thread in front of the shared pool: a request's timeout is usually given back on a thread
-    // that soon rents one again, and the shared pool's compare-and-swap on a word both cores write costs more than
-    // the rest of renting (issue 25).
+    // that soon rents one again, while the shared pool's compare-and-swap is on a word every core writes, which moves
+    // between the cores on each rent and return (issue 25).
     [ThreadStatic]
     private static CancellationTokenSource? t_spare;
 
