@@ -28,10 +28,10 @@ public sealed class CircuitBreakerAlgorithmTests : IDisposable
     public void HealthWindow_CallsOlderThanTheSamplingDuration_AreForgotten()
     {
         var window = new HealthWindow(TimeSpan.FromSeconds(10), _time);
-        window.Record(failed: true);
-        window.Record(failed: false);
+        window.Record(failed: true, _time.GetTimestamp());
+        window.Record(failed: false, _time.GetTimestamp());
         _time.Advance(TimeSpan.FromSeconds(5));
-        window.Record(failed: true);
+        window.Record(failed: true, _time.GetTimestamp());
         Assert.Equal((3, 2), window.Totals());
 
         _time.Advance(TimeSpan.FromSeconds(6)); // the first two are now more than 10 s old

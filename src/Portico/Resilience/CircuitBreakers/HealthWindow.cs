@@ -24,9 +24,6 @@ internal sealed class HealthWindow
         }
     }
 
-    /// <summary>Counts one call now.</summary>
-    public void Record(bool failed) => Record(failed, _time.GetTimestamp());
-
     /// <summary>Counts one call at <paramref name="stamp"/> (the clock's timestamp, read once by the caller).</summary>
     public void Record(bool failed, long stamp)
     {

@@ -31,15 +31,8 @@ internal sealed class TimeoutSources(TimeProvider time)
             return new CancellationTokenSource(timeout, time);
         }
 
-        var source = t_spare;
-        if (source is null)
-        {
-            source = Pool.Get();
-        }
-        else
-        {
-            t_spare = null;
-        }
+        var source = t_spare ?? Pool.Get();
+        t_spare = null;
 
         source.CancelAfter(timeout);
         return source;
