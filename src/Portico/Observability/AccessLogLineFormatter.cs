@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 
@@ -101,8 +100,7 @@ internal sealed class AccessLogLineFormatter
         {
             Literal(output, ",\"traceId\":\""u8);
             var span = output.GetSpan(RequestTraceId.Length + 1);
-            entry.TraceId.High.TryFormat(span, out _, "x16", CultureInfo.InvariantCulture);
-            entry.TraceId.Low.TryFormat(span[16..], out _, "x16", CultureInfo.InvariantCulture);
+            entry.TraceId.FormatUtf8(span);
             span[RequestTraceId.Length] = (byte)'"';
             output.Advance(RequestTraceId.Length + 1);
         }

@@ -42,9 +42,12 @@ internal static class GatewayPipeline
         GatewayDelegate next = static _ => Task.CompletedTask;
         for (int i = stages.Length - 1; i >= 0; i--)
         {
-            var stage = stages[i];
+            // Bound to the stage's own method once, here: a call through the interface from the one call site every
+            // stage shares would be resolved through the runtime's dispatch cache on every stage of every request
+            // (issue 25, docs/performance.md).
+            Func<GatewayContext, GatewayDelegate, Task> invoke = stages[i].InvokeAsync;
             var following = next;
-            next = context => stage.InvokeAsync(context, following);
+            next = context => invoke(context, following);
         }
 
         return next;
