@@ -99,6 +99,20 @@ public sealed class CorrelationTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(0x0123456789abcdefUL, 0xfedcba9876543210UL, "0123456789abcdeffedcba9876543210")]
+    [InlineData(0UL, 1UL, "00000000000000000000000000000001")]
+    [InlineData(ulong.MaxValue, 0xffUL, "ffffffffffffffff00000000000000ff")]
+    public void TraceId_TextAndUtf8Forms_LowercaseHexHighFirstWithLeadingZeros(ulong high, ulong low, string hex)
+    {
+        var id = new RequestTraceId(high, low);
+        var utf8 = new byte[RequestTraceId.Length];
+        id.FormatUtf8(utf8);
+
+        Assert.Equal(hex, id.ToString());
+        Assert.Equal(hex, System.Text.Encoding.ASCII.GetString(utf8));
+    }
+
     private static IEnumerable<JsonElement> Lines(GatewayProcess gateway) =>
         gateway.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l.StartsWith('{'))
