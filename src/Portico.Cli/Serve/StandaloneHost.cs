@@ -47,13 +47,23 @@ internal static class StandaloneHost
 
             // The engine applies each route's body limit; Kestrel's own 30 MB default would cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
-            // Kestrel shortens some Connection headers; the gateway needs every option the client named.
             // Connection caps (total, and per client address) before any byte is read (issue 17).
             // HTTP/2 over cleartext needs an endpoint that speaks only HTTP/2 (prior knowledge, as gRPC clients use):
             // Kestrel answers a cleartext HTTP/2 preface on an HTTP/1.1-and-2 endpoint with HTTP_1_1_REQUIRED.
             var limits = ConnectionLimits.Configure(kestrel, addressLimits);
             var protocols = ServeProtocols.Parse(builder.Configuration[ServeProtocols.Setting]);
-            ConnectionHeaderCapture.Configure(kestrel, protocols is { } chosen ? listen => { listen.Protocols = chosen; limits?.Invoke(listen); } : limits);
+            if (protocols is not null || limits is not null)
+            {
+                // Kestrel keeps one set of endpoint defaults: the protocols and the connection middleware go in together.
+                kestrel.ConfigureEndpointDefaults(listen =>
+                {
+                    listen.Protocols = protocols ?? listen.Protocols;
+                    limits?.Invoke(listen);
+                });
+            }
+
+            // Kestrel shortens some Connection headers; the gateway needs every option the client named.
+            ConnectionHeaderCapture.Configure(kestrel);
         });
         ConfigureConsole(builder);
         if (startup is not null)
@@ -95,6 +105,7 @@ internal static class StandaloneHost
         bool IsSet(string option) => configuration["Logging:Console:FormatterOptions:" + option] is not null;
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole();
+        ScopelessConsoleLoggerProvider.Apply(builder.Services, IsSet("IncludeScopes") && configuration.GetValue<bool>("Logging:Console:FormatterOptions:IncludeScopes"));
         builder.Services.Configure<SimpleConsoleFormatterOptions>(console =>
         {
             console.SingleLine = IsSet("SingleLine") ? console.SingleLine : true;

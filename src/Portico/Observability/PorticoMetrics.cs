@@ -71,6 +71,13 @@ internal sealed class PorticoMetrics
 
     public void RecordRequest(string? routeId, string method, int status, TimeSpan duration, string? backendId, TimeSpan? upstream, RequestOutcome outcome)
     {
+        if (!Requests.Enabled && !RequestDuration.Enabled && !UpstreamDuration.Enabled)
+        {
+            // Nothing listens (no exporter, no Prometheus endpoint, no dotnet-counters session): the instruments would
+            // drop the measurements, so the tags are not even built (issue 25).
+            return;
+        }
+
         var tags = new TagList
         {
             { "portico.route", routeId ?? "" },

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Primitives;
 
@@ -16,33 +15,30 @@ namespace Portico.Security;
 /// each header a <c>Connection</c> option names (RFC 9110 §7.6.1), so it needs the original. Kestrel asks
 /// <see cref="KestrelServerOptions.RequestHeaderEncodingSelector"/> how to decode each header value as it parses
 /// it; for <c>Connection</c> the answer is an encoding that decodes exactly as Kestrel's default (strict UTF-8)
-/// and also records the decoded line for the connection the request arrives on. A connection middleware gives each
-/// connection its record through an <see cref="AsyncLocal{T}"/>, which flows into Kestrel's parsing and into the
-/// request it hands the gateway; <see cref="Take"/> reads it once, at the start of the request. HTTP/1.1 requests
-/// on a connection are parsed one after the other, each after the previous one was answered, so a request only ever
-/// sees its own lines. HTTP/2 and HTTP/3 forbid the header. Costs nothing for requests without it.
+/// and also records the decoded line for the connection the request arrives on. The record is an
+/// <see cref="AsyncLocal{T}"/> created by the first line worth recording, inside Kestrel's parsing of the request:
+/// Kestrel parses an HTTP/1.1 request and then calls the application from one asynchronous method per connection, so
+/// the record flows into the request it hands the gateway and into the connection's later requests, and
+/// <see cref="Take"/> reads it once, at the start of each request. HTTP/1.1 requests on a connection are parsed one
+/// after the other, each after the previous one was answered, so a request only ever sees its own lines. A line that
+/// is exactly one of the options Kestrel recognises loses nothing when Kestrel keeps it and is not recorded, so the
+/// usual <c>Connection: keep-alive</c> or <c>close</c> costs a connection nothing: a value set on the connection's flow
+/// would make every continuation of every request on it switch execution contexts (issue 25). HTTP/2 and HTTP/3
+/// forbid the header.
 /// </remarks>
 internal static class ConnectionHeaderCapture
 {
     private static readonly AsyncLocal<Lines?> Current = new();
     private static readonly CapturingEncoding Encoding = new();
 
-    /// <summary>
-    /// Makes <paramref name="kestrel"/> keep every <c>Connection</c> line of each request for <see cref="Take"/>. Kestrel keeps
-    /// one set of endpoint defaults, so other connection middleware joins through <paramref name="alsoOnEachEndpoint"/>.
-    /// </summary>
-    public static void Configure(KestrelServerOptions kestrel, Action<ListenOptions>? alsoOnEachEndpoint = null)
+    /// <summary>Makes <paramref name="kestrel"/> keep every <c>Connection</c> line of each request for <see cref="Take"/>.</summary>
+    public static void Configure(KestrelServerOptions kestrel)
     {
         var previous = kestrel.RequestHeaderEncodingSelector;
         kestrel.RequestHeaderEncodingSelector = name =>
             ReferenceEquals(name, Microsoft.Net.Http.Headers.HeaderNames.Connection) || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
                 ? Encoding
                 : previous?.Invoke(name);
-        kestrel.ConfigureEndpointDefaults(listen =>
-        {
-            alsoOnEachEndpoint?.Invoke(listen);
-            listen.Use(next => connection => TrackAsync(next, connection));
-        });
     }
 
     /// <summary>
@@ -50,12 +46,6 @@ internal static class ConnectionHeaderCapture
     /// (empty when nothing was recorded: another host, or lines Kestrel kept as they were). Call once per request.
     /// </summary>
     public static StringValues Take() => Current.Value?.Take() ?? default;
-
-    private static async Task TrackAsync(ConnectionDelegate next, ConnectionContext connection)
-    {
-        Current.Value = new Lines();
-        await next(connection).ConfigureAwait(false);
-    }
 
     /// <summary>The lines recorded on one connection since the last <see cref="Take"/>.</summary>
     private sealed class Lines
@@ -88,8 +78,22 @@ internal static class ConnectionHeaderCapture
         public override int GetChars(byte[] bytes, int byteIndex, int byteCount, char[] chars, int charIndex)
         {
             var written = Strict.GetChars(bytes, byteIndex, byteCount, chars, charIndex);
-            Current.Value?.Add(new string(chars, charIndex, written));
+            var line = chars.AsSpan(charIndex, written);
+            if (!IsLoneOption(line))
+            {
+                (Current.Value ??= new Lines()).Add(new string(line));
+            }
+
             return written;
+        }
+
+        /// <summary>A line that is nothing but <c>close</c>, <c>keep-alive</c> or <c>upgrade</c>, which Kestrel keeps as it came.</summary>
+        private static bool IsLoneOption(ReadOnlySpan<char> line)
+        {
+            line = line.Trim(" \t");
+            return line.Equals("close", StringComparison.OrdinalIgnoreCase)
+                || line.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+                || line.Equals("upgrade", StringComparison.OrdinalIgnoreCase);
         }
 
         public override int GetMaxByteCount(int charCount) => Strict.GetMaxByteCount(charCount);

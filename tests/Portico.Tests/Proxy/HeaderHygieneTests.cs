@@ -195,14 +195,37 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         var stream = client.GetStream();
         var host = new Uri(_gateway.Url).Authority;
 
-        // The same connection: a request naming X-Secret, one naming nothing more, the first one again.
-        foreach (var (connection, secretForwarded) in new[] { ("keep-alive, X-Secret", false), ("keep-alive", true), ("keep-alive, X-Secret", false) })
+        // The same connection: a request naming nothing more than keep-alive (whose line the gateway does not keep),
+        // one naming X-Secret (the first line kept on this connection), one naming nothing more, the second one again.
+        foreach (var (connection, secretForwarded) in new[] { ("keep-alive", true), ("keep-alive, X-Secret", false), ("keep-alive", true), ("keep-alive, X-Secret", false) })
         {
             await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /k HTTP/1.1\r\nHost: {host}\r\nConnection: {connection}\r\nX-Secret: 1\r\n\r\n"), cancel.Token);
             var response = await RawHttp.ReadResponseAsync(stream, cancel.Token);
             Assert.Equal(200, response.Status);
             Assert.Equal(secretForwarded ? "1" : null, _backend.LastRequest.Header("X-Secret"));
         }
+    }
+
+    [Fact]
+    public async Task Forward_ConnectionLineArrivingInALaterPacket_NamedHeaderIsStillNotForwarded()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var client = await RawHttp.ConnectAsync(_gateway.Url, cancel.Token);
+        client.NoDelay = true;
+        var stream = client.GetStream();
+        var host = new Uri(_gateway.Url).Authority;
+
+        // The server parses the lines that have arrived before the rest does: the Connection line is read on its own.
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /p HTTP/1.1\r\nHost: {host}\r\n"), cancel.Token);
+        await Task.Delay(200, cancel.Token);
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("Connection: keep-alive, X-Secret\r\n"), cancel.Token);
+        await Task.Delay(200, cancel.Token);
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("X-Secret: 1\r\nX-Kept: yes\r\n\r\n"), cancel.Token);
+        var response = await RawHttp.ReadResponseAsync(stream, cancel.Token);
+
+        Assert.Equal(200, response.Status);
+        Assert.Null(_backend.LastRequest.Header("X-Secret"));
+        Assert.Equal("yes", _backend.LastRequest.Header("X-Kept"));
     }
 
     [Theory]
