@@ -9,23 +9,16 @@ namespace Portico.Tests.Cli;
 /// <c>portico serve</c> keeps no logging scopes unless the console shows them: Kestrel's scope for every connection
 /// would otherwise be an execution context every continuation of every request switches to (issue 25).
 /// </summary>
-public sealed class ServeLoggingScopeTests : IDisposable
+public sealed class ServeLoggingScopeTests
 {
-    private readonly TempDirectory _directory = new();
-
-    public ServeLoggingScopeTests() => File.WriteAllText(_directory.File("portico.json"), """
-        { "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "static": { "body": "x" } } ] }
-        """);
-
-    public void Dispose() => _directory.Dispose();
-
     [Theory]
     [InlineData(null, false)]
     [InlineData("false", false)]
     [InlineData("true", true)]
     public async Task BeginScope_StoresAScopeOnlyWhenTheConsoleShowsScopes(string? includeScopes, bool stored)
     {
-        var settings = new Dictionary<string, string?> { ["Portico:Registry:File"] = _directory.File("portico.json") };
+        using var directory = new TempDirectory();
+        var settings = new Dictionary<string, string?> { ["Portico:Registry:File"] = RegistryFile(directory) };
         if (includeScopes is not null)
         {
             settings["Logging:Console:FormatterOptions:IncludeScopes"] = includeScopes;
@@ -46,17 +39,27 @@ public sealed class ServeLoggingScopeTests : IDisposable
     [Fact]
     public async Task Serve_IncludeScopes_ConsoleLinesShowTheConnectionsScope()
     {
+        using var directory = new TempDirectory();
         var settings = new Dictionary<string, string>
         {
             ["Portico__AccessLog__Output"] = "Logger", // the access log as a console log event, logged inside the connection's scope
             ["Logging__Console__FormatterOptions__IncludeScopes"] = "true",
         };
-        await using var gateway = GatewayProcess.Start(settings, "serve", "--config", _directory.File("portico.json"), "--urls", "http://127.0.0.1:0");
+        await using var gateway = GatewayProcess.Start(settings, "serve", "--config", RegistryFile(directory), "--urls", "http://127.0.0.1:0");
         using var client = GatewayHost.CreateClient(await gateway.WaitUntilListeningAsync());
-        Assert.Equal("x", await client.GetStringAsync("/x"));
+        using var response = await client.GetAsync("/no-such-route");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
 
         Assert.True(await Eventually.TrueAsync(
-            () => gateway.Output.Split('\n').Any(line => line.Contains("GET /x 200", StringComparison.Ordinal) && line.Contains("ConnectionId:", StringComparison.Ordinal)),
+            () => gateway.Output.Split('\n').Any(line => line.Contains("GET /no-such-route 404", StringComparison.Ordinal) && line.Contains("ConnectionId:", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(10)), gateway.Output);
+    }
+
+    /// <summary>A registry with one route: the gateway's access log needs no backend for a 404 of its own.</summary>
+    private static string RegistryFile(TempDirectory directory)
+    {
+        var path = directory.File("portico.json");
+        File.WriteAllText(path, """{ "routes": [ { "id": "r", "auth": "anonymous", "match": { "path": "/x" }, "static": { "body": "x" } } ] }""");
+        return path;
     }
 }
