@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -21,9 +22,15 @@ namespace Portico.Cli.Serve;
 internal sealed class ScopelessConsoleLoggerProvider(ConsoleLoggerProvider console) : ILoggerProvider
 {
     /// <summary>
-    /// Puts the console provider <c>AddConsole</c> registered behind this wrapper, unless the configuration asks for
-    /// scopes (<c>Logging:Console:FormatterOptions:IncludeScopes</c>, read at start).
+    /// Whether the configuration asks for scopes on console lines: the formatters'
+    /// <c>Logging:Console:FormatterOptions:IncludeScopes</c>, or the console logger's older, obsolete
+    /// <c>Logging:Console:IncludeScopes</c> (either keeps them). Read at start.
     /// </summary>
+    public static bool ScopesShown(IConfiguration configuration) =>
+        configuration.GetValue<bool>("Logging:Console:FormatterOptions:IncludeScopes")
+        || configuration.GetValue<bool>("Logging:Console:IncludeScopes");
+
+    /// <summary>Puts the console provider <c>AddConsole</c> registered behind this wrapper, unless scopes are shown.</summary>
     public static void Apply(IServiceCollection services, bool includeScopes)
     {
         if (includeScopes)

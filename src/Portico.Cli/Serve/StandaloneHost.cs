@@ -105,7 +105,7 @@ internal static class StandaloneHost
         bool IsSet(string option) => configuration["Logging:Console:FormatterOptions:" + option] is not null;
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole();
-        ScopelessConsoleLoggerProvider.Apply(builder.Services, IsSet("IncludeScopes") && configuration.GetValue<bool>("Logging:Console:FormatterOptions:IncludeScopes"));
+        ScopelessConsoleLoggerProvider.Apply(builder.Services, ScopelessConsoleLoggerProvider.ScopesShown(configuration));
         builder.Services.Configure<SimpleConsoleFormatterOptions>(console =>
         {
             console.SingleLine = IsSet("SingleLine") ? console.SingleLine : true;

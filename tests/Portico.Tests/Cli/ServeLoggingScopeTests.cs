@@ -12,16 +12,17 @@ namespace Portico.Tests.Cli;
 public sealed class ServeLoggingScopeTests
 {
     [Theory]
-    [InlineData(null, false)]
-    [InlineData("false", false)]
-    [InlineData("true", true)]
-    public async Task BeginScope_StoresAScopeOnlyWhenTheConsoleShowsScopes(string? includeScopes, bool stored)
+    [InlineData(null, null, false)]
+    [InlineData("Logging:Console:FormatterOptions:IncludeScopes", "false", false)]
+    [InlineData("Logging:Console:FormatterOptions:IncludeScopes", "true", true)]
+    [InlineData("Logging:Console:IncludeScopes", "true", true)] // the console logger's older setting
+    public async Task BeginScope_StoresAScopeOnlyWhenTheConsoleShowsScopes(string? setting, string? value, bool stored)
     {
         using var directory = new TempDirectory();
         var settings = new Dictionary<string, string?> { ["Portico:Registry:File"] = RegistryFile(directory) };
-        if (includeScopes is not null)
+        if (setting is not null)
         {
-            settings["Logging:Console:FormatterOptions:IncludeScopes"] = includeScopes;
+            settings[setting] = value;
         }
 
         await using var app = StandaloneHost.Build(settings, "http://127.0.0.1:0");

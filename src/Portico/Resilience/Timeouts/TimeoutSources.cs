@@ -20,8 +20,8 @@ internal sealed class TimeoutSources(TimeProvider time)
     // A few idle sources per thread in front of the shared pool: the shared pool's compare-and-swap and queue are on
     // words every core writes, which move between the cores on each rent and return (issue 25). A request's source is
     // usually given back on another thread than the one that rented it, so each thread's stock drifts up and down; with
-    // room for one source, half the rents and returns went on to the shared pool (its queue 0.2 µs per request in
-    // `perf`), with room for a few, a thread rarely runs dry or over.
+    // room for one source, many rents and returns went on to the shared pool (its queue about 0.2 µs per request in
+    // `perf`), with room for a few, fewer do.
     private const int PerThread = 4;
 
     [ThreadStatic]
