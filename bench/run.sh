@@ -3,12 +3,12 @@
 # loopback, drives each with wrk in alternating rounds, times start-ups, and writes a Markdown and a JSON
 # report under bench/results/. Everything it starts is stopped on exit, whatever the exit.
 #
-#   bench/run.sh                      full run (about 10 minutes per scenario), writes bench/results/*.md|json
+#   bench/run.sh                      full run (10 to 20 minutes per scenario), writes bench/results/*.md|json
 #                                     (with Node.js, also the start-up with the registry in Table storage on Azurite)
 #   bench/run.sh --smoke              every scenario for 2 s per target, checks answers, no timing; last line
 #                                     "bench smoke: passed" or "bench smoke: failed (...)", non-zero on failure
-#   options: --scenario NAME (repeatable)  --rounds N (10)  --duration SECONDS (5)  --warmup SECONDS (5)
-#            --startup-runs N  --no-startup  --no-r2r  --no-azurite  --no-allocations  --allocation-passes N (2)
+#   options: --scenario NAME (repeatable)  --rounds N (10)  --lifetimes N (4)  --duration SECONDS (5)
+#            --warmup SECONDS (5)  --startup-runs N  --no-startup  --no-r2r  --no-azurite  --no-allocations  --allocation-passes N (2)
 # See bench/README.md.
 set -euo pipefail
 
@@ -18,6 +18,7 @@ cd "$REPO_DIR"
 
 MODE=full
 ROUNDS=10
+LIFETIMES=4
 DURATION=5
 WARMUP=5
 THREADS=2
@@ -34,6 +35,7 @@ while [[ $# -gt 0 ]]; do
         --smoke) MODE=smoke ;;
         --scenario) ONLY+=("$2"); shift ;;
         --rounds) ROUNDS="$2"; shift ;;
+        --lifetimes) LIFETIMES="$2"; shift ;;
         --duration) DURATION="$2"; shift ;;
         --warmup) WARMUP="$2"; shift ;;
         --startup-runs) STARTUP_RUNS="$2"; shift ;;
@@ -48,8 +50,11 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "bench: --rounds takes a whole number of at least 1" >&2; exit 2; }
+[[ $LIFETIMES =~ ^[1-9][0-9]*$ ]] || { echo "bench: --lifetimes takes a whole number of at least 1" >&2; exit 2; }
+(( LIFETIMES > ROUNDS )) && LIFETIMES=$ROUNDS
 if [[ $MODE == smoke ]]; then
-    ROUNDS=1; DURATION=2; WARMUP=0; STARTUP_RUNS=1; DO_R2R=0; DO_AZURITE=0; DO_ALLOCATIONS=0
+    ROUNDS=1; LIFETIMES=1; DURATION=2; WARMUP=0; STARTUP_RUNS=1; DO_R2R=0; DO_AZURITE=0; DO_ALLOCATIONS=0
     # Every scenario once, with the build: about 5 minutes on 2 busy cores, so the bound leaves room.
     MAX_SECONDS=${BENCH_MAX_SECONDS:-600}
 else
@@ -248,10 +253,17 @@ registry_copy() { # FILE -> path to serve
 log "starting the backend on :$BACKEND_PORT and the YARP baseline on :$BASELINE_PORT"
 start_group "$WORK/backend.log" dotnet "$BACKEND_DLL" "http://$LOOPBACK:$BACKEND_PORT"
 BACKEND_PID=$STARTED_PID
-start_group "$WORK/baseline.log" dotnet "$BASELINE_DLL" "http://$LOOPBACK:$BASELINE_PORT" "http://$LOOPBACK:$BACKEND_PORT"
-BASELINE_PID=$STARTED_PID
 tool wait "http://$LOOPBACK:$BACKEND_PORT/" 30 || fail "the backend did not start (see $WORK/backend.log)"
-tool wait "http://$LOOPBACK:$BASELINE_PORT/" 30 || fail "the baseline did not start (see $WORK/baseline.log)"
+BASELINE_STARTS=0
+start_baseline() { # the baseline's log is kept per process: baseline.log, baseline-2.log, ...
+    BASELINE_STARTS=$((BASELINE_STARTS + 1))
+    local log_file="$WORK/baseline.log"
+    [[ $BASELINE_STARTS -gt 1 ]] && log_file="$WORK/baseline-$BASELINE_STARTS.log"
+    start_group "$log_file" dotnet "$BASELINE_DLL" "http://$LOOPBACK:$BASELINE_PORT" "http://$LOOPBACK:$BACKEND_PORT"
+    BASELINE_PID=$STARTED_PID
+    tool wait "http://$LOOPBACK:$BASELINE_PORT/" 30 || fail "the baseline did not start (see $log_file)"
+}
+start_baseline
 
 PORTICO_PIDS=()
 # Portico variants: "portico" as shipped (access log on); "portico-nolog" with the access log silenced;
@@ -567,6 +579,76 @@ if [[ $DO_STARTUP -eq 1 ]]; then
     fi
 fi
 
+# --- process lifetimes ----------------------------------------------------------------------------------------
+# Two processes of one build differ by more than this harness can otherwise resolve: tiered compilation and Dynamic
+# PGO compile each process's hot code anew, and two bare YARP processes measured 5% apart (docs/performance.md,
+# fifteenth round). So each scenario's rounds are spread over --lifetimes process lifetimes: between them every
+# target of the scenario (the baseline included; not the backend, which serves them all alike) is stopped, started
+# anew, checked and warmed up again. Rounds stay paired within one lifetime of every target, and the report gives the
+# median ratio per lifetime beside the median over all rounds.
+
+start_targets() { # TARGETS...  (the scenario's servers; direct and baseline run already)
+    local target
+    for target in "$@"; do
+        if [[ $target == portico* ]]; then start_portico "$target" "$registry"; fi
+        if [[ $target == functions* ]]; then start_functions "$target" "$registry"; fi
+        if [[ $target == nginx || $target == haproxy || $target == baseline-control ]]; then start_peer "$target"; fi
+    done
+}
+
+check_targets() { # PHASE TARGETS...  (PHASE: "" before the load, "after load" or "after a restart")
+    local phase="$1" target; shift
+    for target in "$@"; do
+        if ! tool check "$dir" "$target" "$(url_of "$target")"; then
+            [[ $MODE == smoke ]] && SMOKE_FAILURES+=("$name/$target: wrong answer${phase:+ $phase}") && continue
+            fail "$name/$target answered wrongly${phase:+ $phase}"
+        fi
+    done
+}
+
+# Each server's memory at the end of a lifetime (the report keeps the highest peak over its lifetimes); the baseline's
+# under "(whole run)", as it serves every scenario.
+record_targets_memory() { # TARGETS...
+    local target pid_var worker_pid
+    for target in "$@"; do
+        [[ $target == baseline ]] && record_memory "(whole run)" baseline "$BASELINE_PID"
+        if [[ $target == portico* || $target == functions* || $target == nginx || $target == haproxy || $target == baseline-control ]]; then
+            pid_var="PID_${target//-/_}"
+            record_memory "$name" "$target" "${!pid_var}"
+        fi
+        if [[ $target == functions* ]]; then
+            for worker_pid in $(pgrep -P "${!pid_var}"); do record_memory "$name" "$target (worker)" "$worker_pid"; done
+        fi
+    done
+}
+
+stop_targets() {
+    local pid
+    for pid in "${PORTICO_PIDS[@]+"${PORTICO_PIDS[@]}"}"; do stop_group "$pid"; done
+    PORTICO_PIDS=()
+}
+
+restart_targets() { # TARGETS...
+    record_targets_memory "$@"
+    stop_targets
+    if [[ " $* " == *" baseline "* ]]; then
+        stop_group "$BASELINE_PID"
+        start_baseline
+    fi
+    start_targets "$@"
+    check_targets "after a restart" "$@"
+    LIFETIME=$((LIFETIME + 1))
+}
+
+warm_up() { # CONNECTIONS TARGETS...
+    local connections="$1" target; shift
+    [[ $WARMUP -gt 0 ]] || return 0
+    for target in "$@"; do
+        log "  warm-up $target, $connections connections, ${WARMUP}s"
+        wrk_run "$dir" "$target" "$connections" "$WARMUP" || fail "wrk failed on $name/$target"
+    done
+}
+
 # --- scenarios ----------------------------------------------------------------------------------------------
 record_memory "(whole run)" backend "$BACKEND_PID" idle
 record_memory "(whole run)" baseline "$BASELINE_PID" idle
@@ -617,32 +699,24 @@ for name in "${SCENARIOS[@]}"; do
         available+=("$target")
     done
     targets=("${available[@]}")
-    for target in "${targets[@]}"; do
-        if [[ $target == portico* ]]; then start_portico "$target" "$registry"; fi
-        if [[ $target == functions* ]]; then start_functions "$target" "$registry"; fi
-        if [[ $target == nginx || $target == haproxy || $target == baseline-control ]]; then start_peer "$target"; fi
-    done
-
-    for target in "${targets[@]}"; do
-        if ! tool check "$dir" "$target" "$(url_of "$target")"; then
-            [[ $MODE == smoke ]] && SMOKE_FAILURES+=("$name/$target: wrong answer") && continue
-            fail "$name/$target answered wrongly"
-        fi
-    done
+    start_targets "${targets[@]}"
+    check_targets "" "${targets[@]}"
     # Idle memory: each server after the one request of the check, before any load.
     for target in "${targets[@]}"; do
         [[ $target == direct || $target == baseline ]] && continue
         record_memory "$name" "$target" "$(pid_of "$target")" idle
     done
 
+    LIFETIME=1
     for connections in "${connection_counts[@]}"; do
-        if [[ $WARMUP -gt 0 ]]; then
-            for target in "${targets[@]}"; do
-                log "  warm-up $target, $connections connections, ${WARMUP}s"
-                wrk_run "$dir" "$target" "$connections" "$WARMUP" || fail "wrk failed on $name/$target"
-            done
-        fi
+        warm_up "$connections" "${targets[@]}"
         for round in $(seq 1 "$ROUNDS"); do
+            # Rounds 1..ROUNDS fall into LIFETIMES equal spans; a new span starts with new processes.
+            if (( round > 1 && (round - 1) * LIFETIMES / ROUNDS != (round - 2) * LIFETIMES / ROUNDS )); then
+                log "  lifetime $((LIFETIME + 1)): every target of $name started anew"
+                restart_targets "${targets[@]}"
+                warm_up "$connections" "${targets[@]}"
+            fi
             # Every other round takes the targets in reverse order (A B C, C B A, ...), so whatever follows or
             # precedes a turn (a warmer cache, a busier moment) falls on every target alike.
             order=("${targets[@]}")
@@ -660,8 +734,8 @@ for name in "${SCENARIOS[@]}"; do
                 ticks_before="$(server_ticks "$target" "$server_pid")"
                 wrk_run "$dir" "$target" "$connections" "$DURATION" || fail "wrk failed on $name/$target"
                 ticks_after="$(server_ticks "$target" "$server_pid")"
-                printf '{"kind":"load","scenario":"%s","target":"%s","connections":%s,"round":%s,"server_cpu_ticks":%s,"clk_tck":%s,"loadavg":%s,%s\n' \
-                    "$name" "$target" "$connections" "$round" "$((ticks_after - ticks_before))" "$CLK_TCK" "$(load_average)" \
+                printf '{"kind":"load","scenario":"%s","target":"%s","connections":%s,"round":%s,"lifetime":%s,"server_cpu_ticks":%s,"clk_tck":%s,"loadavg":%s,%s\n' \
+                    "$name" "$target" "$connections" "$round" "$LIFETIME" "$((ticks_after - ticks_before))" "$CLK_TCK" "$(load_average)" \
                     "${LAST_RESULT#\{}" >>"$RAW"
                 requests=$(json_field "$LAST_RESULT" requests)
                 status_errors=$(json_field "$LAST_RESULT" status_errors)
@@ -690,27 +764,15 @@ for name in "${SCENARIOS[@]}"; do
     fi
 
     # Still answering correctly after the load?
-    for target in "${targets[@]}"; do
-        if ! tool check "$dir" "$target" "$(url_of "$target")"; then
-            [[ $MODE == smoke ]] && SMOKE_FAILURES+=("$name/$target: wrong answer after load") && continue
-            fail "$name/$target answered wrongly after the load"
-        fi
-    done
+    check_targets "after load" "${targets[@]}"
 
-    for target in "${targets[@]}"; do
-        if [[ $target == portico* || $target == functions* || $target == nginx || $target == haproxy || $target == baseline-control ]]; then
-            pid_var="PID_${target//-/_}"
-            record_memory "$name" "$target" "${!pid_var}"
-        fi
-        if [[ $target == functions* ]]; then
-            for worker_pid in $(pgrep -P "${!pid_var}"); do record_memory "$name" "$target (worker)" "$worker_pid"; done
-        fi
-    done
-    for pid in "${PORTICO_PIDS[@]+"${PORTICO_PIDS[@]}"}"; do stop_group "$pid"; done
+    record_targets_memory "${targets[@]}"
+    stop_targets
     if [[ -n $SCN_AZURITE_PID ]]; then stop_group "$SCN_AZURITE_PID"; fi
 done
 
 record_memory "(whole run)" backend "$BACKEND_PID"
+# Once more for the baseline: it served the scenarios that do not name it, after the last restart's record.
 record_memory "(whole run)" baseline "$BASELINE_PID"
 
 # --- rate-limit accuracy --------------------------------------------------------------------------------------
@@ -745,7 +807,7 @@ fi
 tool report --raw "$RAW" --scenarios-dir "$BENCH_DIR/scenarios" --out-dir "$BENCH_DIR/results" \
     --setting "started_utc=$STARTED_UTC" --setting "finished_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --setting "commit=$COMMIT" --setting "wrk=$WRK_VERSION" --setting "threads=$THREADS" \
-    --setting "rounds=$ROUNDS" --setting "duration_s=$DURATION" --setting "warmup_s=$WARMUP" \
+    --setting "rounds=$ROUNDS" --setting "lifetimes=$LIFETIMES" --setting "duration_s=$DURATION" --setting "warmup_s=$WARMUP" \
     --setting "scenarios=${SCENARIOS[*]}" >"$WORK/report.txt"
 cp "$RAW" "$(sed -n 's/\.md$/.raw.jsonl/p' "$WORK/report.txt" | head -n1)"
 log "report: $(head -n1 "$WORK/report.txt")"
