@@ -582,7 +582,7 @@ fi
 # --- process lifetimes ----------------------------------------------------------------------------------------
 # Two processes of one build differ by more than this harness can otherwise resolve: tiered compilation and Dynamic
 # PGO compile each process's hot code anew, and two bare YARP processes measured 5% apart (docs/performance.md,
-# fifteenth round). So each scenario's rounds are spread over --lifetimes process lifetimes: between them every
+# fourteenth round). So each scenario's rounds are spread over --lifetimes process lifetimes: between them every
 # target of the scenario (the baseline included; not the backend, which serves them all alike) is stopped, started
 # anew, checked and warmed up again. Rounds stay paired within one lifetime of every target, and the report gives the
 # median ratio per lifetime beside the median over all rounds.
@@ -791,6 +791,13 @@ fi
 
 # --- result -------------------------------------------------------------------------------------------------
 if [[ $MODE == smoke ]]; then
+    # The report is written from the smoke's measurements too, into the run's own folder (never bench/results), so a
+    # change that breaks the report tool fails here rather than at the end of an hour-long run.
+    if [[ -n $WRK ]] && ! tool report --raw "$RAW" --scenarios-dir "$BENCH_DIR/scenarios" --out-dir "$WORK/report" \
+        --setting "started_utc=$STARTED_UTC" --setting "rounds=$ROUNDS" --setting "lifetimes=$LIFETIMES" >"$WORK/report.txt" 2>&1; then
+        cat "$WORK/report.txt" >&2
+        SMOKE_FAILURES+=("the report tool failed on the smoke's measurements")
+    fi
     if [[ ${#SMOKE_FAILURES[@]} -gt 0 ]]; then
         joined="$(printf '%s; ' "${SMOKE_FAILURES[@]}")"
         echo "bench smoke: failed (${joined%; })"
