@@ -555,7 +555,7 @@ internal static partial class ReportCommand
             return;
         }
 
-        md.AppendLine("**Process lifetimes**: the rounds ran in several lifetimes of the targets; between them every target, the baseline included, was stopped, started anew and warmed up again. Per lifetime, the median of its per-round ratios against `baseline`: req/s at CPU per request (rounds). Their spread is what a single pair of processes cannot show.");
+        md.AppendLine("**Process lifetimes**: the rounds ran in several lifetimes of the targets; between them every target, the baseline included, was stopped, started anew and warmed up again. Per lifetime, the median of its per-round ratios against `baseline`: req/s at CPU per request (rounds). Lifetimes are counted within each connection count; the first at a connection count continues the processes of the last at the one before. Their spread is what a single pair of processes cannot show.");
         md.AppendLine();
         md.AppendLine("| connections | comparison | " + string.Join(" | ", Enumerable.Range(1, columns).Select(i => $"lifetime {i}")) + " |");
         md.AppendLine("| ---: | --- |" + string.Concat(Enumerable.Repeat(" ---: |", columns)));
